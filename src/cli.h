@@ -1,0 +1,32 @@
+/* cli.h - the sincprobe command line: one function per command, each in
+ * its own cmd_*.c file, dispatched from main.c's table.
+ *
+ * Every command takes (argc, argv) with argv[0] its own name, prints its
+ * usage on --help (exit 0), and returns the process exit status:
+ * 0 success, 1 failure, 2 usage error. Errors go to stderr, lowercase,
+ * the subject quoted, prefixed "sincprobe: ". */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+
+#include <stdio.h>
+
+enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
+
+int cmd_corpus(int argc, char **argv);
+int cmd_corpus_check(int argc, char **argv);
+int cmd_corpus_synth(int argc, char **argv);
+
+/* "sincprobe: " + message + newline on stderr. */
+void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a NULL-terminated usage array: the first line after "usage: ",
+ * the following ones starting with "   or: " or blank/indented text as
+ * given. */
+void sp_usage_print(FILE *f, const char *const *usage);
+/* Report a usage error: message, then the usage, on stderr; returns 2. */
+int sp_usage_error(const char *const *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when arg is -h or --help. */
+int sp_is_help(const char *arg);
+/* Parse a whole decimal integer in [lo, hi]; 0 or -1. */
+int sp_parse_long(const char *s, long lo, long hi, long *out);
+
+#endif

@@ -1,0 +1,33 @@
+/* diag.h - a list of input problems, each naming a file, a line and what
+ * was expected. Validators add to it and go on (report every problem) or,
+ * in strict mode, stop at the first: they call sp_diag_add and then test
+ * sp_diag_stop. */
+#ifndef SP_DIAG_H
+#define SP_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+    char *file;    /* path as given to the reader; owned */
+    long line;     /* 1-based; 0 when the problem is not about one line */
+    char *message; /* lowercase, no trailing period; owned */
+} sp_problem;
+
+typedef struct {
+    sp_problem *v;
+    size_t n, cap;
+    int strict;      /* stop at the first problem */
+    FILE *echo;      /* when non-NULL, each problem is printed here as it is added */
+} sp_diag;
+
+void sp_diag_init(sp_diag *d, int strict);
+void sp_diag_free(sp_diag *d);
+void sp_diag_add(sp_diag *d, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 1 when strict and a problem has been recorded: the caller stops. */
+int sp_diag_stop(const sp_diag *d);
+/* "FILE:LINE: MESSAGE" (or "FILE: MESSAGE" when line is 0). */
+void sp_problem_print(FILE *f, const sp_problem *p);
+
+#endif

@@ -1,0 +1,35 @@
+/* synth.h - a phone-aligned synthetic corpus in TIMIT layout, made with
+ * eSpeak NG (see sincprobe-corpus(1)).
+ *
+ * Each sentence is synthesised with phoneme events (the event's `sample`
+ * field gives its position in eSpeak's 22050 Hz output), resampled to
+ * 16 kHz with libsamplerate, its eSpeak phonemes mapped onto TIMIT's 61
+ * symbols (corpora/espeak-timit.map: stops become closure + release,
+ * silences h#/pau), and written as
+ *   OUT/TRAIN|TEST/DRn/<F|M>xxxN/<SI|SX>n.{WAV,PHN,WRD,TXT}
+ * with NIST SPHERE audio, plus OUT/dev_spk.list and OUT/core_spk.list
+ * (disjoint halves of the TEST speakers) so the splits work as on TIMIT.
+ * Speakers differ by voice variant, pitch and rate (<= 350 wpm). The same
+ * options give byte-identical files. */
+#ifndef SP_SYNTH_H
+#define SP_SYNTH_H
+
+typedef struct {
+    const char *out;      /* output root (created; must be empty or absent) */
+    int speakers;         /* TRAIN speakers */
+    int test_speakers;    /* TEST speakers */
+    int sentences;        /* sentences per speaker */
+    unsigned long seed;
+    const char *text;     /* one sentence a line; NULL = corpora/sentences.txt */
+    int jobs;             /* worker processes (1 = in this process) */
+    int progress;         /* progress on stderr */
+} sp_synth_opts;
+
+/* Defaults of the quick-start corpus. */
+void sp_synth_defaults(sp_synth_opts *o);
+
+/* Make the corpus. Returns 0, or -1 with err (nothing half-written is
+ * left looking complete: each file is written atomically). */
+int sp_synth_corpus(const sp_synth_opts *o, char *err);
+
+#endif
