@@ -1,0 +1,45 @@
+# man.sh - every man page passes `mandoc -T lint`, and each page's SYNOPSIS
+# agrees with its command's --help usage lines.
+. "$top_srcdir/tests/lib.sh"
+MANDOC=${MANDOC:-$(command -v mandoc || true)}
+if [ -z "$MANDOC" ]; then
+  echo "man.sh: mandoc not installed (apt-get install mandoc)" >&2
+  exit 77
+fi
+
+# page -> the command line whose --help it documents
+pages="sincprobe.1:|sincprobe-corpus.1:corpus"
+for page in "$top_srcdir"/man/*.[0-9]; do
+  ok
+  if ! "$MANDOC" -T lint -W warning "$page" >"$work/lint" 2>&1; then
+    fail "$(basename "$page"): mandoc -T lint: $(cat "$work/lint")"
+  fi
+done
+
+# The SYNOPSIS of a rendered page, one usage line per entry (entries
+# start with "sincprobe"), white space collapsed.
+synopsis() {
+  "$MANDOC" -T ascii -O width=400 "$1" | sed 's/.\x08//g' |
+    awk '/^SYNOPSIS/{on=1; next} on && /^[A-Z]/{exit} on{print}' |
+    tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//; s/ sincprobe /\nsincprobe /g'
+  echo
+}
+# The usage lines of --help: "usage: X" and "   or: X".
+usage_lines() {
+  "$SINCPROBE" $1 --help | sed -n 's/^usage: //p; s/^   or: //p' | tr -s ' '
+}
+IFS='|'
+for entry in $pages; do
+  page=${entry%%:*} cmd=${entry#*:}
+  unset IFS
+  ok
+  synopsis "$top_srcdir/man/$page" | sed '/^$/d' >"$work/man"
+  usage_lines "$cmd" >"$work/help"
+  if ! diff -u "$work/help" "$work/man" >"$work/diff"; then
+    fail "$page SYNOPSIS disagrees with 'sincprobe $cmd --help':
+$(cat "$work/diff")"
+  fi
+  IFS='|'
+done
+unset IFS
+finish
