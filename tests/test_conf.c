@@ -1,0 +1,86 @@
+/* test_conf.c - the INI syntax and the config keys: errors name file and
+ * line, presets and overrides resolve, the resolved config reads back to
+ * the same values. */
+#include "config.h"
+#include "conf.h"
+#include "util.h"
+#include "testlib.h"
+
+static int resolve(const char *text, sp_conf *c, sp_diag *d)
+{
+    sp_ini ini;
+    sp_diag_init(d, 0);
+    int rc = sp_ini_parse(&ini, "x.conf", text, d);
+    if (rc == 0) rc = sp_conf_resolve(c, &ini, d);
+    sp_ini_free(&ini);
+    return rc;
+}
+
+static void expect_error(const char *text, long line, const char *what)
+{
+    sp_conf c;
+    sp_diag d;
+    CHECK_MSG(resolve(text, &c, &d) != 0, "expected an error about '%s'", what);
+    CHECK_MSG(d.n >= 1, "no problem reported for '%s'", what);
+    if (d.n >= 1) {
+        CHECK_MSG(strstr(d.v[0].message, what) != NULL, "got '%s', expected '%s'", d.v[0].message, what);
+        CHECK_MSG(d.v[0].line == line, "'%s' on line %ld, expected %ld", what, d.v[0].line, line);
+        CHECK(strcmp(d.v[0].file, "x.conf") == 0);
+    }
+    sp_diag_free(&d);
+}
+
+int main(void)
+{
+    sp_conf c;
+    sp_diag d;
+    /* Defaults are the sincnet preset. */
+    CHECK(resolve("", &c, &d) == 0);
+    CHECK(c.filters == 80 && c.taps == 251 && c.nconv == 2 && c.conv_channels[0] == 60 && c.ndense == 3 &&
+          c.dense[2] == 2048 && c.batch == 128 && c.input_ms == 200 && !strcmp(c.optimizer, "rmsprop") &&
+          c.lr == 1e-3 && c.alpha == 0.95);
+    sp_diag_free(&d);
+
+    /* Preset small, then a key overrides it whatever the order. */
+    CHECK(resolve("# comment\n[train]\nbatch = 32   # trailing comment\n[model]\ndense = 64,32\npreset = small\n"
+                  "conv = 16x3, 8x3\nactivation = tanh\n[probe noise1]\nuse = noise\n", &c, &d) == 0);
+    for (size_t i = 0; i < d.n; i++) sp_problem_print(stderr, &d.v[i]);
+    CHECK(c.filters == 40 && c.taps == 129 && c.batch == 32 && c.ndense == 2 && c.dense[0] == 64 && c.dense[1] == 32);
+    CHECK(c.nconv == 2 && c.conv_channels[0] == 16 && c.conv_kernel[1] == 3 && !strcmp(c.activation, "tanh"));
+    sp_diag_free(&d);
+
+    /* Errors with their lines. */
+    expect_error("[train]\nepochs = 3\nepoch = 4\n", 3, "unknown key 'epoch' in [train]");
+    expect_error("[data]\ncorpus = x\n[trian]\n", 3, "unknown section '[trian]'");
+    expect_error("[train]\nlr = fast\n", 2, "'fast' is not a number");
+    expect_error("[train]\nepochs = 0\n", 2, "out of range");
+    expect_error("[train]\nbatch = 12.5\n", 2, "not an integer");
+    expect_error("[train]\noptimizer = adagrad\n", 2, "'adagrad' is not one of rmsprop|adam|sgd");
+    expect_error("[model]\npreset = huge\n", 2, "not one of sincnet|small");
+    expect_error("[model]\nconv = 60*5\n", 2, "CHANNELSxKERNEL");
+    expect_error("[model]\ntaps = 250\n", 2, "even");
+    expect_error("[model]\ninput_ms = 12\n", 2, "too short");
+    expect_error("epochs = 3\n", 1, "before any [section]");
+    expect_error("[train]\nepochs 3\n", 2, "expected 'key = value'");
+    expect_error("[train]\nepochs = 3\nepochs = 4\n", 3, "given twice");
+    expect_error("[train]\n[train]\n", 2, "given twice");
+    expect_error("[train\n", 1, "section header");
+    expect_error("[data]\ninclude_sa = maybe\n", 2, "not yes or no");
+
+    /* Round trip: the resolved config, written and read again, is equal. */
+    CHECK(resolve("[model]\npreset = small\ndropout = 0.25\n[train]\nseed = 99\noptimizer = adam\n[run]\ndir = runs/x y\n", &c, &d) == 0);
+    sp_diag_free(&d);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sp_conf_write(f, &c);
+    fclose(f);
+    sp_conf c2;
+    CHECK(resolve(buf, &c2, &d) == 0);
+    for (size_t i = 0; i < d.n; i++) sp_problem_print(stderr, &d.v[i]);
+    sp_diag_free(&d);
+    CHECK(memcmp(&c, &c2, sizeof c) == 0);
+    CHECK(c2.seed == 99 && c2.dropout == 0.25 && !strcmp(c2.dir, "runs/x y"));
+    free(buf);
+    return sp_test_result("test_conf");
+}
