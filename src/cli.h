@@ -15,6 +15,9 @@ enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 int cmd_corpus(int argc, char **argv);
 int cmd_corpus_check(int argc, char **argv);
 int cmd_corpus_synth(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 
 /* "sincprobe: " + message + newline on stderr. */
 void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,6 +14,9 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     { "corpus", cmd_corpus, "check a TIMIT-layout corpus or synthesise one with eSpeak NG" },
+    { "train", cmd_train, "train a phone recogniser from a config" },
+    { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
+    { "decode", cmd_decode, "phone segments of audio files" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 

@@ -1,0 +1,75 @@
+/* optim.c - see optim.h. */
+#include "config.h"
+#include "optim.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sp_optim_init(sp_optim *o, const sp_conf *c, size_t nparams, char *err)
+{
+    memset(o, 0, sizeof *o);
+    if (!strcmp(c->optimizer, "rmsprop")) o->kind = SP_OPT_RMSPROP;
+    else if (!strcmp(c->optimizer, "adam")) o->kind = SP_OPT_ADAM;
+    else if (!strcmp(c->optimizer, "sgd")) o->kind = SP_OPT_SGD;
+    else return sp_fail(err, "unknown optimizer '%s'", c->optimizer);
+    o->lr = c->lr;
+    o->alpha = c->alpha;
+    o->eps = c->eps;
+    o->momentum = c->momentum;
+    o->beta1 = c->beta1;
+    o->beta2 = c->beta2;
+    o->weight_decay = c->weight_decay;
+    o->n = nparams;
+    o->m = sp_xcalloc(nparams, sizeof(float));
+    o->v = sp_xcalloc(nparams, sizeof(float));
+    return 0;
+}
+
+void sp_optim_step(sp_optim *o, float *p, const float *grad)
+{
+    o->step++;
+    const float lr = (float)o->lr, wd = (float)o->weight_decay, eps = (float)o->eps;
+    float *m = o->m, *v = o->v;
+    size_t n = o->n;
+    switch (o->kind) {
+    case SP_OPT_RMSPROP: {
+        const float a = (float)o->alpha, b = 1.0f - a;
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] + wd * p[i];
+            v[i] = a * v[i] + b * g * g;
+            p[i] -= lr * g / (sqrtf(v[i]) + eps);
+        }
+        break;
+    }
+    case SP_OPT_ADAM: {
+        const float b1 = (float)o->beta1, b2 = (float)o->beta2;
+        const float c1 = (float)(1.0 - pow(o->beta1, (double)o->step));
+        const float c2 = (float)sqrt(1.0 - pow(o->beta2, (double)o->step));
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] + wd * p[i];
+            m[i] = b1 * m[i] + (1.0f - b1) * g;
+            v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+            p[i] -= lr * (m[i] / c1) / (sqrtf(v[i]) / c2 + eps);
+        }
+        break;
+    }
+    case SP_OPT_SGD: {
+        const float mu = (float)o->momentum;
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] + wd * p[i];
+            m[i] = o->step == 1 ? g : mu * m[i] + g;
+            p[i] -= lr * m[i];
+        }
+        break;
+    }
+    }
+}
+
+void sp_optim_free(sp_optim *o)
+{
+    free(o->m);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,262 @@
+/* test_model.c - the assembled network: gradients of the mean NLL with
+ * respect to parameters of every layer (sinc cut-offs included) against
+ * central finite differences, for the sinc and the conv first layer and
+ * each activation; the optimizer steps against hand-computed values;
+ * checkpoints round-trip bit for bit and refuse corruption. */
+#include "config.h"
+#include "checkpoint.h"
+#include "model.h"
+#include "optim.h"
+#include "util.h"
+#include "testlib.h"
+
+#include <math.h>
+
+static void tiny_conf(sp_conf *c, const char *first, const char *act, const char *dense_norm)
+{
+    sp_conf_defaults(c);
+    snprintf(c->first_layer, sizeof c->first_layer, "%s", first);
+    snprintf(c->activation, sizeof c->activation, "%s", act);
+    snprintf(c->dense_norm, sizeof c->dense_norm, "%s", dense_norm);
+    c->input_ms = 10;  /* 160 samples */
+    c->filters = 4;
+    c->taps = 31;
+    c->nconv = 1;
+    c->conv_channels[0] = 3;
+    c->conv_kernel[0] = 3;
+    c->pool = 2;
+    c->ndense = 2;
+    c->dense[0] = 7;
+    c->dense[1] = 5;
+    c->batch = 6;
+    c->seed = 5;
+}
+
+static double loss_of(sp_model *m, const int *t, int B)
+{
+    sp_model_forward(m, B, 1);
+    return sp_model_loss(m, t, B);
+}
+
+/* A hash of where the network is not differentiable: each max-pool's
+ * arg-max and the sign of each input to |.|, relu and leaky relu. A
+ * finite difference across a change of any of them measures a kink, not
+ * the gradient, so such parameters are skipped (and counted). */
+static uint64_t kink_signature(const sp_model *m)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const float *x = m->input;
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        size_t n = (size_t)m->B * l->out_n;
+        if (l->kind == SP_LAYER_SINC) {
+            /* f2 = clamp(f1 + min_band + |band|, ., fs/2): which side of the clamp. */
+            const float *lo = m->params + l->p_off[0], *bw = m->params + l->p_off[1];
+            for (int f = 0; f < l->out_c; f++) {
+                float f2 = m->sinc.min_low_hz + fabsf(lo[f]) + m->sinc.min_band_hz + fabsf(bw[f]);
+                h = (h ^ (uint64_t)(f2 > m->sinc.fs / 2)) * 1099511628211ULL;
+            }
+        } else if (l->kind == SP_LAYER_POOL) {
+            for (size_t k = 0; k < n; k++) h = (h ^ (uint64_t)l->argmax[k]) * 1099511628211ULL;
+        } else if (l->kind == SP_LAYER_ABS ||
+                   (l->kind == SP_LAYER_ACT && (l->act == SP_ACT_RELU || l->act == SP_ACT_LEAKY_RELU))) {
+            for (size_t k = 0; k < n; k++) h = (h ^ (uint64_t)(x[k] > 0)) * 1099511628211ULL;
+        }
+        x = l->out;
+    }
+    return h;
+}
+
+/* Check up to `per` parameters of each tensor of each layer. Batch-norm
+ * running statistics move with every training forward but do not affect
+ * the training output, so repeated forwards are fine. */
+static void gradcheck(const char *first, const char *act, const char *dense_norm)
+{
+    sp_conf c;
+    tiny_conf(&c, first, act, dense_norm);
+    sp_model m;
+    char err[SP_ERRLEN];
+    if (sp_model_init(&m, &c, c.batch, err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        sp_test_failures++;
+        return;
+    }
+    sp_rng r;
+    sp_rng_seed(&r, 77, 0);
+    int B = c.batch, t[16];
+    for (size_t i = 0; i < (size_t)B * m.T; i++) m.input[i] = (float)(0.3 * sp_rng_normal(&r));
+    for (int b = 0; b < B; b++) t[b] = (int)sp_rng_below(&r, SP_NCLASSES);
+    /* Move parameters off their symmetric initial values so every
+     * gradient path is exercised. */
+    for (size_t i = 0; i < m.nparams; i++) {
+        const sp_layer *l = sp_model_layer_of_param(&m, i);
+        if (l->kind != SP_LAYER_SINC) m.params[i] += (float)(0.1 * sp_rng_normal(&r));
+    }
+    loss_of(&m, t, B);
+    sp_model_backward(&m, t);
+    float *g = sp_xmalloc(m.nparams * sizeof *g);
+    memcpy(g, m.grads, m.nparams * sizeof *g);
+    double worst = 0;
+    const char *worst_layer = "";
+    uint64_t base = kink_signature(&m);
+    int checked = 0, skipped = 0;
+    for (int li = 0; li < m.nlayers; li++) {
+        const sp_layer *l = &m.layer[li];
+        for (int j = 0; j < l->np; j++) {
+            size_t step = l->p_len[j] > 5 ? l->p_len[j] / 5 : 1;
+            for (size_t k = 0; k < l->p_len[j]; k += step) {
+                size_t i = l->p_off[j] + k;
+                float p = m.params[i];
+                /* Hz-valued sinc parameters need a step in Hz. */
+                float h = l->kind == SP_LAYER_SINC ? 0.5f : 3e-3f * (fabsf(p) > 1 ? fabsf(p) : 1.0f);
+                m.params[i] = p + h;
+                double lp = loss_of(&m, t, B);
+                int kink = kink_signature(&m) != base;
+                m.params[i] = p - h;
+                double lm = loss_of(&m, t, B);
+                kink |= kink_signature(&m) != base;
+                m.params[i] = p;
+                if (kink) {
+                    skipped++;
+                    continue;
+                }
+                checked++;
+                double fd = (lp - lm) / (2.0 * h);
+                double scale = fabs(fd) + fabs(g[i]) + 1e-3;
+                double rel = fabs(fd - g[i]) / scale;
+                if (rel > worst) {
+                    worst = rel;
+                    worst_layer = l->name;
+                }
+                /* float32 forward passes: below ~2e-4 absolute the finite
+                 * difference is rounding noise (loss ~4, step ~3e-3), while
+                 * a wiring error shows at the gradient's own size (~1e-2). */
+                CHECK_MSG(rel < 0.02 || fabs(fd - g[i]) < 2e-4, "%s/%s/%s: layer %s param %d[%zu]: analytic %.6g, finite difference %.6g",
+                          first, act, dense_norm, l->name, j, k, g[i], fd);
+            }
+        }
+    }
+    printf("model gradcheck %s/%s/%s: %zu parameters, %d checked, %d skipped at kinks, worst relative error %.2e (%s; below 2e-4 absolute is float noise)\n",
+           first, act, dense_norm, m.nparams, checked, skipped, worst, worst_layer);
+    /* The check must mostly run: at most a quarter skipped. */
+    CHECK_MSG(skipped * 4 <= checked + skipped, "%d of %d parameters skipped at kinks", skipped, checked + skipped);
+    free(g);
+    sp_model_free(&m);
+}
+
+static void optim_check(void)
+{
+    sp_conf c;
+    sp_conf_defaults(&c);
+    char err[SP_ERRLEN];
+    sp_optim o;
+    float p[2] = { 1.0f, -2.0f }, g[2] = { 0.5f, -1.0f };
+    /* RMSprop: v = 0.05 g^2, p -= lr g / (sqrt(v) + eps). */
+    CHECK(sp_optim_init(&o, &c, 2, err) == 0);
+    sp_optim_step(&o, p, g);
+    CHECK(fabs(p[0] - (1.0 - 1e-3 * 0.5 / (sqrt(0.05 * 0.25) + 1e-8))) < 1e-6);
+    CHECK(fabs(p[1] - (-2.0 + 1e-3 * 1.0 / (sqrt(0.05 * 1.0) + 1e-8))) < 1e-6);
+    sp_optim_free(&o);
+    /* Adam's first step moves each parameter by lr sign(g). */
+    snprintf(c.optimizer, sizeof c.optimizer, "adam");
+    p[0] = 1.0f;
+    p[1] = -2.0f;
+    CHECK(sp_optim_init(&o, &c, 2, err) == 0);
+    sp_optim_step(&o, p, g);
+    CHECK(fabs(p[0] - (1.0 - 1e-3)) < 1e-6 && fabs(p[1] - (-2.0 + 1e-3)) < 1e-6);
+    sp_optim_free(&o);
+    /* SGD with momentum 0.9 and weight decay 0.1: two steps by hand. */
+    snprintf(c.optimizer, sizeof c.optimizer, "sgd");
+    c.lr = 0.1;
+    c.weight_decay = 0.1;
+    float q = 1.0f, gq = 0.5f;
+    CHECK(sp_optim_init(&o, &c, 1, err) == 0);
+    sp_optim_step(&o, &q, &gq); /* u = 0.5 + 0.1 = 0.6; q = 0.94 */
+    CHECK(fabs(q - 0.94) < 1e-6);
+    sp_optim_step(&o, &q, &gq); /* u = 0.9*0.6 + 0.5 + 0.094 = 1.134; q = 0.8266 */
+    CHECK(fabs(q - 0.8266) < 1e-5);
+    sp_optim_free(&o);
+}
+
+static void checkpoint_check(void)
+{
+    sp_conf c;
+    tiny_conf(&c, "sinc", "leaky_relu", "batch");
+    char err[SP_ERRLEN];
+    sp_model m, m2;
+    sp_optim o, o2;
+    CHECK(sp_model_init(&m, &c, 4, err) == 0);
+    CHECK(sp_optim_init(&o, &c, m.nparams, err) == 0);
+    for (size_t i = 0; i < m.nparams; i++) {
+        m.grads[i] = (float)i * 1e-3f;
+        o.m[i] = (float)i;
+    }
+    sp_optim_step(&o, m.params, m.grads);
+    sp_train_pos pos = { 0 };
+    pos.epoch = 3;
+    pos.step = 17;
+    pos.global_step = 117;
+    pos.lr = 5e-4;
+    pos.best_dev_fer = 0.25;
+    pos.loss_sum = 12.5;
+    sp_rng_seed(&pos.sampler, 9, 3);
+    char *dir = sp_test_tmpdir();
+    char *path = sp_xasprintf("%s/x.ckpt", dir);
+    CHECK(sp_checkpoint_save(path, &m, &o, &pos, err) == 0);
+    sp_train_pos p2;
+    CHECK(sp_checkpoint_load(path, &m2, 4, &o2, &p2, err) == 0);
+    CHECK(m2.nparams == m.nparams && memcmp(m2.params, m.params, m.nparams * sizeof(float)) == 0);
+    CHECK(memcmp(m2.state, m.state, m.nstate * sizeof(float)) == 0);
+    CHECK(o2.step == 1 && memcmp(o2.v, o.v, o.n * sizeof(float)) == 0);
+    CHECK(p2.epoch == 3 && p2.step == 17 && p2.global_step == 117 && p2.lr == 5e-4 && p2.loss_sum == 12.5);
+    CHECK(memcmp(&p2.sampler, &pos.sampler, sizeof pos.sampler) == 0);
+    {
+        char *t1 = NULL, *t2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        FILE *f1 = open_memstream(&t1, &l1), *f2 = open_memstream(&t2, &l2);
+        sp_conf_write(f1, &m.conf);
+        sp_conf_write(f2, &m2.conf);
+        fclose(f1);
+        fclose(f2);
+        CHECK(l1 == l2 && strcmp(t1, t2) == 0);
+        free(t1);
+        free(t2);
+    }
+    sp_optim_free(&o2);
+    sp_model_free(&m2);
+    /* Flip one byte: the checksum catches it. */
+    size_t len;
+    char *buf = sp_read_file(path, &len, err);
+    buf[len / 2] ^= 1;
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, len, f);
+    fclose(f);
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0 && strstr(err, "checksum"));
+    /* Truncated. */
+    f = fopen(path, "wb");
+    fwrite(buf, 1, len / 3, f);
+    fclose(f);
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0);
+    /* Not a checkpoint. */
+    sp_test_write(dir, "x.ckpt", "hello, world, this is not a checkpoint file at all\n");
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0 && strstr(err, "not a sincprobe checkpoint"));
+    free(buf);
+    free(path);
+    sp_test_rmtree(dir);
+    free(dir);
+    sp_optim_free(&o);
+    sp_model_free(&m);
+    /* CRC-32 of "123456789" is the standard check value. */
+    CHECK(sp_crc32(0, "123456789", 9) == 0xCBF43926u);
+}
+
+int main(void)
+{
+    gradcheck("sinc", "leaky_relu", "batch");
+    gradcheck("sinc", "tanh", "layer");
+    gradcheck("conv", "sigmoid", "batch");
+    gradcheck("conv", "relu", "none");
+    optim_check();
+    checkpoint_check();
+    return sp_test_result("test_model");
+}
