@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "sincprobe decode MODEL FILE... [--corpus DIR] [--no-lm] [--min-duration N] [--insertion-penalty X]",
+    "sincprobe decode MODEL FILE ... [--corpus DIR] [--no-lm] [--min-duration N] [--insertion-penalty X]",
     "",
     "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
     "  FILE                   any audio libsndfile reads; resampled to 16 kHz, channels averaged",

@@ -82,5 +82,30 @@ int main(void)
     CHECK(memcmp(&c, &c2, sizeof c) == 0);
     CHECK(c2.seed == 99 && c2.dropout == 0.25 && !strcmp(c2.dir, "runs/x y"));
     free(buf);
+    /* Every key is documented in sincprobe.conf(5), in its section. */
+    const char *top = getenv("top_srcdir");
+    if (top) {
+        char *path = sp_xasprintf("%s/man/sincprobe.conf.5", top);
+        char err[SP_ERRLEN];
+        char *page = sp_read_file(path, NULL, err);
+        CHECK_MSG(page != NULL, "%s", err);
+        for (int i = 0; page; i++) {
+            const char *section, *help;
+            const char *key = sp_conf_key_name(i, &section, &help);
+            if (!key) break;
+            char *sec = sp_xasprintf(".Ss [%s]\n", section);
+            char *item = sp_xasprintf("\n.It Ic %s No = ", key);
+            const char *ps = strstr(page, sec);
+            const char *pk = strstr(page, item);
+            CHECK_MSG(ps && pk && pk > ps, "key '%s' of [%s] is not documented under .Ss [%s] in %s", key, section,
+                      section, path);
+            const char *next = ps ? strstr(ps + 1, ".Ss ") : NULL;
+            CHECK_MSG(!next || !pk || pk < next, "key '%s' is documented outside its section [%s]", key, section);
+            free(sec);
+            free(item);
+        }
+        free(page);
+        free(path);
+    }
     return sp_test_result("test_conf");
 }
