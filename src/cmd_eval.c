@@ -57,7 +57,7 @@ static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
         x->ref39 = sp_xrealloc(x->ref39, x->cap * sizeof *x->ref39);
     }
     const sp_phoneset *ps = &x->pd->ps;
-    for (size_t f = 0; f < T; f++) x->lab[f] = u->label[f] >= 0 ? ps->fold48[u->label[f]] : -1;
+    for (size_t f = 0; f < T; f++) x->lab[f] = u->label[f]; /* 48-set; sp_fer_add folds both sides */
     if (sp_fer_add(&x->fer39, logp, T, ps->n48, x->lab, ps->fold48, x->err) != 0) goto bad;
     size_t nseg = 0;
     if (sp_viterbi_decode(&x->pd->vit, logp, T, x->seg, &nseg, NULL, x->err) != 0) goto bad;

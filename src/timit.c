@@ -321,7 +321,7 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
             free(partdir);
         }
         listing_free(&top);
-        if (nparts == 0)
+        if (nparts == 0 && !sp_diag_stop(d))
             sp_diag_add(d, root, 0, "no %s folder: expected the TIMIT layout ROOT/TRAIN|TEST/DRn/SPEAKER", parts[t]);
     }
     free(keep.ids);
