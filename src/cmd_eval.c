@@ -19,7 +19,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE]",
+    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE] [--baseline]",
     "",
     "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
     "  --split S              dev, core or test (default: the config's test_split, core)",
@@ -30,13 +30,16 @@ static const char *const usage[] = {
     "  --lm-weight X          weight of the bigram phone LM",
     "  --prior-scale X        scale of the log class priors subtracted from the posteriors",
     "  --confusion FILE       where to write the 39 x 39 confusion matrix (TSV)",
+    "  --baseline             score the trivial baselines instead of the model: every frame",
+    "                         given the class priors (FER of the most frequent class; PER of",
+    "                         a decode by the bigram LM and durations alone)",
     NULL,
 };
 
 typedef struct {
     sp_phone_decoder *pd;
     sp_score score;
-    sp_fer fer39;
+    sp_fer fer39, fer48;
     sp_phone_seg *seg;
     int *lab, *hyp39, *ref39;
     size_t cap;
@@ -58,7 +61,9 @@ static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
     }
     const sp_phoneset *ps = &x->pd->ps;
     for (size_t f = 0; f < T; f++) x->lab[f] = u->label[f]; /* 48-set; sp_fer_add folds both sides */
-    if (sp_fer_add(&x->fer39, logp, T, ps->n48, x->lab, ps->fold48, x->err) != 0) goto bad;
+    if (sp_fer_add(&x->fer39, logp, T, ps->n48, x->lab, ps->fold48, x->err) != 0 ||
+        sp_fer_add(&x->fer48, logp, T, ps->n48, x->lab, NULL, x->err) != 0)
+        goto bad;
     size_t nseg = 0;
     if (sp_viterbi_decode(&x->pd->vit, logp, T, x->seg, &nseg, NULL, x->err) != 0) goto bad;
     size_t nh = sp_score_fold_segs(ps, x->seg, nseg, x->hyp39);
@@ -81,7 +86,7 @@ static int parse_double(const char *s, double *out)
 int cmd_eval(int argc, char **argv)
 {
     const char *model = NULL, *split_name = NULL, *corpus = NULL, *confusion = NULL;
-    int json = 0;
+    int json = 0, baseline = 0;
     long min_dur = -1;
     double ins = NAN, lmw = NAN, prs = NAN;
     for (int i = 1; i < argc; i++) {
@@ -91,6 +96,8 @@ int cmd_eval(int argc, char **argv)
             return SP_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--baseline")) {
+            baseline = 1;
         } else if (!strcmp(a, "--split") || !strcmp(a, "--corpus") || !strcmp(a, "--confusion") ||
                    !strcmp(a, "--min-duration") || !strcmp(a, "--insertion-penalty") || !strcmp(a, "--lm-weight") ||
                    !strcmp(a, "--prior-scale")) {
@@ -172,14 +179,39 @@ int cmd_eval(int argc, char **argv)
         goto out_pd;
     }
     sp_fer_init(&x.fer39);
+    sp_fer_init(&x.fer48);
     sp_eval_result ev;
-    sp_evaluate(&m, &ds, on_utterance, &x, json ? NULL : split_name, &ev);
+    if (baseline) {
+        /* No network: every frame's posterior is the class prior. */
+        memset(&ev, 0, sizeof ev);
+        long maxf = 1;
+        for (size_t i = 0; i < ds.n; i++)
+            if (ds.utt[i].nframes > maxf) maxf = ds.utt[i].nframes;
+        float *post = sp_xmalloc((size_t)maxf * SP_NCLASSES * sizeof *post);
+        for (long f = 0; f < maxf; f++)
+            for (int k = 0; k < SP_NCLASSES; k++) post[f * SP_NCLASSES + k] = (float)pd.priors.logprior[k];
+        double loss = 0;
+        for (size_t i = 0; i < ds.n && !x.failed; i++) {
+            const sp_utterance *u = &ds.utt[i];
+            for (long f = 0; f < u->nframes; f++)
+                if (u->label[f] >= 0) {
+                    loss -= pd.priors.logprior[u->label[f]];
+                    ev.frames++;
+                }
+            on_utterance(&x, u, post);
+        }
+        free(post);
+        ev.loss = ev.frames ? loss / (double)ev.frames : 0.0;
+    } else {
+        sp_evaluate(&m, &ds, on_utterance, &x, json ? NULL : split_name, &ev);
+    }
+    ev.fer = sp_fer_rate(&x.fer48);
     if (x.failed) {
         sp_errorf("%s", x.err);
         goto out_score;
     }
     char *conf_path = confusion ? sp_xstrdup(confusion)
-                                : sp_xasprintf("%s/eval-%s-confusion.tsv", rundir, split_name);
+                                : sp_xasprintf("%s/eval-%s%s-confusion.tsv", rundir, split_name, baseline ? "-baseline" : "");
     if (sp_score_write_confusion(&x.score, &pd.ps, conf_path, err) != 0) {
         sp_errorf("%s", err);
         free(conf_path);
@@ -191,7 +223,7 @@ int cmd_eval(int argc, char **argv)
         sp_json j;
         sp_json_init(&j, stdout, 1);
         sp_json_begin_object(&j, NULL);
-        sp_json_string(&j, "model", ckpt);
+        sp_json_string(&j, "model", baseline ? "baseline: class priors" : ckpt);
         sp_json_string(&j, "corpus", c.corpus);
         sp_json_string(&j, "split", split_name);
         sp_json_long(&j, "utterances", (long)ds.n);
@@ -212,7 +244,7 @@ int cmd_eval(int argc, char **argv)
         sp_json_end_object(&j);
         sp_json_finish(&j);
     } else {
-        printf("model       %s\n", ckpt);
+        printf("model       %s\n", baseline ? "baseline: class priors, bigram LM and durations alone" : ckpt);
         printf("split       %s of '%s': %zu utterances, %ld frames\n", split_name, c.corpus, ds.n, ev.frames);
         printf("loss        %.4f\n", ev.loss);
         printf("FER         %.2f%% (48 classes)  %.2f%% (39)\n", 100 * ev.fer, 100 * fer39);
