@@ -42,7 +42,7 @@ static const key_spec keys[] = {
     { "model", "conv", K_CONV, 0, 0, NULL, 0, 0, "conv blocks after the first layer, CxK,CxK..." },
     { "model", "pool", K_INT, F(pool), 0, NULL, 1, 16, "max-pool width after each conv" },
     { "model", "input_norm", K_ENUM, F(input_norm), S(input_norm), "layer|none", 0, 0, "normalisation of the raw chunk" },
-    { "model", "conv_norm", K_ENUM, F(conv_norm), S(conv_norm), "layer|batch|none", 0, 0, "normalisation in conv blocks" },
+    { "model", "conv_norm", K_ENUM, F(conv_norm), S(conv_norm), "layer|none", 0, 0, "normalisation in conv blocks" },
     { "model", "dense_norm", K_ENUM, F(dense_norm), S(dense_norm), "layer|batch|none", 0, 0, "normalisation in dense blocks" },
     { "model", "activation", K_ENUM, F(activation), S(activation), "leaky_relu|relu|tanh|sigmoid|linear", 0, 0, "hidden activation" },
     { "model", "dense", K_INTLIST, 0, 0, NULL, 1, 65536, "dense layer sizes, comma separated" },

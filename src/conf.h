@@ -35,7 +35,7 @@ typedef struct {
     int conv_channels[SP_CONF_MAXLAYERS], conv_kernel[SP_CONF_MAXLAYERS];
     int pool;
     char input_norm[8];         /* layer | none */
-    char conv_norm[8];          /* layer | batch | none */
+    char conv_norm[8];          /* layer or none */
     char dense_norm[8];         /* layer | batch | none */
     char activation[16];        /* leaky_relu | relu | tanh | sigmoid | linear */
     int ndense;

@@ -21,7 +21,10 @@ typedef struct {
     int sentences;        /* sentences per speaker */
     unsigned long seed;
     const char *text;     /* one sentence a line; NULL = corpora/sentences.txt */
-    int jobs;             /* worker processes (1 = in this process) */
+    int jobs;             /* worker processes at a time; each speaker is made in a
+                             fresh process (eSpeak NG keeps state between
+                             sentences and cannot be re-initialised), so the
+                             output does not depend on jobs */
     int progress;         /* progress on stderr */
 } sp_synth_opts;
 
@@ -31,5 +34,16 @@ void sp_synth_defaults(sp_synth_opts *o);
 /* Make the corpus. Returns 0, or -1 with err (nothing half-written is
  * left looking complete: each file is written atomically). */
 int sp_synth_corpus(const sp_synth_opts *o, char *err);
+
+/* What was made, for the caller's summary. */
+typedef struct {
+    int speakers, train_speakers, test_speakers;
+    long utterances;
+    long samples;         /* at 16 kHz, all utterances */
+    double hours;
+} sp_synth_stats;
+
+/* sp_synth_corpus, also filling *st (when non-NULL) on success. */
+int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, char *err);
 
 #endif

@@ -1,0 +1,93 @@
+/* layer_act.c - element-wise layers: |x| (after the sinc layer) and the
+ * activation functions, one layer with a kind (the math is in layers.h). */
+#include "config.h"
+#include "layers.h"
+
+#include <math.h>
+#include <string.h>
+
+// ----------------------------------------------------------------------------
+// abs
+
+void sp_abs_forward(float *out, const float *inp, size_t N)
+{
+    for (size_t i = 0; i < N; i++) out[i] = fabsf(inp[i]);
+}
+
+void sp_abs_backward(float *dinp, const float *dout, const float *inp, size_t N)
+{
+    // d|x|/dx = sign(x), 0 at 0
+    for (size_t i = 0; i < N; i++)
+        dinp[i] += inp[i] > 0.0f ? dout[i] : inp[i] < 0.0f ? -dout[i] : 0.0f;
+}
+
+// ----------------------------------------------------------------------------
+// activations
+
+static const char *const act_names[] = {
+    [SP_ACT_LINEAR] = "linear",
+    [SP_ACT_RELU] = "relu",
+    [SP_ACT_LEAKY_RELU] = "leaky_relu",
+    [SP_ACT_TANH] = "tanh",
+    [SP_ACT_SIGMOID] = "sigmoid",
+};
+#define N_ACT (int)(sizeof act_names / sizeof act_names[0])
+
+int sp_act_parse(const char *name)
+{
+    for (int i = 0; i < N_ACT; i++)
+        if (strcmp(name, act_names[i]) == 0) return i;
+    return -1;
+}
+
+const char *sp_act_name(sp_act_kind kind)
+{
+    return (int)kind >= 0 && (int)kind < N_ACT ? act_names[kind] : NULL;
+}
+
+void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind)
+{
+    switch (kind) {
+    case SP_ACT_LINEAR:
+        if (out != inp) memmove(out, inp, N * sizeof(float));
+        break;
+    case SP_ACT_RELU:
+        for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+        break;
+    case SP_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : SP_LEAKY_SLOPE * inp[i];
+        break;
+    case SP_ACT_TANH:
+        for (size_t i = 0; i < N; i++) out[i] = tanhf(inp[i]);
+        break;
+    case SP_ACT_SIGMOID:
+        for (size_t i = 0; i < N; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
+        break;
+    }
+}
+
+void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
+                     sp_act_kind kind)
+{
+    switch (kind) {
+    case SP_ACT_LINEAR:
+        for (size_t i = 0; i < N; i++) dinp[i] += dout[i];
+        break;
+    case SP_ACT_RELU:
+        // y > 0 exactly when x > 0
+        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case SP_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < N; i++)
+            dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+        break;
+    case SP_ACT_TANH:
+        // d tanh x / dx = 1 - y^2
+        for (size_t i = 0; i < N; i++) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+        break;
+    case SP_ACT_SIGMOID:
+        // d sigma / dx = y (1 - y)
+        for (size_t i = 0; i < N; i++) dinp[i] += out[i] * (1.0f - out[i]) * dout[i];
+        break;
+    }
+}

@@ -1,0 +1,66 @@
+/* layer_layernorm.c - the SincNet reference layer norm (RefLayerNorm in
+ * torch_sincnet.py): statistics over the last axis, unbiased standard
+ * deviation, eps added to the deviation (not the variance), gain and bias
+ * of the full per-example shape. The math is in layers.h; the derivation
+ * of the input gradient, with r = 1/(sd + eps), xhat = (x - mu) r:
+ *     d sd / dx_j   = (x_j - mu) / ((N - 1) sd)
+ *     d xhat_i/dx_j = r (delta_ij - 1/N) - (x_i - mu) r^2 d sd/dx_j
+ *     dx_j = sum_i g_i d xhat_i/dx_j
+ *          = r (g_j - mean g) - xhat_j sum_i(g_i xhat_i) / ((N - 1) sd) */
+#include "config.h"
+#include "layers.h"
+
+#include <math.h>
+
+void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
+                          const float *gamma, const float *beta, int B, int G, int N, float eps)
+{
+    for (int b = 0; b < B; b++)
+        for (int g = 0; g < G; g++) {
+            size_t row = (size_t)b * G + g;
+            const float *x = inp + row * N;
+            float *y = out + row * N;
+            const float *ga = gamma + (size_t)g * N, *be = beta + (size_t)g * N;
+            double s = 0.0;
+            for (int n = 0; n < N; n++) s += x[n];
+            double mu = s / N;
+            double q = 0.0;
+            for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
+            double dev = sqrt(q / (N - 1));
+            float m = (float)mu, r = (float)(1.0 / (dev + eps));
+            for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
+            mean[row] = m;
+            sd[row] = (float)dev;
+        }
+}
+
+void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                           const float *inp, const float *mean, const float *sd,
+                           const float *gamma, int B, int G, int N, float eps)
+{
+    for (int b = 0; b < B; b++)
+        for (int g = 0; g < G; g++) {
+            size_t row = (size_t)b * G + g;
+            const float *x = inp + row * N, *dy = dout + row * N;
+            const float *ga = gamma + (size_t)g * N;
+            float *dga = dgamma + (size_t)g * N, *dbe = dbeta + (size_t)g * N;
+            float m = mean[row], r = 1.0f / (sd[row] + eps);
+            double sum_g = 0.0, sum_gx = 0.0;
+            for (int n = 0; n < N; n++) {
+                float xhat = (x[n] - m) * r;
+                float gn = dy[n] * ga[n];
+                sum_g += gn;
+                sum_gx += (double)gn * xhat;
+                dga[n] += dy[n] * xhat;
+                dbe[n] += dy[n];
+            }
+            if (!dinp) continue;
+            float *dx = dinp + row * N;
+            float mean_g = (float)(sum_g / N);
+            float c = sd[row] > 0.0f ? (float)(sum_gx / ((double)(N - 1) * sd[row])) : 0.0f;
+            for (int n = 0; n < N; n++) {
+                float xhat = (x[n] - m) * r;
+                dx[n] += r * (dy[n] * ga[n] - mean_g) - xhat * c;
+            }
+        }
+}
