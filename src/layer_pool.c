@@ -3,6 +3,9 @@
 #include "config.h"
 #include "layers.h"
 
+#include <math.h>
+#include <string.h>
+
 void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P)
 {
     int Tout = T / P;
@@ -33,5 +36,54 @@ void sp_maxpool_backward(float *dinp, const float *dout, const int *argmax, int 
         const float *dy = dout + (size_t)r * Tout;
         const int *am = argmax + (size_t)r * Tout;
         for (int j = 0; j < Tout; j++) dx[am[j]] += dy[j];
+    }
+}
+
+/* The same backward, writing every element of dinp (zero off the
+ * arg-max positions): the buffer needs no clearing first. */
+void sp_maxpool_backward_write(float *dinp, const float *dout, const int *argmax, int R, int T, int P)
+{
+    memset(dinp, 0, (size_t)R * (size_t)T * sizeof *dinp);
+    sp_maxpool_backward(dinp, dout, argmax, R, T, P);
+}
+
+void sp_absmaxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P)
+{
+    int Tout = T / P;
+    for (int r = 0; r < R; r++) {
+        const float *x = inp + (size_t)r * T;
+        float *y = out + (size_t)r * Tout;
+        int *am = argmax + (size_t)r * Tout;
+        for (int j = 0; j < Tout; j++) {
+            int best = j * P;
+            float m = fabsf(x[best]);
+            for (int i = j * P + 1; i < j * P + P; i++) {
+                float a = fabsf(x[i]);
+                if (a > m || (a != a && m == m)) {
+                    m = a;
+                    best = i;
+                }
+            }
+            y[j] = m;
+            am[j] = best;
+        }
+    }
+}
+
+void sp_absmaxpool_backward(float *dinp, const float *dout, const int *argmax, const float *inp,
+                            int R, int T, int P)
+{
+    int Tout = T / P;
+    memset(dinp, 0, (size_t)R * (size_t)T * sizeof *dinp);
+    for (int r = 0; r < R; r++) {
+        float *dx = dinp + (size_t)r * T;
+        const float *x = inp + (size_t)r * T;
+        const float *dy = dout + (size_t)r * Tout;
+        const int *am = argmax + (size_t)r * Tout;
+        for (int j = 0; j < Tout; j++) {
+            float v = x[am[j]];
+            /* d|x|/dx = sign(x), 0 at 0 (as torch.abs) */
+            dx[am[j]] = v > 0.0f ? dy[j] : v < 0.0f ? -dy[j] : 0.0f;
+        }
     }
 }

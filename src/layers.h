@@ -195,6 +195,17 @@ void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
 void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P);
 /* dinp[r][argmax[r][j]] += dout[r][j]. dinp: [R][T]. */
 void sp_maxpool_backward(float *dinp, const float *dout, const int *argmax, int R, int T, int P);
+/* The same, but WRITING dinp: zero everywhere but the arg-max positions
+ * (so the caller need not clear it). */
+void sp_maxpool_backward_write(float *dinp, const float *dout, const int *argmax, int R, int T, int P);
+
+/* |.| then max-pool, fused (the sinc layer's |.| never stored):
+ *     out[r][j] = max_i |inp[r][j P + i]|, argmax as sp_maxpool_forward.
+ * Backward WRITES dinp: sign(inp) dout at the arg-max positions, zero
+ * elsewhere (sign(0) = 0). Equal to sp_abs_* followed by sp_maxpool_*. */
+void sp_absmaxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P);
+void sp_absmaxpool_backward(float *dinp, const float *dout, const int *argmax, const float *inp,
+                            int R, int T, int P);
 
 /* ------------------------------------------------------------------------
  * layer norm as the reference's RefLayerNorm (layer_layernorm.c).

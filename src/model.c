@@ -92,7 +92,6 @@ static int plan(sp_model *m, const sp_conf *c, char *err)
         l->K = K;
         add_param(m, l, (size_t)C); /* low_hz */
         add_param(m, l, (size_t)C); /* band_hz */
-        add_layer(m, SP_LAYER_ABS, "abs", C, T - K + 1, C, T - K + 1);
     } else {
         sp_layer *l = add_layer(m, SP_LAYER_CONV, "conv1", 1, T, C, T - K + 1);
         l->K = K;
@@ -115,6 +114,9 @@ static int plan(sp_model *m, const sp_conf *c, char *err)
         }
         snprintf(name, sizeof name, "pool%d", b + 1);
         add_pool(m, name, C, T, c->pool);
+        /* SincNet takes |.| of the sinc output before pooling: fused here,
+         * so the full-resolution |.| map is never stored. */
+        if (b == 0 && !strcmp(c->first_layer, "sinc")) m->layer[m->nlayers - 1].kind = SP_LAYER_ABSPOOL;
         T /= c->pool;
         if (T < 2) return sp_fail(err, "conv block %d leaves %d time steps; the input is too short", b + 1, T);
         if (!strcmp(c->conv_norm, "layer")) {
@@ -216,7 +218,8 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, char *err)
         switch (l->kind) {
         case SP_LAYER_SINC: w = sp_sinc_workspace(&m->sinc, maxB, l->in_t); break;
         case SP_LAYER_CONV: w = sp_conv1d_workspace(maxB, l->in_c, l->in_t, l->K); break;
-        case SP_LAYER_POOL: l->argmax = sp_xmalloc(n * sizeof(int)); break;
+        case SP_LAYER_POOL:
+        case SP_LAYER_ABSPOOL: l->argmax = sp_xmalloc(n * sizeof(int)); break;
         case SP_LAYER_LAYERNORM:
             l->cache_a = sp_xmalloc((size_t)maxB * (size_t)l->in_c * sizeof(float));
             l->cache_b = sp_xmalloc((size_t)maxB * (size_t)l->in_c * sizeof(float));
@@ -286,6 +289,9 @@ void sp_model_forward(sp_model *m, int B, int training)
         case SP_LAYER_POOL:
             sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
+        case SP_LAYER_ABSPOOL:
+            sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            break;
         case SP_LAYER_ACT:
             sp_act_forward(l->out, x, N, l->act);
             break;
@@ -316,8 +322,8 @@ void sp_model_backward(sp_model *m, const int *targets)
 {
     int B = m->B;
     memset(m->grads, 0, m->nparams * sizeof(float));
-    for (int i = 0; i < m->nlayers; i++) memset(m->layer[i].dout, 0, (size_t)B * m->layer[i].out_n * sizeof(float));
     sp_layer *last = &m->layer[m->nlayers - 1];
+    memset(last->dout, 0, (size_t)B * last->out_n * sizeof(float));
     sp_logsoftmax_nll_backward(last->dout, m->logp, targets, B, SP_NCLASSES, 1.0f);
     for (int i = m->nlayers - 1; i >= 0; i--) {
         sp_layer *l = &m->layer[i];
@@ -326,6 +332,11 @@ void sp_model_backward(sp_model *m, const int *targets)
         const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
         float *g0 = m->grads + l->p_off[0], *g1 = m->grads + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
+        /* Backward functions add into dx; the pooling ones write all of it
+         * (their scatter leaves most of it zero), so only the others need
+         * it cleared first. */
+        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL)
+            memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
             sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
@@ -341,7 +352,10 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_abs_backward(dx, l->dout, x, N);
             break;
         case SP_LAYER_POOL:
-            if (dx) sp_maxpool_backward(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
+            if (dx) sp_maxpool_backward_write(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
+            break;
+        case SP_LAYER_ABSPOOL:
+            if (dx) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
             if (dx) sp_act_backward(dx, l->dout, l->out, N, l->act);

@@ -3,8 +3,8 @@
  * non-learned state such as batch-norm running statistics), activation
  * buffers for a maximum batch, and forward/backward over a batch.
  *
- *   chunk [B][T] -> input layer norm -> first layer (sinc -> |.|, or conv)
- *   -> max-pool -> layer norm -> act                 (first block)
+ *   chunk [B][T] -> input layer norm -> first layer (sinc, or conv)
+ *   -> max-pool (of |.| after sinc) -> layer norm -> act   (first block)
  *   -> [conv -> max-pool -> layer norm -> act] x nconv
  *   -> flatten -> layer norm
  *   -> [dense -> batch norm -> act -> dropout] x ndense
@@ -24,7 +24,8 @@
 
 typedef enum {
     SP_LAYER_LAYERNORM, SP_LAYER_SINC, SP_LAYER_CONV, SP_LAYER_ABS, SP_LAYER_POOL,
-    SP_LAYER_ACT, SP_LAYER_DENSE, SP_LAYER_BATCHNORM, SP_LAYER_DROPOUT
+    SP_LAYER_ACT, SP_LAYER_DENSE, SP_LAYER_BATCHNORM, SP_LAYER_DROPOUT,
+    SP_LAYER_ABSPOOL  /* |.| then max-pool, fused (after the sinc layer) */
 } sp_layer_kind;
 
 typedef struct {

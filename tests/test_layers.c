@@ -1,36 +1,41 @@
 /* test_layers.c - every layer of src/layers.h checked three ways:
  *
- * 1. Reference implementations: the GEMM conv against the naive loops, the
- *    folded sinc filtering against a plain convolution with the taps, the
- *    sinc taps against the textbook double-precision formula, layer norm,
- *    batch norm (and its running statistics) and dense against direct
- *    loops.
+ * 1. Reference implementations. The GEMM conv and the folded sinc
+ *    filtering against the naive loops, element by element within the
+ *    worst-case bound of a float sum, n FLT_EPSILON sum|terms| (rigorous,
+ *    so never flaky); the sinc taps against the textbook double formula;
+ *    layer norm, batch norm (and its running statistics) and dense against
+ *    direct loops.
  * 2. Gradients by central finite differences, for every layer and every
  *    parameter kind, on small random sizes: with fixed random R the scalar
  *    L = sum(out * R) (accumulated in double from the float outputs) is
  *    differenced, and backward gets dout = R. The error of a gradient is
  *        max_i |analytic_i - fd_i| / max_i |fd_i|   (max-normalised)
- *    and must stay below FD_TOL. Steps are about 1e-3 of each quantity's
- *    scale (Hz parameters: 1e-3 of fs/8), and the difference quotient
- *    divides by the step actually taken after rounding to float. Inputs
- *    are drawn away from kinks (|x| >= 0.1 at abs / relu, distinct values
- *    0.05 apart under max-pool) so no step crosses one.
- *    Every backward is also run twice to check that it ADDS into its
- *    gradient buffers.
+ *    and must stay below FD_TOL. Steps are 1e-3 of each quantity's scale
+ *    (Hz parameters: 1e-3 of fs/8), or 0.5 where L is linear in the
+ *    quantity (the quotient is then exact and a long step only shrinks the
+ *    rounding noise); the quotient divides by the step actually taken after
+ *    rounding to float. Inputs are drawn away from kinks (|x| >= 0.1 at abs
+ *    and the activations, distinct values 0.05 apart under max-pool) so no
+ *    step crosses one. Every backward is also run twice, to check that it
+ *    ADDS into its gradient buffers.
  * 3. A whole tiny network (input LN -> sinc -> abs -> pool -> LN -> leaky
  *    -> conv -> pool -> LN -> tanh -> LN -> dense -> BN -> leaky ->
  *    dropout -> dense -> log-softmax/NLL): a few entries of every parameter
- *    checked against finite differences of the NLL. Each perturbed forward
- *    records which side of every kink it is on (abs signs, pool argmaxes,
- *    leaky signs); where the +-h steps change that pattern the difference
- *    quotient is not well defined, so the step is halved (up to 3 times)
- *    and failing that the entry is replaced by another. Biases that a
+ *    against Richardson-extrapolated differences of the NLL. The input is
+ *    drawn until every kink is at least MIN_MARGIN away; each perturbed
+ *    forward records which side of every kink it is on (signs of the abs
+ *    inputs max-pool selects, pool argmaxes, leaky signs), and where a step
+ *    changes that pattern the quotient is not defined, so the step is
+ *    halved (up to 3 times) or the entry replaced. The loss's own rounding
+ *    noise is measured and allowed for (see test_network). Biases that a
  *    following normalisation removes (conv bias before LN, the flat LN's
  *    beta and dense1's bias before BN) have gradient exactly 0: checked to
  *    sit at the float noise floor instead.
  *
- * Everything is seeded, so the run is deterministic. Exit status non-zero,
- * with a message naming the layer, when any check fails. */
+ * Everything is seeded, so the run is deterministic; SP_TEST_SEED=N runs it
+ * with other random draws (2000 seeds pass). Exit status non-zero, with a
+ * message naming the layer, when any check fails. */
 #include "config.h"
 #include "layers.h"
 #include "rng.h"
@@ -43,11 +48,15 @@
 #include <string.h>
 
 #define FD_TOL 1e-2  /* finite differences vs backward, max-normalised */
-#define REF_TOL 1e-5 /* fast float paths vs double references, max-normalised */
+#define REF_TOL 1e-5 /* float results vs double references, max-normalised */
 #define ADD_TOL 1e-5 /* second backward must add: |g2 - 2 g1| / max|g1| */
-#ifndef TEST_SEED
-#define TEST_SEED 20240601 /* any seed passes; this one is the fixed one */
-#endif
+/* Steps: 1e-3 where L is curved; where L is linear in the quantity (conv,
+ * dense and sinc inputs and weights, dropout) the quotient is exact for any
+ * step, and a large one only shrinks the rounding noise. */
+#define H_CURVED 1e-3
+#define H_LINEAR 0.5
+#define TEST_SEED 20240601 /* the fixed seed; SP_TEST_SEED=N in the
+                              * environment runs the suite with another */
 
 static sp_rng trng;
 
@@ -370,14 +379,15 @@ static void test_sinc_grad(void)
     double hz = 1e-3 * c.s.fs / 8; // 2 Hz
     {
         fd_case fc = { "sinc taps", taps_loss, taps_backward, &c };
-        fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz }, { "band_hz", c.band, c.dband, 6, hz } };
+        fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
+                          { "band_hz", c.band, c.dband, 6, hz } };
         check_case(&fc, ps, 2);
     }
     {
         fd_case fc = { "sinc", sinc_loss, sinc_backward, &c };
         fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
                           { "band_hz", c.band, c.dband, 6, hz },
-                          { "input", c.inp, c.dinp, (size_t)c.B * c.T, 1e-3 } };
+                          { "input", c.inp, c.dinp, (size_t)c.B * c.T, H_LINEAR } };
         check_case(&fc, ps, 3);
     }
     // the clamped filter: band gradient exactly 0
@@ -486,9 +496,9 @@ static void test_conv_grad(int B, int Cin, int Cout, int T, int K, const char *n
     conv_ctx c;
     conv_ctx_init(&c, B, Cin, Cout, T, K);
     fd_case fc = { name, conv_loss, conv_backward, &c };
-    fd_param ps[] = { { "w", c.w, c.dw, (size_t)Cout * Cin * K, 1e-3 },
-                      { "bias", c.bias, c.dbias, (size_t)Cout, 1e-3 },
-                      { "input", c.inp, c.dinp, (size_t)B * Cin * T, 1e-3 } };
+    fd_param ps[] = { { "w", c.w, c.dw, (size_t)Cout * Cin * K, H_LINEAR },
+                      { "bias", c.bias, c.dbias, (size_t)Cout, H_LINEAR },
+                      { "input", c.inp, c.dinp, (size_t)B * Cin * T, H_LINEAR } };
     check_case(&fc, ps, 3);
     conv_ctx_free(&c);
 }
@@ -509,7 +519,8 @@ static void test_conv_vs_naive(int B, int Cin, int Cout, int T, int K)
     // the size of the terms of every sum: the naive code on |.|
     float *ai = abs_copy(c.inp, ni), *aw = abs_copy(c.w, nw), *ab = abs_copy(c.bias, Cout);
     float *ar = abs_copy(c.R, no), *s_out = fnew(no);
-    float *s_dinp = abs_copy(c.dinp, ni), *s_dw = abs_copy(c.dw, nw), *s_db = abs_copy(c.dbias, Cout);
+    float *s_dinp = abs_copy(c.dinp, ni), *s_dw = abs_copy(c.dw, nw);
+    float *s_db = abs_copy(c.dbias, Cout);
     sp_conv1d_forward_naive(s_out, ai, aw, ab, B, Cin, Cout, T, K);
     sp_conv1d_backward_naive(s_dinp, s_dw, s_db, ar, ai, aw, B, Cin, Cout, T, K);
 
@@ -571,7 +582,7 @@ static void test_elementwise(void)
         fill(R, N, -1, 1);
         const char *name = kind < 0 ? "abs" : sp_act_name((sp_act_kind)kind);
         fd_case fc = { name, ew_loss, ew_backward, &c };
-        fd_param ps[] = { { "input", inp, dinp, N, 1e-3 } };
+        fd_param ps[] = { { "input", inp, dinp, N, kind == SP_ACT_LINEAR ? H_LINEAR : H_CURVED } };
         check_case(&fc, ps, 1);
         if (kind >= 0) {
             CHECK(sp_act_parse(name) == kind);
@@ -636,7 +647,7 @@ static void test_pool(void)
     fill(R, RR * TO, -1, 1);
     pool_ctx c = { RR, T, P, inp, out, R, dinp, am };
     fd_case fc = { "maxpool", pool_loss, pool_backward, &c };
-    fd_param ps[] = { { "input", inp, dinp, RR * T, 1e-3 } };
+    fd_param ps[] = { { "input", inp, dinp, RR * T, H_CURVED } };
     check_case(&fc, ps, 1);
     // the dropped remainder (T % P samples) gets no gradient
     for (int r = 0; r < RR; r++)
@@ -698,9 +709,9 @@ static void test_layernorm(int B, int G, int N, const char *name)
     expect_close(name, "forward vs formula", c.out, ref, n, REF_TOL);
     free(ref);
     fd_case fc = { name, ln_loss, ln_backward, &c };
-    fd_param ps[] = { { "input", c.inp, c.dinp, n, 1e-3 },
-                      { "gamma", c.gamma, c.dgamma, np, 1e-3 },
-                      { "beta", c.beta, c.dbeta, np, 1e-3 } };
+    fd_param ps[] = { { "input", c.inp, c.dinp, n, H_CURVED },
+                      { "gamma", c.gamma, c.dgamma, np, H_CURVED },
+                      { "beta", c.beta, c.dbeta, np, H_CURVED } };
     check_case(&fc, ps, 3);
     // a constant row: finite output (beta) and finite gradient
     for (int i = 0; i < N; i++) c.inp[i] = 0.25f;
@@ -777,9 +788,9 @@ static void test_batchnorm(int B, int D)
             CHECK(memcmp(c.rv, c.rv0, D * sizeof(float)) == 0);
         }
         fd_case fc = { name, bn_loss, bn_backward, &c };
-        fd_param ps[] = { { "input", c.inp, c.dinp, n, 1e-3 },
-                          { "gamma", c.gamma, c.dgamma, (size_t)D, 1e-3 },
-                          { "beta", c.beta, c.dbeta, (size_t)D, 1e-3 } };
+        fd_param ps[] = { { "input", c.inp, c.dinp, n, H_CURVED },
+                          { "gamma", c.gamma, c.dgamma, (size_t)D, H_CURVED },
+                          { "beta", c.beta, c.dbeta, (size_t)D, H_CURVED } };
         check_case(&fc, ps, 3);
     }
     free(ref), free(rm_ref), free(rv_ref);
@@ -820,7 +831,7 @@ static void test_dropout(void)
     fill(R, N, -1, 1);
     drop_ctx c = { N, 0.3f, inp, out, mask, R, dinp };
     fd_case fc = { "dropout", drop_loss, drop_backward, &c };
-    fd_param ps[] = { { "input", inp, dinp, N, 1e-3 } };
+    fd_param ps[] = { { "input", inp, dinp, N, H_LINEAR } };
     check_case(&fc, ps, 1);
 
     float *x = fnew(NBIG), *y = fnew(NBIG), *m = fnew(NBIG);
@@ -894,9 +905,9 @@ static void test_dense(int B, int Din, int Dout)
     expect_close("dense", "forward vs loop", c.out, ref, no, REF_TOL);
     free(ref);
     fd_case fc = { "dense", dense_loss, dense_backward, &c };
-    fd_param ps[] = { { "w", c.w, c.dw, nw, 1e-3 },
-                      { "bias", c.bias, c.dbias, (size_t)Dout, 1e-3 },
-                      { "input", c.inp, c.dinp, ni, 1e-3 } };
+    fd_param ps[] = { { "w", c.w, c.dw, nw, H_LINEAR },
+                      { "bias", c.bias, c.dbias, (size_t)Dout, H_LINEAR },
+                      { "input", c.inp, c.dinp, ni, H_LINEAR } };
     check_case(&fc, ps, 3);
     free(c.inp), free(c.w), free(c.bias), free(c.out), free(c.R), free(c.dinp), free(c.dw);
     free(c.dbias);
@@ -944,7 +955,7 @@ static void test_nll(void)
     CHECK(sp_logsoftmax_nll_forward(logp, logits, NULL, B, V) == 0.0);
     logits[V] = 2.0f;
     fd_case fc = { "logsoftmax+nll", nll_loss, nll_backward, &c };
-    fd_param ps[] = { { "logits", logits, dlogits, B * V, 1e-3 } };
+    fd_param ps[] = { { "logits", logits, dlogits, B * V, H_CURVED } };
     check_case(&fc, ps, 1);
 }
 
@@ -980,7 +991,8 @@ typedef struct {
     // activation gradients
     float *da0, *ds1, *da1, *dp1, *dl1, *dr1, *dc2, *dp2, *dl2, *dr2, *dl3, *dh1, *dn1, *dr3,
         *dd3, *dz;
-    uint64_t sig; // which side of every kink the last forward was on
+    uint64_t sig;  // which side of every kink the last forward was on
+    double margin; // and how far from the nearest one it was
 } net;
 
 static float *P_(net *n, int i)
@@ -1022,6 +1034,30 @@ static uint64_t sign_sig(uint64_t h, const float *x, size_t n)
     return h;
 }
 
+static double min_abs(double m, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabs(x[i]) < m) m = fabs(x[i]);
+    return m;
+}
+
+/* The smallest gap between the largest and second largest value of a
+ * max-pool window: how far its argmax is from changing. */
+static double pool_gap(double m, const float *x, int R, int T, int P)
+{
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j + P <= T; j += P) {
+            const float *w = x + (size_t)r * T + j;
+            double a = -INFINITY, b = -INFINITY;
+            for (int i = 0; i < P; i++) {
+                if (w[i] > a) b = a, a = w[i];
+                else if (w[i] > b) b = w[i];
+            }
+            if (a - b < m) m = a - b;
+        }
+    return m;
+}
+
 static double net_forward(net *n)
 {
     int B = n->B, F = n->s.F;
@@ -1050,13 +1086,26 @@ static double net_forward(net *n)
     sp_dense_forward(n->z, n->d3, P_(n, P_W2), P_(n, P_B2), B, n->D1, n->V);
     double loss = sp_logsoftmax_nll_forward(n->logp, n->z, n->y, B, n->V);
 
+    /* Only the abs inputs a pool window selects matter: the others do not
+     * reach the output, on either side of their kink. */
     uint64_t h = 0xcbf29ce484222325ULL;
-    h = sign_sig(h, n->s1, (size_t)B * F * n->T1);
-    h = fnv(h, n->am1, (size_t)B * F * n->T1p * sizeof(int));
+    size_t np1 = (size_t)B * F * n->T1p;
+    double m = INFINITY;
+    for (size_t i = 0; i < np1; i++) {
+        float v = n->s1[i / n->T1p * n->T1 + n->am1[i]];
+        unsigned char sg = v > 0.0f;
+        h = fnv(h, &sg, 1);
+        if (fabs(v) < m) m = fabs(v);
+    }
+    h = fnv(h, n->am1, np1 * sizeof(int));
     h = sign_sig(h, n->l1, (size_t)B * F * n->T1p);
     h = fnv(h, n->am2, (size_t)B * n->C2 * n->T2p * sizeof(int));
     h = sign_sig(h, n->n1, (size_t)B * n->D1);
     n->sig = h;
+    m = pool_gap(m, n->a1, B * F, n->T1, n->P);
+    m = min_abs(m, n->l1, (size_t)B * F * n->T1p);
+    m = pool_gap(m, n->c2, B * n->C2, n->T2, n->P);
+    n->margin = min_abs(m, n->n1, (size_t)B * n->D1);
     return loss;
 }
 
@@ -1131,6 +1180,9 @@ static int net_fd(net *n, float *x, double h, uint64_t sig0, double *fd)
     return 1;
 }
 
+#define MIN_MARGIN 1e-3
+#define MAX_DRAWS 200
+
 static void test_network(void)
 {
     static const int labels[4] = { 3, 0, 4, 1 };
@@ -1144,11 +1196,11 @@ static void test_network(void)
     n.T2 = n.T1p - n.K2 + 1, n.T2p = n.T2 / n.P;
     n.D0 = n.C2 * n.T2p;
     int B = n.B, F = n.s.F;
-    /* Steps: the NLL carries float rounding noise of a few 1e-8, so steps
-     * of 4e-3 (and 2 Hz for the cut-offs, whose gradients per Hz are small)
-     * keep the noise in the difference quotient near 1e-5 of the gradients
-     * while the curvature error (~h^2) stays as small; halvings (below)
-     * shrink them where a kink is near. */
+    /* Steps: the NLL carries float rounding noise of ~1e-7 (measured
+     * below), so steps of 4e-3 (and 2 Hz for the cut-offs, whose gradients
+     * per Hz are small) keep its share of the difference quotient small,
+     * and Richardson extrapolation removes the curvature error; halvings
+     * (below) shrink the steps where a kink is near. */
     double hz = 1e-3 * n.s.fs / 8, hn = 4e-3;
     net_param_add(&n, P_LN0_G, "input LN gamma", n.T, 0.5, 1.5, hn, 0);
     net_param_add(&n, P_LN0_B, "input LN beta", n.T, -0.3, 0.3, hn, 0);
@@ -1190,33 +1242,66 @@ static void test_network(void)
     n.dr1 = fnew(p1), n.dc2 = fnew(c2), n.dp2 = fnew(d0), n.dl2 = fnew(d0), n.dr2 = fnew(d0);
     n.dl3 = fnew(d0), n.dh1 = fnew(d1), n.dn1 = fnew(d1), n.dr3 = fnew(d1), n.dd3 = fnew(d1);
     n.dz = fnew((size_t)B * n.V);
-    // a waveform: a few tones plus noise, different per example
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < n.T; t++)
-            n.x[b * n.T + t] = (float)(0.5 * sin(2 * M_PI * (300 + 500 * b) * t / 16000.0)
-                                       + 0.3 * sin(2 * M_PI * (2500 + 900 * b) * t / 16000.0)
-                                       + 0.2 * urand(-1, 1));
-
-    double loss = net_forward(&n);
+    /* A waveform: a few tones plus noise, different per example, drawn
+     * again until every kink is at least MIN_MARGIN away (abs and leaky
+     * inputs, the gap between a pool window's two largest values): then
+     * the finite-difference steps below rarely cross one. */
+    double loss = 0.0;
+    int draws = 0;
+    do {
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < n.T; t++)
+                n.x[b * n.T + t] = (float)(0.5 * sin(2 * M_PI * (300 + 500 * b) * t / 16000.0)
+                                           + 0.3 * sin(2 * M_PI * (2500 + 900 * b) * t / 16000.0)
+                                           + 0.2 * urand(-1, 1));
+        loss = net_forward(&n);
+        draws++;
+    } while (n.margin < MIN_MARGIN && draws < MAX_DRAWS);
+    CHECK_MSG(n.margin >= MIN_MARGIN, "network: no input with kinks %g away in %d draws",
+              MIN_MARGIN, draws);
     uint64_t sig0 = n.sig;
     net_backward(&n);
     CHECK(isfinite(loss));
-    printf("network: loss %.4f, %d-%d-%d-%d-%d\n", loss, n.T, F * n.T1p, n.D0, n.D1, n.V);
+    printf("network: loss %.4f, %d-%d-%d-%d-%d, kink margin %.2g (input draw %d)\n", loss, n.T,
+           F * n.T1p, n.D0, n.D1, n.V, n.margin, draws);
 
     /* Up to PER_PARAM entries per parameter: the one with the largest
      * analytic gradient (so the scale is checked where it is largest) and
      * random others. The difference quotient is Richardson-extrapolated
      * from steps h and h/2 (error O(h^4)), since batch norm over 4 examples
-     * is strongly curved. When a step crosses a kink (the pattern of abs
-     * signs, argmaxes and leaky signs changes) h is halved, down to h/8,
-     * and failing that the entry is skipped. The error is
+     * is strongly curved. When a step crosses a kink (the kink signature
+     * changes) h is halved, down to h/8, and failing that the entry is
+     * skipped. The error reported is
      *     max |analytic - fd| / max(max |fd|, max |analytic over all entries|)
      * i.e. relative to the scale of that parameter's gradient. */
     enum { PER_PARAM = 4, MAX_TRIES = 40, HALVINGS = 3 };
+    /* The difference quotient's rounding noise: the loss is a float
+     * computation, so it jitters by some sigma under any perturbation;
+     * sigma is measured as the largest change of the loss when parameters
+     * whose gradient is exactly 0 are moved (mathematically nothing
+     * changes). The Richardson quotient from steps s and s/2 carries at
+     * most 3 sigma / s of it; each entry may differ from the analytic
+     * gradient by FD_TOL of the gradient's scale plus twice that. */
+    double sigma = 0.0;
+    for (int i = 0; i < N_PARAMS; i++) {
+        net_param *p = &n.prm[i];
+        if (!p->zero) continue;
+        for (size_t j = 0; j < p->n; j++) {
+            float save = p->p[j];
+            for (int k = -2; k <= 2; k++) {
+                p->p[j] = (float)(save + k * p->h / 2);
+                double l = net_forward(&n);
+                if (fabs(l - loss) > sigma) sigma = fabs(l - loss);
+            }
+            p->p[j] = save;
+        }
+    }
+    net_forward(&n);
     int skipped = 0, halved = 0;
     for (int i = 0; i < N_PARAMS; i++) {
         net_param *p = &n.prm[i];
-        double dmax = 0.0, fmax = 0.0, gall = maxabs(p->g, p->n), gmax = 0.0;
+        double dmax = 0.0, fmax = 0.0, gall = maxabs(p->g, p->n);
+        double ent_d[PER_PARAM], ent_noise[PER_PARAM];
         size_t top = 0;
         for (size_t j = 1; j < p->n; j++)
             if (fabsf(p->g[j]) > fabsf(p->g[top])) top = j;
@@ -1228,18 +1313,20 @@ static void test_network(void)
                                          : (size_t)sp_rng_below(&trng, p->n);
             double fd = 0.0, h = p->h;
             int ok = 0;
-            for (int k = 0; k <= HALVINGS && !ok; k++, h /= 2) {
+            for (int k = 0; k <= HALVINGS; k++, h /= 2) {
                 ok = net_fd(&n, &p->p[j], h, sig0, &fd);
-                halved += !ok;
+                if (ok) break;
+                halved++;
             }
             if (!ok) {
                 skipped++;
                 continue;
             }
             double g = p->g[j];
+            ent_d[done] = fabs(g - fd);
+            ent_noise[done] = 2 * 3 * sigma / h;
             if (fabs(g - fd) > dmax) dmax = fabs(g - fd);
             if (fabs(fd) > fmax) fmax = fabs(fd);
-            if (fabs(g) > gmax) gmax = fabs(g);
             done++;
         }
         CHECK_MSG(done > 0, "network: no kink-free entry of %s", p->name);
@@ -1257,12 +1344,15 @@ static void test_network(void)
             double e = scale > 0 ? dmax / scale : dmax;
             snprintf(what, sizeof what, "d loss/d %s", p->name);
             record("network", what, e);
-            CHECK_MSG(e <= FD_TOL, "network: gradient of %s: max rel err %.3g > %g (max|g| %.3g)",
-                      p->name, e, FD_TOL, scale);
+            int bad = 0;
+            for (int k = 0; k < done; k++) bad += ent_d[k] > FD_TOL * scale + ent_noise[k];
+            CHECK_MSG(!bad,
+                      "network: gradient of %s: max rel err %.3g > %g (max|g| %.3g) beyond the "
+                      "rounding noise (sigma %.2g)", p->name, e, FD_TOL, scale, sigma);
         }
     }
-    printf("network: %d steps halved, %d entries skipped (a kink within +-h)\n", halved,
-           skipped);
+    printf("network: loss rounding noise %.2g; %d steps halved, %d entries skipped (a kink "
+           "within +-h)\n", sigma, halved, skipped);
     net_forward(&n);
     CHECK(n.sig == sig0);
 
@@ -1281,8 +1371,10 @@ static void test_network(void)
 int main(void)
 {
     // each test draws from its own seeded stream: adding a test changes no other
+    const char *env = getenv("SP_TEST_SEED");
+    uint64_t seed = env && *env ? strtoull(env, NULL, 10) : TEST_SEED;
     int stream = 0;
-#define RUN(call) (sp_rng_seed(&trng, TEST_SEED, stream++), call)
+#define RUN(call) (sp_rng_seed(&trng, seed, stream++), call)
     RUN(test_sinc_init_and_taps());
     RUN(test_sinc_grad());
     RUN(test_sinc_vs_naive());

@@ -56,8 +56,10 @@ static uint64_t kink_signature(const sp_model *m)
                 float f2 = m->sinc.min_low_hz + fabsf(lo[f]) + m->sinc.min_band_hz + fabsf(bw[f]);
                 h = (h ^ (uint64_t)(f2 > m->sinc.fs / 2)) * 1099511628211ULL;
             }
-        } else if (l->kind == SP_LAYER_POOL) {
+        } else if (l->kind == SP_LAYER_POOL || l->kind == SP_LAYER_ABSPOOL) {
             for (size_t k = 0; k < n; k++) h = (h ^ (uint64_t)l->argmax[k]) * 1099511628211ULL;
+            if (l->kind == SP_LAYER_ABSPOOL) /* the sign under |.| */
+                for (size_t k = 0; k < n; k++) h = (h ^ (uint64_t)(x[l->argmax[k] + (k / l->out_t) * l->in_t] > 0)) * 1099511628211ULL;
         } else if (l->kind == SP_LAYER_ABS ||
                    (l->kind == SP_LAYER_ACT && (l->act == SP_ACT_RELU || l->act == SP_ACT_LEAKY_RELU))) {
             for (size_t k = 0; k < n; k++) h = (h ^ (uint64_t)(x[k] > 0)) * 1099511628211ULL;
@@ -250,8 +252,37 @@ static void checkpoint_check(void)
     CHECK(sp_crc32(0, "123456789", 9) == 0xCBF43926u);
 }
 
+/* The fused |.| + max-pool equals |.| followed by max-pool, forward and
+ * backward (the backward written, not added). */
+static void absmaxpool_check(void)
+{
+    enum { R = 7, T = 31, P = 3, TO = T / P };
+    float x[R * T], a[R * T], y1[R * TO], y2[R * TO], dy[R * TO], d1[R * T], d2[R * T], da[R * T];
+    int am1[R * TO], am2[R * TO];
+    sp_rng r;
+    sp_rng_seed(&r, 3, 0);
+    for (int i = 0; i < R * T; i++) x[i] = (float)sp_rng_normal(&r);
+    x[5] = 0.0f; /* sign(0) = 0 */
+    for (int i = 0; i < R * TO; i++) dy[i] = (float)sp_rng_normal(&r);
+    sp_abs_forward(a, x, R * T);
+    sp_maxpool_forward(y1, am1, a, R, T, P);
+    sp_absmaxpool_forward(y2, am2, x, R, T, P);
+    CHECK(memcmp(y1, y2, sizeof y1) == 0 && memcmp(am1, am2, sizeof am1) == 0);
+    memset(da, 0, sizeof da);
+    memset(d1, 0, sizeof d1);
+    sp_maxpool_backward(da, dy, am1, R, T, P);
+    sp_abs_backward(d1, da, x, R * T);
+    for (int i = 0; i < R * T; i++) d2[i] = 12345.0f; /* garbage: the fused backward writes */
+    sp_absmaxpool_backward(d2, dy, am2, x, R, T, P);
+    CHECK(memcmp(d1, d2, sizeof d1) == 0);
+    for (int i = 0; i < R * T; i++) d2[i] = 12345.0f;
+    sp_maxpool_backward_write(d2, dy, am1, R, T, P);
+    CHECK(memcmp(da, d2, sizeof da) == 0);
+}
+
 int main(void)
 {
+    absmaxpool_check();
     gradcheck("sinc", "leaky_relu", "batch");
     gradcheck("sinc", "tanh", "layer");
     gradcheck("conv", "sigmoid", "batch");
