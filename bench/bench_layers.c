@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     float *x = fnew((size_t)B * T), *low = fnew(F), *band = fnew(F), *taps = fnew((size_t)F * s.K);
     sp_sinc_init(low, band, &s);
     size_t ws_n = sp_sinc_workspace(&s, B, T);
-    if (sp_conv1d_workspace(B, F, T1p, K) > ws_n) ws_n = sp_conv1d_workspace(B, F, T1p, K);
+    if (sp_conv1d_workspace(B, F, C, T1p, K) > ws_n) ws_n = sp_conv1d_workspace(B, F, C, T1p, K);
     float *ws = fnew(ws_n);
     float *s1 = fnew((size_t)B * F * T1), *a1 = fnew((size_t)B * F * T1);
     float *p1 = fnew((size_t)B * F * T1p), *l1 = fnew((size_t)B * F * T1p);

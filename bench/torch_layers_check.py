@@ -141,7 +141,7 @@ B, Cin, Cout, T, K = 3, 6, 5, 40, 5
 conv = torch.nn.Conv1d(Cin, Cout, K)
 x = np.random.RandomState(5).randn(B, Cin, T).astype(np.float32); R = np.random.RandomState(6).randn(B, Cout, T - K + 1).astype(np.float32)
 w = conv.weight.detach().numpy().copy(); bb = conv.bias.detach().numpy().copy()
-out = z(B, Cout, T - K + 1); ws = z(lib.sp_conv1d_workspace(B, Cin, T, K))
+out = z(B, Cout, T - K + 1); ws = z(lib.sp_conv1d_workspace(B, Cin, Cout, T, K))
 lib.sp_conv1d_forward(P(out), P(ws), P(x), P(w), P(bb), B, Cin, Cout, T, K)
 xt = t(x); ot = conv(xt); (ot * torch.tensor(R)).sum().backward()
 dx, dw, db = z(B, Cin, T), z(Cout, Cin, K), z(Cout)

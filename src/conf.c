@@ -270,6 +270,50 @@ static int known_section(const char *s)
     return 0;
 }
 
+/* ---- [probe ID] sections (begin): kept as text for the probe chain */
+
+/* Append "[section]" or "key = value" as line `line` of c->probes, after
+ * empty lines from *at_line on; 0, or -1 when the buffer is full. */
+static int put_probe_line(sp_conf *c, size_t *at, long *at_line, long line, const char *a, const char *b)
+{
+    size_t cap = sizeof c->probes;
+    while (*at_line < line && *at + 1 < cap) {
+        c->probes[(*at)++] = '\n';
+        (*at_line)++;
+    }
+    int n = b ? snprintf(c->probes + *at, cap - *at, "%s = %s\n", a, b)
+              : snprintf(c->probes + *at, cap - *at, "[%s]\n", a);
+    if (*at_line < line || n < 0 || (size_t)n >= cap - *at) return -1;
+    *at += (size_t)n;
+    (*at_line)++;
+    return 0;
+}
+
+/* Keep the [probe ID] sections of ini in c->probes, each line at its line
+ * number in ini->path. */
+static void keep_probe_sections(sp_conf *c, const sp_ini *ini, sp_diag *d)
+{
+    size_t at = 0;
+    long line = 1;
+    int full = 0;
+    for (size_t i = 0; i < ini->nsections && !full; i++) {
+        const sp_ini_section *s = &ini->sections[i];
+        if (strncmp(s->section, "probe ", 6) != 0) continue;
+        full = put_probe_line(c, &at, &line, s->line, s->section, NULL) != 0;
+        for (size_t k = 0; k < ini->n && !full; k++)
+            if (!strcmp(ini->v[k].section, s->section))
+                full = put_probe_line(c, &at, &line, ini->v[k].line, ini->v[k].key, ini->v[k].value) != 0;
+        if (full)
+            sp_diag_add(d, ini->path, s->line, "the [probe ID] sections take more than %zu bytes",
+                        sizeof c->probes - 1);
+    }
+    if (full) at = 0;
+    c->probes[at] = '\0';
+    snprintf(c->probes_file, sizeof c->probes_file, "%s", at ? ini->path : "");
+}
+
+/* ---- [probe ID] sections (end) */
+
 int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
 {
     size_t before = d->n;
@@ -301,6 +345,7 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
         if (set_key(c, k, e->value, msg, sizeof msg) != 0)
             sp_diag_add(d, ini->path, e->line, "[%s] %s: %s", e->section, e->key, msg);
     }
+    keep_probe_sections(c, ini, d);
     /* Checks across keys. */
     if (d->n == before) {
         int T = (int)lround(c->input_ms * 16.0);
@@ -355,6 +400,12 @@ void sp_conf_write(FILE *f, const sp_conf *c)
             break;
         }
         fputc('\n', f);
+    }
+    /* The [probe ID] sections, without the padding lines. */
+    for (const char *p = c->probes; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n) fprintf(f, "%s%.*s\n", *p == '[' ? "\n" : "", (int)n, p);
+        p += n + (p[n] == '\n');
     }
 }
 

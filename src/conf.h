@@ -16,6 +16,7 @@
 
 #define SP_CONF_STR 512
 #define SP_CONF_MAXLAYERS 16
+#define SP_CONF_PROBES 16384
 
 typedef struct {
     /* [data] */
@@ -57,13 +58,22 @@ typedef struct {
 
     /* [run] */
     char dir[SP_CONF_STR];
+
+    /* [probe ID] sections, for the probe chain (probe_host.h). As resolved
+     * here: their lines as text, padded with empty lines so that each
+     * keeps its line number in probes_file. After sp_probe_chain_store:
+     * the resolved sections, every option filled in. Written by
+     * sp_conf_write after the other sections. */
+    char probes[SP_CONF_PROBES];
+    char probes_file[SP_CONF_STR]; /* the file the text came from; "" when none */
 } sp_conf;
 
 /* Fill defaults (the `sincnet` preset). */
 void sp_conf_defaults(sp_conf *c);
 
 /* Resolve an ini into c. Problems go to d with file and line; returns 0
- * when there were none. Sections whose name starts "probe " are skipped. */
+ * when there were none. Sections whose name starts "probe " are not
+ * checked here; their text goes to c->probes. */
 int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d);
 
 /* Load and resolve a config file. */

@@ -109,8 +109,15 @@ void sp_dataset_chunk(const sp_utterance *u, long frame, int T, float gain, floa
 
 int sp_dataset_sample(const sp_dataset *ds, sp_rng *rng, int T, double jitter, float *out)
 {
+    return sp_dataset_sample_at(ds, rng, T, jitter, out, NULL, NULL, NULL);
+}
+
+int sp_dataset_sample_at(const sp_dataset *ds, sp_rng *rng, int T, double jitter, float *out, long *utt,
+                         long *start, float *gain_out)
+{
     for (;;) {
-        const sp_utterance *u = &ds->utt[sp_rng_below(rng, ds->n)];
+        size_t ui = (size_t)sp_rng_below(rng, ds->n);
+        const sp_utterance *u = &ds->utt[ui];
         /* Frames whose whole chunk lies inside the utterance. */
         long lo = (T / 2 + SP_FRAME_SHIFT - 1 - SP_FRAME_SHIFT / 2) / SP_FRAME_SHIFT;
         long hi = (u->n - (T - T / 2) - SP_FRAME_SHIFT / 2) / SP_FRAME_SHIFT;
@@ -123,6 +130,9 @@ int sp_dataset_sample(const sp_dataset *ds, sp_rng *rng, int T, double jitter, f
         float gain = (float)(1.0 + jitter * (2.0 * sp_rng_uniform(rng) - 1.0));
         if (f >= u->nframes || u->label[f] < 0) continue;
         sp_dataset_chunk(u, f, T, gain, out);
+        if (utt) *utt = (long)ui;
+        if (start) *start = f * SP_FRAME_SHIFT + SP_FRAME_SHIFT / 2 - T / 2;
+        if (gain_out) *gain_out = gain;
         return u->label[f];
     }
 }

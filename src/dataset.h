@@ -50,5 +50,11 @@ void sp_dataset_chunk(const sp_utterance *u, long frame, int T, float gain, floa
  * gain uniform in [1 - jitter, 1 + jitter]. Writes out[T], returns the
  * label. */
 int sp_dataset_sample(const sp_dataset *ds, sp_rng *rng, int T, double jitter, float *out);
+/* The same draw (the same random numbers), also reporting where the chunk
+ * comes from for the probe chain: the utterance's index, the utterance
+ * sample of out[0] (sp_dataset_chunk's start) and the gain. Each of utt,
+ * start, gain may be NULL. */
+int sp_dataset_sample_at(const sp_dataset *ds, sp_rng *rng, int T, double jitter, float *out, long *utt,
+                         long *start, float *gain);
 
 #endif

@@ -160,71 +160,86 @@ void sp_sinc_taps_backward(float *dlow_hz, float *dband_hz, const float *dtaps,
 
 /* col: [half+1][Tout], col[k][t] = x[t+k] + x[t+K-1-k] for k < half,
  * col[half][t] = x[t+half]. */
-static void fold_im2col(float *col, const float *x, int K, int Tout)
+static void fold_im2col(float *col, size_t ld, const float *x, int K, int Tout)
 {
     int half = (K - 1) / 2;
     for (int k = 0; k < half; k++) {
-        float *c = col + (size_t)k * Tout;
+        float *c = col + (size_t)k * ld;
         const float *a = x + k, *b = x + (K - 1 - k);
         for (int t = 0; t < Tout; t++) c[t] = a[t] + b[t];
     }
-    memcpy(col + (size_t)half * Tout, x + half, (size_t)Tout * sizeof(float));
+    memcpy(col + (size_t)half * ld, x + half, (size_t)Tout * sizeof(float));
 }
 
 /* The adjoint of fold_im2col, added into dx. */
-static void fold_col2im_add(float *dx, const float *col, int K, int Tout)
+static void fold_col2im_add(float *dx, const float *col, size_t ld, int K, int Tout)
 {
     int half = (K - 1) / 2;
     for (int k = 0; k < half; k++) {
-        const float *c = col + (size_t)k * Tout;
+        const float *c = col + (size_t)k * ld;
         float *a = dx + k, *b = dx + (K - 1 - k);
         for (int t = 0; t < Tout; t++) a[t] += c[t];
         for (int t = 0; t < Tout; t++) b[t] += c[t];
     }
-    const float *c = col + (size_t)half * Tout;
+    const float *c = col + (size_t)half * ld;
     float *a = dx + half;
     for (int t = 0; t < Tout; t++) a[t] += c[t];
 }
 
 size_t sp_sinc_workspace(const sp_sinc_spec *s, int B, int T)
 {
-    (void)B;
     size_t rows = (size_t)(s->K - 1) / 2 + 1;
-    size_t Tout = (size_t)(T - s->K + 1);
-    return rows * Tout      // folded im2col of one example (or its gradient)
-           + s->F * rows;   // folded taps gradient (backward)
+    size_t Tout = (size_t)(T - s->K + 1), n = (size_t)sp_gemm_chunk((int)Tout, B);
+    return rows * n * Tout      // folded im2col of a chunk (or its gradient)
+           + (size_t)s->F * n * Tout  // the chunk's output (or its gradient)
+           + (size_t)s->F * rows;     // folded taps gradient (backward)
 }
 
-/* out[b] (F x Tout) = taps[:, :half+1] (F x half+1, ld K) @ col (half+1 x Tout) */
+/* For a chunk of n examples side by side (columns e T' + t):
+ * y (F x n T') = taps[:, :half+1] (F x half+1, ld K) @ col (half+1 x n T'),
+ * scattered into out [B][F][T']. */
 static void sinc_filter_forward(float *out, float *ws, const float *inp, const float *taps,
                                 int F, int K, int B, int T)
 {
-    int Tout = T - K + 1, rows = (K - 1) / 2 + 1;
-    float *col = ws;
-    for (int b = 0; b < B; b++) {
-        fold_im2col(col, inp + (size_t)b * T, K, Tout);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, Tout, rows, 1.0f, taps, K,
-                    col, Tout, 0.0f, out + (size_t)b * F * Tout, Tout);
+    int Tout = T - K + 1, rows = (K - 1) / 2 + 1, nb = sp_gemm_chunk(Tout, B);
+    float *col = ws, *y = ws + (size_t)rows * nb * Tout;
+    for (int b0 = 0; b0 < B; b0 += nb) {
+        int n = B - b0 < nb ? B - b0 : nb;
+        size_t ld = (size_t)n * Tout;
+        for (int e = 0; e < n; e++) fold_im2col(col + (size_t)e * Tout, ld, inp + (size_t)(b0 + e) * T, K, Tout);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, (int)ld, rows, 1.0f, taps, K, col, (int)ld,
+                    0.0f, y, (int)ld);
+        for (int e = 0; e < n; e++)
+            for (int f = 0; f < F; f++)
+                memcpy(out + ((size_t)(b0 + e) * F + f) * Tout, y + (size_t)f * ld + (size_t)e * Tout,
+                       (size_t)Tout * sizeof(float));
     }
 }
 
-/* dfold (F x half+1) += sum_b dout[b] (F x Tout) @ col^T; when dinp,
- * dcol = taps[:, :half+1]^T @ dout[b], unfolded into dinp[b]. */
+/* dfold (F x half+1) += dy (F x n T') @ col^T per chunk, dy gathered from
+ * dout; when dinp, dcol = taps[:, :half+1]^T @ dy, unfolded into dinp. */
 static void sinc_filter_backward(float *dinp, float *dfold, float *ws, const float *dout,
                                  const float *inp, const float *taps, int F, int K, int B,
                                  int T)
 {
-    int Tout = T - K + 1, rows = (K - 1) / 2 + 1;
-    float *col = ws;
-    for (int b = 0; b < B; b++) {
-        const float *dout_b = dout + (size_t)b * F * Tout;
-        fold_im2col(col, inp + (size_t)b * T, K, Tout);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, rows, Tout, 1.0f, dout_b, Tout,
-                    col, Tout, 1.0f, dfold, rows);
+    int Tout = T - K + 1, rows = (K - 1) / 2 + 1, nb = sp_gemm_chunk(Tout, B);
+    float *col = ws, *dy = ws + (size_t)rows * nb * Tout;
+    for (int b0 = 0; b0 < B; b0 += nb) {
+        int n = B - b0 < nb ? B - b0 : nb;
+        size_t ld = (size_t)n * Tout;
+        for (int e = 0; e < n; e++) {
+            fold_im2col(col + (size_t)e * Tout, ld, inp + (size_t)(b0 + e) * T, K, Tout);
+            for (int f = 0; f < F; f++)
+                memcpy(dy + (size_t)f * ld + (size_t)e * Tout, dout + ((size_t)(b0 + e) * F + f) * Tout,
+                       (size_t)Tout * sizeof(float));
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, rows, (int)ld, 1.0f, dy, (int)ld, col, (int)ld,
+                    1.0f, dfold, rows);
         if (dinp) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, Tout, F, 1.0f, taps, K,
-                        dout_b, Tout, 0.0f, col, Tout);
-            fold_col2im_add(dinp + (size_t)b * T, col, K, Tout);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, (int)ld, F, 1.0f, taps, K, dy, (int)ld,
+                        0.0f, col, (int)ld);
+            for (int e = 0; e < n; e++)
+                fold_col2im_add(dinp + (size_t)(b0 + e) * T, col + (size_t)e * Tout, ld, K, Tout);
         }
     }
 }
@@ -246,7 +261,7 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
                       int B, int T)
 {
     int rows = (s->K - 1) / 2 + 1;
-    float *dfold = ws + (size_t)rows * (T - s->K + 1);
+    float *dfold = ws + sp_sinc_workspace(s, B, T) - (size_t)s->F * rows;
     memset(dfold, 0, (size_t)s->F * rows * sizeof(float));
     sinc_filter_backward(dinp, dfold, ws, dout, inp, taps, s->F, s->K, B, T);
     taps_backward(dlow_hz, dband_hz, dfold, rows, 0, low_hz, band_hz, s);

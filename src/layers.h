@@ -128,7 +128,14 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
  * ---------------------------------------------------------------------- */
 
 /* Floats of workspace forward and backward need (T >= K). */
-size_t sp_conv1d_workspace(int B, int Cin, int T, int K);
+size_t sp_conv1d_workspace(int B, int Cin, int Cout, int T, int K);
+
+/* The convolutions multiply chunks of examples side by side, about
+ * SP_GEMM_COLUMNS output columns per GEMM: wide enough for OpenBLAS to run
+ * near its peak and to share among threads. Examples per chunk for T'
+ * output steps and a batch of B. */
+#define SP_GEMM_COLUMNS 8192
+int sp_gemm_chunk(int Tout, int B);
 
 /* out: [B][Cout][T']; inp: [B][Cin][T]; w: [Cout][Cin][K];
  * bias: [Cout] or NULL (no bias). */

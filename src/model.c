@@ -217,7 +217,7 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, char *err)
         size_t w = 0;
         switch (l->kind) {
         case SP_LAYER_SINC: w = sp_sinc_workspace(&m->sinc, maxB, l->in_t); break;
-        case SP_LAYER_CONV: w = sp_conv1d_workspace(maxB, l->in_c, l->in_t, l->K); break;
+        case SP_LAYER_CONV: w = sp_conv1d_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K); break;
         case SP_LAYER_POOL:
         case SP_LAYER_ABSPOOL: l->argmax = sp_xmalloc(n * sizeof(int)); break;
         case SP_LAYER_LAYERNORM:

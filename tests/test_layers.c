@@ -478,7 +478,7 @@ static void conv_ctx_init(conv_ctx *c, int B, int Cin, int Cout, int T, int K)
     c->w = fnew(nw), c->dw = fnew(nw);
     c->bias = fnew(Cout), c->dbias = fnew(Cout);
     c->out = fnew(conv_nout(c)), c->R = fnew(conv_nout(c));
-    c->ws = fnew(sp_conv1d_workspace(B, Cin, T, K));
+    c->ws = fnew(sp_conv1d_workspace(B, Cin, Cout, T, K));
     fill(c->inp, ni, -1, 1);
     fill(c->w, nw, -1, 1);
     fill(c->bias, Cout, -1, 1);
@@ -1236,7 +1236,7 @@ static void test_network(void)
     n.r3 = fnew(d1), n.d3 = fnew(d1), n.mask = fnew(d1), n.z = fnew((size_t)B * n.V);
     n.logp = fnew((size_t)B * n.V);
     n.am1 = sp_xcalloc(p1, sizeof(int)), n.am2 = sp_xcalloc(d0, sizeof(int));
-    size_t ws1 = sp_sinc_workspace(&n.s, B, n.T), ws2 = sp_conv1d_workspace(B, F, n.T1p, n.K2);
+    size_t ws1 = sp_sinc_workspace(&n.s, B, n.T), ws2 = sp_conv1d_workspace(B, F, n.C2, n.T1p, n.K2);
     n.ws = fnew(ws1 > ws2 ? ws1 : ws2);
     n.da0 = fnew(bt), n.ds1 = fnew(s1), n.da1 = fnew(s1), n.dp1 = fnew(p1), n.dl1 = fnew(p1);
     n.dr1 = fnew(p1), n.dc2 = fnew(c2), n.dp2 = fnew(d0), n.dl2 = fnew(d0), n.dr2 = fnew(d0);

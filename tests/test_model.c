@@ -280,9 +280,73 @@ static void absmaxpool_check(void)
     CHECK(memcmp(da, d2, sizeof da) == 0);
 }
 
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0, scale = 1e-6;
+    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(b[i]));
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(a[i] - b[i]) / scale);
+    return worst;
+}
+
+/* The fast convolutions multiply chunks of examples side by side
+ * (sp_gemm_chunk); with long outputs and an odd batch the chunks split the
+ * batch unevenly. Both must still equal the naive loops. */
+static void chunking_check(void)
+{
+    enum { B = 5, Cin = 2, Cout = 3, K = 5, T = 3004, TO = T - K + 1 };
+    CHECK(sp_gemm_chunk(TO, B) > 1 && sp_gemm_chunk(TO, B) < B && B % sp_gemm_chunk(TO, B) != 0);
+    sp_rng r;
+    sp_rng_seed(&r, 8, 0);
+    float *x = sp_xmalloc(sizeof(float) * B * Cin * T), *w = sp_xmalloc(sizeof(float) * Cout * Cin * K);
+    float bias[Cout], db1[Cout] = { 0 }, db2[Cout] = { 0 };
+    float *y1 = sp_xmalloc(sizeof(float) * B * Cout * TO), *y2 = sp_xmalloc(sizeof(float) * B * Cout * TO);
+    float *dy = sp_xmalloc(sizeof(float) * B * Cout * TO);
+    float *dx1 = sp_xcalloc((size_t)B * Cin * T, sizeof(float)), *dx2 = sp_xcalloc((size_t)B * Cin * T, sizeof(float));
+    float *dw1 = sp_xcalloc((size_t)Cout * Cin * K, sizeof(float)), *dw2 = sp_xcalloc((size_t)Cout * Cin * K, sizeof(float));
+    for (int i = 0; i < B * Cin * T; i++) x[i] = (float)sp_rng_normal(&r);
+    for (int i = 0; i < Cout * Cin * K; i++) w[i] = (float)sp_rng_normal(&r);
+    for (int i = 0; i < Cout; i++) bias[i] = (float)sp_rng_normal(&r);
+    for (int i = 0; i < B * Cout * TO; i++) dy[i] = (float)sp_rng_normal(&r);
+    float *ws = sp_xmalloc(sizeof(float) * sp_conv1d_workspace(B, Cin, Cout, T, K));
+    sp_conv1d_forward(y1, ws, x, w, bias, B, Cin, Cout, T, K);
+    sp_conv1d_forward_naive(y2, x, w, bias, B, Cin, Cout, T, K);
+    CHECK_MSG(max_rel_diff(y1, y2, (size_t)B * Cout * TO) < 1e-5, "chunked conv forward");
+    sp_conv1d_backward(dx1, dw1, db1, ws, dy, x, w, B, Cin, Cout, T, K);
+    sp_conv1d_backward_naive(dx2, dw2, db2, dy, x, w, B, Cin, Cout, T, K);
+    CHECK_MSG(max_rel_diff(dx1, dx2, (size_t)B * Cin * T) < 1e-5, "chunked conv input gradient");
+    CHECK_MSG(max_rel_diff(dw1, dw2, (size_t)Cout * Cin * K) < 1e-5, "chunked conv weight gradient");
+    CHECK_MSG(max_rel_diff(db1, db2, Cout) < 1e-5, "chunked conv bias gradient");
+    free(ws);
+
+    /* The sinc layer is a conv with its taps as the weights (Cin = 1). */
+    sp_sinc_spec s = sp_sinc_spec_make(Cout, 129, 16000.0f);
+    int T1 = T - s.K + 1;
+    float low[Cout], band[Cout], taps[Cout * 129], dl1[Cout] = { 0 }, dbd1[Cout] = { 0 }, dl2[Cout] = { 0 },
+          dbd2[Cout] = { 0 };
+    sp_sinc_init(low, band, &s);
+    float *sy1 = sp_xmalloc(sizeof(float) * B * Cout * T1), *sy2 = sp_xmalloc(sizeof(float) * B * Cout * T1);
+    float *sdy = sp_xmalloc(sizeof(float) * B * Cout * T1);
+    float *sdx1 = sp_xcalloc((size_t)B * T, sizeof(float)), *sdx2 = sp_xcalloc((size_t)B * T, sizeof(float));
+    float *dtaps = sp_xcalloc((size_t)Cout * s.K, sizeof(float));
+    for (int i = 0; i < B * Cout * T1; i++) sdy[i] = (float)sp_rng_normal(&r);
+    ws = sp_xmalloc(sizeof(float) * sp_sinc_workspace(&s, B, T));
+    sp_sinc_forward(sy1, taps, ws, x, low, band, &s, B, T);
+    sp_conv1d_forward_naive(sy2, x, taps, NULL, B, 1, Cout, T, s.K);
+    CHECK_MSG(max_rel_diff(sy1, sy2, (size_t)B * Cout * T1) < 1e-5, "chunked sinc forward");
+    sp_sinc_backward(sdx1, dl1, dbd1, ws, sdy, x, taps, low, band, &s, B, T);
+    sp_conv1d_backward_naive(sdx2, dtaps, NULL, sdy, x, taps, B, 1, Cout, T, s.K);
+    sp_sinc_taps_backward(dl2, dbd2, dtaps, low, band, &s);
+    CHECK_MSG(max_rel_diff(sdx1, sdx2, (size_t)B * T) < 1e-5, "chunked sinc input gradient");
+    CHECK_MSG(max_rel_diff(dl1, dl2, Cout) < 1e-4 && max_rel_diff(dbd1, dbd2, Cout) < 1e-4, "chunked sinc cut-off gradients");
+    free(ws);
+    free(x), free(w), free(y1), free(y2), free(dy), free(dx1), free(dx2), free(dw1), free(dw2);
+    free(sy1), free(sy2), free(sdy), free(sdx1), free(sdx2), free(dtaps);
+}
+
 int main(void)
 {
     absmaxpool_check();
+    chunking_check();
     gradcheck("sinc", "leaky_relu", "batch");
     gradcheck("sinc", "tanh", "layer");
     gradcheck("conv", "sigmoid", "batch");
