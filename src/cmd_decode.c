@@ -9,7 +9,6 @@
 #include "phonedecoder.h"
 #include "util.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +117,7 @@ int cmd_decode(int argc, char **argv)
     }
     int rc = SP_EXIT_FAIL;
     sp_conf c = m.conf;
-    openblas_set_num_threads(c.threads);
+    sp_set_threads(c.threads);
     if (corpus) snprintf(c.corpus, sizeof c.corpus, "%s", corpus);
     sp_viterbi_opts vo;
     sp_viterbi_opts_default(&vo);

@@ -10,16 +10,16 @@
 #include "evaluate.h"
 #include "json.h"
 #include "phonedecoder.h"
+#include "probe_host.h"
 #include "timit.h"
 #include "util.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const usage[] = {
-    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE] [--baseline]",
+    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE] [--baseline] [--probes CONFIG | --no-probes]",
     "",
     "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
     "  --split S              dev, core or test (default: the config's test_split, core)",
@@ -33,6 +33,9 @@ static const char *const usage[] = {
     "  --baseline             score the trivial baselines instead of the model: every frame",
     "                         given the class priors (FER of the most frequent class; PER of",
     "                         a decode by the bigram LM and durations alone)",
+    "  --probes CONFIG        run the [probe ID] sections of CONFIG on the evaluated audio",
+    "                         (default: the model's own, from the config it was trained with)",
+    "  --no-probes            run no probes",
     NULL,
 };
 
@@ -85,8 +88,8 @@ static int parse_double(const char *s, double *out)
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model = NULL, *split_name = NULL, *corpus = NULL, *confusion = NULL;
-    int json = 0, baseline = 0;
+    const char *model = NULL, *split_name = NULL, *corpus = NULL, *confusion = NULL, *probes_conf = NULL;
+    int json = 0, baseline = 0, no_probes = 0;
     long min_dur = -1;
     double ins = NAN, lmw = NAN, prs = NAN;
     for (int i = 1; i < argc; i++) {
@@ -98,6 +101,11 @@ int cmd_eval(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--baseline")) {
             baseline = 1;
+        } else if (!strcmp(a, "--no-probes")) {
+            no_probes = 1;
+        } else if (!strcmp(a, "--probes")) {
+            if (++i >= argc) return sp_usage_error(usage, "'%s' needs a value", a);
+            probes_conf = argv[i];
         } else if (!strcmp(a, "--split") || !strcmp(a, "--corpus") || !strcmp(a, "--confusion") ||
                    !strcmp(a, "--min-duration") || !strcmp(a, "--insertion-penalty") || !strcmp(a, "--lm-weight") ||
                    !strcmp(a, "--prior-scale")) {
@@ -125,6 +133,7 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (!model) return sp_usage_error(usage, "a MODEL (checkpoint or run directory) is required");
+    if (probes_conf && no_probes) return sp_usage_error(usage, "'--probes' and '--no-probes' do not go together");
     if (split_name && sp_split_parse(split_name) < 0)
         return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", split_name);
 
@@ -144,7 +153,7 @@ int cmd_eval(int argc, char **argv)
         return SP_EXIT_FAIL;
     }
     sp_conf c = m.conf;
-    openblas_set_num_threads(c.threads);
+    sp_set_threads(c.threads);
     if (corpus) snprintf(c.corpus, sizeof c.corpus, "%s", corpus);
     if (!split_name) split_name = c.test_split;
     sp_viterbi_opts vo;
@@ -159,6 +168,31 @@ int cmd_eval(int argc, char **argv)
     sp_phone_decoder pd;
     sp_dataset ds;
     int have_ds = 0;
+    /* ---- probe chain (begin): the model's [probe ID] sections, or those
+     * of --probes CONFIG, on the evaluated chunks; refused before any work */
+    sp_probe_chain *chain = NULL;
+    sp_probe_role role = !strcmp(split_name, "dev") ? SP_PROBE_DEV : SP_PROBE_TEST;
+    if (!baseline && !no_probes) {
+        sp_diag pdg;
+        sp_diag_init(&pdg, 0);
+        if (probes_conf) {
+            sp_conf *pc = sp_xmalloc(sizeof *pc);
+            if (sp_conf_load(pc, probes_conf, &pdg) == 0) chain = sp_probe_chain_from_conf(pc, &pdg);
+            free(pc);
+        } else {
+            chain = sp_probe_chain_from_conf(&c, &pdg);
+        }
+        int bad = !chain ? sp_probe_diag_fail(&pdg, err) : 0;
+        sp_diag_free(&pdg);
+        char *dir = sp_xasprintf("%s/eval-%s/probes", rundir, split_name);
+        if (bad || sp_probe_chain_create(chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)c.seed, err) != 0) {
+            sp_errorf("%s", err);
+            free(dir);
+            goto out;
+        }
+        free(dir);
+    }
+    /* ---- probe chain (end) */
     if (sp_phone_decoder_init(&pd, &c, &vo, err) != 0) {
         sp_errorf("%s", err);
         goto out;
@@ -174,6 +208,13 @@ int cmd_eval(int argc, char **argv)
         goto out_pd;
     }
     have_ds = 1;
+    sp_probe_start pstart = { .run_dir = rundir, .model = &m, .ps = &pd.ps };
+    pstart.data[role] = &ds;
+    pstart.split[role] = split_name;
+    if (sp_probe_chain_start(chain, &pstart, err) != 0) {
+        sp_errorf("%s", err);
+        goto out_pd;
+    }
     if (sp_score_init(&x.score, pd.ps.n39, err) != 0) {
         sp_errorf("%s", err);
         goto out_pd;
@@ -203,7 +244,16 @@ int cmd_eval(int argc, char **argv)
         free(post);
         ev.loss = ev.frames ? loss / (double)ev.frames : 0.0;
     } else {
-        sp_evaluate(&m, &ds, on_utterance, &x, json ? NULL : split_name, &ev);
+        sp_probe_chain_eval_begin(chain, role, 0);
+        if (sp_evaluate_with(&m, &ds, sp_probe_chain_eval_batch, chain, on_utterance, &x, json ? NULL : split_name,
+                             &ev) != 0) {
+            sp_errorf("%s", sp_probe_chain_error(chain));
+            goto out_score;
+        }
+        if (sp_probe_chain_finish(chain, SP_PROBE_COMPLETED, 0, 0, err) != 0) {
+            sp_errorf("%s", err);
+            goto out_score;
+        }
     }
     ev.fer = sp_fer_rate(&x.fer48);
     if (x.failed) {
@@ -261,6 +311,8 @@ out_score:
 out_pd:
     sp_phone_decoder_free(&pd);
 out:
+    if (sp_probe_chain_finish(chain, SP_PROBE_FAILED, 0, 0, err) != 0) sp_errorf("%s", err);
+    sp_probe_chain_free(chain);
     if (have_ds) sp_dataset_free(&ds);
     free(x.seg);
     free(x.lab);

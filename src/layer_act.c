@@ -11,12 +11,14 @@
 
 void sp_abs_forward(float *out, const float *inp, size_t N)
 {
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
     for (size_t i = 0; i < N; i++) out[i] = fabsf(inp[i]);
 }
 
 void sp_abs_backward(float *dinp, const float *dout, const float *inp, size_t N)
 {
     // d|x|/dx = sign(x), 0 at 0
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
     for (size_t i = 0; i < N; i++)
         dinp[i] += inp[i] > 0.0f ? dout[i] : inp[i] < 0.0f ? -dout[i] : 0.0f;
 }
@@ -52,15 +54,19 @@ void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind)
         if (out != inp) memmove(out, inp, N * sizeof(float));
         break;
     case SP_ACT_RELU:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : SP_LEAKY_SLOPE * inp[i];
         break;
     case SP_ACT_TANH:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = tanhf(inp[i]);
         break;
     case SP_ACT_SIGMOID:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
         break;
     }
@@ -71,22 +77,27 @@ void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
 {
     switch (kind) {
     case SP_ACT_LINEAR:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) dinp[i] += dout[i];
         break;
     case SP_ACT_RELU:
         // y > 0 exactly when x > 0
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++)
             dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
         break;
     case SP_ACT_TANH:
         // d tanh x / dx = 1 - y^2
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
         break;
     case SP_ACT_SIGMOID:
         // d sigma / dx = y (1 - y)
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) dinp[i] += out[i] * (1.0f - out[i]) * dout[i];
         break;
     }

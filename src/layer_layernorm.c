@@ -15,31 +15,36 @@
 void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
                           const float *gamma, const float *beta, int B, int G, int N, float eps)
 {
-    for (int b = 0; b < B; b++)
-        for (int g = 0; g < G; g++) {
-            size_t row = (size_t)b * G + g;
-            const float *x = inp + row * N;
-            float *y = out + row * N;
-            const float *ga = gamma + (size_t)g * N, *be = beta + (size_t)g * N;
-            double s = 0.0;
-            for (int n = 0; n < N; n++) s += x[n];
-            double mu = s / N;
-            double q = 0.0;
-            for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
-            double dev = sqrt(q / (N - 1));
-            float m = (float)mu, r = (float)(1.0 / (dev + eps));
-            for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
-            mean[row] = m;
-            sd[row] = (float)dev;
-        }
+    /* Rows are independent: split them over the threads. */
+#pragma omp parallel for schedule(static) if ((size_t)B * G * N > SP_OMP_MIN)
+    for (long row = 0; row < (long)B * G; row++) {
+        int g = (int)(row % G);
+        const float *x = inp + (size_t)row * N;
+        float *y = out + (size_t)row * N;
+        const float *ga = gamma + (size_t)g * N, *be = beta + (size_t)g * N;
+        double s = 0.0;
+        for (int n = 0; n < N; n++) s += x[n];
+        double mu = s / N;
+        double q = 0.0;
+        for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
+        double dev = sqrt(q / (N - 1));
+        float m = (float)mu, r = (float)(1.0 / (dev + eps));
+        for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
+        mean[row] = m;
+        sd[row] = (float)dev;
+    }
 }
 
 void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                            const float *inp, const float *mean, const float *sd,
                            const float *gamma, int B, int G, int N, float eps)
 {
-    for (int b = 0; b < B; b++)
-        for (int g = 0; g < G; g++) {
+    /* Threads split the G rows of gain/bias, so each accumulates its own
+     * dgamma/dbeta rows over the batch in the order b = 0..B-1 (the same
+     * sums for any thread count). */
+#pragma omp parallel for schedule(static) if (G > 1 && (size_t)B * G * N > SP_OMP_MIN)
+    for (int g = 0; g < G; g++)
+        for (int b = 0; b < B; b++) {
             size_t row = (size_t)b * G + g;
             const float *x = inp + row * N, *dy = dout + row * N;
             const float *ga = gamma + (size_t)g * N;

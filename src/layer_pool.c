@@ -9,6 +9,7 @@
 void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P)
 {
     int Tout = T / P;
+#pragma omp parallel for schedule(static) if ((size_t)R * T > SP_OMP_MIN)
     for (int r = 0; r < R; r++) {
         const float *x = inp + (size_t)r * T;
         float *y = out + (size_t)r * Tout;
@@ -31,6 +32,7 @@ void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T,
 void sp_maxpool_backward(float *dinp, const float *dout, const int *argmax, int R, int T, int P)
 {
     int Tout = T / P;
+#pragma omp parallel for schedule(static) if ((size_t)R * T > SP_OMP_MIN)
     for (int r = 0; r < R; r++) {
         float *dx = dinp + (size_t)r * T;
         const float *dy = dout + (size_t)r * Tout;
@@ -43,13 +45,21 @@ void sp_maxpool_backward(float *dinp, const float *dout, const int *argmax, int 
  * arg-max positions): the buffer needs no clearing first. */
 void sp_maxpool_backward_write(float *dinp, const float *dout, const int *argmax, int R, int T, int P)
 {
-    memset(dinp, 0, (size_t)R * (size_t)T * sizeof *dinp);
-    sp_maxpool_backward(dinp, dout, argmax, R, T, P);
+    int Tout = T / P;
+#pragma omp parallel for schedule(static) if ((size_t)R * T > SP_OMP_MIN)
+    for (int r = 0; r < R; r++) {
+        float *dx = dinp + (size_t)r * T;
+        const float *dy = dout + (size_t)r * Tout;
+        const int *am = argmax + (size_t)r * Tout;
+        memset(dx, 0, (size_t)T * sizeof *dx);
+        for (int j = 0; j < Tout; j++) dx[am[j]] = dy[j];
+    }
 }
 
 void sp_absmaxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P)
 {
     int Tout = T / P;
+#pragma omp parallel for schedule(static) if ((size_t)R * T > SP_OMP_MIN)
     for (int r = 0; r < R; r++) {
         const float *x = inp + (size_t)r * T;
         float *y = out + (size_t)r * Tout;
@@ -74,10 +84,11 @@ void sp_absmaxpool_backward(float *dinp, const float *dout, const int *argmax, c
                             int R, int T, int P)
 {
     int Tout = T / P;
-    memset(dinp, 0, (size_t)R * (size_t)T * sizeof *dinp);
+#pragma omp parallel for schedule(static) if ((size_t)R * T > SP_OMP_MIN)
     for (int r = 0; r < R; r++) {
         float *dx = dinp + (size_t)r * T;
         const float *x = inp + (size_t)r * T;
+        memset(dx, 0, (size_t)T * sizeof *dx);
         const float *dy = dout + (size_t)r * Tout;
         const int *am = argmax + (size_t)r * Tout;
         for (int j = 0; j < Tout; j++) {

@@ -135,6 +135,12 @@ size_t sp_conv1d_workspace(int B, int Cin, int Cout, int T, int K);
  * near its peak and to share among threads. Examples per chunk for T'
  * output steps and a batch of B. */
 #define SP_GEMM_COLUMNS 8192
+
+/* Element-wise and row-wise layers split their work over OpenMP threads
+ * (omp_set_num_threads, the [train] threads key) when a call touches more
+ * than SP_OMP_MIN elements; each output element is computed by one thread
+ * in a fixed order, so results do not depend on the thread count. */
+#define SP_OMP_MIN 65536
 int sp_gemm_chunk(int Tout, int B);
 
 /* out: [B][Cout][T']; inp: [B][Cin][T]; w: [Cout][Cin][K];

@@ -3,9 +3,21 @@
 #include "model.h"
 #include "util.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void sp_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
 
 /* ---------------------------------------------------------------------- */
 /* building */

@@ -85,6 +85,10 @@ double sp_model_loss(const sp_model *m, const int *targets, int B);
  * into m->grads. */
 void sp_model_backward(sp_model *m, const int *targets);
 
+/* Use n threads: OpenBLAS's for the GEMMs, OpenMP's for the element-wise
+ * layers. */
+void sp_set_threads(int n);
+
 /* Number of input samples of a chunk. */
 int sp_model_input_samples(const sp_conf *c);
 /* Index of the first layer whose parameters contain flat index i, for

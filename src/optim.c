@@ -36,6 +36,7 @@ void sp_optim_step(sp_optim *o, float *p, const float *grad)
     switch (o->kind) {
     case SP_OPT_RMSPROP: {
         const float a = (float)o->alpha, b = 1.0f - a;
+#pragma omp parallel for schedule(static) if (n > 65536)
         for (size_t i = 0; i < n; i++) {
             float g = grad[i] + wd * p[i];
             v[i] = a * v[i] + b * g * g;
@@ -47,6 +48,7 @@ void sp_optim_step(sp_optim *o, float *p, const float *grad)
         const float b1 = (float)o->beta1, b2 = (float)o->beta2;
         const float c1 = (float)(1.0 - pow(o->beta1, (double)o->step));
         const float c2 = (float)sqrt(1.0 - pow(o->beta2, (double)o->step));
+#pragma omp parallel for schedule(static) if (n > 65536)
         for (size_t i = 0; i < n; i++) {
             float g = grad[i] + wd * p[i];
             m[i] = b1 * m[i] + (1.0f - b1) * g;
@@ -57,6 +59,7 @@ void sp_optim_step(sp_optim *o, float *p, const float *grad)
     }
     case SP_OPT_SGD: {
         const float mu = (float)o->momentum;
+#pragma omp parallel for schedule(static) if (n > 65536)
         for (size_t i = 0; i < n; i++) {
             float g = grad[i] + wd * p[i];
             m[i] = o->step == 1 ? g : mu * m[i] + g;

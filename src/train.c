@@ -7,10 +7,10 @@
 #include "model.h"
 #include "optim.h"
 #include "phoneset.h"
+#include "probe_host.h"
 #include "timit.h"
 #include "util.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -165,6 +165,10 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
     sp_phoneset ps;
     int have_model = 0, have_train = 0, have_dev = 0;
     int *targets = NULL;
+    /* probe chain: the chain, and where each chunk of a batch came from */
+    sp_probe_chain *chain = NULL;
+    long *src_utt = NULL, *src_start = NULL;
+    float *src_gain = NULL;
     run_paths rp;
     memset(&rp, 0, sizeof rp);
     memset(&train, 0, sizeof train);
@@ -189,7 +193,23 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
             goto out;
         }
     }
-    openblas_set_num_threads(c.threads);
+
+    /* ---- probe chain (begin): resolve and create before anything is
+     * loaded or written; c then carries every option's value. */
+    {
+        sp_diag pd;
+        sp_diag_init(&pd, 0);
+        chain = sp_probe_chain_from_conf(&c, &pd);
+        int bad = !chain ? sp_probe_diag_fail(&pd, err) : 0;
+        sp_diag_free(&pd);
+        if (bad || sp_probe_chain_store(chain, &c, err) != 0) goto out;
+        char *probes_dir = sp_path_join(rp.dir, "probes");
+        int crc = sp_probe_chain_create(chain, SP_PROBE_MODE_TRAIN, probes_dir, (uint64_t)c.seed, err);
+        free(probes_dir);
+        if (crc != 0) goto out;
+    }
+    /* ---- probe chain (end) */
+    sp_set_threads(c.threads);
 
     /* Data. */
     sp_diag d;
@@ -233,6 +253,9 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
     if (log_rewrite(rp.log, pos.epoch, err) != 0) goto out;
 
     targets = sp_xmalloc((size_t)c.batch * sizeof *targets);
+    src_utt = sp_xmalloc((size_t)c.batch * sizeof *src_utt);
+    src_start = sp_xmalloc((size_t)c.batch * sizeof *src_start);
+    src_gain = sp_xmalloc((size_t)c.batch * sizeof *src_gain);
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -243,6 +266,15 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
 
     int tty = !o->quiet && isatty(fileno(stderr));
     long steps_done = 0;
+    {
+        sp_probe_start ps_start = {
+            .run_dir = rp.dir, .model = &m, .data = { &train, &dev, NULL },
+            .split = { c.train_split, c.dev_split, NULL }, .ps = &ps, .epochs = c.epochs,
+            .steps_per_epoch = c.steps_per_epoch, .epochs_done = pos.epoch, .steps_done = pos.global_step,
+            .resumed = o->resume_dir != NULL,
+        };
+        if (sp_probe_chain_start(chain, &ps_start, err) != 0) goto stop;
+    }
     while (pos.epoch < c.epochs) {
         int epoch = pos.epoch + 1;
         double t0 = sp_now(), tlast = t0;
@@ -250,7 +282,11 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
         opt.lr = pos.lr;
         while (pos.step < c.steps_per_epoch) {
             for (int b = 0; b < c.batch; b++)
-                targets[b] = sp_dataset_sample(&train, &pos.sampler, m.T, c.gain_jitter, m.input + (size_t)b * m.T);
+                targets[b] = sp_dataset_sample_at(&train, &pos.sampler, m.T, c.gain_jitter, m.input + (size_t)b * m.T,
+                                                  &src_utt[b], &src_start[b], &src_gain[b]);
+            if (sp_probe_chain_train_batch(chain, m.input, targets, c.batch, src_utt, src_start, src_gain,
+                                           pos.global_step, epoch, err) != 0)
+                goto stop;
             sp_model_forward(&m, c.batch, 1);
             double loss = sp_model_loss(&m, targets, c.batch);
             if (!isfinite(loss)) {
@@ -266,6 +302,7 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
                         epoch, bad ? bad : "?");
                 goto stop;
             }
+            if (sp_probe_chain_gradients(chain, pos.global_step, epoch, c.batch, loss, err) != 0) goto stop;
             sp_optim_step(&opt, m.params, m.grads);
             for (int b = 0; b < c.batch; b++)
                 if (sp_argmax(m.logp + (size_t)b * SP_NCLASSES, SP_NCLASSES) == targets[b]) pos.correct++;
@@ -299,7 +336,11 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
 
         /* End of epoch: dev evaluation, log row, lr schedule, checkpoints. */
         sp_eval_result ev;
-        sp_evaluate(&m, &dev, NULL, NULL, o->quiet ? NULL : "dev", &ev);
+        sp_probe_chain_eval_begin(chain, SP_PROBE_DEV, epoch);
+        if (sp_evaluate_with(&m, &dev, sp_probe_chain_eval_batch, chain, NULL, NULL, o->quiet ? NULL : "dev", &ev) != 0) {
+            sp_fail(err, "%s", sp_probe_chain_error(chain));
+            goto stop;
+        }
         double seconds = sp_now() - t0;
         double train_loss = pos.loss_sum / pos.step, train_fer = 1.0 - (double)pos.correct / (double)pos.count;
         char row[512];
@@ -308,6 +349,8 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
         fprintf(stderr, "epoch %d: lr %g  train loss %.4f fer %.4f  dev loss %.4f fer %.4f  %.0fs\n", epoch, pos.lr,
                 train_loss, train_fer, ev.loss, ev.fer, seconds);
         if (log_append(rp.log, row, err) != 0) goto stop;
+        sp_probe_epoch_stats pst = { epoch, pos.global_step, pos.lr, train_loss, train_fer, ev.loss, ev.fer };
+        if (sp_probe_chain_epoch_end(chain, &pst, err) != 0) goto stop;
         int improved = ev.fer < pos.best_dev_fer;
         if (c.lr_halving && pos.best_dev_fer <= 1.0 &&
             (pos.best_dev_fer - ev.fer) / pos.best_dev_fer < c.lr_halving_threshold)
@@ -331,7 +374,20 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
 stop:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    {
+        sp_probe_status st = rc != 0 ? SP_PROBE_FAILED : interrupted ? SP_PROBE_INTERRUPTED : SP_PROBE_COMPLETED;
+        char ferr[SP_ERRLEN];
+        if (sp_probe_chain_finish(chain, st, pos.epoch, pos.global_step, ferr) != 0) {
+            if (rc == 0) snprintf(err, SP_ERRLEN, "%s", ferr);
+            else fprintf(stderr, "sincprobe: %s\n", ferr);
+            rc = -1;
+        }
+    }
 out:
+    sp_probe_chain_free(chain);
+    free(src_utt);
+    free(src_start);
+    free(src_gain);
     free(targets);
     if (have_model) {
         sp_model_free(&m);
