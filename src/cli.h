@@ -18,6 +18,7 @@ int cmd_corpus_synth(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_plugins(int argc, char **argv);
 
 /* "sincprobe: " + message + newline on stderr. */
 void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

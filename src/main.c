@@ -17,6 +17,7 @@ static const struct command commands[] = {
     { "train", cmd_train, "train a phone recogniser from a config" },
     { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
     { "decode", cmd_decode, "phone segments of audio files" },
+    { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 

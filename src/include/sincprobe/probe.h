@@ -242,13 +242,16 @@ typedef struct {
 
 /* A layer of the network, in forward order. Shapes are per example. */
 typedef struct {
-    const char *name;         /* unique: "in_ln", "sinc" | "conv1", "abs",
+    const char *name;         /* unique, e.g. "in_ln", "sinc" | "conv1",
                                  "pool1", "ln1", "act1", "conv2", ...,
                                  "flat_ln", "dense1", "bn1", "dact1",
-                                 "drop1", ..., "out" */
-    const char *kind;         /* "layernorm", "sinc", "conv", "abs",
-                                 "pool", "act", "dense", "batchnorm",
-                                 "dropout" */
+                                 "drop1", ..., "out" (the config decides
+                                 which exist) */
+    const char *kind;         /* "layernorm", "sinc", "conv", "pool",
+                                 "abspool" (|.| then max-pool, after a
+                                 sinc layer), "abs", "act", "dense",
+                                 "batchnorm", "dropout"; a later sincprobe
+                                 may add kinds ("other" for none of these) */
     int in_c, in_t;           /* input: channels x time steps (dense:
                                  1 x features) */
     int out_c, out_t;         /* output, likewise */
@@ -257,8 +260,8 @@ typedef struct {
     sp_probe_param param[2];
     /* In on_epoch_end: [N][out_n], this layer's output on the probe set
      * when the probe asked for it (want_activations); else NULL. The
-     * output of "out" is the log-softmax, log posteriors over the 48
-     * classes. */
+     * output of "out" is the logits over the 48 classes (the network's
+     * log posteriors are their log-softmax). */
     const float *act;
 } sp_probe_layer;
 
