@@ -19,6 +19,7 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
+int cmd_afr(int argc, char **argv);
 
 /* "sincprobe: " + message + newline on stderr. */
 void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,7 @@ static const struct command commands[] = {
     { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
     { "decode", cmd_decode, "phone segments of audio files" },
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
+    { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 

@@ -1,0 +1,493 @@
+/* noise.c - the `noise` probe: adds noise to the audio of each batch, as
+ * the network sees it, at an exact SNR (sincprobe-probes(7)).
+ *
+ * Types: white (Gaussian), pink (1/f power), brown (1/f^2 power), band
+ * (white noise band-limited to [f_lo, f_hi]), babble (k utterances of the
+ * batch's split summed at equal power), tone (a sine at freq Hz) and file
+ * (any audio file libsndfile reads, mixed to mono, resampled to 16 kHz
+ * with libsamplerate and looped from a random offset).
+ *
+ * pink, brown and band are made by FFT shaping of white Gaussian noise in
+ * blocks of T samples (FFTW r2c, bins scaled by f^-1/2, f^-1, or zeroed
+ * outside the band, c2r; the plans are made once in on_start). DC is
+ * removed from every type but tone and file.
+ *
+ * SNR: for each chunk, signal power Ps = mean square of the chunk as
+ * given; the noise is scaled so that 10 log10(Ps / Pn) is the target
+ * exactly. A silent chunk (Ps = 0) gets no noise.
+ *
+ * scope = chunk: every chunk gets fresh noise and its own SNR draw. The
+ * stream is reseeded per batch from (seed, role, epoch, step), so a
+ * resumed run adds the same noise. scope = utterance: each utterance of a
+ * split has one noise signal, fixed for the run, and one SNR draw; a
+ * chunk gets the slice of that signal at its start sample (the SNR is
+ * still made exact over each chunk). Coloured noise is then made of
+ * independent blocks of T samples, each shaped on its own. */
+#include <sincprobe/probe.h>
+
+#include <errno.h>
+#include <fftw3.h>
+#include <math.h>
+#include <samplerate.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OPT_K, OPT_FILE, NOPT };
+enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE };
+enum { SCOPE_CHUNK, SCOPE_UTT };
+
+#define RATE 16000
+
+static const sp_probe_option options[NOPT] = {
+    { "type", SP_PROBE_OPT_ENUM, "white", "white|pink|brown|band|babble|tone|file", 0, 0, "the kind of noise" },
+    { "snr_db", SP_PROBE_OPT_STRING, "10", NULL, 0, 0,
+      "signal-to-noise ratio in dB: a number, or lo:hi for a uniform draw per chunk (or utterance)" },
+    { "band", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "f_lo-f_hi in Hz, the band of type band" },
+    { "scope", SP_PROBE_OPT_ENUM, "chunk", "chunk|utterance", 0, 0,
+      "fresh noise per chunk, or one noise signal and SNR draw per utterance" },
+    { "apply_to", SP_PROBE_OPT_STRING, "train", NULL, 0, 0, "the roles noised: a comma list of train, dev, test" },
+    { "seed", SP_PROBE_OPT_INT, "-1", NULL, -1, 2147483647, "the noise's seed (-1: the probe's stream of the run's seed)" },
+    { "freq", SP_PROBE_OPT_FLOAT, "1000", NULL, 1, 8000, "the frequency in Hz of type tone" },
+    { "k", SP_PROBE_OPT_INT, "4", NULL, 1, 64, "type babble: how many utterances are summed" },
+    { "file", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "type file: the audio file (any format libsndfile reads)" },
+};
+
+typedef struct {
+    const sp_probe_context *ctx;
+    const sp_probe_host *h;
+    int type, scope;
+    double snr_lo, snr_hi;
+    double f_lo, f_hi, freq;
+    int k;
+    int apply[SP_PROBE_NROLES];
+    uint64_t base;            /* the noise's seed */
+    sp_probe_rng *r;          /* reseeded per batch / per utterance */
+    float *file;              /* type file: [nfile] at 16 kHz */
+    long nfile;
+    /* on_start */
+    const sp_probe_dataset *data[SP_PROBE_NROLES];
+    double *rms[SP_PROBE_NROLES]; /* babble: each utterance's RMS */
+    int T;
+    float *buf, *blk;         /* [T] noise of one chunk; [T] a block */
+    fftwf_complex *spec;      /* [T/2 + 1] */
+    float *shape;             /* [T/2 + 1] bin gains (coloured types) */
+    fftwf_plan fwd, inv;
+} noise;
+
+static void fail(sp_probe_error *err, int option, const char *fmt, const char *s)
+{
+    snprintf(err->message, sizeof err->message, fmt, s);
+    err->option = option;
+}
+
+/* A finite number filling all of s. */
+static int number(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return end != s && *end == '\0' && errno == 0 && isfinite(*v) && !strchr(s, ' ');
+}
+
+static int parse_snr(noise *x, const char *s)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon) {
+        if (!number(s, &x->snr_lo)) return -1;
+        x->snr_hi = x->snr_lo;
+        return 0;
+    }
+    char a[64];
+    size_t n = (size_t)(colon - s);
+    if (n == 0 || n >= sizeof a) return -1;
+    memcpy(a, s, n);
+    a[n] = '\0';
+    if (!number(a, &x->snr_lo) || !number(colon + 1, &x->snr_hi) || x->snr_lo > x->snr_hi) return -1;
+    return 0;
+}
+
+static int parse_band(noise *x, const char *s)
+{
+    /* f_lo-f_hi; both non-negative, so the first '-' separates them. */
+    const char *dash = strchr(s, '-');
+    if (!dash) return -1;
+    char a[64];
+    size_t n = (size_t)(dash - s);
+    if (n == 0 || n >= sizeof a) return -1;
+    memcpy(a, s, n);
+    a[n] = '\0';
+    if (!number(a, &x->f_lo) || !number(dash + 1, &x->f_hi)) return -1;
+    return x->f_lo >= 0 && x->f_lo < x->f_hi && x->f_hi <= RATE / 2 ? 0 : -1;
+}
+
+static int parse_apply(noise *x, const char *s)
+{
+    static const char *const names[SP_PROBE_NROLES] = { "train", "dev", "test" };
+    const char *p = s;
+    int any = 0;
+    while (1) {
+        size_t n = strcspn(p, ",");
+        while (n && *p == ' ') p++, n--;
+        size_t m = n;
+        while (m && p[m - 1] == ' ') m--;
+        int found = 0;
+        for (int r = 0; r < SP_PROBE_NROLES; r++)
+            if (m == strlen(names[r]) && !strncmp(p, names[r], m)) x->apply[r] = found = any = 1;
+        if (!found) return -1;
+        if (p[n] == '\0') break;
+        p += n + 1;
+    }
+    return any ? 0 : -1;
+}
+
+/* Read an audio file, mix to mono, resample to 16 kHz. */
+static int load_file(noise *x, const char *path, sp_probe_error *err)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *f = sf_open(path, SFM_READ, &info);
+    if (!f) {
+        snprintf(err->message, sizeof err->message, "file: cannot read '%s': %s", path, sf_strerror(NULL));
+        err->option = OPT_FILE;
+        return -1;
+    }
+    long n = (long)info.frames;
+    int c = info.channels;
+    float *in = n > 0 && c > 0 ? malloc((size_t)n * (size_t)c * sizeof *in) : NULL;
+    float *mono = n > 0 ? malloc((size_t)n * sizeof *mono) : NULL;
+    if (!in || !mono || sf_readf_float(f, in, n) != n) {
+        snprintf(err->message, sizeof err->message, "file: '%s' has no audio that can be read", path);
+        err->option = OPT_FILE;
+        sf_close(f);
+        free(in);
+        free(mono);
+        return -1;
+    }
+    sf_close(f);
+    for (long i = 0; i < n; i++) {
+        double s = 0;
+        for (int j = 0; j < c; j++) s += in[(size_t)i * (size_t)c + (size_t)j];
+        mono[i] = (float)(s / c);
+    }
+    free(in);
+    if (info.samplerate != RATE) {
+        double ratio = (double)RATE / info.samplerate;
+        long out_n = (long)((double)n * ratio) + 16;
+        float *out = malloc((size_t)out_n * sizeof *out);
+        SRC_DATA d;
+        memset(&d, 0, sizeof d);
+        d.data_in = mono;
+        d.input_frames = n;
+        d.data_out = out;
+        d.output_frames = out_n;
+        d.src_ratio = ratio;
+        int e = out ? src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1) : -1;
+        free(mono);
+        if (e != 0 || d.output_frames_gen < 1) {
+            snprintf(err->message, sizeof err->message, "file: cannot resample '%s' to 16 kHz", path);
+            err->option = OPT_FILE;
+            free(out);
+            return -1;
+        }
+        mono = out;
+        n = d.output_frames_gen;
+    }
+    double p = 0;
+    for (long i = 0; i < n; i++) p += (double)mono[i] * mono[i];
+    if (p <= 0) {
+        snprintf(err->message, sizeof err->message, "file: '%s' is silent", path);
+        err->option = OPT_FILE;
+        free(mono);
+        return -1;
+    }
+    x->file = mono;
+    x->nfile = n;
+    return 0;
+}
+
+static void destroy(void *self)
+{
+    noise *x = self;
+    if (!x) return;
+    if (x->fwd) fftwf_destroy_plan(x->fwd);
+    if (x->inv) fftwf_destroy_plan(x->inv);
+    fftwf_free(x->spec);
+    fftwf_free(x->blk);
+    free(x->buf);
+    free(x->shape);
+    free(x->file);
+    for (int r = 0; r < SP_PROBE_NROLES; r++) free(x->rms[r]);
+    if (x->r) x->h->rng_free(x->r);
+    free(x);
+}
+
+static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
+{
+    noise *x = calloc(1, sizeof *x);
+    if (!x) {
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return -1;
+    }
+    x->ctx = ctx;
+    x->h = ctx->host;
+    x->type = (int)ctx->values[OPT_TYPE].i;
+    x->scope = (int)ctx->values[OPT_SCOPE].i;
+    x->freq = ctx->values[OPT_FREQ].f;
+    x->k = (int)ctx->values[OPT_K].i;
+    const char *band = ctx->values[OPT_BAND].text;
+    const char *file = ctx->values[OPT_FILE].text;
+    int rc = 0;
+    if (parse_snr(x, ctx->values[OPT_SNR].text) != 0) {
+        fail(err, OPT_SNR, "snr_db: '%s' is not a number or lo:hi (lo <= hi)", ctx->values[OPT_SNR].text);
+        rc = -1;
+    } else if (parse_apply(x, ctx->values[OPT_APPLY].text) != 0) {
+        fail(err, OPT_APPLY, "apply_to: '%s' is not a comma list of train, dev, test", ctx->values[OPT_APPLY].text);
+        rc = -1;
+    } else if (x->type == T_BAND && !band[0]) {
+        fail(err, OPT_TYPE, "type band needs band = f_lo-f_hi%s", "");
+        rc = -1;
+    } else if (band[0] && parse_band(x, band) != 0) {
+        fail(err, OPT_BAND, "band: '%s' is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000", band);
+        rc = -1;
+    } else if (band[0] && x->type != T_BAND) {
+        fail(err, OPT_BAND, "band: '%s' is only for type band", band);
+        rc = -1;
+    } else if (x->type == T_FILE && !file[0]) {
+        fail(err, OPT_TYPE, "type file needs file = PATH%s", "");
+        rc = -1;
+    } else if (file[0] && x->type != T_FILE) {
+        fail(err, OPT_FILE, "file: '%s' is only for type file", file);
+        rc = -1;
+    } else if (x->type == T_FILE && load_file(x, file, err) != 0) {
+        rc = -1;
+    }
+    if (rc != 0) {
+        free(x->file);
+        free(x);
+        return -1;
+    }
+    long long seed = ctx->values[OPT_SEED].i;
+    x->base = seed >= 0 ? (uint64_t)seed : x->h->rng_u64(ctx->rng);
+    x->r = x->h->rng_new(ctx, x->base, 0);
+    *self = x;
+    return 0;
+}
+
+static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
+{
+    noise *x = self;
+    for (int r = 0; r < SP_PROBE_NROLES; r++) x->data[r] = run->data[r];
+    x->T = run->T;
+    int T = x->T, nb = T / 2 + 1;
+    x->buf = malloc((size_t)T * sizeof *x->buf);
+    x->blk = fftwf_alloc_real((size_t)T);
+    x->spec = fftwf_alloc_complex((size_t)nb);
+    x->shape = malloc((size_t)nb * sizeof *x->shape);
+    if (!x->buf || !x->blk || !x->spec || !x->shape) {
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return -1;
+    }
+    x->fwd = fftwf_plan_dft_r2c_1d(T, x->blk, x->spec, FFTW_ESTIMATE);
+    x->inv = fftwf_plan_dft_c2r_1d(T, x->spec, x->blk, FFTW_ESTIMATE);
+    if (!x->fwd || !x->inv) {
+        snprintf(err->message, sizeof err->message, "cannot make FFTW plans of %d points", T);
+        return -1;
+    }
+    for (int i = 0; i < nb; i++) {
+        double f = (double)i * RATE / T, g = 1;
+        if (i == 0) g = 0;
+        else if (x->type == T_PINK) g = 1 / sqrt(f);
+        else if (x->type == T_BROWN) g = 1 / f;
+        else if (x->type == T_BAND) g = f >= x->f_lo && f <= x->f_hi;
+        x->shape[i] = (float)g;
+    }
+    if (x->type == T_BAND) {
+        int in = 0;
+        for (int i = 0; i < nb; i++) in += x->shape[i] > 0;
+        if (!in) {
+            snprintf(err->message, sizeof err->message, "band: %g-%g Hz holds no frequency bin of a %d-sample chunk",
+                     x->f_lo, x->f_hi, T);
+            err->option = OPT_BAND;
+            return -1;
+        }
+    }
+    /* babble: talkers are summed at equal long-term power, so each
+     * utterance's RMS over all its samples is needed. */
+    for (int r = 0; x->type == T_BABBLE && r < SP_PROBE_NROLES; r++) {
+        const sp_probe_dataset *d = x->data[r];
+        if (!x->apply[r] || !d || d->n == 0) continue;
+        x->rms[r] = malloc(d->n * sizeof *x->rms[r]);
+        if (!x->rms[r]) {
+            snprintf(err->message, sizeof err->message, "out of memory");
+            return -1;
+        }
+        for (unsigned long i = 0; i < d->n; i++) {
+            double p = 0;
+            for (long j = 0; j < d->utt[i].samples; j++) p += (double)d->utt[i].audio[j] * d->utt[i].audio[j];
+            x->rms[r][i] = d->utt[i].samples > 0 ? sqrt(p / (double)d->utt[i].samples) : 0;
+        }
+    }
+    static const char *const tn[] = { "white", "pink", "brown", "band", "babble", "tone", "file" };
+    x->h->log(x->ctx, SP_PROBE_INFO, "%s noise at %g..%g dB SNR, scope %s, on%s%s%s", tn[x->type], x->snr_lo, x->snr_hi,
+              x->scope == SCOPE_CHUNK ? "chunk" : "utterance", x->apply[0] ? " train" : "", x->apply[1] ? " dev" : "",
+              x->apply[2] ? " test" : "");
+    return 0;
+}
+
+/* One block of T samples of white (shaped) noise from the stream r, into
+ * out (which may be x->blk). */
+static void block(noise *x, float *out)
+{
+    int T = x->T, nb = T / 2 + 1;
+    for (int t = 0; t < T; t++) x->blk[t] = (float)x->h->rng_normal(x->r);
+    if (x->type == T_WHITE) {
+        double m = 0;
+        for (int t = 0; t < T; t++) m += x->blk[t];
+        m /= T;
+        for (int t = 0; t < T; t++) out[t] = (float)(x->blk[t] - m);
+        return;
+    }
+    fftwf_execute(x->fwd);
+    for (int i = 0; i < nb; i++) {
+        x->spec[i][0] *= x->shape[i];
+        x->spec[i][1] *= x->shape[i];
+    }
+    fftwf_execute(x->inv);
+    if (out != x->blk) memcpy(out, x->blk, (size_t)T * sizeof *out);
+}
+
+static uint64_t key(int tag, int role, uint64_t a, uint64_t b)
+{
+    return ((uint64_t)tag << 60) ^ ((uint64_t)role << 56) ^ (a << 24) ^ b;
+}
+
+static long wrap(long i, long n)
+{
+    long m = i % n;
+    return m < 0 ? m + n : m;
+}
+
+/* The noise of chunk b into x->buf. Stream r positioned for the chunk. */
+static int make_noise(noise *x, const sp_probe_batch *bt, int b, sp_probe_error *err)
+{
+    int T = x->T;
+    float *n = x->buf;
+    int utt = x->scope == SCOPE_UTT;
+    long u = bt->utterance[b], s0 = bt->start[b];
+    switch (x->type) {
+    case T_WHITE:
+    case T_PINK:
+    case T_BROWN:
+    case T_BAND:
+        if (!utt) {
+            block(x, n);
+        } else {
+            /* Blocks [k T, (k+1) T) of the utterance's signal. */
+            long k0 = (long)floor((double)s0 / T), k1 = (long)floor((double)(s0 + T - 1) / T);
+            for (long k = k0; k <= k1; k++) {
+                x->h->rng_seed(x->r, x->base, key(1, bt->role, (uint64_t)u, (uint64_t)(k + (1L << 23))));
+                block(x, x->blk);
+                for (int t = 0; t < T; t++) {
+                    long s = k * T + t;
+                    if (s >= s0 && s < s0 + T) n[s - s0] = x->blk[t];
+                }
+            }
+        }
+        return 0;
+    case T_TONE: {
+        double ph = 2 * M_PI * x->h->rng_uniform(x->r), w = 2 * M_PI * x->freq / RATE;
+        double off = utt ? (double)s0 : 0;
+        for (int t = 0; t < T; t++) n[t] = (float)sin(ph + w * (off + t));
+        return 0;
+    }
+    case T_FILE: {
+        long off = (long)x->h->rng_below(x->r, (uint64_t)x->nfile);
+        if (utt) off += s0;
+        for (int t = 0; t < T; t++) n[t] = x->file[wrap(off + t, x->nfile)];
+        return 0;
+    }
+    case T_BABBLE: {
+        const sp_probe_dataset *d = x->data[bt->role];
+        if (!d || d->n == 0) {
+            snprintf(err->message, sizeof err->message, "babble: no utterances of the %s split loaded", bt->split);
+            return -1;
+        }
+        memset(n, 0, (size_t)T * sizeof *n);
+        for (int j = 0; j < x->k; j++) {
+            uint64_t i = x->h->rng_below(x->r, d->n);
+            const sp_probe_utterance *v = &d->utt[i];
+            if (v->samples <= 0) continue;
+            long off = (long)x->h->rng_below(x->r, (uint64_t)v->samples);
+            if (utt) off += s0;
+            if (!x->rms[bt->role] || x->rms[bt->role][i] <= 0) continue;
+            double g = 1 / x->rms[bt->role][i];
+            for (int t = 0; t < T; t++) n[t] += (float)(g * v->audio[wrap(off + t, v->samples)]);
+        }
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
+{
+    noise *x = self;
+    if (!x->apply[bt->role]) return 0;
+    if (bt->T != x->T) {
+        snprintf(err->message, sizeof err->message, "a batch of %d-sample chunks; on_start said %d", bt->T, x->T);
+        return -1;
+    }
+    int T = x->T;
+    if (x->scope == SCOPE_CHUNK)
+        x->h->rng_seed(x->r, x->base, key(2, bt->role, (uint64_t)bt->epoch, (uint64_t)bt->step));
+    for (int b = 0; b < bt->B; b++) {
+        float *a = bt->audio + (size_t)b * (size_t)T;
+        double ps = 0;
+        for (int t = 0; t < T; t++) ps += (double)a[t] * a[t];
+        ps /= T;
+        double snr = x->snr_lo;
+        if (x->scope == SCOPE_UTT) {
+            /* The utterance's SNR draw and noise: the same for each of its
+             * chunks. */
+            x->h->rng_seed(x->r, x->base, key(3, bt->role, (uint64_t)bt->utterance[b], 0));
+            double uu = x->h->rng_uniform(x->r);
+            snr = x->snr_lo + (x->snr_hi - x->snr_lo) * uu;
+        } else if (x->snr_hi > x->snr_lo) {
+            snr = x->snr_lo + (x->snr_hi - x->snr_lo) * x->h->rng_uniform(x->r);
+        }
+        if (make_noise(x, bt, b, err) != 0) return -1;
+        if (ps <= 0) continue; /* a silent chunk stays silent */
+        double pn = 0;
+        for (int t = 0; t < T; t++) pn += (double)x->buf[t] * x->buf[t];
+        pn /= T;
+        if (pn <= 0) continue;
+        double g = sqrt(ps / (pn * pow(10, snr / 10)));
+        for (int t = 0; t < T; t++) a[t] += (float)(g * x->buf[t]);
+    }
+    return 0;
+}
+
+static const sp_probe_descriptor descriptor = {
+    SP_PROBE_ABI_VERSION,
+    "noise",
+    "Noise injection",
+    "1.0",
+    "adds white, pink, brown, band, babble, tone or file noise to the audio at an exact snr",
+    NOPT,
+    options,
+    create,
+    on_start,
+    on_batch,
+    NULL,
+    NULL,
+    NULL,
+    destroy,
+};
+
+SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)
+{
+    (void)host_abi;
+    return index == 0 ? &descriptor : NULL;
+}

@@ -1,0 +1,63 @@
+/* afr.h - frequency responses of a first layer's filters and their average
+ * (AFR), as the afr probe (plugins/afr.c) and `sincprobe afr`
+ * (cmd_afr.c) compute and draw them. Self-contained (FFTW single
+ * precision, cairo, libc): it is compiled into libsincprobe and into the
+ * afr probe module, which must not link against sincprobe.
+ *
+ * For F filters of K taps h_c[k] (the layer's impulse responses, [F][K]):
+ *     H_c(w_j) = sum_k h_c[k] e^{-i 2 pi j k / nfft},  j = 0 .. nfft/2
+ * by an FFTW r2c transform of the taps zero-padded to nfft (K <= nfft;
+ * a longer filter is refused: truncating it would change the response),
+ * bin j at frequency j fs / nfft Hz, and
+ *     AFR(w_j) = (1/F) sum_c |H_c(w_j)|.
+ * The time origin is the first tap, so |H| is what it is for any delay.
+ * Options: peak normalisation divides each |H_c| by its maximum over the
+ * bins before averaging (a SincNet filter's pass-band gain is about
+ * fs / (2 (f2 - f1)), so without it the narrow filters dominate); dB
+ * reports 20 log10 of the magnitudes (responses, and the AFR after
+ * averaging the linear magnitudes), floored at SP_AFR_DB_FLOOR.
+ *
+ * Errors: 0, or -1 with a one-line message in err (errlen bytes). */
+#ifndef SP_AFR_H
+#define SP_AFR_H
+
+#include <stddef.h>
+
+#define SP_AFR_DB_FLOOR (-120.0)
+
+typedef enum { SP_AFR_NORM_NONE = 0, SP_AFR_NORM_PEAK = 1 } sp_afr_norm;
+
+typedef struct sp_afr sp_afr;
+
+/* Bins of an nfft-point real transform: nfft/2 + 1. */
+int sp_afr_bins(int nfft);
+
+/* A calculator for filters of up to nfft taps: the FFTW plan is made here,
+ * once (FFTW_ESTIMATE, so it is deterministic and quick). nfft: even,
+ * 16 .. 1048576. NULL with err. */
+sp_afr *sp_afr_new(int nfft, char *err, size_t errlen);
+void sp_afr_free(sp_afr *a);
+int sp_afr_nfft(const sp_afr *a);
+
+/* taps [F][K] -> resp [F][bins] (|H|, normalised and in dB as asked; may
+ * be NULL) and afr [bins]. -1 with err when K > nfft or K < 1. */
+int sp_afr_compute(sp_afr *a, const float *taps, int F, int K, sp_afr_norm norm, int db, float *resp,
+                   float *afr, char *err, size_t errlen);
+
+/* freqs [bins]: j fs / nfft. */
+void sp_afr_freqs(float *freqs, int nfft, double fs);
+
+/* PNG figures drawn with cairo, written to a temporary file in the same
+ * directory and renamed onto path (the file is whole or as it was).
+ * The heatmap: afr [rows][bins], x = frequency (0 .. fs/2), y = row
+ * (first at the bottom), colour = value (min..max of the data, dB or
+ * linear). row_label[rows] labels the y axis ("epoch" values); NULL:
+ * 1 .. rows. */
+int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, double fs, int db,
+                       const int *row_label, const char *ylabel, char *err, size_t errlen);
+/* Curves: ncurves rows of afr [..][bins] chosen by which[ncurves]
+ * (indices into afr's rows), labelled label[ncurves] in the legend. */
+int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, int db, int ncurves,
+                      const long *which, const char *const *label, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,125 @@
+# afr.sh - the afr probe in a short training (afr.npy of shape (epochs,
+# nfft/2+1), responses.npy, cutoffs.tsv, the frequency axis, PNG figures,
+# step snapshots, a resume that continues the arrays bit for bit), its
+# refusal of nfft < taps, and `sincprobe afr` on the run's checkpoint in
+# each format.
+. "$top_srcdir/tests/lib.sh"
+: "${top_builddir:?run through make check}"
+export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
+
+# npy_shape FILE: the shape tuple of a .npy header, e.g. "(2, 257)".
+npy_shape() { head -c 256 "$1" | grep -ao "'shape': ([0-9, ]*)" | sed "s/'shape': //"; }
+npy_descr() { head -c 256 "$1" | grep -ao "'descr': '[<>a-z0-9]*'" | sed "s/'descr': //"; }
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
+c="$work/corpus"
+expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
+conf() { # conf RUNDIR [probe sections...]
+  cat <<CONF
+[data]
+corpus = $c
+dev_utterances = 2
+[model]
+preset = small
+input_ms = 50
+filters = 8
+taps = 65
+conv = 8x3
+dense = 32
+[train]
+epochs = 2
+steps_per_epoch = 6
+batch = 16
+threads = 1
+seed = 11
+[run]
+dir = $1
+CONF
+  shift
+  for s in "$@"; do printf '%b\n' "$s"; done
+}
+
+expect_status 0 "$SINCPROBE" plugins afr
+expect_match "$out" '^nfft +int \[16, 1048576\] +1024 ' "plugins afr: nfft"
+expect_match "$out" '^normalise +enum none\|peak +none ' "plugins afr: normalise"
+expect_match "$out" '^every +int ' "plugins afr: every"
+expect_match "$out" '^db +bool +no ' "plugins afr: db"
+
+# ---- a run with the probe
+conf "$work/run" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' >"$work/run.conf"
+expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
+d="$work/run/probes/a"
+ok; [ "$(npy_shape "$d/afr.npy")" = "(2, 257)" ] || fail "afr.npy shape $(npy_shape "$d/afr.npy"), want (2, 257)"
+ok; [ "$(npy_descr "$d/afr.npy")" = "'<f4'" ] || fail "afr.npy dtype $(npy_descr "$d/afr.npy")"
+ok; [ "$(npy_shape "$d/responses.npy")" = "(2, 8, 257)" ] || fail "responses.npy shape $(npy_shape "$d/responses.npy")"
+ok; [ "$(npy_shape "$d/freqs.npy")" = "(257,)" ] || fail "freqs.npy shape $(npy_shape "$d/freqs.npy")"
+ok; [ "$(npy_shape "$work/run/probes/p/afr.npy")" = "(2, 513)" ] || fail "default nfft: $(npy_shape "$work/run/probes/p/afr.npy")"
+expect_match "$(head -1 "$d/cutoffs.tsv")" '^epoch	filter	low_hz	high_hz$' "cutoffs.tsv header"
+ok; [ "$(wc -l <"$d/cutoffs.tsv")" -eq 17 ] || fail "cutoffs.tsv: $(wc -l <"$d/cutoffs.tsv") lines, want 1 + 2 x 8"
+ok; awk -F'\t' 'NR > 1 && !($3 >= 50 && $4 > $3 && $4 <= 8000) {exit 1}' "$d/cutoffs.tsv" || fail "cutoffs out of range"
+ok; [ "$(awk -F'\t' 'NR > 1 {print $1}' "$d/cutoffs.tsv" | uniq | tr '\n' ' ')" = "1 2 " ] || fail "cutoffs epochs"
+ok; [ "$(wc -l <"$d/freqs.tsv")" -eq 258 ] || fail "freqs.tsv: $(wc -l <"$d/freqs.tsv") lines"
+ok; [ "$(sed -n '2p;$p' "$d/freqs.tsv" | tr '\n' ' ')" = "0 8000 " ] || fail "freqs.tsv range: $(sed -n '2p;$p' "$d/freqs.tsv")"
+for f in afr_heatmap.png afr_curves.png afr_steps_heatmap.png; do
+  ok; is_png "$d/$f" || fail "$f is not a PNG"
+done
+if command -v file >/dev/null; then
+  expect_match "$(file "$d/afr_heatmap.png")" 'PNG image data, [0-9]+ x [0-9]+' "file(1) reads the heatmap"
+fi
+ok; [ "$(npy_shape "$d/afr_steps.npy")" = "(4, 257)" ] || fail "afr_steps.npy shape $(npy_shape "$d/afr_steps.npy")"
+ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2}' "$d/steps.tsv" | tr '\n' ' ')" = "0:1 3:1 6:2 9:2 " ] ||
+  fail "steps.tsv: $(cat "$d/steps.tsv")"
+ok; [ -z "$(find "$work/run/probes" -name '.*')" ] || fail "temporary files left: $(find "$work/run/probes" -name '.*')"
+
+# ---- resume continues the arrays: the same bytes as the uninterrupted run
+conf "$work/res" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' >"$work/res.conf"
+expect_status 0 "$SINCPROBE" train "$work/res.conf" --quiet --stop-after-steps 8
+ok; [ "$(npy_shape "$work/res/probes/a/afr.npy")" = "(1, 257)" ] || fail "interrupted afr.npy $(npy_shape "$work/res/probes/a/afr.npy")"
+expect_status 0 "$SINCPROBE" train --resume "$work/res" --quiet
+for f in a/afr.npy a/responses.npy a/cutoffs.tsv a/afr_steps.npy a/steps.tsv p/afr.npy p/responses.npy; do
+  ok; cmp -s "$d/../$f" "$work/res/probes/$f" || fail "resumed $f differs from the uninterrupted run's"
+done
+
+# ---- nfft shorter than the taps is refused before training
+conf "$work/short" '[probe a]\nuse = afr\nnfft = 32' >"$work/short.conf"
+expect_status 1 "$SINCPROBE" train "$work/short.conf" --quiet
+expect_match "$err" "nfft: 32 is shorter than the first layer's filters \('sinc', 65 taps\); set nfft = 128, or any even number >= 65" "nfft < taps"
+conf "$work/odd" '[probe a]\nuse = afr\nnfft = 513' >"$work/odd.conf"
+expect_status 1 "$SINCPROBE" train "$work/odd.conf" --quiet
+expect_match "$err" "odd\.conf:[0-9]+: .*nfft: 513 is not an even number" "odd nfft, with its config line"
+ok; [ ! -e "$work/odd" ] || fail "the refused run wrote its directory"
+
+# ---- sincprobe afr on the run's checkpoint
+ck="$work/run/checkpoints/last.ckpt"
+expect_status 0 "$SINCPROBE" afr "$ck"
+ok; [ "$(printf '%s\n' "$out" | wc -l)" -eq 514 ] || fail "afr tsv: $(printf '%s\n' "$out" | wc -l) lines, want 1 + 513"
+expect_match "$(printf '%s\n' "$out" | head -1)" '^freq_hz	afr$' "afr tsv header"
+expect_match "$(printf '%s\n' "$out" | tail -1)" '^8000	[0-9.e+-]+$' "afr tsv last row at 8 kHz"
+expect_status 0 "$SINCPROBE" afr "$work/run" --nfft 512 --out "$work/afr.tsv"
+ok; [ "$(wc -l <"$work/afr.tsv")" -eq 258 ] && [ -z "$out" ] || fail "afr --out FILE: $(wc -l <"$work/afr.tsv") lines"
+expect_status 1 "$SINCPROBE" afr "$work/run" --out "$work/nosuchdir/afr.tsv"
+expect_match "$err" "nosuchdir" "afr --out in a missing directory"
+expect_status 0 "$SINCPROBE" afr "$work/run" --nfft 512 --per-filter
+ok; [ "$(printf '%s\n' "$out" | wc -l)" -eq 258 ] || fail "afr --nfft 512: $(printf '%s\n' "$out" | wc -l) lines"
+expect_match "$(printf '%s\n' "$out" | head -1)" '^freq_hz	afr	h0	h1	h2	h3	h4	h5	h6	h7$' "per-filter header"
+# The command's AFR equals the probe's last epoch (same checkpoint, same code).
+"$SINCPROBE" afr "$ck" --nfft 512 --format npy --out "$work/npy" >/dev/null 2>&1
+ok; [ "$(npy_shape "$work/npy/afr.npy")" = "(257,)" ] || fail "afr --format npy: $(npy_shape "$work/npy/afr.npy")"
+ok; [ "$(npy_shape "$work/npy/responses.npy")" = "(8, 257)" ] || fail "responses.npy $(npy_shape "$work/npy/responses.npy")"
+ok; [ "$(tail -c 1028 "$d/afr.npy" | od -An -tx1)" = "$(tail -c 1028 "$work/npy/afr.npy" | od -An -tx1)" ] ||
+  fail "sincprobe afr differs from the probe's last epoch"
+ok; [ "$(wc -l <"$work/npy/cutoffs.tsv")" -eq 9 ] || fail "afr npy cutoffs.tsv"
+expect_status 0 "$SINCPROBE" afr "$ck" --format png --out "$work/afr.png" --db --normalise peak
+ok; is_png "$work/afr.png" || fail "afr --format png"
+expect_status 0 "$SINCPROBE" afr "$ck" --db --normalise peak
+expect_match "$(printf '%s\n' "$out" | awk -F'\t' 'NR > 1 && $2 > 0.001 {print "positive dB: " $0}')" '^$' "peak-normalised dB <= 0"
+expect_status 1 "$SINCPROBE" afr "$ck" --nfft 32
+expect_match "$err" "^sincprobe: --nfft 32 is shorter than the first layer's filters \(65 taps\); use --nfft 128, or any even N >= 65" "afr --nfft < taps"
+expect_status 2 "$SINCPROBE" afr "$ck" --format png
+expect_status 2 "$SINCPROBE" afr "$ck" --format jpg
+expect_status 2 "$SINCPROBE" afr "$ck" --nfft 1023
+expect_status 2 "$SINCPROBE" afr
+expect_status 1 "$SINCPROBE" afr "$work/nosuch"
+expect_status 0 "$SINCPROBE" afr --help && expect_match "$out" '^usage: sincprobe afr MODEL ' "afr --help"
+expect_status 0 "$SINCPROBE" help && expect_match "$out" '^  afr ' "help lists afr"
+finish

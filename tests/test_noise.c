@@ -1,0 +1,578 @@
+/* test_noise.c - the noise probe (plugins/noise.c) driven through the
+ * host's chain (probe_host.h: resolution, create, on_start, train and
+ * evaluation batches), as `sincprobe train` and `eval` drive it:
+ *
+ * - refusals of bad options before anything runs, naming the config line
+ *   of the option at fault and the plugin file;
+ * - the achieved SNR of every type, fixed and drawn from a range, within
+ *   0.1 dB on every chunk; a silent chunk stays silent;
+ * - band noise: >= 99% of its energy inside [f_lo, f_hi] (FFTW);
+ *   white, pink and brown: spectral slopes near 0, -3 and -6 dB/octave;
+ * - apply_to: which roles are noised, in train and eval mode;
+ * - determinism (same seed, same noise; another seed, other noise) and
+ *   scope = utterance (overlapping chunks share their noise).
+ *
+ * The chunks are synthetic speech-like signals, or, when $NOISE_CORPUS
+ * names a corpus (tests/noise.sh sets it to a `corpus synth` corpus),
+ * real chunks of its train split. Prints the measured worst SNR error and
+ * band fractions. */
+#include "config.h"
+#include "dataset.h"
+#include "probe_host.h"
+#include "rng.h"
+#include "timit.h"
+#include "util.h"
+#include "testlib.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <sndfile.h>
+
+#define B 16
+static int T;
+static sp_model model;
+static sp_phoneset ps;
+static sp_dataset train, dev;
+static char *dir, *plugin_dir, *wav;
+static float *clean, *audio;
+static long utt[B], st[B];
+static float gains[B];
+static int labels[B];
+static double worst_snr_err;
+
+static sp_probe_chain *resolve_text(const char *text, sp_diag *d)
+{
+    sp_ini ini;
+    sp_diag_init(d, 0);
+    if (sp_ini_parse(&ini, "t.conf", text, d) != 0) {
+        sp_ini_free(&ini);
+        return NULL;
+    }
+    sp_probe_chain *ch = sp_probe_chain_resolve(&ini, d);
+    sp_ini_free(&ini);
+    return ch;
+}
+
+/* A started chain for text, or NULL with err. */
+static sp_probe_chain *chain(const char *text, sp_probe_mode mode, char *err)
+{
+    sp_diag d;
+    sp_probe_chain *ch = resolve_text(text, &d);
+    if (!ch) {
+        snprintf(err, SP_ERRLEN, "%s:%ld: %s", d.n ? d.v[0].file : "", d.n ? d.v[0].line : 0L,
+                 d.n ? d.v[0].message : "refused");
+        sp_diag_free(&d);
+        return NULL;
+    }
+    sp_diag_free(&d);
+    char *pdir = sp_path_join(dir, mode == SP_PROBE_MODE_TRAIN ? "probes" : "eval-test/probes");
+    int rc = sp_probe_chain_create(ch, mode, pdir, 5, err);
+    free(pdir);
+    if (rc != 0) {
+        sp_probe_chain_free(ch);
+        return NULL;
+    }
+    sp_probe_start s;
+    memset(&s, 0, sizeof s);
+    s.run_dir = dir;
+    s.model = &model;
+    s.ps = &ps;
+    if (mode == SP_PROBE_MODE_TRAIN) {
+        s.data[SP_PROBE_TRAIN] = &train;
+        s.data[SP_PROBE_DEV] = &dev;
+        s.split[SP_PROBE_TRAIN] = "train";
+        s.split[SP_PROBE_DEV] = "dev";
+        s.epochs = 1;
+        s.steps_per_epoch = 1;
+    } else {
+        s.data[SP_PROBE_TEST] = &dev;
+        s.split[SP_PROBE_TEST] = "core";
+    }
+    if (sp_probe_chain_start(ch, &s, err) != 0) {
+        sp_probe_chain_free(ch);
+        return NULL;
+    }
+    return ch;
+}
+
+static void done(sp_probe_chain *ch)
+{
+    char err[SP_ERRLEN];
+    if (ch) CHECK_MSG(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, err) == 0, "%s", err);
+    sp_probe_chain_free(ch);
+}
+
+/* A batch of B chunks from the train split: chunk b from utterance b % n
+ * at frame 20 + b, so that chunks b and b + n overlap (chunk 3 is
+ * silent). */
+static void fill(void)
+{
+    for (int b = 0; b < B; b++) {
+        const sp_utterance *u = &train.utt[(size_t)b % train.n];
+        long f = 20 + b;
+        if (f >= u->nframes) f = u->nframes / 2;
+        utt[b] = (long)((size_t)b % train.n);
+        st[b] = f * 160 + 80 - T / 2;
+        gains[b] = 1;
+        labels[b] = 0;
+        sp_dataset_chunk(u, f, T, 1, clean + (size_t)b * (size_t)T);
+    }
+    memset(clean + 3 * (size_t)T, 0, (size_t)T * sizeof *clean);
+    memcpy(audio, clean, (size_t)B * (size_t)T * sizeof *audio);
+}
+
+static double power(const float *x)
+{
+    double p = 0;
+    for (int t = 0; t < T; t++) p += (double)x[t] * x[t];
+    return p / T;
+}
+
+/* The SNR of chunk b after the probe: clean power over that of the
+ * difference; NAN when nothing was added. */
+static double snr_of(int b)
+{
+    const float *c = clean + (size_t)b * (size_t)T, *a = audio + (size_t)b * (size_t)T;
+    double pn = 0;
+    for (int t = 0; t < T; t++) pn += ((double)a[t] - c[t]) * ((double)a[t] - c[t]);
+    pn /= T;
+    return pn > 0 ? 10 * log10(power(c) / pn) : NAN;
+}
+
+static int train_batch(sp_probe_chain *ch, long step)
+{
+    char err[SP_ERRLEN];
+    fill();
+    int rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gains, step, 1, err);
+    CHECK_MSG(rc == 0, "train batch: %s", err);
+    return rc;
+}
+
+/* ---- refusals */
+
+static void refused(const char *text, long line, const char *what)
+{
+    char err[SP_ERRLEN];
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch == NULL, "accepted: %s", text);
+    done(ch);
+    char at[32];
+    snprintf(at, sizeof at, "t.conf:%ld:", line);
+    CHECK_MSG(strstr(err, at) && strstr(err, what), "'%s' lacks '%s' or '%s'", err, at, what);
+    if (!strstr(err, "not one of")) CHECK_MSG(strstr(err, "noise.so"), "'%s' does not name the plugin file", err);
+}
+
+static void refusals(void)
+{
+    refused("[probe n]\nuse = noise\ntype = band\n", 3, "type band needs band = f_lo-f_hi");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 4000-2000\n", 4, "band: '4000-2000' is not f_lo-f_hi");
+    refused("[probe n]\nuse = noise\ntype = band\nband = low\n", 4, "band: 'low' is not f_lo-f_hi");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 100-9000\n", 4, "band: '100-9000'");
+    refused("[probe n]\nuse = noise\n\nsnr_db = loud\n", 4, "snr_db: 'loud' is not a number or lo:hi");
+    refused("[probe n]\nuse = noise\nsnr_db = 10:5\n", 3, "snr_db: '10:5'");
+    refused("[probe n]\nuse = noise\nsnr_db = 5:\n", 3, "snr_db: '5:'");
+    refused("[probe n]\nuse = noise\ntype = pinkish\n", 3, "'pinkish' is not one of white|pink|brown|band|babble|tone|file");
+    refused("[probe n]\nuse = noise\nscope = batch\n", 3, "'batch' is not one of chunk|utterance");
+    refused("[probe n]\nuse = noise\napply_to = train,eval\n", 3, "apply_to: 'train,eval' is not a comma list");
+    refused("[probe n]\nuse = noise\nband = 10-20\n", 3, "band: '10-20' is only for type band");
+    refused("[probe n]\nuse = noise\ntype = file\n", 3, "type file needs file = PATH");
+    refused("[probe n]\nuse = noise\ntype = file\nfile = /nonexistent.wav\n", 4, "file: cannot read '/nonexistent.wav'");
+    refused("[probe n]\nuse = noise\nfreq = 9000\n", 3, "freq");
+    refused("[probe n]\nuse = noise\nk = 0\n", 3, "k");
+}
+
+/* ---- SNR */
+
+static void snr_fixed(const char *type, const char *extra)
+{
+    char err[SP_ERRLEN];
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\nsnr_db = 5\n%s", type, extra);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch != NULL, "%s: %s", type, err);
+    if (ch && train_batch(ch, 0) == 0) {
+        double worst = 0;
+        for (int b = 0; b < B; b++) {
+            if (b == 3) {
+                int same = !memcmp(audio + 3 * (size_t)T, clean + 3 * (size_t)T, (size_t)T * sizeof *audio);
+                CHECK_MSG(same, "%s: a silent chunk got noise", type);
+                continue;
+            }
+            double e = fabs(snr_of(b) - 5);
+            CHECK_MSG(e < 0.1, "%s: chunk %d SNR %.4f dB, want 5", type, b, snr_of(b));
+            if (!(e <= worst)) worst = e;
+        }
+        char opts[256];
+        snprintf(opts, sizeof opts, "%s", extra);
+        for (char *q = opts; *q; q++)
+            if (*q == '\n') *q = ' ';
+        printf("noise %-6s %-40.40s SNR 5 dB: worst error %.2e dB\n", type, opts, worst);
+        if (!(worst <= worst_snr_err)) worst_snr_err = worst;
+    }
+    done(ch);
+    free(text);
+}
+
+static void snr_range(const char *scope)
+{
+    char err[SP_ERRLEN];
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = pink\nsnr_db = -5:15\nscope = %s\n", scope);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch != NULL, "%s", err);
+    double lo = 1e9, hi = -1e9;
+    for (long step = 0; ch && step < 4; step++) {
+        if (train_batch(ch, step) != 0) break;
+        for (int b = 0; b < B; b++) {
+            if (b == 3) continue;
+            double s = snr_of(b);
+            CHECK_MSG(s > -5.1 && s < 15.1, "scope %s: chunk %d SNR %.3f outside -5:15", scope, b, s);
+            lo = s < lo ? s : lo;
+            hi = s > hi ? s : hi;
+            /* scope utterance: chunks of one utterance share the draw. */
+            if (!strcmp(scope, "utterance") && b >= (int)train.n && b - (int)train.n != 3) {
+                double e = fabs(s - snr_of(b - (int)train.n));
+                CHECK_MSG(e < 0.1, "utterance scope: chunks %d and %d differ by %.3f dB", b, b - (int)train.n, e);
+            }
+        }
+    }
+    CHECK_MSG(hi - lo > 5, "scope %s: SNRs of -5:15 span only %.2f..%.2f", scope, lo, hi);
+    printf("noise pink scope %-9s SNR -5:15 dB: drawn %.2f..%.2f\n", scope, lo, hi);
+    done(ch);
+    free(text);
+}
+
+/* ---- spectra: the mean power spectrum of the added noise */
+
+static void noise_spectrum(const char *text, int batches, double *pw /* [T/2+1] */)
+{
+    char err[SP_ERRLEN];
+    int nb = T / 2 + 1;
+    memset(pw, 0, (size_t)nb * sizeof *pw);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch != NULL, "%s", err);
+    float *in = fftwf_alloc_real((size_t)T);
+    fftwf_complex *out = fftwf_alloc_complex((size_t)nb);
+    fftwf_plan p = fftwf_plan_dft_r2c_1d(T, in, out, FFTW_ESTIMATE);
+    for (long step = 0; ch && step < batches; step++) {
+        if (train_batch(ch, step) != 0) break;
+        for (int b = 0; b < B; b++) {
+            if (b == 3) continue;
+            for (int t = 0; t < T; t++)
+                in[t] = audio[(size_t)b * (size_t)T + (size_t)t] - clean[(size_t)b * (size_t)T + (size_t)t];
+            fftwf_execute(p);
+            for (int i = 0; i < nb; i++) pw[i] += (double)out[i][0] * out[i][0] + (double)out[i][1] * out[i][1];
+        }
+    }
+    fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(out);
+    done(ch);
+}
+
+static double band_fraction(const char *scope, double flo, double fhi)
+{
+    int nb = T / 2 + 1;
+    double *pw = sp_xmalloc((size_t)nb * sizeof *pw);
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = band\nband = %g-%g\nsnr_db = 0\nscope = %s\n", flo, fhi, scope);
+    noise_spectrum(text, 2, pw);
+    double in = 0, all = 0;
+    for (int i = 0; i < nb; i++) {
+        double f = (double)i * 16000 / T;
+        all += pw[i];
+        if (f >= flo && f <= fhi) in += pw[i];
+    }
+    free(text);
+    free(pw);
+    return all > 0 ? in / all : 0;
+}
+
+/* The least-squares slope in dB per octave of the power in octave bands
+ * from 125 Hz to 4 kHz. */
+static double slope(const char *type)
+{
+    int nb = T / 2 + 1;
+    double *pw = sp_xmalloc((size_t)nb * sizeof *pw);
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\nsnr_db = 0\n", type);
+    noise_spectrum(text, 4, pw);
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int n = 0;
+    for (double f0 = 125; f0 < 4000; f0 *= 2, n++) {
+        /* Power density (mean per bin) in [f0, 2 f0). */
+        double p = 0;
+        int m = 0;
+        for (int i = 0; i < nb; i++) {
+            double f = (double)i * 16000 / T;
+            if (f >= f0 && f < 2 * f0) p += pw[i], m++;
+        }
+        double xo = log2(f0), y = 10 * log10(p / m);
+        sx += xo, sy += y, sxx += xo * xo, sxy += xo * y;
+    }
+    free(text);
+    free(pw);
+    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+static void spectra(void)
+{
+    double fr = band_fraction("chunk", 2000, 4000);
+    printf("noise band 2000-4000 Hz, scope chunk: %.6f of the energy in band\n", fr);
+    CHECK_MSG(fr >= 0.99, "band noise: only %.4f of its energy in 2-4 kHz", fr);
+    fr = band_fraction("chunk", 300, 600);
+    printf("noise band 300-600 Hz, scope chunk: %.6f of the energy in band\n", fr);
+    CHECK_MSG(fr >= 0.99, "band noise: only %.4f of its energy in 300-600 Hz", fr);
+    fr = band_fraction("utterance", 2000, 4000);
+    printf("noise band 2000-4000 Hz, scope utterance: %.6f of the energy in band\n", fr);
+    CHECK_MSG(fr >= 0.95, "band noise, scope utterance: only %.4f of its energy in 2-4 kHz", fr);
+    double w = slope("white"), p = slope("pink"), br = slope("brown");
+    printf("noise slopes (dB/octave, 125 Hz - 4 kHz): white %.2f, pink %.2f, brown %.2f\n", w, p, br);
+    CHECK_MSG(fabs(w) < 0.75, "white noise slope %.2f dB/octave", w);
+    CHECK_MSG(p > -3.75 && p < -2.25, "pink noise slope %.2f dB/octave, want about -3", p);
+    CHECK_MSG(br > -7 && br < -5, "brown noise slope %.2f dB/octave, want about -6", br);
+}
+
+/* ---- roles, determinism, scope */
+
+static int eval_changed(sp_probe_chain *ch, sp_probe_role role)
+{
+    sp_probe_chain_eval_begin(ch, role, role == SP_PROBE_TEST ? 0 : 1);
+    int n = 4;
+    for (int i = 0; i < n * T; i++) audio[i] = clean[i] = (float)(0.3 * sin(0.05 * i));
+    CHECK_MSG(sp_probe_chain_eval_batch(ch, 0, 10, n, audio, T) == 0, "%s", sp_probe_chain_error(ch));
+    return memcmp(audio, clean, (size_t)n * (size_t)T * sizeof *audio) != 0;
+}
+
+static int train_changed(sp_probe_chain *ch)
+{
+    train_batch(ch, 0);
+    return memcmp(audio, clean, (size_t)B * (size_t)T * sizeof *audio) != 0;
+}
+
+static void roles(void)
+{
+    char err[SP_ERRLEN];
+    sp_probe_chain *ch = chain("[probe n]\nuse = noise\n", SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch && train_changed(ch), "default apply_to: train not noised");
+    CHECK_MSG(ch && !eval_changed(ch, SP_PROBE_DEV), "default apply_to: dev noised");
+    done(ch);
+    ch = chain("[probe n]\nuse = noise\napply_to = train, dev\n", SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch && train_changed(ch) && eval_changed(ch, SP_PROBE_DEV), "apply_to = train,dev");
+    done(ch);
+    ch = chain("[probe n]\nuse = noise\napply_to = dev\n", SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch && !train_changed(ch) && eval_changed(ch, SP_PROBE_DEV), "apply_to = dev");
+    done(ch);
+    ch = chain("[probe n]\nuse = noise\napply_to = test\n", SP_PROBE_MODE_EVAL, err);
+    CHECK_MSG(ch && eval_changed(ch, SP_PROBE_TEST), "eval, apply_to = test: test not noised (%s)", ch ? "" : err);
+    done(ch);
+    ch = chain("[probe n]\nuse = noise\napply_to = train,dev\n", SP_PROBE_MODE_EVAL, err);
+    CHECK_MSG(ch && !eval_changed(ch, SP_PROBE_TEST), "eval, apply_to = train,dev: test noised");
+    done(ch);
+}
+
+static float *noised(const char *text, long step)
+{
+    char err[SP_ERRLEN];
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    CHECK_MSG(ch != NULL, "%s", err);
+    float *copy = sp_xmalloc((size_t)B * (size_t)T * sizeof *copy);
+    if (ch) train_batch(ch, step);
+    memcpy(copy, audio, (size_t)B * (size_t)T * sizeof *copy);
+    done(ch);
+    return copy;
+}
+
+static void determinism(void)
+{
+    size_t bytes = (size_t)B * (size_t)T * sizeof(float);
+    const char *types[] = { "white", "brown", "band\nband = 100-200", "babble", "tone", "file" };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char *t1 = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\n%s", types[i], !strcmp(types[i], "file") ? "" : "");
+        if (!strcmp(types[i], "file")) {
+            free(t1);
+            t1 = sp_xasprintf("[probe n]\nuse = noise\ntype = file\nfile = %s\n", wav);
+        }
+        char *t2 = sp_xasprintf("%sseed = 99\n", t1);
+        float *a = noised(t1, 3), *b = noised(t1, 3), *c = noised(t2, 3), *d = noised(t1, 4);
+        CHECK_MSG(!memcmp(a, b, bytes), "%s: the same seed gave other noise", types[i]);
+        CHECK_MSG(memcmp(a, c, bytes) != 0, "%s: seed = 99 gave the same noise", types[i]);
+        CHECK_MSG(memcmp(a, d, bytes) != 0, "%s: another step gave the same noise", types[i]);
+        free(a), free(b), free(c), free(d), free(t1), free(t2);
+    }
+}
+
+/* scope = utterance: chunks b and b + n (n utterances) of one utterance
+ * overlap; where they do, the added noise is one signal, each chunk's
+ * slice scaled by its own factor: the overlapping noise is perfectly
+ * correlated. */
+static void utterance_scope(const char *type)
+{
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\nscope = utterance\n", type);
+    float *a = noised(text, 0);
+    int pairs = 0;
+    for (int b = 0; b + (int)train.n < B; b++) {
+        int c = b + (int)train.n;
+        if (b == 3 || c == 3 || utt[b] != utt[c]) continue;
+        long d = st[c] - st[b];
+        if (d <= 0 || d >= T) continue;
+        double sab = 0, saa = 0, sbb = 0;
+        for (long t = d; t < T; t++) {
+            double nb_ = (double)a[(size_t)b * (size_t)T + (size_t)t] - clean[(size_t)b * (size_t)T + (size_t)t];
+            double nc = (double)a[(size_t)c * (size_t)T + (size_t)(t - d)] - clean[(size_t)c * (size_t)T + (size_t)(t - d)];
+            sab += nb_ * nc, saa += nb_ * nb_, sbb += nc * nc;
+        }
+        double r = sab / sqrt(saa * sbb);
+        pairs++;
+        CHECK_MSG(r > 0.999, "%s, scope utterance: chunks %d and %d overlap with correlation %.4f", type, b, c, r);
+    }
+    CHECK_MSG(pairs > 0, "%s, scope utterance: no overlapping chunks to compare", type);
+    /* Another step: the same utterance noise. */
+    float *e = noised(text, 7);
+    CHECK_MSG(!memcmp(a, e, (size_t)B * (size_t)T * sizeof *a), "%s, scope utterance: noise changed with the step", type);
+    free(a);
+    free(e);
+    free(text);
+}
+
+/* ---- the rig */
+
+static sp_dataset fake(int nutt, long samples, unsigned seed)
+{
+    sp_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.n = (size_t)nutt;
+    ds.utt = sp_xcalloc(ds.n, sizeof *ds.utt);
+    sp_rng r;
+    sp_rng_seed(&r, seed, 1);
+    for (int i = 0; i < nutt; i++) {
+        sp_utterance *u = &ds.utt[i];
+        u->id = sp_xasprintf("TRAIN/DR1/FAKE%d/SX%d", i, i);
+        u->n = samples;
+        u->audio = sp_xmalloc((size_t)samples * sizeof *u->audio);
+        /* A voiced-like signal: harmonics of a wandering f0, amplitude
+         * modulated at a syllable rate, plus a little noise. */
+        double ph = 0;
+        for (long s = 0; s < samples; s++) {
+            double f0 = 110 + 30 * i + 20 * sin(2 * M_PI * 3 * (double)s / 16000);
+            ph += 2 * M_PI * f0 / 16000;
+            double v = 0;
+            for (int h = 1; h <= 10; h++) v += sin(h * ph) / h;
+            v *= 0.5 + 0.5 * sin(2 * M_PI * 4 * (double)s / 16000 + i);
+            v += 0.02 * sp_rng_normal(&r);
+            u->audio[s] = (int16_t)(6000 * v);
+        }
+        u->nframes = samples / 160;
+        u->label = sp_xmalloc((size_t)u->nframes);
+        for (long f = 0; f < u->nframes; f++) u->label[f] = (int8_t)((f / 5 + i) % 48);
+        u->phones48 = sp_xcalloc(1, sizeof(int));
+        ds.samples += samples;
+        ds.frames += u->nframes;
+    }
+    return ds;
+}
+
+static int write_wav(const char *path)
+{
+    /* A two-channel 22050 Hz file of a chirp and noise: mixed, resampled. */
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    info.samplerate = 22050;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    if (!f) return -1;
+    long n = 22050;
+    float *x = sp_xmalloc((size_t)n * 2 * sizeof *x);
+    sp_rng r;
+    sp_rng_seed(&r, 3, 3);
+    for (long i = 0; i < n; i++) {
+        x[2 * i] = (float)(0.3 * sin(2 * M_PI * (200 + 0.05 * (double)i) * (double)i / 22050));
+        x[2 * i + 1] = (float)(0.1 * sp_rng_normal(&r));
+    }
+    sf_writef_float(f, x, n);
+    sf_close(f);
+    free(x);
+    return 0;
+}
+
+int main(void)
+{
+    const char *top = getenv("top_builddir");
+    if (!top) top = ".";
+    char real[4096];
+    plugin_dir = sp_xasprintf("%s/plugins/.libs", top);
+    if (realpath(plugin_dir, real)) {
+        free(plugin_dir);
+        plugin_dir = sp_xstrdup(real);
+    }
+    setenv("SINCPROBE_PLUGIN_PATH", plugin_dir, 1);
+
+    char err[SP_ERRLEN];
+    sp_ini ini;
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_conf c;
+    int ok = sp_ini_parse(&ini, "m.conf", "[model]\npreset = small\nfilters = 8\ntaps = 65\nconv = 8x3\ndense = 32\n", &d) == 0 &&
+             sp_conf_resolve(&c, &ini, &d) == 0;
+    sp_ini_free(&ini);
+    sp_diag_free(&d);
+    if (!ok || sp_model_init(&model, &c, B, err) != 0 || sp_phoneset_load_default(&ps, err) != 0) {
+        fprintf(stderr, "test_noise: %s\n", err);
+        return 1;
+    }
+    T = model.T;
+    const char *corpus = getenv("NOISE_CORPUS");
+    if (corpus && *corpus) {
+        sp_diag_init(&d, 0);
+        if (sp_dataset_load(&train, corpus, SP_SPLIT_TRAIN, 0, 0, &ps, &d, err) != 0 ||
+            sp_dataset_load(&dev, corpus, SP_SPLIT_DEV, 0, 0, &ps, &d, err) != 0) {
+            fprintf(stderr, "test_noise: %s: %s\n", corpus, err);
+            return 1;
+        }
+        sp_diag_free(&d);
+        printf("test_noise: real chunks of %s (%zu train utterances), T = %d\n", corpus, train.n, T);
+    } else {
+        train = fake(5, 32000, 1);
+        dev = fake(3, 16000, 2);
+        printf("test_noise: synthetic chunks, T = %d\n", T);
+    }
+    dir = sp_test_tmpdir();
+    wav = sp_path_join(dir, "noise.wav");
+    CHECK(write_wav(wav) == 0);
+    clean = sp_xmalloc((size_t)B * (size_t)T * sizeof *clean);
+    audio = sp_xmalloc((size_t)B * (size_t)T * sizeof *audio);
+
+    refusals();
+    const char *types[] = { "white", "pink", "brown", "babble", "tone" };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        snr_fixed(types[i], "");
+        snr_fixed(types[i], "scope = utterance\n");
+    }
+    snr_fixed("band", "band = 2000-4000\n");
+    snr_fixed("band", "band = 2000-4000\nscope = utterance\n");
+    snr_fixed("tone", "freq = 440.5\n");
+    snr_fixed("babble", "k = 1\n");
+    char *fo = sp_xasprintf("file = %s\n", wav);
+    snr_fixed("file", fo);
+    char *fu = sp_xasprintf("file = %s\nscope = utterance\n", wav);
+    snr_fixed("file", fu);
+    free(fo);
+    free(fu);
+    printf("noise: worst SNR error over all types %.2e dB\n", worst_snr_err);
+    snr_range("chunk");
+    snr_range("utterance");
+    spectra();
+    roles();
+    determinism();
+    utterance_scope("white");
+    utterance_scope("tone");
+    utterance_scope("babble");
+
+    free(clean);
+    free(audio);
+    sp_model_free(&model);
+    sp_dataset_free(&train);
+    sp_dataset_free(&dev);
+    sp_test_rmtree(dir);
+    free(dir);
+    free(wav);
+    free(plugin_dir);
+    return sp_test_result("test_noise");
+}
