@@ -42,6 +42,7 @@
 #include "util.h"
 #include "testlib.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -114,7 +115,7 @@ static double maxrel(const float *a, const float *ref, size_t n)
 }
 
 // the per-layer summary printed at the end
-#define MAX_ROWS 128
+#define MAX_ROWS 256
 static struct {
     char layer[64], what[128];
     double err;
@@ -411,6 +412,8 @@ static void test_sinc_grad(void)
  * realistic kernel length. */
 static void test_sinc_vs_naive(void)
 {
+    // this per-element bound is the GEMM's (the FFT path: test_sinc_fft)
+    setenv("SP_SINC_FILTER", "gemm", 1);
     sinc_ctx c;
     sinc_ctx_init(&c, 8, 251, 2, 700);
     int F = 8, K = 251, B = 2, T = 700, Tout = T - K + 1;
@@ -441,6 +444,7 @@ static void test_sinc_vs_naive(void)
     free(ref), free(dinp_ref), free(dtaps), free(dlow_ref), free(dband_ref);
     free(s_out), free(s_dinp), free(s_dtaps), free(ai), free(ah), free(ar);
     sinc_ctx_free(&c);
+    unsetenv("SP_SINC_FILTER");
 }
 
 // ----------------------------------------------------------------------------
@@ -1367,6 +1371,109 @@ static void test_network(void)
 }
 
 // ----------------------------------------------------------------------------
+// sinc filtering by FFT: layer_sinc.c filters by FFT or by the folded GEMM,
+// whichever its cost model says is faster for the sizes; SP_SINC_FILTER=fft
+// or =gemm in the environment forces one, which these tests use to check
+// both at realistic and odd sizes (N, the FFT length, is T or the next
+// 2^a 3^b 5^c). An FFT's rounding error is spread evenly over its outputs
+// (of order FLT_EPSILON log N times the norms), not bounded per element by
+// that element's own terms as a direct sum's is, so the comparison with
+// the naive loops is max-normalised: ~1e-6 expected, FFT_TOL allowed.
+#define FFT_TOL 1e-5
+
+/* Forward, then backward from zero gradients (dout = R), with the path
+ * forced. */
+static void sinc_run_path(sinc_ctx *c, const char *path)
+{
+    setenv("SP_SINC_FILTER", path, 1);
+    memset(c->dinp, 0, (size_t)c->B * c->T * sizeof(float));
+    memset(c->dlow, 0, (size_t)c->s.F * sizeof(float));
+    memset(c->dband, 0, (size_t)c->s.F * sizeof(float));
+    sinc_loss(c);
+    sinc_backward(c);
+    unsetenv("SP_SINC_FILTER");
+}
+
+static void test_sinc_fft(int F, int K, int B, int T)
+{
+    sinc_ctx c;
+    sinc_ctx_init(&c, F, K, B, T);
+    int Tout = T - K + 1, threads = openblas_get_num_threads();
+    size_t no = (size_t)B * F * Tout, ni = (size_t)B * T;
+    float *ref = fnew(no), *dinp_ref = fnew(ni), *dtaps = fnew((size_t)F * K);
+    float *dlow_ref = fnew(F), *dband_ref = fnew(F);
+    float *out_g = fnew(no), *dinp_g = fnew(ni), *out1 = fnew(no), *dinp1 = fnew(ni);
+    float *dlow1 = fnew(F), *dband1 = fnew(F);
+    // the naive loops with the same taps, and the taps gradient through the
+    // same chain rule
+    sp_sinc_taps(c.taps, c.low, c.band, &c.s);
+    sp_conv1d_forward_naive(ref, c.inp, c.taps, NULL, B, 1, F, T, K);
+    sp_conv1d_backward_naive(dinp_ref, dtaps, NULL, c.R, c.inp, c.taps, B, 1, F, T, K);
+    sp_sinc_taps_backward(dlow_ref, dband_ref, dtaps, c.low, c.band, &c.s);
+    sinc_run_path(&c, "gemm");
+    memcpy(out_g, c.out, no * sizeof(float));
+    memcpy(dinp_g, c.dinp, ni * sizeof(float));
+    for (int nt = 1; nt <= 2; nt++) {
+        char what[128];
+        openblas_set_num_threads(nt); // the FFT path's thread count too
+        sinc_run_path(&c, "fft");
+#define SINC_FFT_WHAT(x) (snprintf(what, sizeof what, "%s T=%d K=%d B=%d thr=%d", x, T, K, B, nt), what)
+        expect_close("sinc fft", SINC_FFT_WHAT("forward vs naive"), c.out, ref, no, FFT_TOL);
+        expect_close("sinc fft", SINC_FFT_WHAT("forward vs gemm"), c.out, out_g, no, FFT_TOL);
+        expect_close("sinc fft", SINC_FFT_WHAT("dinp vs naive"), c.dinp, dinp_ref, ni, FFT_TOL);
+        expect_close("sinc fft", SINC_FFT_WHAT("dinp vs gemm"), c.dinp, dinp_g, ni, FFT_TOL);
+        // the taps gradient, seen through the cut-offs (max-normalised)
+        expect_close("sinc fft", SINC_FFT_WHAT("dlow vs naive dtaps"), c.dlow, dlow_ref, F, FFT_TOL);
+        expect_close("sinc fft", SINC_FFT_WHAT("dband vs naive dtaps"), c.dband, dband_ref, F,
+                     FFT_TOL);
+        // the same bits again for the same thread count
+        memcpy(out1, c.out, no * sizeof(float));
+        memcpy(dinp1, c.dinp, ni * sizeof(float));
+        memcpy(dlow1, c.dlow, F * sizeof(float));
+        memcpy(dband1, c.dband, F * sizeof(float));
+        sinc_run_path(&c, "fft");
+        CHECK_MSG(!memcmp(out1, c.out, no * sizeof(float)) && !memcmp(dinp1, c.dinp, ni * sizeof(float))
+                      && !memcmp(dlow1, c.dlow, F * sizeof(float))
+                      && !memcmp(dband1, c.dband, F * sizeof(float)),
+                  "sinc fft: %s: a second run differs", SINC_FFT_WHAT("determinism"));
+        // NULL dinp: the same parameter gradients
+        setenv("SP_SINC_FILTER", "fft", 1);
+        memset(c.dlow, 0, F * sizeof(float));
+        memset(c.dband, 0, F * sizeof(float));
+        sp_sinc_backward(NULL, c.dlow, c.dband, c.ws, c.R, c.inp, c.taps, c.low, c.band, &c.s, B, T);
+        unsetenv("SP_SINC_FILTER");
+        CHECK_MSG(!memcmp(dlow1, c.dlow, F * sizeof(float)) && !memcmp(dband1, c.dband, F * sizeof(float)),
+                  "sinc fft: %s: NULL dinp changes the cut-off gradients", SINC_FFT_WHAT("dinp NULL"));
+#undef SINC_FFT_WHAT
+    }
+    openblas_set_num_threads(threads);
+    free(ref), free(dinp_ref), free(dtaps), free(dlow_ref), free(dband_ref);
+    free(out_g), free(dinp_g), free(out1), free(dinp1), free(dlow1), free(dband1);
+    sinc_ctx_free(&c);
+}
+
+/* Finite differences through the FFT path (and that its backward adds),
+ * on a small batch split unevenly over two threads. */
+static void test_sinc_fft_grad(void)
+{
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(2);
+    setenv("SP_SINC_FILTER", "fft", 1);
+    sinc_ctx c;
+    sinc_ctx_init(&c, 6, 65, 3, 151); // 6 filters: every branch of sinc_params, none on a kink
+    double hz = 1e-3 * c.s.fs / 8;
+    fd_case fc = { "sinc fft", sinc_loss, sinc_backward, &c };
+    fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
+                      { "band_hz", c.band, c.dband, 6, hz },
+                      { "input", c.inp, c.dinp, (size_t)c.B * c.T, H_LINEAR } };
+    check_case(&fc, ps, 3);
+    CHECK(c.dband[5] == 0.0f && c.dlow[5] != 0.0f); // the clamped filter
+    sinc_ctx_free(&c);
+    unsetenv("SP_SINC_FILTER");
+    openblas_set_num_threads(threads);
+}
+
+// ----------------------------------------------------------------------------
 
 int main(void)
 {
@@ -1395,6 +1502,12 @@ int main(void)
     RUN(test_dense(3, 5, 4));
     RUN(test_nll());
     RUN(test_network());
+    RUN(test_sinc_fft(8, 251, 3, 3200));
+    RUN(test_sinc_fft(8, 129, 3, 1600));
+    RUN(test_sinc_fft(8, 65, 3, 800));
+    RUN(test_sinc_fft(3, 251, 2, 701)); // N = 720 > T: zero padding
+    RUN(test_sinc_fft(5, 31, 5, 257));  // odd T, N = 270; 5 examples over 2 threads
+    RUN(test_sinc_fft_grad());
 
     printf("\n%-28s %-44s %s\n", "layer", "check", "max rel err");
     for (int i = 0; i < n_rows; i++)
