@@ -164,6 +164,7 @@ typedef struct {
     double train_ms_med, train_ms_min, train_ms_max, train_eps;
     double train_own_cores, train_foreign_cores, loss_first, loss_last;
     int train_rejected, train_forced, infer_rejected, infer_forced, layers_rejected;
+    double train_cpu_ms, infer_cpu_ms;   /* CPU time (all threads) per step */
     double layers_foreign_cores;
     /* inference */
     double infer_ms_med, infer_ms_min, infer_ms_max, infer_eps;
@@ -466,6 +467,7 @@ typedef struct {
     int rejected;         /* steps thrown away because of contention */
     int forced;           /* 1 when the retry budget ran out and a noisy chunk was kept */
     double own_cores, foreign_cores; /* over the accepted chunks */
+    double cpu_per_step;  /* CPU seconds of this process per accepted step */
 } step_stats;
 
 /* One step; returns its seconds. slot < 0: a warm-up step. */
@@ -545,6 +547,7 @@ static void run_steps(bench_ctx *x, int warmup, int steps, double est, const opt
         foreign += f * dw;
     }
     st->own_cores = wall > 0 ? own / wall : 0;
+    st->cpu_per_step = got > 0 ? own / got : 0;
     st->foreign_cores = wall > 0 ? foreign / wall : 0;
 }
 
@@ -656,6 +659,7 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     r->train_own_cores = st.own_cores;
     r->train_foreign_cores = st.foreign_cores;
     r->train_rejected = st.rejected;
+    r->train_cpu_ms = 1e3 * st.cpu_per_step;
     r->train_forced = st.forced;
     r->rss_after_train_mib = peak_rss_mib();
 
@@ -703,6 +707,7 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     r->infer_own_cores = st.own_cores;
     r->infer_foreign_cores = st.foreign_cores;
     r->infer_rejected = st.rejected;
+    r->infer_cpu_ms = 1e3 * st.cpu_per_step;
     r->infer_forced = st.forced;
     r->infer_ms_med = 1e3 * median(ti, N);
     r->infer_ms_min = 1e3 * vmin(ti, N);
@@ -809,16 +814,16 @@ static void print_json(FILE *f, const result *r)
     fprintf(f,
             ",\"threads\":%d,\"batch\":%d,\"input_samples\":%d,\"params\":%zu,\"steps\":%d,\"warmup\":%d,"
             "\"train_ms_per_step\":%.3f,\"train_ms_min\":%.3f,\"train_ms_max\":%.3f,\"train_examples_per_s\":%.2f,"
-            "\"train_own_cores\":%.2f,\"train_foreign_cores\":%.2f,\"train_steps_rerun\":%d,\"loss_first\":%.4f,\"loss_last\":%.4f,"
+            "\"train_own_cores\":%.2f,\"train_foreign_cores\":%.2f,\"train_steps_rerun\":%d,\"train_cpu_ms_per_step\":%.3f,\"loss_first\":%.4f,\"loss_last\":%.4f,"
             "\"infer_batch\":%d,\"infer_ms_per_batch\":%.3f,\"infer_ms_min\":%.3f,\"infer_ms_max\":%.3f,"
-            "\"infer_examples_per_s\":%.2f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,"
+            "\"infer_examples_per_s\":%.2f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
             "\"rss_after_init_mib\":%.1f,\"peak_rss_after_train_mib\":%.1f,\"peak_rss_mib\":%.1f,"
             "\"layer_steps\":%d,\"instrumented_step_ms\":%.3f,\"zero_grad_ms\":%.3f,\"optimizer_ms\":%.3f,"
             "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,",
             r->threads, r->batch, r->T, r->nparams, r->steps, r->warmup, r->train_ms_med, r->train_ms_min,
-            r->train_ms_max, r->train_eps, r->train_own_cores, r->train_foreign_cores, r->train_rejected, r->loss_first, r->loss_last,
+            r->train_ms_max, r->train_eps, r->train_own_cores, r->train_foreign_cores, r->train_rejected, r->train_cpu_ms, r->loss_first, r->loss_last,
             r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_own_cores,
-            r->infer_foreign_cores, r->infer_rejected, r->rss_after_init_mib, r->rss_after_train_mib, r->rss_peak_mib, r->layer_steps,
+            r->infer_foreign_cores, r->infer_rejected, r->infer_cpu_ms, r->rss_after_init_mib, r->rss_after_train_mib, r->rss_peak_mib, r->layer_steps,
             r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->gemm_gflops);
     json_str(f, "blas_path", r->blas_path);
     fputc(',', f);
@@ -1104,10 +1109,11 @@ int main(int argc, char **argv)
                         "loss %.3f -> %.3f\n",
                     r->check_logp_maxdiff, r->check_grad_maxdiff, r->loss_first, r->loss_last);
             fprintf(hf, "#   contention: foreign cores train %.2f (%d steps rerun%s), layers %.2f (%d rerun), "
-                        "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f\n",
+                        "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f; CPU ms per step train %.1f infer %.1f\n",
                     r->train_foreign_cores, r->train_rejected, r->train_forced ? ", budget exhausted" : "",
                     r->layers_foreign_cores, r->layers_rejected, r->infer_foreign_cores, r->infer_rejected,
-                    r->infer_forced ? ", budget exhausted" : "", r->train_own_cores, r->infer_own_cores);
+                    r->infer_forced ? ", budget exhausted" : "", r->train_own_cores, r->infer_own_cores, r->train_cpu_ms,
+                    r->infer_cpu_ms);
             print_breakdown(hf, r);
             fflush(hf);
             if (jf) {

@@ -4,12 +4,15 @@
 # environment (../shared/bench/torch-env: Debian's OpenMP OpenBLAS, jemalloc,
 # OpenBLAS kernels for this CPU, 2 OpenMP threads), then a comparison table.
 #
-#   bench/run-bench.sh [-b BENCH_TRAIN] [-o OUTDIR] [-s STEPS] [-q]
+#   bench/run-bench.sh [-b BENCH_TRAIN] [-o OUTDIR] [-s STEPS] [-t THREADS] [-q]
 #
 #   -b  the bench_train binary (default: bench/bench_train of the source
 #       tree or of $BUILD, e.g. BUILD=/tmp/build-bench)
 #   -o  where the logs go (default /tmp/sincprobe-bench-DATE)
 #   -s  timed steps per measurement on our side (default 20, as the reference)
+#   -t  threads of the reference (default 2, the published numbers; -t 1
+#       compares single-threaded, which a busy 2-core machine disturbs less);
+#       ours runs with 1 and 2 threads, or only THREADS when it is not 2
 #   -q  quick: skip the extra small-only reference run that measures the
 #       reference's small-config peak RSS on its own
 #
@@ -26,13 +29,15 @@ bench=
 out=/tmp/sincprobe-bench-$(date +%Y%m%d-%H%M%S)
 steps=20
 quick=0
-while getopts b:o:s:q opt; do
+threads=2
+while getopts b:o:s:t:q opt; do
   case $opt in
     b) bench=$OPTARG ;;
     o) out=$OPTARG ;;
     s) steps=$OPTARG ;;
+    t) threads=$OPTARG ;;
     q) quick=1 ;;
-    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
   esac
 done
 if [ -z "$bench" ]; then
@@ -60,32 +65,35 @@ echo "run-bench.sh: logs in $out"
   lscpu
 } > "$out/machine.txt"
 
+our_threads=1,2
+[ "$threads" = 2 ] || our_threads=$threads
+export OMP_NUM_THREADS=$threads   # torch-env's default is 2
 timefmt='# /usr/bin/time: maxrss_kib=%M wall_s=%e user_s=%U sys_s=%S'
 
 # 1. the reference, exactly as bench/README.md of the shared folder says
-echo "run-bench.sh: PyTorch reference (big, small) ..."
+echo "run-bench.sh: PyTorch reference (big, small; $threads threads) ..."
 /usr/bin/time -f "$timefmt" -o "$out/torch.time" \
-  "$torch_env" /usr/bin/python3 "$torch_ref" --configs big,small --json "$out/torch.json" \
+  "$torch_env" /usr/bin/python3 "$torch_ref" --configs big,small --threads "$threads" --json "$out/torch.json" \
   > "$out/torch.txt" 2>&1 || { echo "run-bench.sh: the reference failed, see $out/torch.txt" >&2; exit 1; }
 
 # 2. ours, straight after, same environment
-echo "run-bench.sh: sincprobe bench_train (big, small; 1 and 2 threads) ..."
+echo "run-bench.sh: sincprobe bench_train (big, small; threads $our_threads) ..."
 /usr/bin/time -f "$timefmt" -o "$out/sincprobe.time" \
-  "$torch_env" "$bench" --configs big,small --threads 1,2 --steps "$steps" --json "$out/sincprobe.jsonl" \
+  "$torch_env" "$bench" --configs big,small --threads "$our_threads" --steps "$steps" --json "$out/sincprobe.jsonl" \
   > "$out/sincprobe.txt" 2>&1 || { echo "run-bench.sh: bench_train failed, see $out/sincprobe.txt" >&2; exit 1; }
 
 # 3. the reference's peak RSS for small alone (its big run dominates the first)
 if [ "$quick" = 0 ]; then
   echo "run-bench.sh: PyTorch reference (small alone, for its peak RSS) ..."
   /usr/bin/time -f "$timefmt" -o "$out/torch-small.time" \
-    "$torch_env" /usr/bin/python3 "$torch_ref" --configs small --no-gemm --json "$out/torch-small.json" \
+    "$torch_env" /usr/bin/python3 "$torch_ref" --configs small --threads "$threads" --no-gemm --json "$out/torch-small.json" \
     > "$out/torch-small.txt" 2>&1 || echo "run-bench.sh: the small-only reference run failed" >&2
 fi
 echo "loadavg at end: $(cat /proc/loadavg)" >> "$out/machine.txt"
 
 # 4. the comparison
 /usr/bin/python3 - "$out" > "$out/compare.md" <<'EOF'
-import json, os, re, sys
+import json, os, re, statistics, sys
 out = sys.argv[1]
 
 def maxrss_mib(name):
@@ -113,31 +121,34 @@ print(f"Reference: torch {ref['env'].get('torch')}, {ref['env'].get('threads')} 
 print(f"sincprobe: BLAS {env.get('blas_path')} ({env.get('blas_threading')}, core {env.get('blas_core')})")
 print()
 print("| model | side | threads | train ms/step | train ex/s | infer ms/batch 128 | infer ex/s | peak RSS MiB | "
-      "foreign cores (train/infer) |")
-print("|---|---|---|---|---|---|---|---|---|")
+      "foreign cores (train/infer) | CPU ms/step (train/infer) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for cfg in ("big", "small"):
     rc = ref["configs"].get(cfg)
     if rc:
         fa = lambda att: max((a["foreign_cores"] for a in att if a["accepted"]), default=0)
+        cpu = lambda att: 1e3 * statistics.median([a["own_cores"] * a["s_per_unit"] for a in att if a["accepted"]])
         print(f"| {cfg} | PyTorch | {ref['args']['threads']} | {f(rc['train_ms_per_step'])} | "
               f"{f(rc['train_examples_per_s'])} | {f(rc['infer_ms_per_batch'])} | {f(rc['infer_examples_per_s'])} | "
-              f"{f(rss.get(cfg), 0)} | {f(fa(rc['train_attempts']), 2)}/{f(fa(rc['infer_attempts']), 2)} (max) |")
+              f"{f(rss.get(cfg), 0)} | {f(fa(rc['train_attempts']), 2)}/{f(fa(rc['infer_attempts']), 2)} (max) | "
+              f"{f(cpu(rc['train_attempts']), 0)}/{f(cpu(rc['infer_attempts']), 0)} |")
     for (c, t), r in sorted(ours.items()):
         if c != cfg:
             continue
         print(f"| {cfg} | sincprobe | {t} | {f(r['train_ms_per_step'])} | {f(r['train_examples_per_s'])} | "
               f"{f(r['infer_ms_per_batch'])} | {f(r['infer_examples_per_s'])} | {f(r['peak_rss_mib'], 0)} | "
-              f"{f(r['train_foreign_cores'], 2)}/{f(r['infer_foreign_cores'], 2)} (mean) |")
+              f"{f(r['train_foreign_cores'], 2)}/{f(r['infer_foreign_cores'], 2)} (mean) | "
+              f"{f(r.get('train_cpu_ms_per_step'), 0)}/{f(r.get('infer_cpu_ms_per_batch'), 0)} |")
 print()
 print("Ratios sincprobe / PyTorch (higher is better for us; targets: train >= 1.5, infer >= 1.5):")
 print()
-print("| model | threads (ours) | train | infer |")
+print("| model | ours (threads) vs PyTorch (threads) | train | infer |")
 print("|---|---|---|---|")
 for (c, t), r in sorted(ours.items()):
     rc = ref["configs"].get(c)
     if not rc:
         continue
-    print(f"| {c} | {t} | {r['train_examples_per_s'] / rc['train_examples_per_s']:.2f} | "
+    print(f"| {c} | {t} vs {ref['args']['threads']} | {r['train_examples_per_s'] / rc['train_examples_per_s']:.2f} | "
           f"{r['infer_examples_per_s'] / rc['infer_examples_per_s']:.2f} |")
 EOF
 cat "$out/compare.md"
