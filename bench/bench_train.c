@@ -3,8 +3,10 @@
  * Not part of make check: built by `make bench` (bench/bench.am) or by hand.
  *
  * For each model config (big = the `sincnet` preset at batch 128, small =
- * the `small` preset at batch 64) and each thread count it measures, in a
- * child process of its own (so that peak RSS belongs to that config alone):
+ * the `small` preset at batch 64) and each thread count (set with
+ * sp_set_threads: OpenBLAS's and OpenMP's, as `sincprobe train` does) it
+ * measures, in a child process of its own (so that peak RSS belongs to that
+ * config alone):
  *
  *   train   forward (training=1) + loss + backward + RMSprop step on random
  *           input (standard normal) and random labels, as src/train.c does
@@ -15,7 +17,9 @@
  *   layers  a per-layer breakdown of forward and backward: the loops of
  *           sp_model_forward/sp_model_backward (src/model.c) repeated here
  *           with a clock around each layer call, checked against the
- *           library's own functions (same log-probabilities and gradients)
+ *           library's own functions (same log-probabilities and gradients;
+ *           a WARNING says when src/model.c has moved on and the copy
+ *           below needs bringing into step)
  *   gemm    the GFLOP/s of a 2048^3 cblas_sgemm with the same BLAS, the
  *           ceiling for the GEMM-shaped layers
  *
@@ -44,6 +48,9 @@
 
 #include <cblas.h>
 #include <dlfcn.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -182,6 +189,7 @@ typedef struct {
     /* BLAS actually used */
     char blas_path[256], blas_config[256], blas_core[64];
     int blas_parallel, blas_threads;
+    int omp_threads;      /* OpenMP threads of the element-wise layers (0: built without OpenMP) */
 } result;
 
 /* ---------------------------------------------------------------------- */
@@ -237,6 +245,7 @@ static const char *kind_name(sp_layer_kind k)
     case SP_LAYER_DENSE: return "dense";
     case SP_LAYER_BATCHNORM: return "batchnorm";
     case SP_LAYER_DROPOUT: return "dropout";
+    case SP_LAYER_ABSPOOL: return "abspool";
     }
     return "?";
 }
@@ -268,6 +277,9 @@ static void forward_timed(sp_model *m, int B, int training, double *t, double *t
         case SP_LAYER_POOL:
             sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
+        case SP_LAYER_ABSPOOL:
+            sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            break;
         case SP_LAYER_ACT:
             sp_act_forward(l->out, x, N, l->act);
             break;
@@ -291,16 +303,16 @@ static void forward_timed(sp_model *m, int B, int training, double *t, double *t
 }
 
 /* t[i]: seconds of layer i's backward; *t_zero: zeroing the gradients and
- * every layer's dout (sp_model_backward does it each step); *t_loss: the
- * log-softmax/NLL backward. */
+ * the input gradients the layers add into (sp_model_backward does it each
+ * step); *t_loss: the log-softmax/NLL backward. */
 static void backward_timed(sp_model *m, const int *targets, double *t, double *t_zero, double *t_loss)
 {
     int B = m->B;
     double t0 = now();
     memset(m->grads, 0, m->nparams * sizeof(float));
-    for (int i = 0; i < m->nlayers; i++) memset(m->layer[i].dout, 0, (size_t)B * m->layer[i].out_n * sizeof(float));
-    *t_zero = now() - t0;
     sp_layer *last = &m->layer[m->nlayers - 1];
+    memset(last->dout, 0, (size_t)B * last->out_n * sizeof(float));
+    *t_zero = now() - t0;
     t0 = now();
     sp_logsoftmax_nll_backward(last->dout, m->logp, targets, B, SP_NCLASSES, 1.0f);
     *t_loss = now() - t0;
@@ -311,6 +323,12 @@ static void backward_timed(sp_model *m, const int *targets, double *t, double *t
         const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
         float *g0 = m->grads + l->p_off[0], *g1 = m->grads + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
+        /* the pooling layers write all of dx; the others add into it */
+        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL) {
+            t0 = now();
+            memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
+            *t_zero += now() - t0;
+        }
         t0 = now();
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
@@ -327,7 +345,10 @@ static void backward_timed(sp_model *m, const int *targets, double *t, double *t
             if (dx) sp_abs_backward(dx, l->dout, x, N);
             break;
         case SP_LAYER_POOL:
-            if (dx) sp_maxpool_backward(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
+            if (dx) sp_maxpool_backward_write(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
+            break;
+        case SP_LAYER_ABSPOOL:
+            if (dx) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
             if (dx) sp_act_backward(dx, l->dout, l->out, N, l->act);
@@ -404,6 +425,11 @@ static void blas_identify(result *r)
     while (n && (r->blas_config[n - 1] == ' ' || r->blas_config[n - 1] == '\n')) r->blas_config[--n] = 0;
     r->blas_parallel = openblas_get_parallel();
     r->blas_threads = openblas_get_num_threads();
+#ifdef _OPENMP
+    r->omp_threads = omp_get_max_threads();
+#else
+    r->omp_threads = 0;
+#endif
 }
 
 static const char *parallel_name(int p)
@@ -572,7 +598,7 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     memset(r, 0, sizeof *r);
     snprintf(r->config, sizeof r->config, "%s", cs->name);
     r->threads = threads;
-    openblas_set_num_threads(threads);
+    sp_set_threads(threads); /* OpenBLAS's and OpenMP's, as sincprobe train does */
     blas_identify(r);
 
     sp_conf c;
@@ -733,7 +759,8 @@ static void print_breakdown(FILE *f, const result *r)
 {
     fprintf(f, "\n## %s (preset %s), batch %d, %d thread%s: per-layer time of a training step\n", r->config, r->preset,
             r->batch, r->threads, r->threads == 1 ? "" : "s");
-    fprintf(f, "   (median of %d instrumented steps; GFLOP/s of the GEMM work each layer executes)\n", r->layer_steps);
+    fprintf(f, "   (median of %d instrumented steps; GF/s: GEMM flops of the layer per second - for sinc those of\n"
+               "    the folded GEMM, whichever of its GEMM and FFT paths ran)\n", r->layer_steps);
     fprintf(f, "   %-10s %-10s %9s %9s %9s %6s %8s %8s\n", "layer", "kind", "fwd ms", "bwd ms", "sum ms", "%step",
             "fwd GF/s", "bwd GF/s");
     /* shares are of the sum of the rows (medians of each row need not add
@@ -750,7 +777,7 @@ static void print_breakdown(FILE *f, const result *r)
     }
     fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f %5.1f%%\n", "logsoftmax", "loss", r->loss_fwd_ms, r->loss_bwd_ms,
             r->loss_fwd_ms + r->loss_bwd_ms, 100.0 * (r->loss_fwd_ms + r->loss_bwd_ms) / step);
-    fprintf(f, "   %-10s %-10s %9s %9.2f %9.2f %5.1f%%   (memset of grads and every dout)\n", "zero_grad", "memset",
+    fprintf(f, "   %-10s %-10s %9s %9.2f %9.2f %5.1f%%   (memsets of the grads and of the input gradients)\n", "zero_grad", "memset",
             "", r->zero_ms, r->zero_ms, 100.0 * r->zero_ms / step);
     fprintf(f, "   %-10s %-10s %9s %9s %9.2f %5.1f%%   (RMSprop over %zu parameters)\n", "optimizer", "rmsprop", "", "",
             r->optim_ms, 100.0 * r->optim_ms / step, r->nparams);
@@ -819,12 +846,13 @@ static void print_json(FILE *f, const result *r)
             "\"infer_examples_per_s\":%.2f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
             "\"rss_after_init_mib\":%.1f,\"peak_rss_after_train_mib\":%.1f,\"peak_rss_mib\":%.1f,"
             "\"layer_steps\":%d,\"instrumented_step_ms\":%.3f,\"zero_grad_ms\":%.3f,\"optimizer_ms\":%.3f,"
-            "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,",
+            "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,\"omp_threads\":%d,",
             r->threads, r->batch, r->T, r->nparams, r->steps, r->warmup, r->train_ms_med, r->train_ms_min,
             r->train_ms_max, r->train_eps, r->train_own_cores, r->train_foreign_cores, r->train_rejected, r->train_cpu_ms, r->loss_first, r->loss_last,
             r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_own_cores,
             r->infer_foreign_cores, r->infer_rejected, r->infer_cpu_ms, r->rss_after_init_mib, r->rss_after_train_mib, r->rss_peak_mib, r->layer_steps,
-            r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->gemm_gflops);
+            r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->gemm_gflops,
+            r->omp_threads);
     json_str(f, "blas_path", r->blas_path);
     fputc(',', f);
     json_str(f, "blas_config", r->blas_config);
@@ -1002,7 +1030,8 @@ int main(int argc, char **argv)
     fprintf(hf, "# blas: %s\n#       config '%s', core %s, threading %s\n", env.blas_path, env.blas_config,
             env.blas_core, parallel_name(env.blas_parallel));
     const char *envs[] = { "LD_PRELOAD", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                           "OPENBLAS_CORETYPE", "MALLOC_CONF" };
+                           "OPENBLAS_CORETYPE", "MALLOC_CONF", "SP_SINC_FILTER", "OMP_WAIT_POLICY",
+                           "GOMP_SPINCOUNT", "OMP_PROC_BIND" };
     for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
         const char *v = getenv(envs[i]);
         if (v) fprintf(hf, "# env %s=%s\n", envs[i], v);
@@ -1100,9 +1129,9 @@ int main(int argc, char **argv)
                 continue;
             }
             fprintf(hf,
-                    "# %s: %d threads (BLAS reports %d, %s, %s): train %.1f ms/step (min %.1f, max %.1f) = %.1f ex/s; "
-                    "infer %.1f ms/batch of %d = %.1f ex/s; peak RSS %.0f MiB; gemm 2048^3 %.1f GFLOP/s\n",
-                    r->config, r->threads, r->blas_threads, r->blas_core, parallel_name(r->blas_parallel),
+                    "# %s: %d threads (BLAS reports %d, %s, %s; OpenMP %d): train %.1f ms/step (min %.1f, max %.1f) = "
+                    "%.1f ex/s; infer %.1f ms/batch of %d = %.1f ex/s; peak RSS %.0f MiB; gemm 2048^3 %.1f GFLOP/s\n",
+                    r->config, r->threads, r->blas_threads, r->blas_core, parallel_name(r->blas_parallel), r->omp_threads,
                     r->train_ms_med, r->train_ms_min, r->train_ms_max, r->train_eps, r->infer_ms_med, r->infer_batch,
                     r->infer_eps, r->rss_peak_mib, r->gemm_gflops);
             fprintf(hf, "#   check: instrumented pass vs sp_model_forward/backward: max |dlogp| %.3g, max |dgrad| %.3g; "
@@ -1114,6 +1143,9 @@ int main(int argc, char **argv)
                     r->layers_foreign_cores, r->layers_rejected, r->infer_foreign_cores, r->infer_rejected,
                     r->infer_forced ? ", budget exhausted" : "", r->train_own_cores, r->infer_own_cores, r->train_cpu_ms,
                     r->infer_cpu_ms);
+            if (r->check_logp_maxdiff != 0 || r->check_grad_maxdiff != 0)
+                fprintf(hf, "#   WARNING: the instrumented pass differs from sp_model_forward/backward: src/model.c has\n"
+                            "#   changed; bring forward_timed/backward_timed in bench/bench_train.c into step\n");
             print_breakdown(hf, r);
             fflush(hf);
             if (jf) {
