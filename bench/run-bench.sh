@@ -4,7 +4,7 @@
 # environment (../shared/bench/torch-env: Debian's OpenMP OpenBLAS, jemalloc,
 # OpenBLAS kernels for this CPU, 2 OpenMP threads), then a comparison table.
 #
-#   bench/run-bench.sh [-b BENCH_TRAIN] [-o OUTDIR] [-s STEPS] [-t THREADS] [-q]
+#   bench/run-bench.sh [-b BENCH_TRAIN] [-o OUTDIR] [-s STEPS] [-t THREADS] [-w SECONDS] [-q]
 #
 #   -b  the bench_train binary (default: bench/bench_train of the source
 #       tree or of $BUILD, e.g. BUILD=/tmp/build-bench)
@@ -13,6 +13,9 @@
 #   -t  threads of the reference (default 2, the published numbers; -t 1
 #       compares single-threaded, which a busy 2-core machine disturbs less);
 #       ours runs with 1 and 2 threads, or only THREADS when it is not 2
+#   -w  first wait (at most SECONDS) until the machine has been idle for
+#       20 s (other processes below 0.2 cores): on a shared machine a busy
+#       core slows 2-thread OpenMP code of both sides 2-5x
 #   -q  quick: skip the extra small-only reference run that measures the
 #       reference's small-config peak RSS on its own
 #
@@ -30,19 +33,20 @@ out=/tmp/sincprobe-bench-$(date +%Y%m%d-%H%M%S)
 steps=20
 quick=0
 threads=2
-while getopts b:o:s:t:q opt; do
+wait_s=0
+while getopts b:o:s:t:w:q opt; do
   case $opt in
     b) bench=$OPTARG ;;
     o) out=$OPTARG ;;
     s) steps=$OPTARG ;;
     t) threads=$OPTARG ;;
+    w) wait_s=$OPTARG ;;
     q) quick=1 ;;
-    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,24p' "$0" >&2; exit 2 ;;
   esac
 done
 if [ -z "$bench" ]; then
-  for b in "${BUILD:-/nonexistent}/bench/bench_train" "$top/bench/bench_train" /tmp/build-bench/bench/bench_train \
-           /tmp/build-bench/bench_train; do
+  for b in "${BUILD:-/nonexistent}/bench/bench_train" "$top/bench/bench_train" /tmp/build-bench/bench/bench_train; do
     if [ -x "$b" ]; then bench=$b; break; fi
   done
 fi
@@ -57,6 +61,24 @@ done
 
 mkdir -p "$out"
 echo "run-bench.sh: logs in $out"
+
+# busy CPU seconds (all CPUs) and idle seconds so far, in clock ticks
+busy_idle() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat; }
+if [ "$wait_s" -gt 0 ]; then
+  start=$(date +%s)
+  while :; do
+    set -- $(busy_idle); b0=$1; i0=$2; sleep 20; set -- $(busy_idle)
+    cores=$(awk -v b=$(($1 - b0)) -v i=$(($2 - i0)) -v n="$(nproc)" 'BEGIN{printf "%.2f", n*b/(b+i)}')
+    if awk -v c="$cores" 'BEGIN{exit !(c < 0.2)}'; then
+      echo "run-bench.sh: machine idle ($cores busy cores over 20 s)"
+      break
+    fi
+    if [ $(( $(date +%s) - start )) -ge "$wait_s" ]; then
+      echo "run-bench.sh: still $cores busy cores after ${wait_s}s; running anyway (see the foreign-core columns)" >&2
+      break
+    fi
+  done
+fi
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "uname: $(uname -a)"
