@@ -20,6 +20,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_afr(int argc, char **argv);
+int cmd_analyse(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* "sincprobe: " + message + newline on stderr. */
 void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

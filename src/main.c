@@ -19,6 +19,8 @@ static const struct command commands[] = {
     { "decode", cmd_decode, "phone segments of audio files" },
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
+    { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
+    { "report", cmd_report, "figures and report.html of a run directory" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 
