@@ -498,6 +498,8 @@ typedef struct entry {
     char *dir;
     int created, started, finished, in_start;
     unsigned char *want;          /* [nlayers] activations asked for */
+    long *steps;                  /* [nsteps] sorted, unique: want_steps */
+    long nsteps;
     sp_probe_layer *vlayers;      /* [nlayers] the view's, with act */
 } entry;
 
@@ -558,6 +560,7 @@ static void entry_free(entry *e)
     free(e->conf);
     free(e->dir);
     free(e->want);
+    free(e->steps);
     free(e->vlayers);
 }
 
@@ -926,6 +929,34 @@ static int svc_want_activations(const sp_probe_context *ctx, const char *layers,
     return rc;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+static int svc_want_steps(const sp_probe_context *ctx, const long *steps, long n, sp_probe_error *err)
+{
+    entry *e = entry_of(ctx);
+    sp_probe_chain *ch = e->chain;
+    if (!e->in_start || ch->mode != SP_PROBE_MODE_TRAIN)
+        return probe_error(err, "want_steps: only from on_start, in train mode");
+    if (n < 0 || (n > 0 && !steps)) return probe_error(err, "want_steps: no steps given");
+    long total = (long)ch->run.epochs * ch->run.steps_per_epoch;
+    for (long i = 0; i < n; i++)
+        if (steps[i] < 1 || steps[i] > total)
+            return probe_error(err, "want_steps: step %ld is not in 1 .. %ld (epochs x steps_per_epoch)", steps[i], total);
+    e->steps = sp_xrealloc(e->steps, (size_t)(e->nsteps + n + 1) * sizeof *e->steps);
+    memcpy(e->steps + e->nsteps, steps, (size_t)n * sizeof *steps);
+    e->nsteps += n;
+    qsort(e->steps, (size_t)e->nsteps, sizeof *e->steps, cmp_long);
+    long u = 0;
+    for (long i = 0; i < e->nsteps; i++)
+        if (!u || e->steps[i] != e->steps[u - 1]) e->steps[u++] = e->steps[i];
+    e->nsteps = u;
+    return 0;
+}
+
 static const sp_probe_host host_services = {
     SP_PROBE_ABI_VERSION,
     svc_log,
@@ -942,6 +973,7 @@ static const sp_probe_host host_services = {
     svc_read_npy,
     svc_release,
     svc_want_activations,
+    svc_want_steps,
 };
 
 /* ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ $CC_PROBE -std=c99 -pedantic -Wall -Wextra -Werror -fPIC -shared -fvisibility=hi
 ok; [ -f "$work/probes/outoftree.so" ] || { fail "out-of-tree probe did not compile: $(head -20 "$work/cc.log")"; finish; }
 # The header also compiles as C++ where a C++ compiler exists.
 if command -v c++ >/dev/null; then
-  printf '#include <sincprobe/probe.h>\nint main() { return SP_PROBE_ABI_VERSION == 1u ? 0 : 1; }\n' >"$work/hdr/t.cc"
+  printf '#include <sincprobe/probe.h>\nint main() { return SP_PROBE_ABI_VERSION == 2u ? 0 : 1; }\n' >"$work/hdr/t.cc"
   ok; c++ -Wall -Wextra -Werror $flags -fsyntax-only "$work/hdr/t.cc" >"$work/cxx.log" 2>&1 ||
     fail "sincprobe/probe.h does not compile as C++: $(head -5 "$work/cxx.log")"
 fi

@@ -100,7 +100,7 @@ extern "C" {
 
 /* The ABI this header describes, and the oldest one this header's hosts
  * accept. */
-#define SP_PROBE_ABI_VERSION 1u
+#define SP_PROBE_ABI_VERSION 2u
 #define SP_PROBE_ABI_MIN 1u
 
 /* The name of the one exported function. */
@@ -195,7 +195,14 @@ typedef enum {
 
 typedef enum {
     SP_PROBE_MODE_TRAIN = 0, /* sincprobe train */
-    SP_PROBE_MODE_EVAL = 1   /* sincprobe eval */
+    SP_PROBE_MODE_EVAL = 1,  /* sincprobe eval */
+    /* ABI 2: `sincprobe analyse KIND ACT.npy LABELS`, which runs one
+     * probe on a matrix saved from any network, shown to probes built
+     * for ABI 2 or later only. The sequence is create, on_start (one
+     * layer, named after the file, kind "other", no datasets, filters
+     * NULL, epochs 1), one on_epoch_end (epoch 0, the matrix as the
+     * layer's act, N rows), on_finish. ctx->dir is the --out folder. */
+    SP_PROBE_MODE_ANALYSE = 2
 } sp_probe_mode;
 
 typedef enum {
@@ -367,6 +374,13 @@ typedef struct {
     const int *labels;        /* [N] classes */
     const long *utterance;    /* [N] index into run->data[SP_PROBE_DEV]->utt */
     const long *frame;        /* [N] the frame in that utterance */
+    /* ABI 2: 1 when this call is one of the steps the probe asked for
+     * with want_steps (in the middle of an epoch: epoch is the epoch
+     * being trained, step the global steps done, lr the current rate,
+     * the train and dev numbers those of the last epoch's end, NaN in the
+     * first epoch); 0 at an epoch's end. Only the probes that asked get
+     * these calls. */
+    int at_step;
 } sp_probe_view;
 
 /* ------------------------------------------------------------------------
@@ -441,6 +455,15 @@ struct sp_probe_host {
      * error. Memory: 4 N out_n bytes per layer at each epoch's end, so
      * ask only for what you use (the first layers are wide). */
     int (*want_activations)(const sp_probe_context *ctx, const char *layers, sp_probe_error *err);
+
+    /* ABI 2. on_start only, train mode: also call on_epoch_end, with
+     * view->at_step = 1 and the activations asked for, after each of the
+     * n given global step counts (steps done, 1 .. epochs x
+     * steps_per_epoch; unsorted and repeated values are fine; counts at
+     * an epoch's end are served by the epoch-end call). For the
+     * information plane at log-spaced steps. Each costs one inference
+     * pass over the probe set. */
+    int (*want_steps)(const sp_probe_context *ctx, const long *steps, long n, sp_probe_error *err);
 };
 
 /* An instance's context: made by the host before create, valid until
