@@ -35,6 +35,42 @@ expect_match() {
   printf '%s\n' "$1" | grep -Eq -- "$2" || fail "$3: expected /$2/ in: $(printf '%s' "$1" | head -c 600)"
 }
 
+# The tiny corpus and training most probe tests share: 3 train speakers,
+# 2 test speakers, 2 sentences each (a few seconds to synthesise), and a
+# small model that trains 2 epochs of 6 steps in seconds.
+# tiny_corpus: make it in $c (default $work/corpus); stops the test when
+# that fails.
+tiny_corpus() {
+  c=${c:-$work/corpus}
+  expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
+}
+# conf RUNDIR [probe sections...]: the config on stdout; sections are
+# printf %b strings ('[probe a]\nuse = noise').
+conf() {
+  cat <<CONF
+[data]
+corpus = $c
+dev_utterances = 2
+[model]
+preset = small
+input_ms = 50
+filters = 8
+taps = 65
+conv = 8x3
+dense = 32
+[train]
+epochs = 2
+steps_per_epoch = 6
+batch = 16
+threads = 1
+seed = 11
+[run]
+dir = $1
+CONF
+  shift
+  for s in "$@"; do printf '%b\n' "$s"; done
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$test_name: $failures of $checks checks failed" >&2

@@ -16,37 +16,12 @@ for o in snr_db band scope apply_to seed freq k file; do
   expect_match "$out" "^$o " "plugins noise: option $o"
 done
 
-c="$work/corpus"
-expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
+tiny_corpus
 
 # ---- the unit measurements on real chunks of the corpus
 expect_status 0 env NOISE_CORPUS="$c" "$top_builddir/tests/test_noise"
 printf '%s\n' "$out" | grep -E '^(noise: worst|noise band|noise slopes)' | sed 's/^/noise.sh: real chunks: /'
 
-conf() { # conf RUNDIR [probe sections...]
-  cat <<CONF
-[data]
-corpus = $c
-dev_utterances = 2
-[model]
-preset = small
-input_ms = 50
-filters = 8
-taps = 65
-conv = 8x3
-dense = 32
-[train]
-epochs = 2
-steps_per_epoch = 6
-batch = 16
-threads = 1
-seed = 11
-[run]
-dir = $1
-CONF
-  shift
-  for s in "$@"; do printf '%b\n' "$s"; done
-}
 lines=$(conf x | wc -l)
 
 # ---- refusals: exit 1, FILE:LINE of the option, the plugin file, no run

@@ -37,32 +37,7 @@ expect_status 2 "$SINCPROBE" plugins --frob
 expect_status 0 "$SINCPROBE" help && expect_match "$out" '^  plugins ' "help lists plugins"
 
 # ---- a corpus and a config
-c="$work/corpus"
-expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
-conf() { # conf RUNDIR [probe sections...]
-  cat <<CONF
-[data]
-corpus = $c
-dev_utterances = 2
-[model]
-preset = small
-input_ms = 50
-filters = 8
-taps = 65
-conv = 8x3
-dense = 32
-[train]
-epochs = 2
-steps_per_epoch = 6
-batch = 16
-threads = 1
-seed = 11
-[run]
-dir = $1
-CONF
-  shift
-  for s in "$@"; do printf '%b\n' "$s"; done
-}
+tiny_corpus
 lines=$(conf x | wc -l)  # the probe sections start on line lines + 1
 
 # ---- refusals: exit 1, FILE:LINE, the plugin file, nothing written
