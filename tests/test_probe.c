@@ -105,7 +105,7 @@ static void resolution(void)
     char *w = ch ? written(ch) : NULL;
     char *want = sp_xasprintf("[probe one]\nuse = example\nprobe_frames = 4096\nevery = 0\nlayer =\nfilters = no\nstat = peak\n"
                               "[probe two]\nuse = example\nprobe_frames = 7\nevery = 0\nlayer = act1\nfilters = yes\nstat = rms\n"
-                              "[probe three]\nuse = %s\nprobe_frames = 4096\naudio = scale\ngain = 1\nlabels = -1\nroles = train\nfail = none\n"
+                              "[probe three]\nuse = %s\nprobe_frames = 4096\naudio = scale\ngain = 1\nlabels = -1\nroles = train\nfail = none\nsteps =\n"
                               "[probe four]\nuse = needy\nx = 3\n", so);
     CHECK_MSG(w && !strcmp(w, want), "resolved text:\n%s\nexpected:\n%s", w ? w : "", want);
     char *desc = sp_probe_chain_describe(ch);
