@@ -1023,6 +1023,7 @@ static int probe_dir(report *r, const char *id, const char *dir, strset *kinds)
         }
         table_free(&t);
     }
+    if (kinds->n == 0) fputs("<p>No output this report knows how to show.</p>\n", r->h);
     fputs("</section>\n", r->h);
     return rc;
 }
