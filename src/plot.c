@@ -391,7 +391,7 @@ int sp_plot_lines_write(const char *base, sp_plot_lines *p, char *err)
             if (se->c && isfinite(se->c[i])) cmin = fmin(cmin, se->c[i]), cmax = fmax(cmax, se->c[i]);
         }
     }
-    if (!pts) return sp_fail(err, "'%s': no finite points to draw", base);
+    if (!pts) return 1;
     sp_plot_axis_range(xmin, xmax, p->logx, &p->xlo, &p->xhi, &p->xstep);
     if (p->xinteger && !p->logx && p->xstep < 1) {
         p->xstep = 1;

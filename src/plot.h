@@ -45,7 +45,9 @@ typedef struct {
 
 /* BASE.png and BASE.svg of the series. Series with c draw their line in
  * grey-tinted series colour and each point as a dot coloured by c on the
- * viridis map over [min c, max c], with a colour bar. */
+ * viridis map over [min c, max c], with a colour bar. Returns 1, writing
+ * nothing, when no point can be drawn (none finite, or none > 0 on a log
+ * axis). */
 int sp_plot_lines_write(const char *base, sp_plot_lines *p, char *err);
 
 typedef struct {

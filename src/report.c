@@ -226,6 +226,15 @@ static void html_figure(report *r, const char *name, const char *caption)
     r->images++;
 }
 
+/* A figure with no finite point (all NaN, or none > 0 on a log axis). */
+static int nothing(report *r, const char *what)
+{
+    fputs("<p class=\"empty\">", r->h);
+    esc(r->h, what);
+    fputs(": no finite values to draw.</p>\n", r->h);
+    return 0;
+}
+
 static char *fmt_axes(const sp_plot_lines *p)
 {
     return sp_xasprintf("x <span class=\"range\" data-axis=\"x\">%g .. %g</span>, y <span class=\"range\" "
@@ -308,6 +317,10 @@ static int learning_curves(report *r, const curves *c)
         char *base = plot_base(r, f[k].name);
         int rc = sp_plot_lines_write(base, &p, r->err);
         free(base);
+        if (rc == 1) {
+            nothing(r, f[k].title);
+            continue;
+        }
         if (rc != 0) return -1;
         char *ax = fmt_axes(&p), *cap = sp_xasprintf("%s, train and dev, by epoch: %s", f[k].title, ax);
         html_figure(r, f[k].name, cap);
@@ -475,16 +488,15 @@ static int probe_mi(report *r, const char *id, const char *dir, table *t)
     rc = 0;
     for (int e = 0; e < est.n && rc == 0; e++) {
         strset scales = { 0 }, keys = { 0 };
-        /* colour by step when some (layer, scale, epoch) of this
-         * estimator has rows at several steps */
+        /* colour by step when an epoch of this estimator has rows at
+         * several steps (mid-epoch measurements): in (epoch, step) order
+         * such rows are neighbours */
         int by_step = 0;
-        for (long i = 0; i < n && !by_step; i++) {
+        for (long k = 0, prev = -1; k < n && !by_step; k++) {
+            long i = ord[k];
             if (strcmp(cellv(t, i, idx[2]), est.s[e])) continue;
-            for (long j = i + 1; j < n && !by_step; j++)
-                if (ep[i] == ep[j] && st[i] != st[j] && !strcmp(cellv(t, i, idx[1]), cellv(t, j, idx[1])) &&
-                    !strcmp(cellv(t, j, idx[2]), est.s[e]) &&
-                    (cscale < 0 || !strcmp(cellv(t, i, cscale), cellv(t, j, cscale))))
-                    by_step = 1;
+            if (prev >= 0 && ep[prev] == ep[i] && st[prev] != st[i]) by_step = 1;
+            prev = i;
         }
         for (long i = 0; i < n; i++)
             if (!strcmp(cellv(t, i, idx[2]), est.s[e])) strset_add(&scales, cscale >= 0 ? cellv(t, i, cscale) : "");
@@ -521,7 +533,8 @@ static int probe_mi(report *r, const char *id, const char *dir, table *t)
         p.clabel = by_step ? "step" : "epoch", p.nseries = S, p.series = se;
         char *sest = safe_name(est.s[e]), *name = sp_xasprintf("%s_mi_%s", sid, sest), *base = plot_base(r, name);
         rc = sp_plot_lines_write(base, &p, r->err);
-        if (rc == 0) {
+        if (rc == 1) rc = nothing(r, title);
+        else if (rc == 0) {
             char *ax = fmt_axes(&p);
             char *cap = sp_xasprintf("estimator %s: one trajectory per layer, %s from %g to %g; %s", est.s[e],
                                      p.clabel, p.clo, p.chi, ax);
@@ -616,7 +629,8 @@ static int probe_gradsnr(report *r, const char *id, const char *dir, table *t)
         p.nseries = fig[k].ns, p.series = fig[k].s;
         char *name = sp_xasprintf("%s_gradsnr_%s", sid, fig[k].suffix), *base = plot_base(r, name);
         rc = sp_plot_lines_write(base, &p, r->err);
-        if (rc == 0) {
+        if (rc == 1) rc = nothing(r, fig[k].title);
+        else if (rc == 0) {
             char *ax = fmt_axes(&p), *cap = sp_xasprintf("%s (log axis), by epoch: %s", fig[k].title, ax);
             html_figure(r, name, cap);
             free(ax);

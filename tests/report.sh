@@ -103,6 +103,8 @@ tsv("probes/g/transition.tsv", "layer param transition_epoch min_dsnr".split(),
     [["conv1", "all", 2, -0.5], ["dense1.w", "all", 3, -0.25], ["fc9", "all", 1, -0.125]])
 # a gradsnr with only the needed columns: no norms figure
 tsv("probes/g2/gradsnr.tsv", "epoch layer snr".split(), [[1, "x", 5], [2, "x", 50]])
+# nothing to draw on a log axis: a note, not a failure
+tsv("probes/g3/gradsnr.tsv", "epoch layer snr".split(), [[1, "x", 0], [2, "x", "nan"]])
 # tsne: images for conv1 at 1 and 3, dense1 at 1 (its epoch 3 has metrics only); an extra column
 tsv("probes/t/tsne.tsv", "epoch layer n kl trustworthiness knn_preservation seconds extra".split(),
     [[e, l, 100, 0.5, 0.875, 0.8, 1, "x"] for l in ("conv1", "dense1") for e in (1, 3)])
@@ -127,6 +129,8 @@ for f in learning_loss learning_fer a_afr m_mi_binning m_mi_kde g_gradsnr_snr g_
   ok; [ -s "$fake/plots/$f.svg" ] || fail "plots/$f.svg missing"
 done
 ok; [ ! -e "$fake/plots/g2_gradsnr_norms.png" ] || fail "g2 has no norms columns, yet a norms figure"
+ok; [ ! -e "$fake/plots/g3_gradsnr_snr.png" ] || fail "g3 has no positive SNR, yet a figure"
+expect_match "$(cat "$fake/report.html")" '<p class="empty">gradient SNR per layer: no finite values to draw\.</p>' "g3: a note"
 ok; [ -z "$(find "$fake" -name '.*')" ] || fail "temporary files left: $(find "$fake" -name '.*')"
 
 # Every SVG parses as XML with an <svg> root; every PNG has a sane IHDR.
@@ -163,7 +167,7 @@ expect_match "$facts" '^row fc9 \| all \| 1 \| -0\.125 \|  \| — \|  \| —$' "
 expect_match "$facts" "^epochs '3'$" "summary epochs"
 expect_match "$facts" "^final-dev-fer '0\.7200'$" "final dev FER"
 expect_match "$facts" "^best-dev-fer '0\.7000 \(epoch 2\)'$" "best dev FER"
-expect_match "$facts" "^probes 'a \(afr\); empty \(no known outputs\); g \(gradsnr\); g2 \(gradsnr\); l \(linsep\); m \(mi\); p \(pca\); t \(tsne\)'$" "probes present"
+expect_match "$facts" "^probes 'a \(afr\); empty \(no known outputs\); g \(gradsnr\); g2 \(gradsnr\); g3 \(gradsnr\); l \(linsep\); m \(mi\); p \(pca\); t \(tsne\)'$" "probes present"
 expect_match "$(cat "$html")" '# &lt;b&gt;not bold&lt;/b&gt; &amp; co' "config escaped verbatim"
 expect_match "$(cat "$html")" 'src="probes/p/pca_dense%203_e0\.png"' "a layer name with a space is percent-encoded"
 expect_match "$(cat "$html")" 'extra x<br>' "tsne metrics with an extra column"
