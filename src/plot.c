@@ -303,9 +303,8 @@ static void draw_lines(cairo_t *cr, const void *ctx)
         text(cr, ML + PW / 2.0, 22, 0.5, p->title);
         cairo_set_font_size(cr, 12);
     }
+    /* no clip: the axes span all the data, and a dot on the frame stays whole */
     cairo_save(cr);
-    cairo_rectangle(cr, ML, MT, PW, PH);
-    cairo_clip(cr);
     for (int s = 0; s < p->nseries; s++) {
         const sp_plot_series *se = &p->series[s];
         double R, G, B;
