@@ -1,0 +1,73 @@
+/* plot.h - the report's figures, drawn with cairo: line plots (linear or
+ * log axes, optionally points coloured by a third value with a colour
+ * bar: trajectories such as the information plane) and heatmaps (a
+ * numeric or a categorical x axis, values optionally printed in the
+ * cells). Each figure is drawn twice, on an image surface written as
+ * BASE.png and on an SVG surface written as BASE.svg; each file goes to a
+ * temporary name in its directory and is renamed onto its path, so it is
+ * whole or as it was.
+ *
+ * Axis ranges (reported back in the spec's out fields, for captions and
+ * tests): a linear axis spans the data [min, max] widened to the
+ * multiples of its tick step around it, the step being 1, 2, 2.5 or 5
+ * times a power of ten chosen for about 5 intervals; a log axis spans
+ * the decades around the positive data, [10^floor(log10 min),
+ * 10^ceil(log10 max)] (non-positive values are not drawn and break the
+ * line); a log axis of at most 3 decades also gets ticks at 2 and 5
+ * times each power of ten. An axis with no spread is widened by 1 each way (by 10% of the
+ * value when it is not 0).
+ *
+ * Errors: 0, or -1 with a one-line message in err (SP_ERRLEN bytes). */
+#ifndef SP_PLOT_H
+#define SP_PLOT_H
+
+typedef struct {
+    const char *name;  /* in the legend; NULL: none */
+    int n;             /* points */
+    const double *x, *y;
+    const double *c;   /* a colour value per point, or NULL */
+    int dashed;
+    int colour;        /* 1 + palette index; 0: the series' position */
+} sp_plot_series;
+
+typedef struct {
+    const char *title, *xlabel, *ylabel;
+    const char *clabel; /* the colour bar's label, when series carry c */
+    int logx, logy;
+    int xinteger;       /* linear x ticks at whole numbers (epochs) */
+    int markers;        /* a dot at every point (always with c) */
+    int nseries;
+    const sp_plot_series *series;
+    /* out: the axes' ranges, and the colour's [clo, chi] */
+    double xlo, xhi, ylo, yhi, clo, chi;
+    double xstep, ystep; /* tick steps (log: decades) */
+} sp_plot_lines;
+
+/* BASE.png and BASE.svg of the series. Series with c draw their line in
+ * grey-tinted series colour and each point as a dot coloured by c on the
+ * viridis map over [min c, max c], with a colour bar. Returns 1, writing
+ * nothing, when no point can be drawn (none finite, or none > 0 on a log
+ * axis). */
+int sp_plot_lines_write(const char *base, sp_plot_lines *p, char *err);
+
+typedef struct {
+    const char *title, *xlabel, *ylabel, *clabel;
+    int rows, cols;
+    const double *v;               /* [rows][cols]; NaN: an empty cell */
+    const char *const *row_label;  /* [rows], the first row at the bottom */
+    const char *const *col_label;  /* [cols], or NULL for a numeric x axis */
+    double x0, x1;                 /* the numeric x axis: column 0 .. cols-1 centres */
+    int annotate;                  /* print each value in its cell, %.2f */
+    double vmin, vmax;             /* colour scale; NaN: the data's range */
+} sp_plot_heatmap;
+
+int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, char *err);
+
+/* The viridis colour map at x in [0, 1]. */
+void sp_plot_viridis(double x, double *r, double *g, double *b);
+
+/* The axis range rule above, for tests: lo, hi from the data's
+ * [min, max] (log: both > 0). */
+void sp_plot_axis_range(double min, double max, int log, double *lo, double *hi, double *step);
+
+#endif

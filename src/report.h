@@ -1,0 +1,25 @@
+/* report.h - the figures and report.html of a run directory (the
+ * `sincprobe report` command, also run at the end of a training).
+ *
+ * Reads RUN/log.tsv (required), RUN/config.conf and every probe folder
+ * RUN/probes/ID/ (optional; a folder's kind is told by its files: afr.npy
+ * + freqs.npy, mi.tsv, gradsnr.tsv (+ transition.tsv), tsne.tsv, pca.tsv,
+ * linsep.tsv), draws RUN/plots/NAME.png and NAME.svg (plot.h) and writes
+ * RUN/report.html: the run's numbers, the figures (relative links), the
+ * probes' own t-SNE/PCA images, the transition table and the config,
+ * self-contained otherwise (no network, no external script or style).
+ *
+ * A TSV is read by its header's column names (extra columns are ignored,
+ * the needed ones must be there); a row with another number of fields
+ * than the header, or a needed field that is not a number, is an error
+ * naming the file and line. A missing optional file is not an error.
+ * Every output is written to a temporary file and renamed, so a failure
+ * leaves report.html whole or as it was. */
+#ifndef SP_REPORT_H
+#define SP_REPORT_H
+
+/* 0, or -1 with a one-line message in err (SP_ERRLEN bytes). Unless
+ * quiet, one line on stderr names the report written. */
+int sp_report_write(const char *run_dir, int quiet, char *err);
+
+#endif
