@@ -8,6 +8,7 @@
 #include "optim.h"
 #include "phoneset.h"
 #include "probe_host.h"
+#include "report.h"
 #include "timit.h"
 #include "util.h"
 
@@ -386,6 +387,13 @@ stop:
             else fprintf(stderr, "sincprobe: %s\n", ferr);
             rc = -1;
         }
+    }
+    /* The run's figures and report.html (also after an interruption, to
+     * show the epochs so far). A report that cannot be drawn is a warning:
+     * the training's results stand. */
+    if (rc == 0) {
+        char rerr[SP_ERRLEN];
+        if (sp_report_write(rp.dir, o->quiet, rerr) != 0) fprintf(stderr, "sincprobe: report not written: %s\n", rerr);
     }
 out:
     sp_probe_chain_free(chain);
