@@ -31,7 +31,7 @@ enum { OPT_LAYERS, OPT_L2, OPT_ITER, OPT_TEST, OPT_SEED, OPT_MAXF, NOPT };
 static const sp_probe_option options[NOPT] = {
     { "layers", SP_PROBE_OPT_STRING, "dense", NULL, 0, 0,
       "comma list of layer names, all, or dense (the dense activations dact1.. and out)" },
-    { "l2", SP_PROBE_OPT_FLOAT, "1e-3", NULL, 0, 1e6, "l2 penalty (lambda/2) ||w||^2 on the weights" },
+    { "l2", SP_PROBE_OPT_FLOAT, "1e-3", NULL, 0, 1e6, "weight of the penalty (l2/2) ||w||^2 on the weights (not the biases)" },
     { "iterations", SP_PROBE_OPT_INT, "200", NULL, 1, 100000, "l-bfgs iterations per fit" },
     { "test_fraction", SP_PROBE_OPT_FLOAT, "0.25", NULL, 0.01, 0.99, "share of the probe set held out for scoring" },
     { "seed", SP_PROBE_OPT_INT, "0", NULL, 0, 9.2e18, "seed of the split and feature subset (0: the run's seed)" },
