@@ -17,8 +17,15 @@
 # Run from the top of the source tree after ./quickstart (needs
 # synth-timit). sincprobe: $SINCPROBE, else on PATH, else
 # build/src/sincprobe. Finished runs are kept (remove a run directory to
-# train it anew); --report only prints. About 2 x 3 minutes on 2 cores (measured on a loaded machine: see
-# the report).
+# train it anew); --report only prints. 2 x 20,480 training chunks:
+# measured 2 x ~10 minutes on 2 cores shared with other jobs (load ~10);
+# a few minutes in all on a quiet machine.
+#
+# Measured (seed 1234): training accuracy on the random targets 0.21,
+# 0.44, 0.60, 0.75, 0.82, 0.88, 0.91, 0.91 over the 8 epochs while dev
+# accuracy stayed at 0.019-0.027 (1/48 = 0.021); the control reached
+# 0.99 / 0.35. linsep on dact2: 0.31 -> 0.22 (random, below the 0.236 of
+# the most frequent class) against 0.47 -> 0.54 (control).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report_only=0

@@ -16,7 +16,16 @@
 #
 # Run from the top of the source tree after ./quickstart. sincprobe:
 # $SINCPROBE, else on PATH, else build/src/sincprobe. Finished runs are
-# kept; --report only prints.
+# kept; --report only prints. Measured 11 minutes for both on 2 cores
+# shared with other jobs.
+#
+# Measured (seed 1234): the SNR of every weight tensor is 2.6-3.3 times
+# higher at batch 256 than at 32 (out.w ~4.2), close to sqrt(8) = 2.83;
+# it falls over the 8 epochs in both (dense2.w: 0.105 -> 0.086 at 32,
+# 0.327 -> 0.196 at 256), and the transition (the largest drop) is at
+# epoch 2 for dense1.w, dense2.w and out.w at both batch sizes, epoch 2 vs
+# 3 for conv2.w and conv3.w: in 8 short epochs batch size moved the SNR's
+# level, not (clearly) its transition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report_only=0
