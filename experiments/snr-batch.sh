@@ -19,8 +19,10 @@
 # kept; --report only prints. Measured 11 minutes for both on 2 cores
 # shared with other jobs.
 #
-# Measured (seed 1234): the SNR of every weight tensor is 2.6-3.3 times
-# higher at batch 256 than at 32 (out.w ~4.2), close to sqrt(8) = 2.83;
+# Measured (seed 1234): in epochs 1-7 the SNR of every weight tensor is
+# 2.4-3.4 times higher at batch 256 than at 32 (out.w ~4.2), close to
+# sqrt(8) = 2.83 (epoch 8: 1.9-3.0, the batch-32 run having halved its
+# learning rate there, which raised its SNR);
 # it falls over the 8 epochs in both (dense2.w: 0.105 -> 0.086 at 32,
 # 0.327 -> 0.196 at 256), and the transition (the largest drop) is at
 # epoch 2 for dense1.w, dense2.w and out.w at both batch sizes, epoch 2 vs
