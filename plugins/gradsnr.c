@@ -1,0 +1,307 @@
+/* gradsnr.c - the gradsnr probe: per layer and parameter tensor, the
+ * signal-to-noise ratio of the mini-batch gradients over each epoch,
+ *
+ *   snr = ||mean_b g_b||_2 / ||std_b g_b||_2      (IDNNs, ibsgd)
+ *
+ * with mean and population std per element over the epoch's batches,
+ * accumulated online (src/gradsnr.c: Welford in double, 16 bytes per
+ * tracked element; the sincnet preset's ~22M weights take ~350 MB, so
+ * `layers` can restrict it), and beside it the variant on batch-gradient
+ * norms, norm_snr = mean_b ||g_b|| / std_b ||g_b||. Writes, in its folder,
+ * rewritten atomically at each epoch's end:
+ *
+ *   gradsnr.tsv     epoch layer param batches mean_norm std_norm snr
+ *                   norm_mean norm_std norm_snr
+ *   transition.tsv  layer param transition_epoch min_dsnr: the epoch e
+ *                   minimising SNR(e) - SNR(e-1) (the drift-to-diffusion
+ *                   transition); nan with fewer than 2 epochs
+ *   gradsnr_rows.npy  [rows][10] float64 (epoch, layer index, param
+ *                   index, batches, then the six statistics), read back
+ *                   on resume
+ *
+ * Resume keeps the rows of the first epochs_done epochs; after a
+ * mid-epoch resume the current epoch's statistics cover only the batches
+ * from the resumed step on (the column batches says how many). Eval and
+ * analyse modes: nothing (there are no gradients). */
+#include <sincprobe/probe.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradsnr.h"
+
+enum { OPT_LAYERS, NOPT };
+
+static const sp_probe_option options[NOPT] = {
+    { "layers", SP_PROBE_OPT_STRING, "all", NULL, 0, 0,
+      "comma list of layer names, or all: every layer with parameters" },
+};
+
+#define NCOL 10
+
+typedef struct {
+    int layer, param;
+    sp_gradsnr_acc acc;
+} track;
+
+typedef struct {
+    const sp_probe_context *ctx;
+    const sp_probe_host *h;
+    int ntrack;
+    track *t;
+    int nlayers;
+    char **lname;        /* [nlayers] */
+    char *(*pname)[2];   /* [nlayers][2] */
+    long R;
+    double *rows;        /* [R][NCOL] */
+} gradsnr_probe;
+
+static int oom(sp_probe_error *err)
+{
+    snprintf(err->message, sizeof err->message, "out of memory");
+    return -1;
+}
+
+static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
+{
+    gradsnr_probe *x = calloc(1, sizeof *x);
+    if (!x) return oom(err);
+    x->ctx = ctx;
+    x->h = ctx->host;
+    *self = x;
+    return 0;
+}
+
+static int selected(const char *spec, const char *name)
+{
+    if (!strcmp(spec, "all")) return 1;
+    size_t n = strlen(name);
+    for (const char *p = spec; *p;) {
+        while (*p == ',' || *p == ' ') p++;
+        size_t k = strcspn(p, ", ");
+        if (k == n && !strncmp(p, name, n)) return 1;
+        p += k;
+    }
+    return 0;
+}
+
+static int check_names(const char *spec, const sp_probe_run *run, sp_probe_error *err)
+{
+    if (!strcmp(spec, "all")) return 0;
+    for (const char *p = spec; *p;) {
+        while (*p == ',' || *p == ' ') p++;
+        size_t k = strcspn(p, ", ");
+        if (!k) break;
+        int found = 0;
+        for (int i = 0; i < run->nlayers; i++)
+            if (strlen(run->layers[i].name) == k && !strncmp(p, run->layers[i].name, k)) found = 1;
+        if (!found) {
+            err->option = OPT_LAYERS;
+            snprintf(err->message, sizeof err->message, "layers: no layer '%.*s' in this network", (int)k, p);
+            return -1;
+        }
+        p += k;
+    }
+    return 0;
+}
+
+static void resume(gradsnr_probe *x, const sp_probe_run *run)
+{
+    sp_probe_dtype t;
+    int rank;
+    long shape[SP_PROBE_NPY_MAXRANK];
+    sp_probe_error ignore;
+    double *old = x->h->read_npy(x->ctx, "gradsnr_rows.npy", &t, &rank, shape, &ignore);
+    if (old && t == SP_PROBE_F64 && rank == 2 && shape[1] == NCOL) {
+        double *keep = malloc((size_t)(shape[0] ? shape[0] : 1) * NCOL * sizeof *keep);
+        long n = 0;
+        for (long r = 0; keep && r < shape[0]; r++) {
+            const double *v = old + (size_t)r * NCOL;
+            if (v[0] >= 1 && v[0] <= run->epochs_done && v[1] >= 0 && v[1] < run->nlayers && v[2] >= 0 &&
+                v[2] < run->layers[(int)v[1]].nparams)
+                memcpy(keep + (size_t)n++ * NCOL, v, NCOL * sizeof *v);
+        }
+        x->rows = keep;
+        x->R = keep ? n : 0;
+    } else {
+        x->h->log(x->ctx, SP_PROBE_WARN, "resumed, but gradsnr_rows.npy was not usable: gradsnr.tsv starts again");
+    }
+    x->h->release(old);
+}
+
+static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
+{
+    gradsnr_probe *x = self;
+    if (run->mode != SP_PROBE_MODE_TRAIN) return 0;
+    const char *spec = x->ctx->values[OPT_LAYERS].text;
+    if (check_names(spec, run, err) != 0) return -1;
+    x->nlayers = run->nlayers;
+    x->lname = calloc((size_t)run->nlayers, sizeof *x->lname);
+    x->pname = calloc((size_t)run->nlayers, sizeof *x->pname);
+    x->t = calloc((size_t)run->nlayers * 2 + 1, sizeof *x->t);
+    if (!x->lname || !x->pname || !x->t) return oom(err);
+    double elems = 0;
+    for (int i = 0; i < run->nlayers; i++) {
+        const sp_probe_layer *l = &run->layers[i];
+        if (!(x->lname[i] = strdup(l->name))) return oom(err);
+        for (int p = 0; p < l->nparams; p++) {
+            if (!(x->pname[i][p] = strdup(l->param[p].name))) return oom(err);
+            if (!selected(spec, l->name)) continue;
+            track *tr = &x->t[x->ntrack];
+            tr->layer = i;
+            tr->param = p;
+            if (sp_gradsnr_init(&tr->acc, l->param[p].n, err->message, sizeof err->message) != 0) return -1;
+            x->ntrack++;
+            elems += (double)l->param[p].n;
+        }
+    }
+    if (x->ntrack == 0) {
+        err->option = OPT_LAYERS;
+        snprintf(err->message, sizeof err->message, "layers: '%s' names no layer with parameters", spec);
+        return -1;
+    }
+    x->h->log(x->ctx, SP_PROBE_INFO, "tracking %d tensors, %.0f elements (%.1f MB of statistics)", x->ntrack, elems,
+              elems * 16 / 1e6);
+    if (run->resumed && run->epochs_done > 0) resume(x, run);
+    return 0;
+}
+
+static int on_gradients(void *self, const sp_probe_gradients *g, sp_probe_error *err)
+{
+    gradsnr_probe *x = self;
+    (void)err;
+    for (int k = 0; k < x->ntrack; k++) {
+        const sp_probe_param *p = &g->layers[x->t[k].layer].param[x->t[k].param];
+        if (p->grad) sp_gradsnr_add(&x->t[k].acc, p->grad);
+    }
+    return 0;
+}
+
+static void fmt(char *s, size_t n, double v)
+{
+    if (isnan(v)) snprintf(s, n, "nan");
+    else snprintf(s, n, "%.10g", v);
+}
+
+static int write_out(gradsnr_probe *x, sp_probe_error *err)
+{
+    long shape[2] = { x->R, NCOL };
+    if (x->h->write_npy(x->ctx, "gradsnr_rows.npy", SP_PROBE_F64, x->rows, 2, shape, err) != 0) return -1;
+    size_t cap = 256 + (size_t)x->R * 400, len = 0;
+    char *t = malloc(cap);
+    if (!t) return oom(err);
+    len += (size_t)snprintf(t, cap, "epoch\tlayer\tparam\tbatches\tmean_norm\tstd_norm\tsnr\tnorm_mean\tnorm_std\tnorm_snr\n");
+    for (long r = 0; r < x->R; r++) {
+        const double *v = x->rows + (size_t)r * NCOL;
+        len += (size_t)snprintf(t + len, cap - len, "%.10g\t%s\t%s\t%.10g", v[0], x->lname[(int)v[1]],
+                                x->pname[(int)v[1]][(int)v[2]], v[3]);
+        for (int c = 4; c < NCOL; c++) {
+            char num[40];
+            fmt(num, sizeof num, v[c]);
+            len += (size_t)snprintf(t + len, cap - len, "\t%s", num);
+        }
+        len += (size_t)snprintf(t + len, cap - len, "\n");
+    }
+    int rc = x->h->write_text(x->ctx, "gradsnr.tsv", t, len, err);
+    free(t);
+    if (rc != 0) return -1;
+    /* transition.tsv: per tracked tensor, its SNR series in row order */
+    cap = 128 + (size_t)x->ntrack * 200;
+    len = 0;
+    t = malloc(cap);
+    double *snr = malloc((size_t)(x->R ? x->R : 1) * sizeof *snr);
+    double *ep = malloc((size_t)(x->R ? x->R : 1) * sizeof *ep);
+    if (!t || !snr || !ep) {
+        free(t), free(snr), free(ep);
+        return oom(err);
+    }
+    len += (size_t)snprintf(t, cap, "layer\tparam\ttransition_epoch\tmin_dsnr\n");
+    for (int k = 0; k < x->ntrack; k++) {
+        long n = 0;
+        for (long r = 0; r < x->R; r++) {
+            const double *v = x->rows + (size_t)r * NCOL;
+            if ((int)v[1] == x->t[k].layer && (int)v[2] == x->t[k].param) {
+                ep[n] = v[0];
+                snr[n++] = v[6];
+            }
+        }
+        double md;
+        long e = sp_gradsnr_transition(snr, n, &md);
+        char a[40], b[40];
+        fmt(a, sizeof a, e >= 0 ? ep[e] : NAN);
+        fmt(b, sizeof b, md);
+        len += (size_t)snprintf(t + len, cap - len, "%s\t%s\t%s\t%s\n", x->lname[x->t[k].layer],
+                                x->pname[x->t[k].layer][x->t[k].param], a, b);
+    }
+    rc = x->h->write_text(x->ctx, "transition.tsv", t, len, err);
+    free(t), free(snr), free(ep);
+    return rc;
+}
+
+static int on_epoch_end(void *self, const sp_probe_view *v, sp_probe_error *err)
+{
+    gradsnr_probe *x = self;
+    if (x->h->abi_version >= 2 && v->at_step) return 0;
+    if (x->ntrack == 0) return 0;
+    double *rows = realloc(x->rows, (size_t)(x->R + x->ntrack) * NCOL * sizeof *rows);
+    if (!rows) return oom(err);
+    x->rows = rows;
+    for (int k = 0; k < x->ntrack; k++) {
+        sp_gradsnr_stats s;
+        sp_gradsnr_get(&x->t[k].acc, &s);
+        sp_gradsnr_reset(&x->t[k].acc);
+        if (s.batches == 0) continue;
+        double *w = x->rows + (size_t)x->R++ * NCOL;
+        w[0] = v->epoch;
+        w[1] = x->t[k].layer;
+        w[2] = x->t[k].param;
+        w[3] = (double)s.batches;
+        w[4] = s.mean_norm;
+        w[5] = s.std_norm;
+        w[6] = s.snr;
+        w[7] = s.norm_mean;
+        w[8] = s.norm_std;
+        w[9] = s.norm_snr;
+    }
+    return write_out(x, err);
+}
+
+static void destroy(void *self)
+{
+    gradsnr_probe *x = self;
+    for (int k = 0; k < x->ntrack; k++) sp_gradsnr_free(&x->t[k].acc);
+    for (int i = 0; i < x->nlayers; i++) {
+        if (x->lname) free(x->lname[i]);
+        if (x->pname) free(x->pname[i][0]), free(x->pname[i][1]);
+    }
+    free(x->lname);
+    free(x->pname);
+    free(x->t);
+    free(x->rows);
+    free(x);
+}
+
+static const sp_probe_descriptor descriptor = {
+    SP_PROBE_ABI_VERSION,
+    "gradsnr",
+    "Gradient signal-to-noise ratio",
+    "1.0",
+    "per layer, ||mean|| / ||std|| of the mini-batch gradients over each epoch",
+    NOPT,
+    options,
+    create,
+    on_start,
+    NULL,
+    on_gradients,
+    on_epoch_end,
+    NULL,
+    destroy,
+};
+
+SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)
+{
+    (void)host_abi;
+    return index == 0 ? &descriptor : NULL;
+}
