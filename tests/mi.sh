@@ -83,6 +83,32 @@ for f in m/mi.tsv w/mi.tsv; do
   ok; cmp -s "$work/run/probes/$f" "$work/res/probes/$f" || fail "resumed $f differs from the uninterrupted run's"
 done
 
+# ---- sincprobe analyse mi: the IDNNs-style toy, 4096 distinct 12-bit
+# inputs as the layer, Y = [at least 7 bits set]: I(X;T) = 12 bits and
+# I(T;Y) = I(X;Y) = H(Y) = h(1586/4096) = 0.9629734744 bits
+"$PY" - "$work/toy12.npy" "$work/toy12-labels.npy" <<'PYEOF'
+import struct, sys
+def npy(path, descr, shape, fmt, data):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, str(tuple(shape)))
+    h += ' ' * ((64 - (10 + len(h) + 1) % 64) % 64) + '\n'
+    with open(path, 'wb') as f:
+        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode('latin1'))
+        f.write(struct.pack('<%d%s' % (len(data), fmt), *data))
+x, y = [], []
+for i in range(4096):
+    b = [(i >> k) & 1 for k in range(12)]
+    x += [float(v) for v in b]
+    y.append(1 if sum(b) >= 7 else 0)
+npy(sys.argv[1], '<f4', (4096, 12), 'f', x)
+npy(sys.argv[2], '<i4', (4096,), 'i', y)
+PYEOF
+expect_status 0 "$SINCPROBE" analyse mi "$work/toy12.npy" "$work/toy12-labels.npy" --out "$work/an" --estimator fixed,kde --sigma2 0.01
+ok; [ "$(sed -n 2p "$work/an/mi.tsv")" = "$(printf '0\t0\ttoy12\tfixed\t30\t12\t0.9629734744\t12\t4096')" ] ||
+  fail "analyse mi toy: $(cat "$work/an/mi.tsv")"
+ok; awk -F'\t' '$4 ~ /^kde/ && !($6 > 11.999 && $6 <= 12 && $7 > 0.9629 && $7 < 0.96298) {exit 1}' "$work/an/mi.tsv" ||
+  fail "analyse mi toy, kde: $(cat "$work/an/mi.tsv")"
+expect_match "$err" 'binning saturated.*toy12 \(fixed\)' "analyse: the saturation warning"
+
 # ---- refusals, naming the option's config line
 conf "$work/bad1" '[probe m]\nuse = mi\nestimator = fixed,kde' >"$work/bad1.conf"
 expect_status 1 "$SINCPROBE" train "$work/bad1.conf" --quiet
