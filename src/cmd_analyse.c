@@ -267,6 +267,7 @@ static int print_json(const char *kind, const char *dir, const char *layer, long
             if (pass) sp_json_begin_object(&j, NULL);
             for (long c = 0; c < ncols; c++) {
                 const char *key = cells[c], *v = cells[r * ncols + c];
+                if (!pass && !strcmp(key, "layer")) continue; /* already a member */
                 char *end;
                 double x = strtod(v, &end);
                 if (*v && !*end) sp_json_double(&j, key, x);
