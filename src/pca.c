@@ -29,31 +29,22 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* Xc [N][D] centred (in place), then the rest of the analysis. */
-static int pca_centred(double *Xc, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-                       char *err, size_t errlen)
+/* The k largest eigenpairs of the symmetric n x n matrix A (row-major,
+ * upper triangle; column-major lower, destroyed): w [k] descending, Z [k][n]
+ * the unit eigenvectors as rows, in the same order. */
+static int top_eigen(double *A, int n, int k, double *w, double *Z, char *err, size_t errlen)
 {
+    double *wa = malloc((size_t)n * sizeof *wa), *za = malloc((size_t)n * k * sizeof *za), *work = NULL;
+    int *isuppz = malloc((size_t)2 * k * sizeof *isuppz), *iwork = NULL;
     int rc = -1;
-    double *C = malloc((size_t)D * D * sizeof *C);
-    double *w = malloc((size_t)D * sizeof *w);
-    double *Z = malloc((size_t)D * k * sizeof *Z);
-    int *isuppz = malloc((size_t)2 * (k > 0 ? k : 1) * sizeof *isuppz);
-    double *work = NULL;
-    int *iwork = NULL;
-    if (!C || !w || !Z || !isuppz) {
+    if (!wa || !za || !isuppz) {
         fail(err, errlen, "out of memory");
         goto out;
     }
-    int nthreads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    /* C = Xc^T Xc / (N - 1): row-major upper triangle = column-major lower. */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)N, 1.0 / (double)(N - 1), Xc, D, 0.0, C, D);
-    double tr = 0;
-    for (int i = 0; i < D; i++) tr += C[(size_t)i * D + i];
-    /* The k largest: indices D-k+1 .. D (1-based, ascending order). */
-    int n = D, lda = D, il = D - k + 1, iu = D, m = 0, info = 0, lwork = -1, liwork = -1, iwq = 0;
+    /* the k largest: indices n-k+1 .. n (1-based, ascending) */
+    int lda = n, il = n - k + 1, iu = n, m = 0, info = 0, lwork = -1, liwork = -1, iwq = 0;
     double vl = 0, vu = 0, abstol = 0, wq = 0;
-    dsyevr_("V", "I", "L", &n, C, &lda, &vl, &vu, &il, &iu, &abstol, &m, w, Z, &lda, isuppz, &wq, &lwork, &iwq,
+    dsyevr_("V", "I", "L", &n, A, &lda, &vl, &vu, &il, &iu, &abstol, &m, wa, za, &lda, isuppz, &wq, &lwork, &iwq,
             &liwork, &info, 1, 1, 1);
     if (info == 0) {
         lwork = (int)wq + 1;
@@ -61,42 +52,93 @@ static int pca_centred(double *Xc, long N, int D, int k, double *Y, double *eigv
         work = malloc((size_t)lwork * sizeof *work);
         iwork = malloc((size_t)liwork * sizeof *iwork);
         if (!work || !iwork) {
-            openblas_set_num_threads(nthreads);
             fail(err, errlen, "out of memory");
             goto out;
         }
-        dsyevr_("V", "I", "L", &n, C, &lda, &vl, &vu, &il, &iu, &abstol, &m, w, Z, &lda, isuppz, work, &lwork,
+        dsyevr_("V", "I", "L", &n, A, &lda, &vl, &vu, &il, &iu, &abstol, &m, wa, za, &lda, isuppz, work, &lwork,
                 iwork, &liwork, &info, 1, 1, 1);
     }
     if (info != 0 || m != k) {
-        openblas_set_num_threads(nthreads);
         fail(err, errlen, "pca: the eigen-decomposition failed (dsyevr info %d, %d of %d eigenvalues)", info, m, k);
         goto out;
     }
-    /* Descending order, columns of V [D][k] row-major, signs fixed. */
-    double *V = C; /* C is consumed: reuse it for V */
     for (int j = 0; j < k; j++) {
-        const double *z = Z + (size_t)(k - 1 - j) * D;
-        int arg = 0;
-        for (int i = 1; i < D; i++)
-            if (fabs(z[i]) > fabs(z[arg])) arg = i;
-        double s = z[arg] < 0 ? -1.0 : 1.0;
-        for (int i = 0; i < D; i++) V[(size_t)i * k + j] = s * z[i];
-        if (eigval) eigval[j] = w[k - 1 - j] > 0 ? w[k - 1 - j] : 0.0;
-        if (comp)
-            for (int i = 0; i < D; i++) comp[(size_t)j * D + i] = s * z[i];
+        w[j] = wa[k - 1 - j];
+        memcpy(Z + (size_t)j * n, za + (size_t)(k - 1 - j) * n, (size_t)n * sizeof *Z);
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, k, D, 1.0, Xc, D, V, k, 0.0, Y, k);
-    openblas_set_num_threads(nthreads);
-    if (total) *total = tr;
     rc = 0;
 out:
-    free(C);
-    free(w);
-    free(Z);
+    free(wa);
+    free(za);
     free(isuppz);
     free(work);
     free(iwork);
+    return rc;
+}
+
+/* The sign that makes v's entry of largest magnitude positive. */
+static double sign_of(const double *v, int D)
+{
+    int arg = 0;
+    for (int i = 1; i < D; i++)
+        if (fabs(v[i]) > fabs(v[arg])) arg = i;
+    return v[arg] < 0 ? -1.0 : 1.0;
+}
+
+/* Xc [N][D] centred, then the rest of the analysis. With D <= N the
+ * covariance C = Xc^T Xc / (N-1) [D][D] is decomposed; with D > N the Gram
+ * matrix G = Xc Xc^T [N][N] instead (same nonzero spectrum times N-1): for
+ * G u = g u, v = Xc^T u / sqrt(g) is the unit component and the scores
+ * are Xc v = sqrt(g) u. */
+static int pca_centred(double *Xc, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
+                       char *err, size_t errlen)
+{
+    int gram = (long)D > N, n = gram ? (int)N : D;
+    int rc = -1;
+    double *A = malloc((size_t)n * n * sizeof *A), *w = malloc((size_t)k * sizeof *w);
+    double *Z = malloc((size_t)n * k * sizeof *Z), *V = malloc((size_t)D * k * sizeof *V);
+    if (!A || !w || !Z || !V) {
+        fail(err, errlen, "out of memory");
+        goto out;
+    }
+    int nthreads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    if (gram)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, D, 1.0, Xc, D, 0.0, A, n);
+    else /* row-major upper triangle = column-major lower */
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)N, 1.0 / (double)(N - 1), Xc, D, 0.0, A, D);
+    double tr = 0;
+    for (int i = 0; i < n; i++) tr += A[(size_t)i * n + i];
+    if (gram) tr /= (double)(N - 1);
+    int e = top_eigen(A, n, k, w, Z, err, errlen);
+    if (e == 0) {
+        for (int j = 0; j < k; j++) {
+            double *v = V + (size_t)j * D; /* components as rows [k][D] */
+            const double *z = Z + (size_t)j * n;
+            if (gram) {
+                double g = w[j] > 0 ? w[j] : 0;
+                cblas_dgemv(CblasRowMajor, CblasTrans, (int)N, D, g > 0 ? 1.0 / sqrt(g) : 0.0, Xc, D, z, 1, 0.0, v, 1);
+                w[j] = g / (double)(N - 1);
+            } else {
+                memcpy(v, z, (size_t)D * sizeof *v);
+            }
+            double s = sign_of(v, D);
+            for (int i = 0; i < D; i++) v[i] *= s;
+            if (eigval) eigval[j] = w[j] > 0 ? w[j] : 0.0;
+            if (comp) memcpy(comp + (size_t)j * D, v, (size_t)D * sizeof *v);
+        }
+        /* Y = Xc V^T */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, k, D, 1.0, Xc, D, V, D, 0.0, Y, k);
+    }
+    openblas_set_num_threads(nthreads);
+    if (e != 0) goto out;
+    if (total) *total = tr;
+    rc = 0;
+out:
+    free(A);
+    free(w);
+    free(Z);
+    free(V);
     return rc;
 }
 

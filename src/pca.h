@@ -8,7 +8,9 @@
  * unit eigenvectors v_j), the scores Y = Xc V [N][k] (cblas_dgemm). An
  * eigenvector's sign is arbitrary, so each v_j is flipped to make its
  * component of largest magnitude (the first such on a tie) positive: the
- * same data always give the same Y. The fraction of the total variance
+ * same data always give the same Y. With more dimensions than rows the
+ * N x N Gram matrix Xc Xc^T is decomposed instead (the same nonzero
+ * spectrum, times N - 1; v_j = Xc^T u_j / |Xc^T u_j|). The fraction of the total variance
  * (trace C) component j carries is l_j / trace C.
  *
  * Determinism: BLAS and LAPACK run on one OpenBLAS thread here (restored

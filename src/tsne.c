@@ -749,7 +749,7 @@ int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsn
 #pragma omp parallel for schedule(static)
         for (long i = 0; i < 2 * N; i++) {
             /* gains grow where the gradient opposes the last step */
-            if ((grad[i] > 0) != (upd[i] > 0)) gain[i] += 0.2;
+            if (grad[i] * upd[i] < 0) gain[i] += 0.2;
             else gain[i] *= 0.8;
             if (gain[i] < 0.01) gain[i] = 0.01;
             upd[i] = mom * upd[i] - lr * gain[i] * grad[i];

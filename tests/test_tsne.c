@@ -115,6 +115,32 @@ static void test_pca(void)
     double Y2[N * 2], comp2[2 * D];
     CHECK(sp_pca_d(X, N, D, 2, Y2, NULL, NULL, comp2, err, sizeof err) == 0);
     CHECK(memcmp(comp, comp2, sizeof comp) == 0 || fabs(comp[0] - comp2[0]) < 1e-12);
+    /* more dimensions than rows (the Gram path): X isometrically in 2N
+     * dimensions, X E with E [D][2N] of orthonormal rows (unit vectors of
+     * a random permutation of axes with random signs, mixed by R) has the
+     * same spectrum, and scores equal up to each column's sign */
+    {
+        int W = 2 * N;
+        double *E = calloc((size_t)D * W, sizeof *E), *XW = malloc(sizeof(double) * N * W);
+        for (int a = 0; a < D; a++) E[(size_t)a * W + (a * 37 + 11) % W] = a % 2 ? -1 : 1;
+        for (long i = 0; i < N; i++)
+            for (int c = 0; c < W; c++) {
+                double v = 0;
+                for (int a = 0; a < D; a++) v += X[i * D + a] * E[(size_t)a * W + c];
+                XW[i * W + c] = v;
+            }
+        double YW[N * 2], evw[2], totw;
+        CHECK(sp_pca_d(XW, N, W, 2, YW, evw, &totw, NULL, err, sizeof err) == 0);
+        CHECK_MSG(fabs(evw[0] - 9) < 1e-9 && fabs(evw[1] - 4) < 1e-9 && fabs(totw - 14.29) < 1e-9,
+                  "gram: eigenvalues %.12g %.12g total %.12g", evw[0], evw[1], totw);
+        double e = 0;
+        for (int j = 0; j < 2; j++) {
+            double sg = YW[j] * Y2[j] < 0 ? -1 : 1;
+            for (long i = 0; i < N; i++) e = fmax(e, fabs(YW[i * 2 + j] - sg * Y2[i * 2 + j]));
+        }
+        CHECK_MSG(e < 1e-9, "gram scores differ by %g", e);
+        free(E), free(XW);
+    }
     CHECK(sp_pca_d(X, 1, D, 2, Y2, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "rows"));
     CHECK(sp_pca_d(X, N, D, 6, Y2, NULL, NULL, NULL, err, sizeof err) == -1);
     free(Z), free(X), free(Xf);
