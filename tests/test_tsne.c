@@ -9,9 +9,16 @@
  * preservation of an isometry are 1 and of a random map low; separated
  * Gaussian clusters stay separated; the result is bit-identical on 1 and
  * 2 threads; the scatter plot writes a PNG and an SVG; the 48 phones all
- * have a broad class. */
+ * have a broad class; and both probes in analyse mode, through the host's
+ * chain: their files, summary rows and numbers (the pca probe's equal
+ * sp_pca_f's, the tsne map of clusters is trustworthy). */
 #include "config.h"
+#include "diag.h"
+#include "ini.h"
+#include "npy.h"
 #include "pca.h"
+#include "probe_host.h"
+#include "util.h"
 #include "phoneclass.h"
 #include "scatter.h"
 #include "testlib.h"
@@ -366,6 +373,125 @@ static void test_phoneclass(void)
     CHECK(strcmp(sp_phoneclass_name(sp_phoneclass_of("iy")), "vowels") == 0);
 }
 
+#define STARTS(t, lit) (strncmp((t), lit, sizeof lit - 1) == 0)
+
+/* Run probe `text` in analyse mode on X [N][D] named `layer`; 0 or -1. */
+static int analyse(const char *text, const char *out, const float *X, long N, long D, const int *lab, int nc,
+                   const char *const *classes, char *err)
+{
+    sp_diag d;
+    sp_ini ini;
+    sp_diag_init(&d, 0);
+    if (sp_ini_parse(&ini, "t.conf", text, &d) != 0) {
+        sp_ini_free(&ini);
+        sp_diag_free(&d);
+        return snprintf(err, SP_ERRLEN, "ini"), -1;
+    }
+    sp_probe_chain *ch = sp_probe_chain_resolve(&ini, &d);
+    sp_ini_free(&ini);
+    if (!ch) {
+        snprintf(err, SP_ERRLEN, "%s", d.n ? d.v[0].message : "refused");
+        sp_diag_free(&d);
+        return -1;
+    }
+    sp_diag_free(&d);
+    int rc = sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, 9, err);
+    if (rc == 0) {
+        sp_probe_analysis a = { "feat", out, X, N, D, lab, nc, classes };
+        rc = sp_probe_chain_analyse(ch, &a, err);
+    }
+    sp_probe_chain_free(ch);
+    return rc;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *p = sp_path_join(dir, name), err[SP_ERRLEN];
+    size_t n;
+    char *t = sp_read_file(p, &n, err);
+    free(p);
+    return t;
+}
+
+static void test_analyse(void)
+{
+    const char *top = getenv("top_builddir");
+    char real[4096], err[SP_ERRLEN];
+    char *pd = sp_xasprintf("%s/plugins/.libs", top ? top : ".");
+    if (realpath(pd, real)) setenv("SINCPROBE_PLUGIN_PATH", real, 1);
+    free(pd);
+    enum { N = 300, D = 10 };
+    double *Xd = malloc(sizeof(double) * N * D);
+    float *X = malloc(sizeof(float) * N * D);
+    int lab[N];
+    clusters(Xd, lab, N, D);
+    for (long i = 0; i < (long)N * D; i++) X[i] = (float)Xd[i];
+    static const char *const cls[5] = { "0", "1", "2", "3", "4" };
+    char *dir = sp_test_tmpdir();
+    int rc = analyse("[probe t]\nuse = tsne\niterations = 500\n", dir, X, N, D, lab, 5, cls, err);
+    CHECK_MSG(rc == 0, "analyse tsne: %s", err);
+    static const char *const files[] = { "tsne_feat_e0.npy", "tsne_feat_e0.tsv", "tsne_feat_e0.png", "tsne_feat_e0.svg",
+                                         "tsne.tsv" };
+    for (int i = 0; i < 5; i++) {
+        char *p = sp_path_join(dir, files[i]);
+        CHECK_MSG(sp_is_file(p), "analyse tsne wrote no '%s'", files[i]);
+        free(p);
+    }
+    char *t = slurp(dir, "tsne.tsv");
+    CHECK(t && STARTS(t, "epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\n0\tfeat\t300\t"));
+    double kl = 0, tr = 0, kn = 0;
+    if (t) {
+        const char *row = strchr(t, '\n') + 1;
+        CHECK(sscanf(row, "0\tfeat\t300\t%lf\t%lf\t%lf", &kl, &tr, &kn) == 3);
+        CHECK_MSG(kl > 0 && kl < 2 && tr > 0.9 && kn > 0.2, "analyse tsne: kl %g trust %g knn %g", kl, tr, kn);
+    }
+    free(t);
+    t = slurp(dir, "tsne_feat_e0.tsv");
+    CHECK(t && STARTS(t, "x\ty\tlabel\tphone\tclass\n") && strstr(t, "\t3\t3\tother\n"));
+    free(t);
+    /* the map separates the clusters */
+    char *p = sp_path_join(dir, "tsne_feat_e0.npy");
+    sp_npy_dtype dt;
+    int rank;
+    long shape[SP_NPY_MAXRANK];
+    float *Y = sp_npy_read(p, &dt, &rank, shape, err);
+    free(p);
+    CHECK(Y && dt == SP_NPY_F32 && rank == 2 && shape[0] == N && shape[1] == 2);
+    if (Y) {
+        double Yd[N * 2];
+        for (int i = 0; i < N * 2; i++) Yd[i] = Y[i];
+        CHECK(label_agreement(Yd, lab, N) > 0.98);
+    }
+    free(Y);
+    /* pca: the same numbers as sp_pca_f */
+    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,3\n", dir, X, N, D, lab, 5, cls, err);
+    CHECK_MSG(rc == 0, "analyse pca: %s", err);
+    double Yp[N * 2], ev[2], tot;
+    CHECK(sp_pca_f(X, N, D, 2, Yp, ev, &tot, NULL, err, sizeof err) == 0);
+    t = slurp(dir, "pca.tsv");
+    CHECK(t && STARTS(t, "epoch\tlayer\tn\texplained_variance\tev1\tev2\n0\tfeat\t300\t"));
+    if (t) {
+        double e = 0, e1 = 0, e2 = 0;
+        CHECK(sscanf(strchr(t, '\n') + 1, "0\tfeat\t300\t%lf\t%lf\t%lf", &e, &e1, &e2) == 3);
+        CHECK_MSG(fabs(e1 - ev[0] / tot) < 1e-9 && fabs(e2 - ev[1] / tot) < 1e-9 && fabs(e - e1 - e2) < 1e-9,
+                  "pca.tsv %g %g %g vs %g %g", e, e1, e2, ev[0] / tot, ev[1] / tot);
+    }
+    free(t);
+    p = sp_path_join(dir, "pca_feat_e0.npy");
+    Y = sp_npy_read(p, &dt, &rank, shape, err);
+    free(p);
+    CHECK(Y && shape[0] == N && shape[1] == 2);
+    double e = 0;
+    for (int i = 0; Y && i < N * 2; i++) e = fmax(e, fabs(Y[i] - Yp[i]));
+    CHECK_MSG(Y && e < 1e-4, "pca map vs sp_pca_f: %g", e);
+    free(Y);
+    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,7\n", dir, X, N, D, lab, 5, cls, err);
+    CHECK_MSG(rc == -1 && strstr(err, "pair: '7' is not one of the 5 classes"), "bad pair: %s", err);
+    sp_test_rmtree(dir);
+    free(dir);
+    free(X), free(Xd);
+}
+
 int main(void)
 {
     test_pca();
@@ -376,5 +502,6 @@ int main(void)
     test_embedding();
     test_scatter();
     test_phoneclass();
+    test_analyse();
     return sp_test_result("test_tsne");
 }
