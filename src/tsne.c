@@ -592,34 +592,52 @@ static int q_build(qtree *t, long id, int depth)
     return 0;
 }
 
-/* Repulsion on point i: z += sum w, f += sum w^2 (y_i - y_j). */
-static void q_repulse(const qtree *t, long id, long i, double theta2, double *z, double *fx, double *fy)
+/* The traversal's compact copy of a node (40 bytes, against 80): centre
+ * of mass, lim = (width / theta)^2 (a cell is one body when
+ * lim < |y_i - y_c|^2; infinite for theta 0), points perm[start .. end),
+ * first child or -1. */
+typedef struct {
+    double mx, my, lim;
+    int32_t start, end, child, pad;
+} tnode;
+
+/* Repulsion on point i: z += sum w, f += sum w^2 (y_i - y_j), depth first
+ * with an explicit stack (children pushed last to first, so they are
+ * summed in quadrant order). */
+static void q_repulse(const tnode *tn, const long *perm, const double *Y, long i, double *z, double *fx, double *fy)
 {
-    const qnode *nd = &t->n[id];
-    long cnt = nd->end - nd->start;
-    if (cnt == 0) return;
-    double yx = t->Y[2 * i], yy = t->Y[2 * i + 1];
-    if (nd->child < 0) {
-        for (long s = nd->start; s < nd->end; s++) {
-            long j = t->perm[s];
-            if (j == i) continue;
-            double dx = yx - t->Y[2 * j], dy = yy - t->Y[2 * j + 1];
-            double w = 1.0 / (1.0 + dx * dx + dy * dy);
-            *z += w;
-            *fx += w * w * dx;
-            *fy += w * w * dy;
+    int32_t stack[512];
+    int sp = 0;
+    stack[sp++] = 0;
+    double yx = Y[2 * i], yy = Y[2 * i + 1], Z = 0, FX = 0, FY = 0;
+    while (sp > 0) {
+        const tnode *nd = &tn[stack[--sp]];
+        if (nd->child < 0) {
+            for (int32_t s = nd->start; s < nd->end; s++) {
+                long j = perm[s];
+                if (j == i) continue;
+                double dx = yx - Y[2 * j], dy = yy - Y[2 * j + 1];
+                double w = 1.0 / (1.0 + dx * dx + dy * dy);
+                Z += w;
+                FX += w * w * dx;
+                FY += w * w * dy;
+            }
+            continue;
         }
-        return;
+        double dx = yx - nd->mx, dy = yy - nd->my, d2 = dx * dx + dy * dy;
+        if (nd->lim < d2) {
+            double w = 1.0 / (1.0 + d2), nw = (double)(nd->end - nd->start) * w;
+            Z += nw;
+            FX += nw * w * dx;
+            FY += nw * w * dy;
+            continue;
+        }
+        for (int q = 3; q >= 0; q--) {
+            const tnode *c = &tn[nd->child + q];
+            if (c->end > c->start) stack[sp++] = nd->child + q;
+        }
     }
-    double dx = yx - nd->mx, dy = yy - nd->my, d2 = dx * dx + dy * dy, width = 2 * nd->hw;
-    if (width * width < theta2 * d2) {
-        double w = 1.0 / (1.0 + d2), nw = (double)cnt * w;
-        *z += nw;
-        *fx += nw * w * dx;
-        *fy += nw * w * dy;
-        return;
-    }
-    for (int q = 0; q < 4; q++) q_repulse(t, nd->child + q, i, theta2, z, fx, fy);
+    *z = Z, *fx = FX, *fy = FY;
 }
 
 int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double theta, double exaggeration,
@@ -627,6 +645,7 @@ int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double the
 {
     qtree t = { NULL, 0, 0, malloc((size_t)N * sizeof(long)), malloc((size_t)N * sizeof(long)), Y };
     double *acc = malloc((size_t)N * 4 * sizeof *acc); /* z, fx, fy, kl per point */
+    tnode *tn = NULL;
     int rc = -1;
     if (!t.perm || !t.tmp || !acc) {
         fail(err, errlen, "out of memory");
@@ -650,11 +669,24 @@ int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double the
         fail(err, errlen, "out of memory");
         goto out;
     }
-    double theta2 = theta * theta;
+    if (N > 2000000000L || t.nn > 2000000000L) {
+        fail(err, errlen, "tsne: %ld points are too many", N);
+        goto out;
+    }
+    tn = malloc((size_t)t.nn * sizeof *tn);
+    if (!tn) {
+        fail(err, errlen, "out of memory");
+        goto out;
+    }
+    for (long k = 0; k < t.nn; k++) {
+        double w = 2 * t.n[k].hw;
+        tn[k] = (tnode){ t.n[k].mx, t.n[k].my, theta > 0 ? (w / theta) * (w / theta) : INFINITY,
+                         (int32_t)t.n[k].start, (int32_t)t.n[k].end, (int32_t)t.n[k].child, 0 };
+    }
 #pragma omp parallel for schedule(dynamic, 64)
     for (long i = 0; i < N; i++) {
         double z = 0, fx = 0, fy = 0;
-        q_repulse(&t, root, i, theta2, &z, &fx, &fy);
+        q_repulse(tn, t.perm, Y, i, &z, &fx, &fy);
         acc[4 * i] = z;
         acc[4 * i + 1] = fx;
         acc[4 * i + 2] = fy;
@@ -683,6 +715,7 @@ int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double the
     }
     rc = 0;
 out:
+    free(tn);
     free(t.n);
     free(t.perm);
     free(t.tmp);
