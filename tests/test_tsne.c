@@ -295,7 +295,8 @@ static void test_embedding(void)
     clusters(X, lab, N, D);
     sp_tsne_params p;
     sp_tsne_defaults(&p);
-    p.iterations = 400;
+    p.iterations = 300;
+    p.exaggeration_iterations = 100;
     p.seed = 5;
     char err[256];
 #ifdef _OPENMP
@@ -428,7 +429,7 @@ static void test_analyse(void)
     for (long i = 0; i < (long)N * D; i++) X[i] = (float)Xd[i];
     static const char *const cls[5] = { "0", "1", "2", "3", "4" };
     char *dir = sp_test_tmpdir();
-    int rc = analyse("[probe t]\nuse = tsne\niterations = 500\n", dir, X, N, D, lab, 5, cls, err);
+    int rc = analyse("[probe t]\nuse = tsne\niterations = 300\nexaggeration_iterations = 100\n", dir, X, N, D, lab, 5, cls, err);
     CHECK_MSG(rc == 0, "analyse tsne: %s", err);
     static const char *const files[] = { "tsne_feat_e0.npy", "tsne_feat_e0.tsv", "tsne_feat_e0.png", "tsne_feat_e0.svg",
                                          "tsne.tsv" };
