@@ -10,7 +10,14 @@
  *   KIND_LAYER_eEPOCH.png, .svg   the scatter plot, coloured by broad
  *                           phone class, by phone, or a pair of phones
  *   tsne.tsv   epoch layer n kl trustworthiness knn_preservation seconds
- *   pca.tsv    epoch layer n explained_variance ev1 ev2
+ *              linsep_accuracy linsep_chance
+ *   pca.tsv    epoch layer n explained_variance ev1 ev2 linsep_accuracy
+ *              linsep_chance
+ *
+ * linsep_accuracy is the linear separability of the 2-D map: the held-out
+ * accuracy of the linsep probe's L2 logistic regression (src/linsep.c,
+ * its defaults, seeded by the probe's seed) trained on 3/4 of the points
+ * and scored on the rest; linsep_chance that of the most frequent class.
  *
  * t-SNE first reduces the activations to pca_dims dimensions by PCA (when
  * wider), then embeds them (src/tsne.c); trustworthiness (k = 5) and 10-NN
@@ -27,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "linsep.h"
 #include "pca.h"
 #include "phoneclass.h"
 #include "scatter.h"
@@ -353,8 +361,9 @@ static int add_row(probe *x, const char *row, sp_probe_error *err)
     }
     memcpy(x->rows + x->len, row, n + 1);
     x->len += n;
-    const char *head = x->kind == KIND_TSNE ? "epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\n"
-                                            : "epoch\tlayer\tn\texplained_variance\tev1\tev2\n";
+    const char *head = x->kind == KIND_TSNE
+                           ? "epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\tlinsep_accuracy\tlinsep_chance\n"
+                           : "epoch\tlayer\tn\texplained_variance\tev1\tev2\tlinsep_accuracy\tlinsep_chance\n";
     size_t hl = strlen(head);
     char *text = malloc(hl + x->len + 1);
     if (!text) return errf(err, -1, "out of memory");
@@ -440,14 +449,35 @@ static int write_embedding(probe *x, const char *base, const char *title, const 
     return rc;
 }
 
-/* The embedding of `layer` at `epoch` is final here: Y [n][2] of the
- * points with labels [n] (the probe set's, or its max_points subset).
- * This is where the integrator runs the linear probe of src/linsep.h on
- * the 2-D map (and writes its row); nothing yet. */
-static int embedding_final(probe *x, const char *layer, int epoch, const float *Y, long n, const int *labels,
+/* The linear separability of the final 2-D map Y [n][2] (labels [n]):
+ * the held-out accuracy of src/linsep.c's probe with its defaults, and the
+ * most frequent class's, appended to the summary row (which ends in a
+ * newline) as linsep_accuracy and linsep_chance. Fewer than 8 labelled
+ * points, or a single class, give NaN. */
+static int embedding_final(probe *x, const float *Y, long n, const int *labels, char *row, size_t rowlen,
                            sp_probe_error *err)
 {
-    (void)x, (void)layer, (void)epoch, (void)Y, (void)n, (void)labels, (void)err;
+    sp_linsep_opts o;
+    sp_linsep_defaults(&o);
+    o.seed = x->seed;
+    sp_linsep_result r;
+    double acc = NAN, chance = NAN;
+    int nclasses = 0;
+    for (long i = 0; i < n; i++)
+        if (labels[i] + 1 > nclasses) nclasses = labels[i] + 1;
+    char msg[1024];
+    if (n >= 8 && nclasses >= 2) {
+        if (sp_linsep_eval(Y, n, 2, labels, nclasses, &o, &r, msg) == 0) {
+            acc = r.accuracy;
+            chance = r.chance;
+        } else {
+            x->h->log(x->ctx, SP_PROBE_WARN, "linear probe on the map: %s", msg);
+        }
+    }
+    size_t len = strlen(row);
+    if (len && row[len - 1] == '\n') row[--len] = '\0';
+    if (snprintf(row + len, rowlen - len, "\t%.10g\t%.10g\n", acc, chance) >= (int)(rowlen - len))
+        return errf(err, -1, "summary row too long");
     return 0;
 }
 
@@ -558,7 +588,7 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
     }
     for (long i = 0; i < 2 * n; i++) Yf[i] = (float)Y[i];
     if (write_embedding(x, base, title, Yf, n, lab, err) != 0) goto out;
-    if (embedding_final(x, L->name, epoch, Yf, n, lab, err) != 0) goto out;
+    if (embedding_final(x, Yf, n, lab, row, sizeof row, err) != 0) goto out;
     rc = add_row(x, row, err);
 out:
     free(idx);

@@ -52,11 +52,12 @@ expect_match "$(json_get mi1.json layer)" '^four$' "mi: the layer is named after
 expect_match "$(head -1 mi1/mi.tsv)" '^epoch	step	layer	estimator	scale	i_xt	i_ty	h_t	n$' "mi.tsv header"
 expect_status 0 "$SINCPROBE" analyse mi four64.npy four_labels.txt --out mi2 --layer dense3
 expect_match "$out" '	dense3	fixed	30	2	1	' "mi from float64 and text labels, --layer"
-# two bins on [-1, 1]: rows 0,1 share a bin and rows 2,3 the other -> H(T) = 1, I(T;Y) = 1
-expect_status 0 "$SINCPROBE" analyse mi four.npy four_labels.npy --out mi3 --bins 2 --json
+# 3 edges on [-1, 1] (2 bins): rows 0,1 share a pattern and rows 2,3 the other -> H(T) = 1 bit,
+# and each pattern holds both labels equally -> I(T;Y) = 0
+expect_status 0 "$SINCPROBE" analyse mi four.npy four_labels.npy --out mi3 --bins 3 --json
 printf '%s\n' "$out" >mi3.json
-ok; near "$(json_get mi3.json i_xt)" 1 1e-9 || fail "mi --bins 2: I(X;T) = $(json_get mi3.json i_xt), expected 1 bit"
-ok; near "$(json_get mi3.json i_ty)" 0 1e-9 || fail "mi --bins 2: I(T;Y) = $(json_get mi3.json i_ty), expected 0 bits"
+ok; near "$(json_get mi3.json i_xt)" 1 1e-9 || fail "mi --bins 3: I(X;T) = $(json_get mi3.json i_xt), expected 1 bit"
+ok; near "$(json_get mi3.json i_ty)" 0 1e-9 || fail "mi --bins 3: I(T;Y) = $(json_get mi3.json i_ty), expected 0 bits"
 
 # ---- pca: 13/14 of the variance in two components
 expect_status 0 "$SINCPROBE" analyse pca axes.npy axes_labels.npy --out pca --json
@@ -78,6 +79,8 @@ for theta in 0 0.5; do
   for k in kl trustworthiness knn_preservation; do
     ok; json_get "tsne$theta.json" $k >/dev/null 2>&1 || fail "tsne theta $theta: no '$k' in the JSON: $out"
   done
+  ok; near "$(json_get "tsne$theta.json" linsep_accuracy)" 1 0.05 ||
+    fail "tsne theta $theta: linear separability of the map $(json_get "tsne$theta.json" linsep_accuracy)"
   ok; near "$(json_get "tsne$theta.json" trustworthiness)" 1 0.1 ||
     fail "tsne theta $theta: trustworthiness $(json_get "tsne$theta.json" trustworthiness) of separated clusters"
   # each point's nearest embedded neighbour has its label

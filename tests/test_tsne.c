@@ -439,7 +439,7 @@ static void test_analyse(void)
         free(p);
     }
     char *t = slurp(dir, "tsne.tsv");
-    CHECK(t && STARTS(t, "epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\n0\tfeat\t300\t"));
+    CHECK(t && STARTS(t, "epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\tlinsep_accuracy\tlinsep_chance\n0\tfeat\t300\t"));
     double kl = 0, tr = 0, kn = 0;
     if (t) {
         const char *row = strchr(t, '\n') + 1;
@@ -470,7 +470,7 @@ static void test_analyse(void)
     double Yp[N * 2], ev[2], tot;
     CHECK(sp_pca_f(X, N, D, 2, Yp, ev, &tot, NULL, err, sizeof err) == 0);
     t = slurp(dir, "pca.tsv");
-    CHECK(t && STARTS(t, "epoch\tlayer\tn\texplained_variance\tev1\tev2\n0\tfeat\t300\t"));
+    CHECK(t && STARTS(t, "epoch\tlayer\tn\texplained_variance\tev1\tev2\tlinsep_accuracy\tlinsep_chance\n0\tfeat\t300\t"));
     if (t) {
         double e = 0, e1 = 0, e2 = 0;
         CHECK(sscanf(strchr(t, '\n') + 1, "0\tfeat\t300\t%lf\t%lf\t%lf", &e, &e1, &e2) == 3);

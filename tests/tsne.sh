@@ -65,13 +65,18 @@ done
 expect_match "$(head -1 "$t/tsne_dact1_e1.tsv")" '^x	y	label	phone	class$' "map tsv header"
 ok; awk -F'\t' 'NR > 1 && (NF != 5 || $3 < 0 || $3 > 47 || $5 !~ /^(vowels|stops|fricatives|nasals|semivowels|silence)$/) {exit 1}' \
   "$t/tsne_dact1_e1.tsv" || fail "map tsv rows: $(sed -n 2,3p "$t/tsne_dact1_e1.tsv")"
-ok; [ "$(head -1 "$t/tsne.tsv")" = "$(printf 'epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds')" ] ||
+ok; [ "$(head -1 "$t/tsne.tsv")" = "$(printf 'epoch\tlayer\tn\tkl\ttrustworthiness\tknn_preservation\tseconds\tlinsep_accuracy\tlinsep_chance')" ] ||
   fail "tsne.tsv header: $(head -1 "$t/tsne.tsv")"
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2 ":" $3}' "$t/tsne.tsv" | tr '\n' ' ')" = "1:dact1:150 2:dact1:150 " ] ||
   fail "tsne.tsv rows: $(cat "$t/tsne.tsv")"
 ok; awk -F'\t' 'NR > 1 && !($4 > 0 && $5 > 0.55 && $5 <= 1 && $6 > 0 && $6 <= 1 && $7 >= 0) {exit 1}' "$t/tsne.tsv" ||
   fail "tsne.tsv values: $(cat "$t/tsne.tsv")"
-ok; [ "$(head -1 "$p/pca.tsv")" = "$(printf 'epoch\tlayer\tn\texplained_variance\tev1\tev2')" ] || fail "pca.tsv header"
+ok; [ "$(head -1 "$p/pca.tsv")" = "$(printf 'epoch\tlayer\tn\texplained_variance\tev1\tev2\tlinsep_accuracy\tlinsep_chance')" ] || fail "pca.tsv header"
+# the linear probe on the maps: an accuracy in [0, 1] beside its chance
+ok; awk -F'\t' 'NR > 1 && !($8 >= 0 && $8 <= 1 && $9 > 0 && $9 <= 1) {exit 1}' "$t/tsne.tsv" ||
+  fail "tsne.tsv linsep columns: $(cat "$t/tsne.tsv")"
+ok; awk -F'\t' 'NR > 1 && !($7 >= 0 && $7 <= 1 && $8 > 0 && $8 <= 1) {exit 1}' "$p/pca.tsv" ||
+  fail "pca.tsv linsep columns: $(cat "$p/pca.tsv")"
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2}' "$p/pca.tsv" | tr '\n' ' ')" = "2:dense1 2:out " ] ||
   fail "pca.tsv rows (epochs = last): $(cat "$p/pca.tsv")"
 ok; awk -F'\t' 'NR > 1 && !($5 >= $6 && $6 > 0 && ($4 - $5 - $6) ^ 2 < 1e-16 && $4 < 1) {exit 1}' "$p/pca.tsv" ||
