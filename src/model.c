@@ -276,6 +276,11 @@ void sp_model_free(sp_model *m)
 /* ---------------------------------------------------------------------- */
 /* forward and backward */
 
+static void hook(const sp_model *m, int layer, sp_phase phase, int end)
+{
+    if (m->hook) m->hook(m->hook_ctx, layer, phase, end);
+}
+
 void sp_model_forward(sp_model *m, int B, int training)
 {
     m->B = B;
@@ -285,6 +290,7 @@ void sp_model_forward(sp_model *m, int B, int training)
         sp_layer *l = &m->layer[i];
         const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
+        hook(m, i, SP_PHASE_FORWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
             sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
@@ -318,9 +324,12 @@ void sp_model_forward(sp_model *m, int B, int training)
             sp_dropout_forward(l->out, l->cache_a, x, N, l->dropout, &m->dropout_rng, training);
             break;
         }
+        hook(m, i, SP_PHASE_FORWARD, 1);
         x = l->out;
     }
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 0);
     sp_logsoftmax_nll_forward(m->logp, x, NULL, B, SP_NCLASSES);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 1);
 }
 
 double sp_model_loss(const sp_model *m, const int *targets, int B)
@@ -333,10 +342,14 @@ double sp_model_loss(const sp_model *m, const int *targets, int B)
 void sp_model_backward(sp_model *m, const int *targets)
 {
     int B = m->B;
+    hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
     memset(m->grads, 0, m->nparams * sizeof(float));
     sp_layer *last = &m->layer[m->nlayers - 1];
     memset(last->dout, 0, (size_t)B * last->out_n * sizeof(float));
+    hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 0);
     sp_logsoftmax_nll_backward(last->dout, m->logp, targets, B, SP_NCLASSES, 1.0f);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 1);
     for (int i = m->nlayers - 1; i >= 0; i--) {
         sp_layer *l = &m->layer[i];
         const float *x = i > 0 ? m->layer[i - 1].out : m->input;
@@ -347,8 +360,12 @@ void sp_model_backward(sp_model *m, const int *targets)
         /* Backward functions add into dx; the pooling ones write all of it
          * (their scatter leaves most of it zero), so only the others need
          * it cleared first. */
-        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL)
+        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL) {
+            hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
             memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
+            hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
+        }
+        hook(m, i, SP_PHASE_BACKWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
             sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
@@ -383,6 +400,7 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_dropout_backward(dx, l->dout, l->cache_a, N);
             break;
         }
+        hook(m, i, SP_PHASE_BACKWARD, 1);
     }
 }
 
