@@ -30,6 +30,7 @@ static const key_spec keys[] = {
     { "data", "test_split", K_ENUM, F(test_split), S(test_split), "train|dev|core|test|all", 0, 0, "split sincprobe eval scores by default" },
     { "data", "include_sa", K_BOOL, F(include_sa), 0, NULL, 0, 0, "include the SA1/SA2 sentences" },
     { "data", "gain_jitter", K_FLOAT, F(gain_jitter), 0, NULL, 0, 1, "random chunk gain in [1-g, 1+g]" },
+    { "data", "train_utterances", K_INT, F(train_utterances), 0, NULL, 0, 1e9, "train on the first n utterances only (0 = all)" },
     { "data", "dev_utterances", K_INT, F(dev_utterances), 0, NULL, 0, 1e9, "dev utterances per evaluation (0 = all)" },
 
     { "model", "preset", K_ENUM, F(preset), S(preset), "sincnet|small", 0, 0, "sizes to start from" },

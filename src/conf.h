@@ -25,6 +25,7 @@ typedef struct {
     int include_sa;
     double gain_jitter;         /* chunk gain uniform in [1-g, 1+g] */
     int dev_utterances;         /* 0 = all of the dev split */
+    int train_utterances;       /* 0 = all of the train split */
 
     /* [model] */
     char preset[16];

@@ -154,7 +154,7 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, cha
     dict[hlen] = '\0';
     const char *d = dict_value(dict, "descr"), *fo = dict_value(dict, "fortran_order"),
                *sh = dict_value(dict, "shape");
-    int big = 0;
+    int big = 0, wide = 0; /* wide: int64 on disk, int32 in memory */
     if (!d || !fo || !sh) {
         sp_fail(err, "'%s': the .npy header lacks descr, fortran_order or shape", path);
         goto bad;
@@ -165,8 +165,10 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, cha
     else if (!strncmp(d, "'>f4'", 5)) *t = SP_NPY_F32, big = 1;
     else if (!strncmp(d, "'>f8'", 5)) *t = SP_NPY_F64, big = 1;
     else if (!strncmp(d, "'>i4'", 5)) *t = SP_NPY_I32, big = 1;
+    else if (!strncmp(d, "'<i8'", 5)) *t = SP_NPY_I32, wide = 1;
+    else if (!strncmp(d, "'>i8'", 5)) *t = SP_NPY_I32, wide = 1, big = 1;
     else {
-        sp_fail(err, "'%s': element type %.8s is not float32, float64 or int32", path, d);
+        sp_fail(err, "'%s': element type %.8s is not float32, float64, int32 or int64", path, d);
         goto bad;
     }
     if (strncmp(fo, "False", 5) != 0) {
@@ -194,7 +196,7 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, cha
         n *= (size_t)v;
         sh = end;
     }
-    size_t size = sp_npy_dtype_size(*t), at = hstart + hlen;
+    size_t size = wide ? 8 : sp_npy_dtype_size(*t), at = hstart + hlen;
     if (len - at < n * size) {
         sp_fail(err, "'%s' is truncated: %zu bytes of data for %zu elements", path, len - at, n);
         goto bad;
@@ -202,6 +204,19 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, cha
     out = sp_xmalloc(n * size + 1);
     memcpy(out, buf + at, n * size);
     if (big == little_endian()) swap_bytes(out, n, size);
+    if (wide) { /* numpy's default integers: narrowed to int32 when they fit */
+        int64_t *w = out;
+        int32_t *nar = out;
+        for (size_t i = 0; i < n; i++) {
+            if (w[i] < INT32_MIN || w[i] > INT32_MAX) {
+                sp_fail(err, "'%s': int64 element %zu (%lld) does not fit in int32", path, i, (long long)w[i]);
+                free(out);
+                out = NULL;
+                goto bad;
+            }
+            nar[i] = (int32_t)w[i];
+        }
+    }
 bad:
     free(dict);
 done:

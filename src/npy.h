@@ -32,7 +32,8 @@ int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, c
                  char *err);
 
 /* Read a .npy file (format 1.x or 2.x) of '<f4', '<f8' or '<i4' (or the
- * big-endian forms), C order, rank <= SP_NPY_MAXRANK. Returns the data
+ * big-endian forms; '<i8', numpy's default integers, is read as
+ * SP_NPY_I32 when every value fits), C order, rank <= SP_NPY_MAXRANK. Returns the data
  * (caller frees), with *t, *rank and shape[0..rank) filled; NULL with err. */
 void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, char *err);
 

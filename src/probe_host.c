@@ -539,6 +539,7 @@ struct sp_probe_chain {
     char error[SP_ERRLEN];
     /* the probe set */
     long pset_n;
+    sp_probe_epoch_stats last;    /* the last epoch's numbers, for at_step views */
     long *pset_utt, *pset_frame;
     int *pset_label;
 };
@@ -902,6 +903,10 @@ static int svc_want_activations(const sp_probe_context *ctx, const char *layers,
 {
     entry *e = entry_of(ctx);
     sp_probe_chain *ch = e->chain;
+    if (e->in_start && ch->mode == SP_PROBE_MODE_ANALYSE) { /* the one layer is always shown */
+        memset(e->want, 1, (size_t)ch->nlayers);
+        return 0;
+    }
     if (!e->in_start || ch->mode != SP_PROBE_MODE_TRAIN)
         return probe_error(err, "want_activations: only from on_start, in train mode");
     char *copy = sp_xstrdup(layers ? layers : ""), *save = NULL;
@@ -939,6 +944,7 @@ static int svc_want_steps(const sp_probe_context *ctx, const long *steps, long n
 {
     entry *e = entry_of(ctx);
     sp_probe_chain *ch = e->chain;
+    if (e->in_start && ch->mode == SP_PROBE_MODE_ANALYSE) return 0; /* one matrix: no steps */
     if (!e->in_start || ch->mode != SP_PROBE_MODE_TRAIN)
         return probe_error(err, "want_steps: only from on_start, in train mode");
     if (n < 0 || (n > 0 && !steps)) return probe_error(err, "want_steps: no steps given");
@@ -1018,7 +1024,8 @@ int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *pr
         const sp_probe_descriptor *d = e->d;
         e->chain = ch;
         free(e->dir);
-        e->dir = sp_path_join(probes_dir, e->id);
+        /* analyse: the probe writes straight into the --out folder */
+        e->dir = mode == SP_PROBE_MODE_ANALYSE ? sp_xstrdup(probes_dir) : sp_path_join(probes_dir, e->id);
         sp_rng_seed(&e->rng.r, seed, stream_of(e->id, mode));
         e->ctx.host = &host_services;
         e->ctx.id = e->id;
@@ -1275,6 +1282,8 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err)
     for (int r = 0; r < SP_PROBE_NROLES; r++) build_data(ch, r, s->data[r], s->split[r]);
     for (int i = 0; i < s->ps->n48 && i < SP_MAX_PHONES; i++) ch->classes[i] = s->ps->name48[i];
     ch->maxB = m->maxB;
+    /* at_step views before the first epoch end (or a resume's) carry NaN. */
+    ch->last = (sp_probe_epoch_stats){ 0, 0, NAN, NAN, NAN, NAN, NAN };
     ch->labels = sp_xcalloc((size_t)ch->maxB, sizeof *ch->labels);
     ch->butt = sp_xcalloc((size_t)ch->maxB, sizeof *ch->butt);
     ch->bstart = sp_xcalloc((size_t)ch->maxB, sizeof *ch->bstart);
@@ -1457,17 +1466,25 @@ int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, do
     return 0;
 }
 
-int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err)
+/* 1 when entry e asked (want_steps) for a view after `steps` global steps. */
+static int wants_step(const entry *e, long steps)
 {
-    if (!ch || !ch->n) return 0;
+    return e->nsteps && bsearch(&steps, e->steps, (size_t)e->nsteps, sizeof *e->steps, cmp_long) != NULL;
+}
+
+/* The probe set through the network for the layers the selected entries
+ * asked for (sel[i] set), then on_epoch_end of each selected entry in
+ * order. at_step: 0 at an epoch's end, 1 for a want_steps call. */
+static int deliver_view(sp_probe_chain *ch, const sp_probe_epoch_stats *st, int at_step, const unsigned char *sel,
+                        char *err)
+{
     sp_model *m = ch->m;
     update_filters(ch, 0);
-    /* Activations of the layers asked for, on the probe set. */
     float **act = sp_xcalloc((size_t)ch->nlayers, sizeof *act);
     int any = 0;
     for (int k = 0; k < ch->nlayers && ch->pset_n > 0; k++) {
         for (int i = 0; i < ch->n; i++)
-            if (ch->e[i].want[k]) {
+            if (sel[i] && ch->e[i].want[k]) {
                 act[k] = sp_xmalloc((size_t)ch->pset_n * ch->layers[k].out_n * sizeof **act);
                 any = 1;
                 break;
@@ -1489,6 +1506,7 @@ int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st,
     }
     int rc = 0;
     for (int i = 0; i < ch->n && !rc; i++) {
+        if (!sel[i]) continue;
         entry *e = &ch->e[i];
         for (int k = 0; k < ch->nlayers; k++) e->vlayers[k].act = e->want[k] ? act[k] : NULL;
         sp_probe_view v;
@@ -1507,6 +1525,7 @@ int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st,
         v.labels = ch->pset_label;
         v.utterance = ch->pset_utt;
         v.frame = ch->pset_frame;
+        v.at_step = at_step;
         sp_probe_error pe;
         pe.message[0] = '\0';
         pe.option = -1;
@@ -1515,6 +1534,36 @@ int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st,
     }
     for (int k = 0; k < ch->nlayers; k++) free(act[k]);
     free(act);
+    return rc;
+}
+
+int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err)
+{
+    if (!ch || !ch->n) return 0;
+    ch->last = *st;
+    unsigned char *sel = sp_xmalloc((size_t)ch->n);
+    memset(sel, 1, (size_t)ch->n);
+    int rc = deliver_view(ch, st, 0, sel, err);
+    free(sel);
+    return rc;
+}
+
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, char *err)
+{
+    if (!ch || !ch->n) return 0;
+    unsigned char *sel = NULL;
+    for (int i = 0; i < ch->n; i++)
+        if (wants_step(&ch->e[i], steps_done)) {
+            if (!sel) sel = sp_xcalloc((size_t)ch->n, 1);
+            sel[i] = 1;
+        }
+    if (!sel) return 0;
+    sp_probe_epoch_stats st = ch->last;
+    st.epoch = epoch;
+    st.step = steps_done;
+    st.lr = lr;
+    int rc = deliver_view(ch, &st, 1, sel, err);
+    free(sel);
     return rc;
 }
 
@@ -1540,5 +1589,97 @@ int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs
             else fprintf(stderr, "sincprobe: %s\n", msg);
         }
     }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * sincprobe analyse: one probe on one matrix
+ * ---------------------------------------------------------------------- */
+
+int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char *err)
+{
+    if (!ch || ch->n != 1 || ch->mode != SP_PROBE_MODE_ANALYSE)
+        return sp_fail(err, "analyse: needs a chain of one probe created in analyse mode");
+    entry *e = &ch->e[0];
+    if (e->d->abi_version < 2)
+        return sp_fail(err, "probe '%s' ('%s') was built for probe ABI %u, which has no analyse mode (ABI 2)",
+                       e->d->identifier, e->file, e->d->abi_version);
+    if (!e->d->on_epoch_end)
+        return sp_fail(err, "probe '%s' ('%s') does not look at activations (no on_epoch_end): nothing to analyse",
+                       e->d->identifier, e->file);
+    if (sp_mkdirs(e->dir, err) != 0) return -1;
+    ch->log = fopen(ch->log_path, "a");
+    if (!ch->log) return sp_fail(err, "cannot open '%s': %s", ch->log_path, strerror(errno));
+    if (ch->log_len) {
+        fputs(ch->log_buf, ch->log);
+        fflush(ch->log);
+    }
+    ch->ready = 1;
+
+    /* One layer, named after the matrix, kind "other", no parameters. */
+    ch->nlayers = 1;
+    ch->layers = sp_xcalloc(1, sizeof *ch->layers);
+    sp_probe_layer *L = &ch->layers[0];
+    L->name = a->layer;
+    L->kind = "other";
+    L->in_c = L->out_c = 1;
+    L->in_t = L->out_t = (int)a->D;
+    L->out_n = (unsigned long)a->D;
+
+    sp_probe_run *run = &ch->run;
+    memset(run, 0, sizeof *run);
+    run->mode = SP_PROBE_MODE_ANALYSE;
+    run->run_dir = a->out_dir;
+    run->sample_rate = 16000;
+    run->epochs = 1;
+    run->seed = ch->seed;
+    run->nclasses = a->nclasses;
+    run->classes = a->classes;
+    run->nlayers = 1;
+    run->layers = ch->layers;
+    run->filters = NULL;
+    run->status = SP_PROBE_COMPLETED;
+
+    e->want = sp_xcalloc(1, 1);
+    e->vlayers = sp_xmalloc(sizeof *e->vlayers);
+    *e->vlayers = *L;
+    sp_probe_error pe;
+    memset(&pe, 0, sizeof pe);
+    pe.option = -1;
+    e->in_start = 1;
+    int rc = e->on_start(e->self, run, &pe);
+    e->in_start = 0;
+    if (rc != 0) return hook_fail(e, "on_start", &pe, 0, err);
+    e->started = 1;
+
+    long *idx = sp_xmalloc((size_t)(a->N ? a->N : 1) * sizeof *idx);
+    long *zero = sp_xcalloc((size_t)(a->N ? a->N : 1), sizeof *zero);
+    for (long i = 0; i < a->N; i++) idx[i] = i;
+    e->vlayers[0].act = a->X;
+    sp_probe_view v;
+    memset(&v, 0, sizeof v);
+    v.epoch = 0;
+    v.lr = v.train_loss = v.train_fer = v.dev_loss = v.dev_fer = NAN;
+    v.lr = 0;
+    v.nlayers = 1;
+    v.layers = e->vlayers;
+    v.filters = NULL;
+    v.N = a->N;
+    v.labels = a->labels;
+    v.utterance = idx;
+    v.frame = zero;
+    memset(&pe, 0, sizeof pe);
+    pe.option = -1;
+    rc = e->on_epoch_end(e->self, &v, &pe) != 0 ? hook_fail(e, "on_epoch_end", &pe, 0, err) : 0;
+    e->vlayers[0].act = NULL;
+    free(idx);
+    free(zero);
+
+    run->status = rc ? SP_PROBE_FAILED : SP_PROBE_COMPLETED;
+    run->epochs_done = rc ? 0 : 1;
+    e->finished = 1;
+    memset(&pe, 0, sizeof pe);
+    pe.option = -1;
+    if (e->on_finish(e->self, run, &pe) != 0 && !rc) rc = hook_fail(e, "on_finish", &pe, 0, err);
     return rc;
 }

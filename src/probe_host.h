@@ -153,6 +153,26 @@ typedef struct {
  * for activations, then on_epoch_end in order. */
 int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err);
 
+/* After the optimizer step that made steps_done global steps, inside an
+ * epoch (not at its end): on_epoch_end with view->at_step = 1 for the
+ * probes that asked for this count with want_steps (ABI 2). */
+/* sincprobe analyse: run the chain's one probe (created in mode
+ * SP_PROBE_MODE_ANALYSE with probes_dir = the --out folder) on an [N][D]
+ * matrix: on_start with one layer named `layer`, one on_epoch_end
+ * (epoch 0) with the matrix as its activations, on_finish. */
+typedef struct {
+    const char *layer;            /* the layer's name (from the file name) */
+    const char *out_dir;
+    const float *X;               /* [N][D] */
+    long N, D;
+    const int *labels;            /* [N] in [0, nclasses) */
+    int nclasses;
+    const char *const *classes;   /* [nclasses] names */
+} sp_probe_analysis;
+int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char *err);
+
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, char *err);
+
 /* on_finish for every probe whose on_start succeeded (once). A failing
  * on_finish is logged; the first such message goes to err (-1). */
 int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs_done, long steps_done,

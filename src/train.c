@@ -216,7 +216,8 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
     sp_diag_init(&d, 0);
     d.echo = stderr;
     fprintf(stderr, "loading %s split of '%s'\n", c.train_split, c.corpus);
-    int rc_train = sp_dataset_load(&train, c.corpus, sp_split_parse(c.train_split), c.include_sa, 0, &ps, &d, err);
+    int rc_train = sp_dataset_load(&train, c.corpus, sp_split_parse(c.train_split), c.include_sa, (size_t)c.train_utterances, &ps,
+                                   &d, err);
     if (rc_train != 0) {
         sp_diag_free(&d);
         goto out;
@@ -311,6 +312,9 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
             pos.step++;
             pos.global_step++;
             steps_done++;
+            if (pos.step < c.steps_per_epoch &&
+                sp_probe_chain_step_done(chain, pos.global_step, epoch, opt.lr, err) != 0)
+                goto stop;
             double now = sp_now();
             if (!o->quiet && (now - tlast > (tty ? 0.5 : 30.0) || pos.step == c.steps_per_epoch)) {
                 tlast = now;

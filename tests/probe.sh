@@ -110,6 +110,20 @@ for f in epochs.tsv epochs.npy filters.npy cutoffs.tsv acts.npy labels.npy; do
   ok; [ -s "$work/ex/probes/ex/$f" ] || fail "example probe did not write $f"
 done
 ok; [ -s "$work/ex/probes/m/counts.tsv" ] || fail "mutate did not write counts.tsv"
+
+# ---- want_steps (ABI 2): views after chosen global steps, at_step = 1;
+# a count at an epoch's end is the epoch-end view; training is unchanged.
+conf "$work/steps" '[probe m]\nuse = mutate\nsteps = 9,2,4,6,4\nprobe_frames = 20' >"$work/steps.conf"
+expect_status 0 "$SINCPROBE" train "$work/steps.conf" --quiet
+ok; [ "$(awk -F'\t' 'NR > 1 {printf "%s:%s:%s:%s ", $1, $2, $3, $4}' "$work/steps/probes/m/views.tsv")" = \
+  "1:2:1:20 1:4:1:20 1:6:0:20 2:9:1:20 2:12:0:20 " ] || fail "views.tsv: $(cat "$work/steps/probes/m/views.tsv")"
+ok; [ "$(awk -F'\t' 'NR > 1 {print $5}' "$work/steps/probes/m/views.tsv" | sort -u | wc -l)" -eq 5 ] ||
+  fail "the views' activations do not change between steps: $(cat "$work/steps/probes/m/views.tsv")"
+cut -f1-6 "$work/steps/log.tsv" >"$work/steps.cols"
+ok; cmp -s "$work/plain.cols" "$work/steps.cols" || fail "views at steps changed training: $(diff "$work/plain.cols" "$work/steps.cols")"
+conf "$work/steps13" '[probe m]\nuse = mutate\nsteps = 13' >"$work/steps13.conf"
+expect_status 1 "$SINCPROBE" train "$work/steps13.conf" --quiet
+expect_match "$err" "on_start: want_steps: step 13 is not in 1 \.\. 12" "want_steps out of range"
 ok; [ "$(find "$work/ex" -name '*.tmp.*' | wc -l)" -eq 0 ] || fail "temporary files left behind"
 expect_match "$(cat "$work/ex/probes/log.txt")" '^probe ex: finished \(completed\)$' "the probe log"
 expect_match "$(head -1 "$work/ex/probes/ex/epochs.tsv")" '^epoch	step	lr	train_loss	dev_fer	train_batches	dev_batches	grad_norm	mean_abs_act$' "epochs.tsv header"

@@ -378,7 +378,7 @@ typedef struct {
      * with want_steps (in the middle of an epoch: epoch is the epoch
      * being trained, step the global steps done, lr the current rate,
      * the train and dev numbers those of the last epoch's end, NaN in the
-     * first epoch); 0 at an epoch's end. Only the probes that asked get
+     * first epoch and after a resume until an epoch ends); 0 at an epoch's end. Only the probes that asked get
      * these calls. */
     int at_step;
 } sp_probe_view;
