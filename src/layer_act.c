@@ -102,3 +102,29 @@ void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
         break;
     }
 }
+
+void sp_act_backward_write(float *dinp, const float *dout, const float *out, size_t N,
+                           sp_act_kind kind)
+{
+    switch (kind) {
+    case SP_ACT_LINEAR:
+        memcpy(dinp, dout, N * sizeof(float));
+        break;
+    case SP_ACT_RELU:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case SP_ACT_LEAKY_RELU:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+        break;
+    case SP_ACT_TANH:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
+        for (size_t i = 0; i < N; i++) dinp[i] = (1.0f - out[i] * out[i]) * dout[i];
+        break;
+    case SP_ACT_SIGMOID:
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] * (1.0f - out[i]) * dout[i];
+        break;
+    }
+}

@@ -197,6 +197,9 @@ void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind);
  * leaky_relu take the x <= 0 branch, as PyTorch. */
 void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
                      sp_act_kind kind);
+/* The same, WRITING dinp = act'(x) dout (the buffer need not be cleared). */
+void sp_act_backward_write(float *dinp, const float *dout, const float *out, size_t N,
+                           sp_act_kind kind);
 
 /* ------------------------------------------------------------------------
  * max-pool (layer_pool.c): F.max_pool1d(x, P), non-overlapping windows
@@ -243,6 +246,21 @@ void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
 void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                            const float *inp, const float *mean, const float *sd,
                            const float *gamma, int B, int G, int N, float eps);
+
+/* Layer norm followed by an activation, fused (each row normalised and
+ * activated while in cache): forward writes both the norm's output `out`
+ * and act_out = act(out), equal to sp_layernorm_forward then
+ * sp_act_forward. Backward takes the gradient dact of act_out, WRITES
+ * dout = act'(act_out) dact (the norm's output gradient, as
+ * sp_act_backward into a cleared buffer would) and goes on as
+ * sp_layernorm_backward. */
+void sp_layernorm_act_forward(float *out, float *act_out, float *mean, float *sd,
+                              const float *inp, const float *gamma, const float *beta, int B,
+                              int G, int N, float eps, sp_act_kind kind);
+void sp_layernorm_act_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
+                               const float *dact, const float *act_out, const float *inp,
+                               const float *mean, const float *sd, const float *gamma, int B,
+                               int G, int N, float eps, sp_act_kind kind);
 
 /* ------------------------------------------------------------------------
  * batch norm (layer_batchnorm.c): nn.BatchNorm1d(D, momentum=0.05) on [B][D].

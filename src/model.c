@@ -281,6 +281,15 @@ static void hook(const sp_model *m, int layer, sp_phase phase, int end)
     if (m->hook) m->hook(m->hook_ctx, layer, phase, end);
 }
 
+/* Layer i is a layer norm followed by an activation: the two run as one
+ * fused call (sp_layernorm_act_*), both ways, to save a pass over the
+ * map. The activation's own slot then does nothing. */
+static int ln_act(const sp_model *m, int i)
+{
+    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_LAYERNORM
+           && m->layer[i + 1].kind == SP_LAYER_ACT;
+}
+
 void sp_model_forward(sp_model *m, int B, int training)
 {
     m->B = B;
@@ -293,7 +302,12 @@ void sp_model_forward(sp_model *m, int B, int training)
         hook(m, i, SP_PHASE_FORWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
-            sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
+            if (ln_act(m, i))
+                sp_layernorm_act_forward(l->out, m->layer[i + 1].out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c,
+                                         l->in_t, SP_LAYERNORM_EPS, m->layer[i + 1].act);
+            else
+                sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
+                                     SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
             sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
@@ -311,7 +325,7 @@ void sp_model_forward(sp_model *m, int B, int training)
             sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
-            sp_act_forward(l->out, x, N, l->act);
+            if (!(i > 0 && ln_act(m, i - 1))) sp_act_forward(l->out, x, N, l->act);
             break;
         case SP_LAYER_DENSE:
             sp_dense_forward(l->out, x, p0, p1, B, l->in_t, l->out_t);
@@ -358,9 +372,11 @@ void sp_model_backward(sp_model *m, const int *targets)
         float *g0 = m->grads + l->p_off[0], *g1 = m->grads + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
         /* Backward functions add into dx; the pooling ones write all of it
-         * (their scatter leaves most of it zero), so only the others need
-         * it cleared first. */
-        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL) {
+         * (their scatter leaves most of it zero), and so does the fused
+         * layer norm + activation into the norm's output gradient, so only
+         * the others need it cleared first. */
+        int fused_act = l->kind == SP_LAYER_ACT && i > 0 && ln_act(m, i - 1);
+        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL && !fused_act) {
             hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
             memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
             hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
@@ -368,8 +384,13 @@ void sp_model_backward(sp_model *m, const int *targets)
         hook(m, i, SP_PHASE_BACKWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
-            sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
-                                  SP_LAYERNORM_EPS);
+            if (ln_act(m, i))
+                sp_layernorm_act_backward(dx, g0, g1, l->dout, m->layer[i + 1].dout, m->layer[i + 1].out, x,
+                                          l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t, SP_LAYERNORM_EPS,
+                                          m->layer[i + 1].act);
+            else
+                sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
+                                      SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
             sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
@@ -387,7 +408,7 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
-            if (dx) sp_act_backward(dx, l->dout, l->out, N, l->act);
+            if (dx && !fused_act) sp_act_backward(dx, l->dout, l->out, N, l->act);
             break;
         case SP_LAYER_DENSE:
             sp_dense_backward(dx, g0, g1, l->dout, x, p0, B, l->in_t, l->out_t);
