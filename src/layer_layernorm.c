@@ -27,7 +27,7 @@ static void forward_row(float *y, float *act_out, sp_act_kind kind, float *mean,
     for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
     *mean = m;
     *sd = (float)dev;
-    if (act_out) sp_act_forward(act_out, y, (size_t)N, kind);
+    if (act_out) sp_act_forward_serial(act_out, y, (size_t)N, kind);
 }
 
 static void forward(float *out, float *act_out, sp_act_kind kind, float *mean, float *sd,
@@ -70,7 +70,7 @@ static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, cons
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)b * G + g;
             const float *x = inp + row * N, *dy = dout + row * N;
-            if (dact) sp_act_backward_write(dout + row * N, dact + row * N, act_out + row * N, (size_t)N, kind);
+            if (dact) sp_act_backward_write_serial(dout + row * N, dact + row * N, act_out + row * N, (size_t)N, kind);
             const float *ga = gamma + (size_t)g * N;
             float *dga = dgamma + (size_t)g * N, *dbe = dbeta + (size_t)g * N;
             float m = mean[row], r = 1.0f / (sd[row] + eps);

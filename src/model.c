@@ -281,6 +281,16 @@ static void hook(const sp_model *m, int layer, sp_phase phase, int end)
     if (m->hook) m->hook(m->hook_ctx, layer, phase, end);
 }
 
+/* Layer i is the sinc layer followed by the fused |.| + max-pool: the two
+ * run as one call (sp_sinc_absmaxpool_*), so the sinc output is pooled as
+ * it is made and its gradient never stored; the pool's own slot then does
+ * nothing. */
+static int sinc_pool(const sp_model *m, int i)
+{
+    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_SINC
+           && m->layer[i + 1].kind == SP_LAYER_ABSPOOL;
+}
+
 /* Layer i is a layer norm followed by an activation: the two run as one
  * fused call (sp_layernorm_act_*), both ways, to save a pass over the
  * map. The activation's own slot then does nothing. */
@@ -310,7 +320,11 @@ void sp_model_forward(sp_model *m, int B, int training)
                                      SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
-            sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
+            if (sinc_pool(m, i))
+                sp_sinc_absmaxpool_forward(l->out, m->layer[i + 1].out, m->layer[i + 1].argmax, m->layer[i + 1].P,
+                                           m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
+            else
+                sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
             break;
         case SP_LAYER_CONV:
             sp_conv1d_forward(l->out, m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
@@ -322,7 +336,8 @@ void sp_model_forward(sp_model *m, int B, int training)
             sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ABSPOOL:
-            sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            if (!(i > 0 && sinc_pool(m, i - 1)))
+                sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
             if (!(i > 0 && ln_act(m, i - 1))) sp_act_forward(l->out, x, N, l->act);
@@ -393,7 +408,11 @@ void sp_model_backward(sp_model *m, const int *targets)
                                       SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
-            sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
+            if (sinc_pool(m, i))
+                sp_sinc_absmaxpool_backward(dx, g0, g1, m->ws, l->dout, m->layer[i + 1].dout, m->layer[i + 1].argmax,
+                                            m->layer[i + 1].P, l->out, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
+            else
+                sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
             break;
         case SP_LAYER_CONV:
             sp_conv1d_backward(dx, g0, g1, m->ws, l->dout, x, p0, B, l->in_c, l->out_c, l->in_t, l->K);
@@ -405,7 +424,7 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_maxpool_backward_write(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ABSPOOL:
-            if (dx) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            if (dx && !(i > 0 && sinc_pool(m, i - 1))) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
             if (dx && !fused_act) sp_act_backward(dx, l->dout, l->out, N, l->act);
