@@ -143,7 +143,13 @@ void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, f
  * conv1d (layer_conv.c): nn.Conv1d(Cin, Cout, K), stride 1, no padding;
  * also the free-form first layer (Cin = 1).
  *     out[b][o][t] = bias[o] + sum_{c,k} w[o][c][k] inp[b][c][t + k]
- * with t < T' = T - K + 1. Implemented as im2col + cblas_sgemm per example.
+ * with t < T' = T - K + 1. Implemented as im2col + cblas_sgemm over chunks
+ * of examples (sp_gemm_chunk), the chunks shared among up to 4 OpenMP
+ * threads (as many as openblas_get_num_threads() says), each with
+ * single-threaded BLAS (the OpenBLAS thread count is set to 1 around the
+ * parallel region and restored). The weight gradient is summed per chunk
+ * and the chunks added in order, so the results do not depend on the
+ * thread count.
  * ---------------------------------------------------------------------- */
 
 /* Floats of workspace forward and backward need (T >= K). */
