@@ -84,6 +84,11 @@ int main(int argc, char **argv)
     TIME("layernorm [80][983]", reps,
          sp_layernorm_forward(l1, m1, v1, p1, g1, g1, B, F, T1p, SP_LAYERNORM_EPS));
     TIME("leaky_relu", reps, sp_act_forward(l1, l1, (size_t)B * F * T1p, SP_ACT_LEAKY_RELU));
+    TIME("  fused: sinc + |.| + maxpool 3", reps,
+         sp_sinc_absmaxpool_forward(s1, p1, am1, P, taps, ws, x, low, band, &s, B, T));
+    TIME("  fused: layernorm + leaky_relu", reps,
+         sp_layernorm_act_forward(l1, a1, m1, v1, p1, g1, g1, B, F, T1p, SP_LAYERNORM_EPS,
+                                  SP_ACT_LEAKY_RELU));
     TIME("conv 80->60 x5 (T 983)", reps,
          sp_conv1d_forward(c2, ws, l1, cw, cb, B, F, C, T1p, K));
     TIME("conv 60->60 x5 (T 326)", reps,
@@ -103,6 +108,12 @@ int main(int argc, char **argv)
          sp_layernorm_backward(a1, g1, g1, l1, p1, m1, v1, g1, B, F, T1p, SP_LAYERNORM_EPS));
     TIME("leaky_relu", reps,
          sp_act_backward(l1, l1, l1, (size_t)B * F * T1p, SP_ACT_LEAKY_RELU));
+    TIME("  fused: sinc + |.| + maxpool 3", reps,
+         sp_sinc_absmaxpool_backward(NULL, dlow, dband, ws, a1, p1, am1, P, s1, x, taps, low, band,
+                                     &s, B, T));
+    TIME("  fused: layernorm + leaky_relu", reps,
+         sp_layernorm_act_backward(dr1, g1, g1, l1, s1, a1, p1, m1, v1, g1, B, F, T1p,
+                                   SP_LAYERNORM_EPS, SP_ACT_LEAKY_RELU));
     TIME("conv 80->60 x5 (T 983)", reps,
          sp_conv1d_backward(dr1, dcw, dcb, ws, c2, l1, cw, B, F, C, T1p, K));
     TIME("conv 60->60 x5 (T 326)", reps,
@@ -115,7 +126,8 @@ int main(int argc, char **argv)
     TIME("dense 2048->48 + logsoftmax/nll", reps,
          (sp_logsoftmax_nll_backward(dz, lp, y, B, V, 1.0f),
           sp_dense_backward(dh1, dwo, NULL, dz, h2, wo, B, D, V)));
-    printf("sum of the rows above: %.1f ms (the model runs some of them more than once)\n",
+    printf("sum of the rows above: %.1f ms (the model runs some of them more than once, and\n"
+           "the fused rows instead of the rows they replace)\n",
            total);
 
     float *bufs[] = { x, low, band, taps, ws, s1, a1, p1, l1, m1, v1, g1, cw, cb, dcw, dcb, c2,

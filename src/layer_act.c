@@ -47,58 +47,102 @@ const char *sp_act_name(sp_act_kind kind)
     return (int)kind >= 0 && (int)kind < N_ACT ? act_names[kind] : NULL;
 }
 
-void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind)
+/* The serial kernels: the public functions run them over blocks of
+ * ACT_BLOCK elements on OpenMP's threads; fused layers call them on rows
+ * from their own threads. Element by element, so the results do not
+ * depend on the split. */
+#define ACT_BLOCK 16384
+
+void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind kind)
 {
     switch (kind) {
     case SP_ACT_LINEAR:
         if (out != inp) memmove(out, inp, N * sizeof(float));
         break;
     case SP_ACT_RELU:
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : SP_LEAKY_SLOPE * inp[i];
         break;
     case SP_ACT_TANH:
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = tanhf(inp[i]);
         break;
     case SP_ACT_SIGMOID:
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
         for (size_t i = 0; i < N; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
         break;
+    }
+}
+
+/* accumulate: dinp += act'(x) dout; otherwise dinp = act'(x) dout */
+static void act_backward_serial(float *dinp, const float *dout, const float *out, size_t N,
+                                sp_act_kind kind, int accumulate)
+{
+    if (!accumulate) {
+        sp_act_backward_write_serial(dinp, dout, out, N, kind);
+        return;
+    }
+    switch (kind) {
+    case SP_ACT_LINEAR:
+        for (size_t i = 0; i < N; i++) dinp[i] += dout[i];
+        break;
+    case SP_ACT_RELU:
+        // y > 0 exactly when x > 0
+        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case SP_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+        break;
+    case SP_ACT_TANH:
+        // d tanh x / dx = 1 - y^2
+        for (size_t i = 0; i < N; i++) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+        break;
+    case SP_ACT_SIGMOID:
+        // d sigma / dx = y (1 - y)
+        for (size_t i = 0; i < N; i++) dinp[i] += out[i] * (1.0f - out[i]) * dout[i];
+        break;
+    }
+}
+
+void sp_act_backward_write_serial(float *dinp, const float *dout, const float *out, size_t N,
+                                  sp_act_kind kind)
+{
+    switch (kind) {
+    case SP_ACT_LINEAR:
+        memcpy(dinp, dout, N * sizeof(float));
+        break;
+    case SP_ACT_RELU:
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case SP_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+        break;
+    case SP_ACT_TANH:
+        for (size_t i = 0; i < N; i++) dinp[i] = (1.0f - out[i] * out[i]) * dout[i];
+        break;
+    case SP_ACT_SIGMOID:
+        for (size_t i = 0; i < N; i++) dinp[i] = out[i] * (1.0f - out[i]) * dout[i];
+        break;
+    }
+}
+
+void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind)
+{
+    size_t nb = (N + ACT_BLOCK - 1) / ACT_BLOCK;
+#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
+    for (size_t k = 0; k < nb; k++) {
+        size_t i = k * ACT_BLOCK, n = N - i < ACT_BLOCK ? N - i : ACT_BLOCK;
+        sp_act_forward_serial(out + i, inp + i, n, kind);
     }
 }
 
 void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
                      sp_act_kind kind)
 {
-    switch (kind) {
-    case SP_ACT_LINEAR:
+    size_t nb = (N + ACT_BLOCK - 1) / ACT_BLOCK;
 #pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
-        for (size_t i = 0; i < N; i++) dinp[i] += dout[i];
-        break;
-    case SP_ACT_RELU:
-        // y > 0 exactly when x > 0
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
-        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
-        break;
-    case SP_ACT_LEAKY_RELU:
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
-        for (size_t i = 0; i < N; i++)
-            dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
-        break;
-    case SP_ACT_TANH:
-        // d tanh x / dx = 1 - y^2
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
-        for (size_t i = 0; i < N; i++) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
-        break;
-    case SP_ACT_SIGMOID:
-        // d sigma / dx = y (1 - y)
-#pragma omp parallel for schedule(static) if (N > SP_OMP_MIN)
-        for (size_t i = 0; i < N; i++) dinp[i] += out[i] * (1.0f - out[i]) * dout[i];
-        break;
+    for (size_t k = 0; k < nb; k++) {
+        size_t i = k * ACT_BLOCK, n = N - i < ACT_BLOCK ? N - i : ACT_BLOCK;
+        act_backward_serial(dinp + i, dout + i, out + i, n, kind, 1);
     }
 }

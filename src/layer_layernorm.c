@@ -12,32 +12,55 @@
 
 #include <math.h>
 
-void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
-                          const float *gamma, const float *beta, int B, int G, int N, float eps)
+/* One row: statistics, y = gamma xhat + beta, then (when act_out) the
+ * activation of y, while the row is still in cache. */
+static void forward_row(float *y, float *act_out, sp_act_kind kind, float *mean, float *sd,
+                        const float *x, const float *ga, const float *be, int N, float eps)
+{
+    double s = 0.0;
+    for (int n = 0; n < N; n++) s += x[n];
+    double mu = s / N;
+    double q = 0.0;
+    for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
+    double dev = sqrt(q / (N - 1));
+    float m = (float)mu, r = (float)(1.0 / (dev + eps));
+    for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
+    *mean = m;
+    *sd = (float)dev;
+    if (act_out) sp_act_forward_serial(act_out, y, (size_t)N, kind);
+}
+
+static void forward(float *out, float *act_out, sp_act_kind kind, float *mean, float *sd,
+                    const float *inp, const float *gamma, const float *beta, int B, int G, int N,
+                    float eps)
 {
     /* Rows are independent: split them over the threads. */
 #pragma omp parallel for schedule(static) if ((size_t)B * G * N > SP_OMP_MIN)
     for (long row = 0; row < (long)B * G; row++) {
         int g = (int)(row % G);
-        const float *x = inp + (size_t)row * N;
-        float *y = out + (size_t)row * N;
-        const float *ga = gamma + (size_t)g * N, *be = beta + (size_t)g * N;
-        double s = 0.0;
-        for (int n = 0; n < N; n++) s += x[n];
-        double mu = s / N;
-        double q = 0.0;
-        for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
-        double dev = sqrt(q / (N - 1));
-        float m = (float)mu, r = (float)(1.0 / (dev + eps));
-        for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
-        mean[row] = m;
-        sd[row] = (float)dev;
+        forward_row(out + (size_t)row * N, act_out ? act_out + (size_t)row * N : NULL, kind, mean + row,
+                    sd + row, inp + (size_t)row * N, gamma + (size_t)g * N, beta + (size_t)g * N, N, eps);
     }
 }
 
-void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
-                           const float *inp, const float *mean, const float *sd,
-                           const float *gamma, int B, int G, int N, float eps)
+void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
+                          const float *gamma, const float *beta, int B, int G, int N, float eps)
+{
+    forward(out, NULL, SP_ACT_LINEAR, mean, sd, inp, gamma, beta, B, G, N, eps);
+}
+
+void sp_layernorm_act_forward(float *out, float *act_out, float *mean, float *sd,
+                              const float *inp, const float *gamma, const float *beta, int B,
+                              int G, int N, float eps, sp_act_kind kind)
+{
+    forward(out, act_out, kind, mean, sd, inp, gamma, beta, B, G, N, eps);
+}
+
+/* dact != NULL: first dout_row = act'(act_out) dact (written), the
+ * activation's backward, then the layer norm's on the row while cached. */
+static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, const float *dact,
+                     const float *act_out, sp_act_kind kind, const float *inp, const float *mean,
+                     const float *sd, const float *gamma, int B, int G, int N, float eps)
 {
     /* Threads split the G rows of gain/bias, so each accumulates its own
      * dgamma/dbeta rows over the batch in the order b = 0..B-1 (the same
@@ -47,6 +70,7 @@ void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)b * G + g;
             const float *x = inp + row * N, *dy = dout + row * N;
+            if (dact) sp_act_backward_write_serial(dout + row * N, dact + row * N, act_out + row * N, (size_t)N, kind);
             const float *ga = gamma + (size_t)g * N;
             float *dga = dgamma + (size_t)g * N, *dbe = dbeta + (size_t)g * N;
             float m = mean[row], r = 1.0f / (sd[row] + eps);
@@ -68,4 +92,21 @@ void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float
                 dx[n] += r * (dy[n] * ga[n] - mean_g) - xhat * c;
             }
         }
+}
+
+void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                           const float *inp, const float *mean, const float *sd,
+                           const float *gamma, int B, int G, int N, float eps)
+{
+    /* dout is only read when dact is NULL */
+    backward(dinp, dgamma, dbeta, (float *)dout, NULL, NULL, SP_ACT_LINEAR, inp, mean, sd, gamma, B, G,
+             N, eps);
+}
+
+void sp_layernorm_act_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
+                               const float *dact, const float *act_out, const float *inp,
+                               const float *mean, const float *sd, const float *gamma, int B,
+                               int G, int N, float eps, sp_act_kind kind)
+{
+    backward(dinp, dgamma, dbeta, dout, dact, act_out, kind, inp, mean, sd, gamma, B, G, N, eps);
 }

@@ -494,6 +494,14 @@ typedef struct {
     const float *inp;
     const float *dout;       /* backward */
     float *dinp;
+    /* The |.| + max-pool after the layer, fused (sp_sinc_absmaxpool_*):
+     * forward pools each output row while in cache; backward builds each
+     * row of dout from the pool's gradient instead of reading it. */
+    int P, Tp;               /* pool width, pooled length; P = 0: no pool */
+    float *pool_out;         /* forward: [B][F][Tp] */
+    int *argmax;             /* forward: written; backward: read */
+    const float *pool_dout;  /* backward: [B][F][Tp] */
+    const float *sinc_out;   /* backward: the forward's out (the signs) */
 } fft_job;
 
 typedef struct {
@@ -528,8 +536,10 @@ static void forward_slice(const fft_slice *sl)
                 float *y = Y + (size_t)e * g->ldc, *r = R + (size_t)e * g->ldr;
                 cmul_conj(y, X + (size_t)e * g->ldc, H, g->nc);
                 irfft(j->p, y, r);
-                memcpy(j->out + ((size_t)(b0 + e) * j->F + f) * j->Tout, r,
-                       (size_t)j->Tout * sizeof(float));
+                size_t row = (size_t)(b0 + e) * j->F + f;
+                memcpy(j->out + row * j->Tout, r, (size_t)j->Tout * sizeof(float));
+                if (j->P)
+                    sp_absmaxpool_forward_row(j->pool_out + row * j->Tp, j->argmax + row * j->Tp, r, j->Tout, j->P);
             }
         }
     }
@@ -555,8 +565,12 @@ static void backward_slice(const fft_slice *sl)
             float *Gf = G + (size_t)f * g->ldc;
             for (int e = 0; e < n; e++) {
                 float *r = R + (size_t)e * g->ldr, *d = D + (size_t)e * g->ldc;
-                memcpy(r, j->dout + ((size_t)(b0 + e) * j->F + f) * j->Tout,
-                       (size_t)j->Tout * sizeof(float));
+                size_t row = (size_t)(b0 + e) * j->F + f;
+                if (j->P)
+                    sp_absmaxpool_backward_row(r, j->pool_dout + row * j->Tp, j->argmax + row * j->Tp,
+                                               j->sinc_out + row * j->Tout, j->Tout, j->P);
+                else
+                    memcpy(r, j->dout + row * j->Tout, (size_t)j->Tout * sizeof(float));
                 rfft(j->p, r, d);
                 cmac_backward(Gf, j->dinp ? DX + (size_t)e * g->ldc : NULL, X + (size_t)e * g->ldc,
                               d, H, g->nc);
@@ -653,7 +667,7 @@ static int fft_setup(fft_job *j, fft_slice *sl, float **rest, float *ws, const f
 }
 
 static int sinc_fft_forward(float *out, float *ws, const float *inp, const float *taps, int F,
-                            int K, int B, int T)
+                            int K, int B, int T, float *pool_out, int *argmax, int P)
 {
     fft_job j = { 0 };
     fft_slice sl[FFT_MAX_THREADS];
@@ -662,6 +676,11 @@ static int sinc_fft_forward(float *out, float *ws, const float *inp, const float
     if (!nt) return -1;
     j.out = out;
     j.inp = inp;
+    if (pool_out) {
+        j.P = P, j.Tp = j.Tout / P;
+        j.pool_out = pool_out;
+        j.argmax = argmax;
+    }
     run_slices(sl, nt, forward_thread);
     return 0;
 }
@@ -671,7 +690,8 @@ static int sinc_fft_forward(float *out, float *ws, const float *inp, const float
  * (nothing done then). */
 static const float *sinc_fft_backward(float *dinp, float *ws, const float *dout,
                                       const float *inp, const float *taps, int F, int K, int B,
-                                      int T)
+                                      int T, const float *pool_dout, const int *argmax, int P,
+                                      const float *sinc_out)
 {
     fft_job j = { 0 };
     fft_slice sl[FFT_MAX_THREADS];
@@ -681,6 +701,12 @@ static const float *sinc_fft_backward(float *dinp, float *ws, const float *dout,
     j.inp = inp;
     j.dout = dout;
     j.dinp = dinp;
+    if (pool_dout) {
+        j.P = P, j.Tp = j.Tout / P;
+        j.pool_dout = pool_dout;
+        j.argmax = (int *)argmax; /* only read in backward */
+        j.sinc_out = sinc_out;
+    }
     run_slices(sl, nt, backward_thread);
     const fft_geom *g = &j.g;
     size_t goff = 3 * FFT_ROWS * g->ldc + FFT_ROWS * g->ldr;
@@ -749,7 +775,8 @@ void sp_sinc_forward(float *out, float *taps, float *ws, const float *inp,
                      int B, int T)
 {
     sp_sinc_taps(taps, low_hz, band_hz, s);
-    if (use_fft(s, B, T, 0, 0) && sinc_fft_forward(out, ws, inp, taps, s->F, s->K, B, T) == 0) return;
+    if (use_fft(s, B, T, 0, 0) && sinc_fft_forward(out, ws, inp, taps, s->F, s->K, B, T, NULL, NULL, 0) == 0)
+        return;
     sinc_filter_forward(out, ws, inp, taps, s->F, s->K, B, T);
 }
 
@@ -759,7 +786,7 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
                       int B, int T)
 {
     if (use_fft(s, B, T, 1, dinp != NULL)) {
-        const float *dtaps = sinc_fft_backward(dinp, ws, dout, inp, taps, s->F, s->K, B, T);
+        const float *dtaps = sinc_fft_backward(dinp, ws, dout, inp, taps, s->F, s->K, B, T, NULL, NULL, 0, NULL);
         if (dtaps) {
             taps_backward(dlow_hz, dband_hz, dtaps, s->K, 1, low_hz, band_hz, s);
             return;
@@ -770,4 +797,36 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
     memset(dfold, 0, (size_t)s->F * rows * sizeof(float));
     sinc_filter_backward(dinp, dfold, ws, dout, inp, taps, s->F, s->K, B, T);
     taps_backward(dlow_hz, dband_hz, dfold, rows, 0, low_hz, band_hz, s);
+}
+
+void sp_sinc_absmaxpool_forward(float *out, float *pool_out, int *argmax, int P, float *taps,
+                                float *ws, const float *inp, const float *low_hz,
+                                const float *band_hz, const sp_sinc_spec *s, int B, int T)
+{
+    int Tout = T - s->K + 1;
+    sp_sinc_taps(taps, low_hz, band_hz, s);
+    if (use_fft(s, B, T, 0, 0)
+        && sinc_fft_forward(out, ws, inp, taps, s->F, s->K, B, T, pool_out, argmax, P) == 0)
+        return;
+    sinc_filter_forward(out, ws, inp, taps, s->F, s->K, B, T);
+    sp_absmaxpool_forward(pool_out, argmax, out, B * s->F, Tout, P);
+}
+
+void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+                                 float *dout, const float *pool_dout, const int *argmax, int P,
+                                 const float *out, const float *inp, const float *taps,
+                                 const float *low_hz, const float *band_hz,
+                                 const sp_sinc_spec *s, int B, int T)
+{
+    int Tout = T - s->K + 1;
+    if (use_fft(s, B, T, 1, dinp != NULL)) {
+        const float *dtaps = sinc_fft_backward(dinp, ws, NULL, inp, taps, s->F, s->K, B, T, pool_dout,
+                                               argmax, P, out);
+        if (dtaps) {
+            taps_backward(dlow_hz, dband_hz, dtaps, s->K, 1, low_hz, band_hz, s);
+            return;
+        }
+    }
+    sp_absmaxpool_backward(dout, pool_dout, argmax, out, B * s->F, Tout, P);
+    sp_sinc_backward(dinp, dlow_hz, dband_hz, ws, dout, inp, taps, low_hz, band_hz, s, B, T);
 }

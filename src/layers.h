@@ -120,11 +120,36 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
                       const float *low_hz, const float *band_hz, const sp_sinc_spec *s,
                       int B, int T);
 
+/* The sinc layer followed by |.| and max-pool of width P
+ * (sp_absmaxpool_*), fused: on the FFT path each output row is pooled
+ * while in cache, and backward builds each row of the sinc output's
+ * gradient from the pool's gradient instead of reading a stored one. The
+ * results are those of the two layers one after the other.
+ * Forward writes out [B][F][T'] (kept: probes may look at it), taps,
+ * pool_out and argmax [B][F][T'/P]. Backward reads pool_dout, argmax and
+ * out as the forward left them; dout [B][F][T'] is scratch (the unfused
+ * GEMM path stores the sinc output's gradient there); the rest as
+ * sp_sinc_backward. */
+void sp_sinc_absmaxpool_forward(float *out, float *pool_out, int *argmax, int P, float *taps,
+                                float *ws, const float *inp, const float *low_hz,
+                                const float *band_hz, const sp_sinc_spec *s, int B, int T);
+void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+                                 float *dout, const float *pool_dout, const int *argmax, int P,
+                                 const float *out, const float *inp, const float *taps,
+                                 const float *low_hz, const float *band_hz,
+                                 const sp_sinc_spec *s, int B, int T);
+
 /* ------------------------------------------------------------------------
  * conv1d (layer_conv.c): nn.Conv1d(Cin, Cout, K), stride 1, no padding;
  * also the free-form first layer (Cin = 1).
  *     out[b][o][t] = bias[o] + sum_{c,k} w[o][c][k] inp[b][c][t + k]
- * with t < T' = T - K + 1. Implemented as im2col + cblas_sgemm per example.
+ * with t < T' = T - K + 1. Implemented as im2col + cblas_sgemm over chunks
+ * of examples (sp_gemm_chunk), the chunks shared among up to 4 OpenMP
+ * threads (as many as openblas_get_num_threads() says), each with
+ * single-threaded BLAS (the OpenBLAS thread count is set to 1 around the
+ * parallel region and restored). The weight gradient is summed per chunk
+ * and the chunks added in order, so the results do not depend on the
+ * thread count.
  * ---------------------------------------------------------------------- */
 
 /* Floats of workspace forward and backward need (T >= K). */
@@ -197,6 +222,12 @@ void sp_act_forward(float *out, const float *inp, size_t N, sp_act_kind kind);
  * leaky_relu take the x <= 0 branch, as PyTorch. */
 void sp_act_backward(float *dinp, const float *dout, const float *out, size_t N,
                      sp_act_kind kind);
+/* Single-threaded versions, for fused layers that call them on rows from
+ * their own threads (no nested OpenMP region per row); the second WRITES
+ * dinp = act'(x) dout (the buffer need not be cleared). */
+void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind kind);
+void sp_act_backward_write_serial(float *dinp, const float *dout, const float *out, size_t N,
+                                  sp_act_kind kind);
 
 /* ------------------------------------------------------------------------
  * max-pool (layer_pool.c): F.max_pool1d(x, P), non-overlapping windows
@@ -219,6 +250,10 @@ void sp_maxpool_backward_write(float *dinp, const float *dout, const int *argmax
 void sp_absmaxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P);
 void sp_absmaxpool_backward(float *dinp, const float *dout, const int *argmax, const float *inp,
                             int R, int T, int P);
+/* The same two on one row, single-threaded (for the fused sinc layer). */
+void sp_absmaxpool_forward_row(float *out, int *argmax, const float *inp, int T, int P);
+void sp_absmaxpool_backward_row(float *dinp, const float *dout, const int *argmax,
+                                const float *inp, int T, int P);
 
 /* ------------------------------------------------------------------------
  * layer norm as the reference's RefLayerNorm (layer_layernorm.c).
@@ -243,6 +278,21 @@ void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
 void sp_layernorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                            const float *inp, const float *mean, const float *sd,
                            const float *gamma, int B, int G, int N, float eps);
+
+/* Layer norm followed by an activation, fused (each row normalised and
+ * activated while in cache): forward writes both the norm's output `out`
+ * and act_out = act(out), equal to sp_layernorm_forward then
+ * sp_act_forward. Backward takes the gradient dact of act_out, WRITES
+ * dout = act'(act_out) dact (the norm's output gradient, as
+ * sp_act_backward into a cleared buffer would) and goes on as
+ * sp_layernorm_backward. */
+void sp_layernorm_act_forward(float *out, float *act_out, float *mean, float *sd,
+                              const float *inp, const float *gamma, const float *beta, int B,
+                              int G, int N, float eps, sp_act_kind kind);
+void sp_layernorm_act_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
+                               const float *dact, const float *act_out, const float *inp,
+                               const float *mean, const float *sd, const float *gamma, int B,
+                               int G, int N, float eps, sp_act_kind kind);
 
 /* ------------------------------------------------------------------------
  * batch norm (layer_batchnorm.c): nn.BatchNorm1d(D, momentum=0.05) on [B][D].

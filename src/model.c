@@ -276,6 +276,30 @@ void sp_model_free(sp_model *m)
 /* ---------------------------------------------------------------------- */
 /* forward and backward */
 
+static void hook(const sp_model *m, int layer, sp_phase phase, int end)
+{
+    if (m->hook) m->hook(m->hook_ctx, layer, phase, end);
+}
+
+/* Layer i is the sinc layer followed by the fused |.| + max-pool: the two
+ * run as one call (sp_sinc_absmaxpool_*), so the sinc output is pooled as
+ * it is made and its gradient never stored; the pool's own slot then does
+ * nothing. */
+static int sinc_pool(const sp_model *m, int i)
+{
+    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_SINC
+           && m->layer[i + 1].kind == SP_LAYER_ABSPOOL;
+}
+
+/* Layer i is a layer norm followed by an activation: the two run as one
+ * fused call (sp_layernorm_act_*), both ways, to save a pass over the
+ * map. The activation's own slot then does nothing. */
+static int ln_act(const sp_model *m, int i)
+{
+    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_LAYERNORM
+           && m->layer[i + 1].kind == SP_LAYER_ACT;
+}
+
 void sp_model_forward(sp_model *m, int B, int training)
 {
     m->B = B;
@@ -285,12 +309,22 @@ void sp_model_forward(sp_model *m, int B, int training)
         sp_layer *l = &m->layer[i];
         const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
+        hook(m, i, SP_PHASE_FORWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
-            sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
+            if (ln_act(m, i))
+                sp_layernorm_act_forward(l->out, m->layer[i + 1].out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c,
+                                         l->in_t, SP_LAYERNORM_EPS, m->layer[i + 1].act);
+            else
+                sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
+                                     SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
-            sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
+            if (sinc_pool(m, i))
+                sp_sinc_absmaxpool_forward(l->out, m->layer[i + 1].out, m->layer[i + 1].argmax, m->layer[i + 1].P,
+                                           m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
+            else
+                sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
             break;
         case SP_LAYER_CONV:
             sp_conv1d_forward(l->out, m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
@@ -302,10 +336,11 @@ void sp_model_forward(sp_model *m, int B, int training)
             sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ABSPOOL:
-            sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            if (!(i > 0 && sinc_pool(m, i - 1)))
+                sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
-            sp_act_forward(l->out, x, N, l->act);
+            if (!(i > 0 && ln_act(m, i - 1))) sp_act_forward(l->out, x, N, l->act);
             break;
         case SP_LAYER_DENSE:
             sp_dense_forward(l->out, x, p0, p1, B, l->in_t, l->out_t);
@@ -318,9 +353,12 @@ void sp_model_forward(sp_model *m, int B, int training)
             sp_dropout_forward(l->out, l->cache_a, x, N, l->dropout, &m->dropout_rng, training);
             break;
         }
+        hook(m, i, SP_PHASE_FORWARD, 1);
         x = l->out;
     }
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 0);
     sp_logsoftmax_nll_forward(m->logp, x, NULL, B, SP_NCLASSES);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 1);
 }
 
 double sp_model_loss(const sp_model *m, const int *targets, int B)
@@ -333,10 +371,14 @@ double sp_model_loss(const sp_model *m, const int *targets, int B)
 void sp_model_backward(sp_model *m, const int *targets)
 {
     int B = m->B;
+    hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
     memset(m->grads, 0, m->nparams * sizeof(float));
     sp_layer *last = &m->layer[m->nlayers - 1];
     memset(last->dout, 0, (size_t)B * last->out_n * sizeof(float));
+    hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 0);
     sp_logsoftmax_nll_backward(last->dout, m->logp, targets, B, SP_NCLASSES, 1.0f);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 1);
     for (int i = m->nlayers - 1; i >= 0; i--) {
         sp_layer *l = &m->layer[i];
         const float *x = i > 0 ? m->layer[i - 1].out : m->input;
@@ -345,17 +387,32 @@ void sp_model_backward(sp_model *m, const int *targets)
         float *g0 = m->grads + l->p_off[0], *g1 = m->grads + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
         /* Backward functions add into dx; the pooling ones write all of it
-         * (their scatter leaves most of it zero), so only the others need
-         * it cleared first. */
-        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL)
+         * (their scatter leaves most of it zero), and so does the fused
+         * layer norm + activation into the norm's output gradient, so only
+         * the others need it cleared first. */
+        int fused_act = l->kind == SP_LAYER_ACT && i > 0 && ln_act(m, i - 1);
+        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL && !fused_act) {
+            hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
             memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
+            hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
+        }
+        hook(m, i, SP_PHASE_BACKWARD, 0);
         switch (l->kind) {
         case SP_LAYER_LAYERNORM:
-            sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
-                                  SP_LAYERNORM_EPS);
+            if (ln_act(m, i))
+                sp_layernorm_act_backward(dx, g0, g1, l->dout, m->layer[i + 1].dout, m->layer[i + 1].out, x,
+                                          l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t, SP_LAYERNORM_EPS,
+                                          m->layer[i + 1].act);
+            else
+                sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
+                                      SP_LAYERNORM_EPS);
             break;
         case SP_LAYER_SINC:
-            sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
+            if (sinc_pool(m, i))
+                sp_sinc_absmaxpool_backward(dx, g0, g1, m->ws, l->dout, m->layer[i + 1].dout, m->layer[i + 1].argmax,
+                                            m->layer[i + 1].P, l->out, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
+            else
+                sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
             break;
         case SP_LAYER_CONV:
             sp_conv1d_backward(dx, g0, g1, m->ws, l->dout, x, p0, B, l->in_c, l->out_c, l->in_t, l->K);
@@ -367,10 +424,10 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_maxpool_backward_write(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ABSPOOL:
-            if (dx) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            if (dx && !(i > 0 && sinc_pool(m, i - 1))) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ACT:
-            if (dx) sp_act_backward(dx, l->dout, l->out, N, l->act);
+            if (dx && !fused_act) sp_act_backward(dx, l->dout, l->out, N, l->act);
             break;
         case SP_LAYER_DENSE:
             sp_dense_backward(dx, g0, g1, l->dout, x, p0, B, l->in_t, l->out_t);
@@ -383,6 +440,7 @@ void sp_model_backward(sp_model *m, const int *targets)
             if (dx) sp_dropout_backward(dx, l->dout, l->cache_a, N);
             break;
         }
+        hook(m, i, SP_PHASE_BACKWARD, 1);
     }
 }
 

@@ -50,6 +50,17 @@ typedef struct {
     int *argmax;               /* pooling */
 } sp_layer;
 
+/* A timing hook for benchmarks (bench/bench_train.c): when sp_model.hook is
+ * set, forward and backward call it right before (end = 0) and right after
+ * (end = 1) each layer's function, with the layer index, or one of the
+ * pseudo-layers below. It must not touch the model. */
+typedef enum { SP_PHASE_FORWARD, SP_PHASE_BACKWARD } sp_phase;
+enum {
+    SP_HOOK_LOSS = -1, /* the log-softmax (forward) or its gradient (backward) */
+    SP_HOOK_ZERO = -2  /* backward: clearing the gradients and the input gradients */
+};
+typedef void (*sp_model_hook)(void *ctx, int layer, sp_phase phase, int end);
+
 typedef struct {
     sp_conf conf;
     int T;                /* input samples */
@@ -68,6 +79,8 @@ typedef struct {
     sp_rng dropout_rng;
     int training;         /* of the last forward */
     int B;                /* of the last forward */
+    sp_model_hook hook;   /* NULL, or the timing hook above */
+    void *hook_ctx;
 } sp_model;
 
 /* Build the network of c for batches of up to maxB chunks, initialised
