@@ -587,10 +587,21 @@ static int probe_gradsnr(report *r, const char *id, const char *dir, table *t)
         free(v);
         return 0;
     }
+    /* The SNR per layer is about the weights (IDNNs, ibsgd): when the table
+     * has weight rows ("w", and the sinc cut-offs), only those are drawn;
+     * biases and norm gains stay in gradsnr.tsv. */
+    int weights_only = 0;
+    for (long i = 0; cp >= 0 && i < n; i++) weights_only |= !strcmp(cellv(t, i, cp), "w");
+#define IS_WEIGHT(p) (!strcmp(p, "w") || !strcmp(p, "low_hz") || !strcmp(p, "band_hz"))
     strset keys = { 0 }, params = { 0 };
-    for (long i = 0; i < n; i++) strset_add(&params, cp >= 0 ? cellv(t, i, cp) : "");
+    for (long i = 0; i < n; i++)
+        if (!weights_only || IS_WEIGHT(cellv(t, i, cp))) strset_add(&params, cp >= 0 ? cellv(t, i, cp) : "");
     long *key = sp_xmalloc((size_t)n * sizeof *key);
     for (long i = 0; i < n; i++) {
+        if (weights_only && !IS_WEIGHT(cellv(t, i, cp))) {
+            key[i] = -1;
+            continue;
+        }
         char *k = params.n > 1 ? sp_xasprintf("%s/%s", cellv(t, i, idx[1]), cellv(t, i, cp))
                                : sp_xstrdup(cellv(t, i, idx[1]));
         key[i] = strset_add(&keys, k);
@@ -631,7 +642,8 @@ static int probe_gradsnr(report *r, const char *id, const char *dir, table *t)
         rc = sp_plot_lines_write(base, &p, r->err);
         if (rc == 1) rc = nothing(r, fig[k].title);
         else if (rc == 0) {
-            char *ax = fmt_axes(&p), *cap = sp_xasprintf("%s (log axis), by epoch: %s", fig[k].title, ax);
+            char *ax = fmt_axes(&p), *cap = sp_xasprintf("%s (log axis%s), by epoch: %s", fig[k].title,
+                                                          weights_only ? "; weights and sinc cut-offs only" : "", ax);
             html_figure(r, name, cap);
             free(ax);
             free(cap);
