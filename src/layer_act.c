@@ -63,7 +63,14 @@ void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind k
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : SP_LEAKY_SLOPE * inp[i];
+        /* slope < 1: (x > 0 ? x : slope x) == (x > slope x ? x : slope x), also
+         * for +-0 and NaN; a select of two computed values, which the
+         * compiler vectorises (the first form becomes a branch) */
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) {
+            float v = inp[i], lv = SP_LEAKY_SLOPE * v;
+            out[i] = v > lv ? v : lv;
+        }
         break;
     case SP_ACT_TANH:
         for (size_t i = 0; i < N; i++) out[i] = tanhf(inp[i]);
