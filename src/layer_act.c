@@ -4,6 +4,7 @@
 #include "layers.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 // ----------------------------------------------------------------------------
@@ -81,6 +82,20 @@ void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind k
     }
 }
 
+/* (y > 0 ? g : slope g), both computed and chosen by a bit mask: with
+ * a plain ?: the compiler branches (it will not speculate the multiply),
+ * and the signs of the activations are unpredictable. The same value. */
+static inline float leaky_grad(float y, float g)
+{
+    float s = SP_LEAKY_SLOPE * g, r;
+    uint32_t gb, sb, mask = -(uint32_t)(y > 0.0f), rb;
+    memcpy(&gb, &g, sizeof gb);
+    memcpy(&sb, &s, sizeof sb);
+    rb = (gb & mask) | (sb & ~mask);
+    memcpy(&r, &rb, sizeof r);
+    return r;
+}
+
 /* accumulate: dinp += act'(x) dout; otherwise dinp = act'(x) dout */
 static void act_backward_serial(float *dinp, const float *dout, const float *out, size_t N,
                                 sp_act_kind kind, int accumulate)
@@ -98,7 +113,8 @@ static void act_backward_serial(float *dinp, const float *dout, const float *out
         for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) dinp[i] += leaky_grad(out[i], dout[i]);
         break;
     case SP_ACT_TANH:
         // d tanh x / dx = 1 - y^2
@@ -122,7 +138,8 @@ void sp_act_backward_write_serial(float *dinp, const float *dout, const float *o
         for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) dinp[i] = leaky_grad(out[i], dout[i]);
         break;
     case SP_ACT_TANH:
         for (size_t i = 0; i < N; i++) dinp[i] = (1.0f - out[i] * out[i]) * dout[i];
