@@ -85,6 +85,11 @@ static inline void pool_row(float *y, int *am, const float *x, int T, int P, int
     }
 }
 
+void sp_maxpool_forward_row(float *out, int *argmax, const float *x, int T, int P)
+{
+    pool_row(out, argmax, x, T, P, 0);
+}
+
 void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P)
 {
     int Tout = T / P;
