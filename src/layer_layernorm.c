@@ -121,12 +121,31 @@ static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, cons
             const float *ga = gamma + (size_t)g * N;
             float *dga = dgamma + (size_t)g * N, *dbe = dbeta + (size_t)g * N;
             float m = mean[row], r = 1.0f / (sd[row] + eps);
-            double sum_g = 0.0, sum_gx = 0.0;
-            for (int n = 0; n < N; n++) {
+            /* the two sums over LN_LANES interleaved double lanes, added
+             * in lane order (as row_stats: a fixed order, no latency chain) */
+            double sg[LN_LANES] = {0}, sgx[LN_LANES] = {0};
+            int n = 0;
+            for (; n + LN_LANES <= N; n += LN_LANES)
+                for (int l = 0; l < LN_LANES; l++) {
+                    float xhat = (x[n + l] - m) * r;
+                    float gn = dy[n + l] * ga[n + l];
+                    sg[l] += gn;
+                    sgx[l] += (double)gn * xhat;
+                }
+            for (int l = 0; n < N; n++, l++) {
                 float xhat = (x[n] - m) * r;
                 float gn = dy[n] * ga[n];
-                sum_g += gn;
-                sum_gx += (double)gn * xhat;
+                sg[l] += gn;
+                sgx[l] += (double)gn * xhat;
+            }
+            double sum_g = 0.0, sum_gx = 0.0;
+            for (int l = 0; l < LN_LANES; l++) {
+                sum_g += sg[l];
+                sum_gx += sgx[l];
+            }
+#pragma omp simd
+            for (n = 0; n < N; n++) {
+                float xhat = (x[n] - m) * r;
                 dga[n] += dy[n] * xhat;
                 dbe[n] += dy[n];
             }
@@ -134,7 +153,8 @@ static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, cons
             float *dx = dinp + row * N;
             float mean_g = (float)(sum_g / N);
             float c = sd[row] > 0.0f ? (float)(sum_gx / ((double)(N - 1) * sd[row])) : 0.0f;
-            for (int n = 0; n < N; n++) {
+#pragma omp simd
+            for (n = 0; n < N; n++) {
                 float xhat = (x[n] - m) * r;
                 dx[n] += r * (dy[n] * ga[n] - mean_g) - xhat * c;
             }
