@@ -9,13 +9,12 @@
 #include <emmintrin.h>
 #endif
 
-/* Max-pool of one row, with |x| when ABS: the first maximum wins, and the
- * first NaN wins and stays (as PyTorch). Written without branches on the
- * data (a select per candidate), since the comparisons of a random-looking
- * signal are unpredictable: the compiler emits compare + blend (or cmov),
- * and with P == 3 (SincNet's pools) the window is unrolled. A candidate v
- * replaces the running maximum m when v > m, or when v is NaN and m is
- * not; ties keep the earlier index. */
+/* Max-pool of one row, of |x| when abs_: the first maximum wins, and the
+ * first NaN wins and stays (as PyTorch): a candidate v replaces the
+ * running maximum m when v > m, or when v is NaN and m is not; ties keep
+ * the earlier index. Written without branches on the data (a select per
+ * candidate), since the comparisons of a signal are unpredictable; with
+ * P == 3 (SincNet's pools) and SSE2, four windows at a time (pool3_sse). */
 static inline float pool_val(float v, int abs_)
 {
     return abs_ ? fabsf(v) : v;
