@@ -4,6 +4,7 @@
 #include "layers.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 // ----------------------------------------------------------------------------
@@ -63,7 +64,14 @@ void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind k
         for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : SP_LEAKY_SLOPE * inp[i];
+        /* slope < 1: (x > 0 ? x : slope x) == (x > slope x ? x : slope x), also
+         * for +-0 and NaN; a select of two computed values, which the
+         * compiler vectorises (the first form becomes a branch) */
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) {
+            float v = inp[i], lv = SP_LEAKY_SLOPE * v;
+            out[i] = v > lv ? v : lv;
+        }
         break;
     case SP_ACT_TANH:
         for (size_t i = 0; i < N; i++) out[i] = tanhf(inp[i]);
@@ -72,6 +80,20 @@ void sp_act_forward_serial(float *out, const float *inp, size_t N, sp_act_kind k
         for (size_t i = 0; i < N; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
         break;
     }
+}
+
+/* (y > 0 ? g : slope g), both computed and chosen by a bit mask: with
+ * a plain ?: the compiler branches (it will not speculate the multiply),
+ * and the signs of the activations are unpredictable. The same value. */
+static inline float leaky_grad(float y, float g)
+{
+    float s = SP_LEAKY_SLOPE * g, r;
+    uint32_t gb, sb, mask = -(uint32_t)(y > 0.0f), rb;
+    memcpy(&gb, &g, sizeof gb);
+    memcpy(&sb, &s, sizeof sb);
+    rb = (gb & mask) | (sb & ~mask);
+    memcpy(&r, &rb, sizeof r);
+    return r;
 }
 
 /* accumulate: dinp += act'(x) dout; otherwise dinp = act'(x) dout */
@@ -91,7 +113,8 @@ static void act_backward_serial(float *dinp, const float *dout, const float *out
         for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) dinp[i] += out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) dinp[i] += leaky_grad(out[i], dout[i]);
         break;
     case SP_ACT_TANH:
         // d tanh x / dx = 1 - y^2
@@ -115,7 +138,8 @@ void sp_act_backward_write_serial(float *dinp, const float *dout, const float *o
         for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case SP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < N; i++) dinp[i] = out[i] > 0.0f ? dout[i] : SP_LEAKY_SLOPE * dout[i];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++) dinp[i] = leaky_grad(out[i], dout[i]);
         break;
     case SP_ACT_TANH:
         for (size_t i = 0; i < N; i++) dinp[i] = (1.0f - out[i] * out[i]) * dout[i];

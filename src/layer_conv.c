@@ -106,9 +106,10 @@ size_t sp_conv1d_workspace(int B, int Cin, int Cout, int T, int K)
 #define CONV_PARALLEL_END(nt)
 #endif
 
-static void forward_chunk(float *out, float *slot, const float *inp, const float *w,
-                          const float *bias, int b0, int n, int Cin, int Cout, int T, int K,
-                          int nb)
+/* P > 0: each output row is also max-pooled into pool_out / argmax. */
+static void forward_chunk(float *out, float *pool_out, int *argmax, int P, float *slot,
+                          const float *inp, const float *w, const float *bias, int b0, int n,
+                          int Cin, int Cout, int T, int K, int nb)
 {
     int Tout = T - K + 1, CK = Cin * K;
     float *col = slot, *y = slot + (size_t)CK * nb * Tout;
@@ -123,12 +124,24 @@ static void forward_chunk(float *out, float *slot, const float *inp, const float
             float *r = out + ((size_t)(b0 + e) * Cout + o) * Tout;
             const float *src = y + (size_t)o * ld + (size_t)e * Tout;
             float v = bias ? bias[o] : 0.0f;
+#pragma omp simd
             for (int t = 0; t < Tout; t++) r[t] = src[t] + v;
+            if (P) {
+                size_t Tp = (size_t)(Tout / P), row = (size_t)(b0 + e) * Cout + o;
+                sp_maxpool_forward_row(pool_out + row * Tp, argmax + row * Tp, r, Tout, P);
+            }
         }
 }
 
 void sp_conv1d_forward(float *out, float *ws, const float *inp, const float *w,
                        const float *bias, int B, int Cin, int Cout, int T, int K)
+{
+    sp_conv1d_maxpool_forward(out, NULL, NULL, 0, ws, inp, w, bias, B, Cin, Cout, T, K);
+}
+
+void sp_conv1d_maxpool_forward(float *out, float *pool_out, int *argmax, int P, float *ws,
+                               const float *inp, const float *w, const float *bias, int B,
+                               int Cin, int Cout, int T, int K)
 {
     int Tout = T - K + 1, nb = sp_gemm_chunk(Tout, B), nc = conv_chunks(Tout, B);
     int nt = conv_threads(Tout, B);
@@ -142,13 +155,13 @@ void sp_conv1d_forward(float *out, float *ws, const float *inp, const float *w,
 #pragma omp for schedule(dynamic, 1)
         for (int c = 0; c < nc; c++) {
             int b0 = c * nb, n = B - b0 < nb ? B - b0 : nb;
-            forward_chunk(out, slot, inp, w, bias, b0, n, Cin, Cout, T, K, nb);
+            forward_chunk(out, pool_out, argmax, P, slot, inp, w, bias, b0, n, Cin, Cout, T, K, nb);
         }
     }
 #else
     for (int c = 0; c < nc; c++) {
         int b0 = c * nb, n = B - b0 < nb ? B - b0 : nb;
-        forward_chunk(out, ws, inp, w, bias, b0, n, Cin, Cout, T, K, nb);
+        forward_chunk(out, pool_out, argmax, P, ws, inp, w, bias, b0, n, Cin, Cout, T, K, nb);
     }
 #endif
     CONV_PARALLEL_END(nt)

@@ -12,22 +12,69 @@
 
 #include <math.h>
 
-/* One row: statistics, y = gamma xhat + beta, then (when act_out) the
- * activation of y, while the row is still in cache. */
+/* One row in two passes: the statistics, then y = gamma xhat + beta and
+ * (when act_out) the activation of y in the same loop.
+ * The statistics in one pass, shifted by k = x[0] so that a mean far from
+ * zero does not cancel: with d = x - k,
+ *     mu = k + sum(d) / N,  (N - 1) var = sum(d^2) - sum(d)^2 / N,
+ * accumulated in double over LN_LANES interleaved partial sums (element n
+ * goes to lane n % LN_LANES; independent chains, so the loop is not bound
+ * by the latency of one add), added up in lane order: the same order for
+ * every row, thread count and run. */
+#define LN_LANES 8
+
+static void row_stats(double *mu, double *dev, const float *x, int N)
+{
+    double s[LN_LANES] = {0}, q[LN_LANES] = {0};
+    double k = x[0];
+    int n = 0;
+    for (; n + LN_LANES <= N; n += LN_LANES)
+        for (int l = 0; l < LN_LANES; l++) {
+            double d = (double)x[n + l] - k;
+            s[l] += d;
+            q[l] += d * d;
+        }
+    for (int l = 0; n < N; n++, l++) {
+        double d = (double)x[n] - k;
+        s[l] += d;
+        q[l] += d * d;
+    }
+    double st = 0.0, qt = 0.0;
+    for (int l = 0; l < LN_LANES; l++) {
+        st += s[l];
+        qt += q[l];
+    }
+    double v = (qt - st * st / N) / (N - 1);
+    *mu = k + st / N;
+    *dev = v > 0.0 ? sqrt(v) : 0.0;
+}
+
 static void forward_row(float *y, float *act_out, sp_act_kind kind, float *mean, float *sd,
                         const float *x, const float *ga, const float *be, int N, float eps)
 {
-    double s = 0.0;
-    for (int n = 0; n < N; n++) s += x[n];
-    double mu = s / N;
-    double q = 0.0;
-    for (int n = 0; n < N; n++) q += (x[n] - mu) * (x[n] - mu);
-    double dev = sqrt(q / (N - 1));
+    double mu, dev;
+    row_stats(&mu, &dev, x, N);
     float m = (float)mu, r = (float)(1.0 / (dev + eps));
-    for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
     *mean = m;
     *sd = (float)dev;
-    if (act_out) sp_act_forward_serial(act_out, y, (size_t)N, kind);
+#pragma omp simd
+    for (int n = 0; n < N; n++) y[n] = ga[n] * ((x[n] - m) * r) + be[n];
+    if (!act_out) return;
+    /* the row is in L1 now; the common activations as vector selects
+     * (the same values as sp_act_forward_serial's) */
+    if (kind == SP_ACT_LEAKY_RELU) {
+#pragma omp simd
+        for (int n = 0; n < N; n++) {
+            // slope < 1: (v > 0 ? v : slope v) == (v > slope v ? v : slope v),
+            // also for +-0 and NaN; a select of two computed values
+            float v = y[n], lv = SP_LEAKY_SLOPE * v;
+            act_out[n] = v > lv ? v : lv;
+        }
+    } else if (kind == SP_ACT_RELU) {
+#pragma omp simd
+        for (int n = 0; n < N; n++) act_out[n] = y[n] > 0.0f ? y[n] : 0.0f;
+    } else
+        sp_act_forward_serial(act_out, y, (size_t)N, kind);
 }
 
 static void forward(float *out, float *act_out, sp_act_kind kind, float *mean, float *sd,
@@ -74,12 +121,31 @@ static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, cons
             const float *ga = gamma + (size_t)g * N;
             float *dga = dgamma + (size_t)g * N, *dbe = dbeta + (size_t)g * N;
             float m = mean[row], r = 1.0f / (sd[row] + eps);
-            double sum_g = 0.0, sum_gx = 0.0;
-            for (int n = 0; n < N; n++) {
+            /* the two sums over LN_LANES interleaved double lanes, added
+             * in lane order (as row_stats: a fixed order, no latency chain) */
+            double sg[LN_LANES] = {0}, sgx[LN_LANES] = {0};
+            int n = 0;
+            for (; n + LN_LANES <= N; n += LN_LANES)
+                for (int l = 0; l < LN_LANES; l++) {
+                    float xhat = (x[n + l] - m) * r;
+                    float gn = dy[n + l] * ga[n + l];
+                    sg[l] += gn;
+                    sgx[l] += (double)gn * xhat;
+                }
+            for (int l = 0; n < N; n++, l++) {
                 float xhat = (x[n] - m) * r;
                 float gn = dy[n] * ga[n];
-                sum_g += gn;
-                sum_gx += (double)gn * xhat;
+                sg[l] += gn;
+                sgx[l] += (double)gn * xhat;
+            }
+            double sum_g = 0.0, sum_gx = 0.0;
+            for (int l = 0; l < LN_LANES; l++) {
+                sum_g += sg[l];
+                sum_gx += sgx[l];
+            }
+#pragma omp simd
+            for (n = 0; n < N; n++) {
+                float xhat = (x[n] - m) * r;
                 dga[n] += dy[n] * xhat;
                 dbe[n] += dy[n];
             }
@@ -87,7 +153,8 @@ static void backward(float *dinp, float *dgamma, float *dbeta, float *dout, cons
             float *dx = dinp + row * N;
             float mean_g = (float)(sum_g / N);
             float c = sd[row] > 0.0f ? (float)(sum_gx / ((double)(N - 1) * sd[row])) : 0.0f;
-            for (int n = 0; n < N; n++) {
+#pragma omp simd
+            for (n = 0; n < N; n++) {
                 float xhat = (x[n] - m) * r;
                 dx[n] += r * (dy[n] * ga[n] - mean_g) - xhat * c;
             }

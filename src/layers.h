@@ -172,6 +172,12 @@ int sp_gemm_chunk(int Tout, int B);
  * bias: [Cout] or NULL (no bias). */
 void sp_conv1d_forward(float *out, float *ws, const float *inp, const float *w,
                        const float *bias, int B, int Cin, int Cout, int T, int K);
+/* The same, followed by the max-pool of width P (sp_maxpool_forward) of
+ * each output row while it is in cache: pool_out [B][Cout][T'/P] and
+ * argmax as sp_maxpool_forward's, out still written. */
+void sp_conv1d_maxpool_forward(float *out, float *pool_out, int *argmax, int P, float *ws,
+                               const float *inp, const float *w, const float *bias, int B,
+                               int Cin, int Cout, int T, int K);
 
 /*     dw[o][c][k] += sum_{b,t} dout[b][o][t] inp[b][c][t + k]
  *     dbias[o]    += sum_{b,t} dout[b][o][t]
@@ -237,6 +243,8 @@ void sp_act_backward_write_serial(float *dinp, const float *dout, const float *o
  * the first maximum (PyTorch picks the first too; a NaN wins).
  * ---------------------------------------------------------------------- */
 void sp_maxpool_forward(float *out, int *argmax, const float *inp, int R, int T, int P);
+/* One row of it (T inputs, T/P outputs). */
+void sp_maxpool_forward_row(float *out, int *argmax, const float *x, int T, int P);
 /* dinp[r][argmax[r][j]] += dout[r][j]. dinp: [R][T]. */
 void sp_maxpool_backward(float *dinp, const float *dout, const int *argmax, int R, int T, int P);
 /* The same, but WRITING dinp: zero everywhere but the arg-max positions

@@ -291,6 +291,16 @@ static int sinc_pool(const sp_model *m, int i)
            && m->layer[i + 1].kind == SP_LAYER_ABSPOOL;
 }
 
+/* Layer i is a conv followed by a max-pool: the conv pools each output
+ * row while in cache (sp_conv1d_maxpool_forward), the pool's forward slot
+ * does nothing. Backward is unchanged (the pool's needs only argmax, the
+ * conv's only its input). */
+static int conv_pool(const sp_model *m, int i)
+{
+    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_CONV
+           && m->layer[i + 1].kind == SP_LAYER_POOL;
+}
+
 /* Layer i is a layer norm followed by an activation: the two run as one
  * fused call (sp_layernorm_act_*), both ways, to save a pass over the
  * map. The activation's own slot then does nothing. */
@@ -327,13 +337,17 @@ void sp_model_forward(sp_model *m, int B, int training)
                 sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
             break;
         case SP_LAYER_CONV:
-            sp_conv1d_forward(l->out, m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
+            if (conv_pool(m, i))
+                sp_conv1d_maxpool_forward(l->out, m->layer[i + 1].out, m->layer[i + 1].argmax, m->layer[i + 1].P,
+                                          m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
+            else
+                sp_conv1d_forward(l->out, m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
             break;
         case SP_LAYER_ABS:
             sp_abs_forward(l->out, x, N);
             break;
         case SP_LAYER_POOL:
-            sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+            if (!(i > 0 && conv_pool(m, i - 1))) sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
             break;
         case SP_LAYER_ABSPOOL:
             if (!(i > 0 && sinc_pool(m, i - 1)))
