@@ -552,6 +552,42 @@ static void test_conv_vs_naive(int B, int Cin, int Cout, int T, int K)
     conv_ctx_free(&c);
 }
 
+/* The fused conv + max-pool forward against the two calls it replaces:
+ * the same conv output, pooled output and arg-max, bit for bit (ties and a
+ * NaN included, whose first occurrence wins as in sp_maxpool_forward). */
+static void test_conv_maxpool_fused(int B, int Cin, int Cout, int T, int K, int P)
+{
+    conv_ctx c;
+    conv_ctx_init(&c, B, Cin, Cout, T, K);
+    int Tout = T - K + 1, Tp = Tout / P;
+    size_t no = conv_nout(&c), np = (size_t)B * Cout * Tp;
+    float *out = fnew(no), *pool = fnew(np), *pool2 = fnew(np);
+    int *am = calloc(np, sizeof *am), *am2 = calloc(np, sizeof *am2);
+    // ties: equal weights for two output channels give equal rows
+    if (Cout > 1) memcpy(c.w + (size_t)Cin * K, c.w, (size_t)Cin * K * sizeof(float)), c.bias[1] = c.bias[0];
+    sp_conv1d_forward(c.out, c.ws, c.inp, c.w, c.bias, B, Cin, Cout, T, K);
+    sp_maxpool_forward(pool, am, c.out, B * Cout, Tout, P);
+    sp_conv1d_maxpool_forward(out, pool2, am2, P, c.ws, c.inp, c.w, c.bias, B, Cin, Cout, T, K);
+    CHECK_MSG(!memcmp(out, c.out, no * sizeof(float)), "conv+pool %dx%dx%d T=%d K=%d P=%d: conv output differs", B,
+              Cin, Cout, T, K, P);
+    CHECK_MSG(!memcmp(pool, pool2, np * sizeof(float)), "conv+pool %dx%dx%d T=%d K=%d P=%d: pooled output differs",
+              B, Cin, Cout, T, K, P);
+    CHECK_MSG(!memcmp(am, am2, np * sizeof(int)), "conv+pool %dx%dx%d T=%d K=%d P=%d: arg-max differs", B, Cin, Cout,
+              T, K, P);
+    // a NaN in the input spreads to the outputs it touches, in both
+    c.inp[K / 2] = NAN;
+    sp_conv1d_forward(c.out, c.ws, c.inp, c.w, c.bias, B, Cin, Cout, T, K);
+    sp_maxpool_forward(pool, am, c.out, B * Cout, Tout, P);
+    sp_conv1d_maxpool_forward(out, pool2, am2, P, c.ws, c.inp, c.w, c.bias, B, Cin, Cout, T, K);
+    int same = 1;
+    for (size_t i = 0; i < np; i++)
+        same &= (isnan(pool[i]) ? isnan(pool2[i]) : pool[i] == pool2[i]) && am[i] == am2[i];
+    CHECK_MSG(same, "conv+pool %dx%dx%d T=%d K=%d P=%d: with a NaN input, fused and separate differ", B, Cin, Cout,
+              T, K, P);
+    free(out), free(pool), free(pool2), free(am), free(am2);
+    conv_ctx_free(&c);
+}
+
 // ----------------------------------------------------------------------------
 // abs, activations
 
@@ -1492,6 +1528,9 @@ int main(void)
     RUN(test_conv_vs_naive(2, 1, 8, 300, 65));
     RUN(test_conv_vs_naive(2, 16, 12, 60, 5));
     RUN(test_conv_vs_naive(1, 2, 1, 5, 5));
+    RUN(test_conv_maxpool_fused(3, 4, 5, 40, 5, 3));
+    RUN(test_conv_maxpool_fused(9, 80, 60, 120, 5, 3));
+    RUN(test_conv_maxpool_fused(2, 3, 2, 31, 3, 2));
 
     RUN(test_elementwise());
     RUN(test_pool());
