@@ -45,7 +45,9 @@ tiny_corpus() {
   expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
 }
 # conf RUNDIR [probe sections...]: the config on stdout; sections are
-# printf %b strings ('[probe a]\nuse = noise').
+# printf %b strings ('[probe a]\nuse = noise'). A test may set tiny_dense
+# (default 32), tiny_activation (default: the preset's), tiny_epochs (2)
+# and tiny_steps (6) before calling it.
 conf() {
   cat <<CONF
 [data]
@@ -57,10 +59,13 @@ input_ms = 50
 filters = 8
 taps = 65
 conv = 8x3
-dense = 32
+dense = ${tiny_dense:-32}
+CONF
+  if [ -n "${tiny_activation:-}" ]; then echo "activation = $tiny_activation"; fi
+  cat <<CONF
 [train]
-epochs = 2
-steps_per_epoch = 6
+epochs = ${tiny_epochs:-2}
+steps_per_epoch = ${tiny_steps:-6}
 batch = 16
 threads = 1
 seed = 11

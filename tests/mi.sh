@@ -7,33 +7,8 @@
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
 
-c="$work/corpus"
-expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
-conf() { # conf RUNDIR [probe sections...]
-  cat <<CONF
-[data]
-corpus = $c
-dev_utterances = 2
-[model]
-preset = small
-input_ms = 50
-filters = 8
-taps = 65
-conv = 8x3
-dense = 32,16
-activation = tanh
-[train]
-epochs = 2
-steps_per_epoch = 6
-batch = 16
-threads = 1
-seed = 11
-[run]
-dir = $1
-CONF
-  shift
-  for s in "$@"; do printf '%b\n' "$s"; done
-}
+tiny_dense=32,16 tiny_activation=tanh
+tiny_corpus
 
 expect_status 0 "$SINCPROBE" plugins mi
 expect_match "$out" '^estimator +string +fixed ' "plugins mi: estimator"

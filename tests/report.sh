@@ -224,31 +224,8 @@ expect_status 2 "$SINCPROBE" report "$fake" --bogus
 expect_status 0 "$SINCPROBE" report --help && expect_match "$out" '^usage: sincprobe report RUNDIR' "report --help"
 
 # ---- a short real training with the afr probe
-c="$work/corpus"
-expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
-cat >"$work/run.conf" <<CONF
-[data]
-corpus = $c
-dev_utterances = 2
-[model]
-preset = small
-input_ms = 50
-filters = 8
-taps = 65
-conv = 8x3
-dense = 32
-[train]
-epochs = 2
-steps_per_epoch = 4
-batch = 16
-threads = 1
-seed = 11
-[run]
-dir = $work/run
-[probe afr]
-use = afr
-nfft = 256
-CONF
+tiny_corpus
+tiny_steps=4 conf "$work/run" '[probe afr]\nuse = afr\nnfft = 256' >"$work/run.conf"
 expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
 expect_status 0 "$SINCPROBE" report "$work/run"
 for f in learning_loss learning_fer afr_afr; do

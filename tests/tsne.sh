@@ -14,32 +14,7 @@ npy_descr() { head -c 256 "$1" | grep -ao "'descr': '[<>a-z0-9]*'" | sed "s/'des
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 is_svg() { head -c 200 "$1" | grep -q '<svg'; }
 
-c="$work/corpus"
-expect_status 0 "$SINCPROBE" corpus synth --out "$c" --speakers 3 --test-speakers 2 --sentences 2 --seed 7 --jobs 1 || finish
-conf() { # conf RUNDIR [probe sections...]
-  cat <<CONF
-[data]
-corpus = $c
-dev_utterances = 2
-[model]
-preset = small
-input_ms = 50
-filters = 8
-taps = 65
-conv = 8x3
-dense = 32
-[train]
-epochs = 2
-steps_per_epoch = 6
-batch = 16
-threads = 1
-seed = 11
-[run]
-dir = $1
-CONF
-  shift
-  for s in "$@"; do printf '%b\n' "$s"; done
-}
+tiny_corpus
 
 expect_status 0 "$SINCPROBE" plugins tsne
 expect_match "$out" '^perplexity +float .* 30 ' "plugins tsne: perplexity"
