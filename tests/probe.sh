@@ -86,6 +86,13 @@ for f in epochs.tsv epochs.npy filters.npy cutoffs.tsv acts.npy labels.npy; do
 done
 ok; [ -s "$work/ex/probes/m/counts.tsv" ] || fail "mutate did not write counts.tsv"
 
+# ---- a probe built for ABI 1 still runs in this ABI 2 host
+expect_status 0 "$SINCPROBE" plugins abione && expect_match "$out" '^abi +1$' "plugins shows the ABI 1 probe's version"
+conf "$work/one" '[probe a]\nuse = abione\nprobe_frames = 20' >"$work/one.conf"
+expect_status 0 "$SINCPROBE" train "$work/one.conf" --quiet
+ok; [ "$(awk -F'\t' 'NR > 1 {printf "%s:%s ", $1, $2}' "$work/one/probes/a/epochs.tsv")" = "1:20 2:20 " ] ||
+  fail "the ABI 1 probe's epochs.tsv: $(cat "$work/one/probes/a/epochs.tsv" 2>&1)"
+
 # ---- want_steps (ABI 2): views after chosen global steps, at_step = 1;
 # a count at an epoch's end is the epoch-end view; training is unchanged.
 conf "$work/steps" '[probe m]\nuse = mutate\nsteps = 9,2,4,6,4\nprobe_frames = 20' >"$work/steps.conf"
