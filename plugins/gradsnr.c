@@ -24,6 +24,7 @@
  * from the resumed step on (the column batches says how many). Eval and
  * analyse modes: nothing (there are no gradients). */
 #include <sincprobe/probe.h>
+#include "resume_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,28 +108,19 @@ static int check_names(const char *spec, const sp_probe_run *run, sp_probe_error
     return 0;
 }
 
+/* A kept row's layer and parameter must exist in this network. */
+static int row_ok(const double *v, const sp_probe_run *run)
+{
+    return v[1] >= 0 && v[1] < run->nlayers && v[2] >= 0 && v[2] < run->layers[(int)v[1]].nparams;
+}
+
 static void resume(gradsnr_probe *x, const sp_probe_run *run)
 {
-    sp_probe_dtype t;
-    int rank;
-    long shape[SP_PROBE_NPY_MAXRANK];
-    sp_probe_error ignore;
-    double *old = x->h->read_npy(x->ctx, "gradsnr_rows.npy", &t, &rank, shape, &ignore);
-    if (old && t == SP_PROBE_F64 && rank == 2 && shape[1] == NCOL) {
-        double *keep = malloc((size_t)(shape[0] ? shape[0] : 1) * NCOL * sizeof *keep);
-        long n = 0;
-        for (long r = 0; keep && r < shape[0]; r++) {
-            const double *v = old + (size_t)r * NCOL;
-            if (v[0] >= 1 && v[0] <= run->epochs_done && v[1] >= 0 && v[1] < run->nlayers && v[2] >= 0 &&
-                v[2] < run->layers[(int)v[1]].nparams)
-                memcpy(keep + (size_t)n++ * NCOL, v, NCOL * sizeof *v);
-        }
-        x->rows = keep;
-        x->R = keep ? n : 0;
-    } else {
+    x->R = sp_resume_rows(x->ctx, "gradsnr_rows.npy", NCOL, run, row_ok, &x->rows);
+    if (x->R < 0) {
+        x->R = 0;
         x->h->log(x->ctx, SP_PROBE_WARN, "resumed, but gradsnr_rows.npy was not usable: gradsnr.tsv starts again");
     }
-    x->h->release(old);
 }
 
 static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)

@@ -18,6 +18,7 @@
  * In `sincprobe analyse linsep ACT LABELS` mode the one layer (named after
  * the file) is scored once as epoch 0. Eval mode: nothing. */
 #include <sincprobe/probe.h>
+#include "resume_rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,27 +171,19 @@ static int write_out(linsep_probe *x, sp_probe_error *err)
     return rc;
 }
 
+/* A kept row's layer must exist in this network. */
+static int row_ok(const double *v, const sp_probe_run *run)
+{
+    return v[1] >= 0 && v[1] < run->nlayers;
+}
+
 static void resume(linsep_probe *x, const sp_probe_run *run)
 {
-    sp_probe_dtype t;
-    int rank;
-    long shape[SP_PROBE_NPY_MAXRANK];
-    sp_probe_error ignore;
-    double *old = x->h->read_npy(x->ctx, "linsep_rows.npy", &t, &rank, shape, &ignore);
-    if (old && t == SP_PROBE_F64 && rank == 2 && shape[1] == NCOL) {
-        double *keep = malloc((size_t)(shape[0] ? shape[0] : 1) * NCOL * sizeof *keep);
-        long n = 0;
-        for (long r = 0; keep && r < shape[0]; r++) {
-            const double *v = old + (size_t)r * NCOL;
-            if (v[0] >= 1 && v[0] <= run->epochs_done && v[1] >= 0 && v[1] < run->nlayers)
-                memcpy(keep + (size_t)n++ * NCOL, v, NCOL * sizeof *v);
-        }
-        x->rows = keep;
-        x->R = keep ? n : 0;
-    } else {
+    x->R = sp_resume_rows(x->ctx, "linsep_rows.npy", NCOL, run, row_ok, &x->rows);
+    if (x->R < 0) {
+        x->R = 0;
         x->h->log(x->ctx, SP_PROBE_WARN, "resumed, but linsep_rows.npy was not usable: linsep.tsv starts again");
     }
-    x->h->release(old);
 }
 
 static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)

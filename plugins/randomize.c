@@ -28,6 +28,7 @@
  * (rows of the first epochs_done epochs are kept; counts of a resumed
  * epoch cover the batches from the resumed step on). */
 #include <sincprobe/probe.h>
+#include "resume_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -99,21 +100,8 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 
 static void resume(rnd_probe *x, const sp_probe_run *run)
 {
-    sp_probe_dtype t;
-    int rank;
-    long shape[SP_PROBE_NPY_MAXRANK];
-    sp_probe_error ignore;
-    double *old = x->h->read_npy(x->ctx, "randomize_rows.npy", &t, &rank, shape, &ignore);
-    if (old && t == SP_PROBE_F64 && rank == 2 && shape[1] == NCOL) {
-        double *keep = malloc((size_t)(shape[0] ? shape[0] : 1) * NCOL * sizeof *keep);
-        long n = 0;
-        for (long r = 0; keep && r < shape[0]; r++)
-            if (old[r * NCOL] >= 1 && old[r * NCOL] <= run->epochs_done)
-                memcpy(keep + (size_t)n++ * NCOL, old + (size_t)r * NCOL, NCOL * sizeof *keep);
-        x->rows = keep;
-        x->R = keep ? n : 0;
-    }
-    x->h->release(old);
+    x->R = sp_resume_rows(x->ctx, "randomize_rows.npy", NCOL, run, NULL, &x->rows);
+    if (x->R < 0) x->R = 0; /* the counts start again; they are only a log */
 }
 
 static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
