@@ -8,7 +8,7 @@
  * and run under ../shared/bench/torch-env to compare with the PyTorch
  * reference (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set the threads). */
 #include "config.h"
-#include "layers.h"
+#include "nn/layers.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "mi.h"
+#include "analysis/mi.h"
 
 static double now(void)
 {

@@ -36,13 +36,13 @@
 #define _GNU_SOURCE
 #endif
 #include "config.h"
-#include "conf.h"
-#include "diag.h"
-#include "ini.h"
-#include "layers.h"
-#include "model.h"
-#include "optim.h"
-#include "rng.h"
+#include "base/conf.h"
+#include "base/diag.h"
+#include "base/ini.h"
+#include "nn/layers.h"
+#include "nn/model.h"
+#include "nn/optim.h"
+#include "base/rng.h"
 
 #include <cblas.h>
 #include <dlfcn.h>

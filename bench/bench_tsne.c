@@ -12,8 +12,8 @@
  * --save writes the generated data (for tsne_sklearn.py); OMP_NUM_THREADS
  * sets the threads. Prints one line: n d threads seconds kl trust knn. */
 #include "config.h"
-#include "npy.h"
-#include "tsne.h"
+#include "base/npy.h"
+#include "analysis/tsne.h"
 
 #include <math.h>
 #include <stdint.h>

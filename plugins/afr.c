@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afr.h"
+#include "analysis/afr.h"
 
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 

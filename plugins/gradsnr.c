@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gradsnr.h"
+#include "analysis/gradsnr.h"
 
 enum { OPT_LAYERS, NOPT };
 

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linsep.h"
-#include "util.h"
+#include "analysis/linsep.h"
+#include "base/error.h"
 
 enum { OPT_LAYERS, OPT_L2, OPT_ITER, OPT_TEST, OPT_SEED, OPT_MAXF, NOPT };
 

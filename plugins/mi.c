@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mi.h"
+#include "analysis/mi.h"
 
 enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, NOPT };
 

@@ -34,11 +34,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "linsep.h"
-#include "pca.h"
-#include "phoneclass.h"
-#include "scatter.h"
-#include "tsne.h"
+#include "analysis/linsep.h"
+#include "analysis/pca.h"
+#include "analysis/phoneclass.h"
+#include "plot/scatter.h"
+#include "analysis/tsne.h"
 
 enum { KIND_TSNE = 0, KIND_PCA = 1 };
 enum { COL_CLASS = 0, COL_LABEL = 1, COL_PAIR = 2 };

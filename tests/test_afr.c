@@ -5,8 +5,8 @@
  * normalisation and dB); K > nfft is refused; the figures are PNGs cairo
  * reads back, written without leaving temporary files. */
 #include "config.h"
-#include "afr.h"
-#include "layers.h"
+#include "analysis/afr.h"
+#include "nn/layers.h"
 #include "testlib.h"
 
 #include <cairo.h>

@@ -2,8 +2,8 @@
  * line, presets and overrides resolve, the resolved config reads back to
  * the same values. */
 #include "config.h"
-#include "conf.h"
-#include "util.h"
+#include "base/conf.h"
+#include "base/util.h"
 #include "testlib.h"
 
 static int resolve(const char *text, sp_conf *c, sp_diag *d)

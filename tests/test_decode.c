@@ -4,9 +4,9 @@
  * Each failure prints the check that failed; the exit status is 1 when any
  * did. */
 #include "config.h"
-#include "decode.h"
-#include "rng.h"
-#include "util.h"
+#include "decode/decode.h"
+#include "base/rng.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>

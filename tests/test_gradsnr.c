@@ -9,8 +9,8 @@
  *   snr = ||m|| / ||d|| exactly;
  * - fewer than 2 batches: std and snr NaN; zero variance: snr +inf;
  * - reset; the transition (argmin of the finite difference). */
-#include "gradsnr.h"
-#include "rng.h"
+#include "analysis/gradsnr.h"
+#include "base/rng.h"
 #include "testlib.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_labels.c - PHN/WRD/TXT parsing and their line-level errors. */
 #include "config.h"
-#include "labels.h"
-#include "util.h"
+#include "corpus/labels.h"
+#include "base/util.h"
 #include "testlib.h"
 
 static char *dir;

@@ -37,9 +37,9 @@
  * with other random draws (2000 seeds pass). Exit status non-zero, with a
  * message naming the layer, when any check fails. */
 #include "config.h"
-#include "layers.h"
-#include "rng.h"
-#include "util.h"
+#include "nn/layers.h"
+#include "base/rng.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <cblas.h>

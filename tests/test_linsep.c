@@ -9,9 +9,9 @@
  * - the objective's analytic gradient against central finite differences;
  * - chance = the test accuracy of the most frequent training class;
  *   unlabelled rows (-1) left out; the split is deterministic; refusals. */
-#include "linsep.h"
-#include "rng.h"
-#include "util.h"
+#include "analysis/linsep.h"
+#include "base/rng.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <math.h>

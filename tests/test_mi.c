@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "mi.h"
+#include "analysis/mi.h"
 #include "testlib.h"
 
 #define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))

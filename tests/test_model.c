@@ -4,10 +4,10 @@
  * each activation; the optimizer steps against hand-computed values;
  * checkpoints round-trip bit for bit and refuse corruption. */
 #include "config.h"
-#include "checkpoint.h"
-#include "model.h"
-#include "optim.h"
-#include "util.h"
+#include "nn/checkpoint.h"
+#include "nn/model.h"
+#include "nn/optim.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <math.h>

@@ -17,11 +17,11 @@
  * real chunks of its train split. Prints the measured worst SNR error and
  * band fractions. */
 #include "config.h"
-#include "dataset.h"
-#include "probe_host.h"
-#include "rng.h"
-#include "timit.h"
-#include "util.h"
+#include "corpus/dataset.h"
+#include "probe/probe_host.h"
+#include "base/rng.h"
+#include "corpus/timit.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <fftw3.h>

@@ -3,8 +3,8 @@
  * reading back, the TSV writer, refusals, and that no temporary file is
  * left behind. */
 #include "config.h"
-#include "npy.h"
-#include "util.h"
+#include "base/npy.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* test_phoneset.c - the 61/48/39 folding tables loaded from corpora/. */
 #include "config.h"
-#include "phoneset.h"
-#include "util.h"
+#include "corpus/phoneset.h"
+#include "base/util.h"
 #include "testlib.h"
 
 static const char *fold39(const sp_phoneset *ps, const char *sym)

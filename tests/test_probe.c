@@ -9,10 +9,10 @@
  * Needs the fixtures of tests/fixtures (made by make check) and the
  * example probe: $top_builddir/tests/fixtures/.libs and plugins/.libs. */
 #include "config.h"
-#include "evaluate.h"
-#include "npy.h"
-#include "probe_host.h"
-#include "util.h"
+#include "run/evaluate.h"
+#include "base/npy.h"
+#include "probe/probe_host.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <math.h>

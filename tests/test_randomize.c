@@ -11,10 +11,10 @@
  *   position gets the same noise shape;
  * - randomize.tsv at the epoch's end counts the chunks. */
 #include "config.h"
-#include "dataset.h"
-#include "probe_host.h"
-#include "rng.h"
-#include "util.h"
+#include "corpus/dataset.h"
+#include "probe/probe_host.h"
+#include "base/rng.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <math.h>

@@ -4,8 +4,8 @@
  * SINCPROBE_DATA_DIR (make check sets it). Each failure prints the check
  * that failed; the exit status is 1 when any did. */
 #include "config.h"
-#include "decode.h"
-#include "util.h"
+#include "decode/decode.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* test_sphere.c - SPHERE writing and reading, and every audio validation
  * error on fixtures made here. */
 #include "config.h"
-#include "sphere.h"
-#include "util.h"
+#include "corpus/sphere.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <sndfile.h>

@@ -2,9 +2,9 @@
  * SA exclusion, and every utterance-level validation error, on a fixture
  * tree made here. */
 #include "config.h"
-#include "sphere.h"
-#include "timit.h"
-#include "util.h"
+#include "corpus/sphere.h"
+#include "corpus/timit.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <sndfile.h>

@@ -13,16 +13,16 @@
  * chain: their files, summary rows and numbers (the pca probe's equal
  * sp_pca_f's, the tsne map of clusters is trustworthy). */
 #include "config.h"
-#include "diag.h"
-#include "ini.h"
-#include "npy.h"
-#include "pca.h"
-#include "probe_host.h"
-#include "util.h"
-#include "phoneclass.h"
-#include "scatter.h"
+#include "base/diag.h"
+#include "base/ini.h"
+#include "base/npy.h"
+#include "analysis/pca.h"
+#include "probe/probe_host.h"
+#include "base/util.h"
+#include "analysis/phoneclass.h"
+#include "plot/scatter.h"
 #include "testlib.h"
-#include "tsne.h"
+#include "analysis/tsne.h"
 
 #include <cairo.h>
 #include <math.h>

@@ -1,0 +1,91 @@
+/* conf.h - sincprobe's experiment config: the [data], [model], [train],
+ * [eval] and [run] keys, their types, defaults and checks, resolved into
+ * one typed struct. Every key is documented in sincprobe.conf(5); the
+ * table in conf.c is the single source of keys, defaults and help.
+ *
+ * Resolution order: built-in defaults, then the model preset named by
+ * [model] preset (sincnet or small), then the file's own keys. An unknown
+ * section or key, or a bad value, is an error naming the file and line.
+ * Sections "[probe ID]" are left for the probe chain to read. */
+#ifndef SP_CONF_H
+#define SP_CONF_H
+
+#include <stdio.h>
+#include "base/diag.h"
+#include "base/ini.h"
+
+#define SP_CONF_STR 512
+#define SP_CONF_MAXLAYERS 16
+#define SP_CONF_PROBES 16384
+
+typedef struct {
+    /* [data] */
+    char corpus[SP_CONF_STR];
+    char train_split[16], dev_split[16], test_split[16];
+    int include_sa;
+    double gain_jitter;         /* chunk gain uniform in [1-g, 1+g] */
+    int dev_utterances;         /* 0 = all of the dev split */
+    int train_utterances;       /* 0 = all of the train split */
+
+    /* [model] */
+    char preset[16];
+    char first_layer[8];        /* sinc | conv */
+    double input_ms;            /* chunk length */
+    int filters, taps;          /* first layer */
+    double min_low_hz, min_band_hz;
+    int nconv;                  /* conv blocks after the first layer */
+    int conv_channels[SP_CONF_MAXLAYERS], conv_kernel[SP_CONF_MAXLAYERS];
+    int pool;
+    char input_norm[8];         /* layer | none */
+    char conv_norm[8];          /* layer or none */
+    char dense_norm[8];         /* layer | batch | none */
+    char activation[16];        /* leaky_relu | relu | tanh | sigmoid | linear */
+    int ndense;
+    int dense[SP_CONF_MAXLAYERS];
+    double dropout;
+
+    /* [train] */
+    int epochs, steps_per_epoch, batch;
+    char optimizer[16];         /* rmsprop | adam | sgd */
+    double lr, alpha, eps, momentum, beta1, beta2, weight_decay;
+    int lr_halving;             /* halve lr when dev FER stops improving */
+    double lr_halving_threshold;/* relative improvement below which it halves */
+    long seed;
+    int threads;
+
+    /* [eval] */
+    int min_duration;           /* frames */
+    double insertion_penalty, lm_weight, prior_scale;
+
+    /* [run] */
+    char dir[SP_CONF_STR];
+
+    /* [probe ID] sections, for the probe chain (probe_host.h). As resolved
+     * here: their lines as text, padded with empty lines so that each
+     * keeps its line number in probes_file. After sp_probe_chain_store:
+     * the resolved sections, every option filled in. Written by
+     * sp_conf_write after the other sections. */
+    char probes[SP_CONF_PROBES];
+    char probes_file[SP_CONF_STR]; /* the file the text came from; "" when none */
+} sp_conf;
+
+/* Fill defaults (the `sincnet` preset). */
+void sp_conf_defaults(sp_conf *c);
+
+/* Resolve an ini into c. Problems go to d with file and line; returns 0
+ * when there were none. Sections whose name starts "probe " are not
+ * checked here; their text goes to c->probes. */
+int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d);
+
+/* Load and resolve a config file. */
+int sp_conf_load(sp_conf *c, const char *path, sp_diag *d);
+
+/* Write c as a config file with every key (the run directory's resolved
+ * config). */
+void sp_conf_write(FILE *f, const sp_conf *c);
+
+/* The key table, for sincprobe.conf(5)'s consistency test and `help`:
+ * iterate i = 0.. until sp_conf_key_name returns NULL. */
+const char *sp_conf_key_name(int i, const char **section, const char **help);
+
+#endif

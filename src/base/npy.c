@@ -1,0 +1,258 @@
+/* npy.c - see npy.h. */
+#include "config.h"
+#include "base/npy.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char MAGIC[6] = { '\x93', 'N', 'U', 'M', 'P', 'Y' };
+
+size_t sp_npy_dtype_size(sp_npy_dtype t)
+{
+    return t == SP_NPY_F64 ? 8 : 4;
+}
+
+static const char *descr(sp_npy_dtype t)
+{
+    switch (t) {
+    case SP_NPY_F32: return "<f4";
+    case SP_NPY_F64: return "<f8";
+    case SP_NPY_I32: return "<i4";
+    }
+    return NULL;
+}
+
+static int little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+static void swap_bytes(unsigned char *p, size_t n, size_t size)
+{
+    for (size_t i = 0; i < n; i++, p += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            unsigned char x = p[a];
+            p[a] = p[b];
+            p[b] = x;
+        }
+}
+
+/* ---- writing */
+
+int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, char *err)
+{
+    if (!descr(t)) return sp_fail(err, "unknown .npy element type %d", (int)t);
+    if (rank < 0 || rank > SP_NPY_MAXRANK) return sp_fail(err, "an array of rank %d (0..%d allowed)", rank, SP_NPY_MAXRANK);
+    size_t n = 1;
+    char dict[512];
+    int len = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr(t));
+    for (int i = 0; i < rank; i++) {
+        if (shape[i] < 0) return sp_fail(err, "negative size %ld in an array's shape", shape[i]);
+        n *= (size_t)shape[i];
+        len += snprintf(dict + len, sizeof dict - (size_t)len, "%s%ld", i ? ", " : "", shape[i]);
+    }
+    len += snprintf(dict + len, sizeof dict - (size_t)len, "%s), }", rank == 1 ? "," : "");
+    /* Pad with spaces so that magic (6) + version (2) + length (2) + dict
+     * + '\n' is a multiple of 64. */
+    size_t total = 10 + (size_t)len + 1;
+    size_t pad = (64 - total % 64) % 64;
+    uint16_t hlen = (uint16_t)((size_t)len + pad + 1);
+    unsigned char head[10];
+    memcpy(head, MAGIC, 6);
+    head[6] = 1;
+    head[7] = 0;
+    head[8] = (unsigned char)(hlen & 0xff);
+    head[9] = (unsigned char)(hlen >> 8);
+    fwrite(head, 1, sizeof head, f);
+    fwrite(dict, 1, (size_t)len, f);
+    for (size_t i = 0; i < pad; i++) fputc(' ', f);
+    fputc('\n', f);
+    size_t size = sp_npy_dtype_size(t);
+    if (n == 0) return ferror(f) ? sp_fail(err, "write error") : 0;
+    if (little_endian()) {
+        fwrite(data, size, n, f);
+    } else {
+        unsigned char buf[4096];
+        const unsigned char *p = data;
+        size_t per = sizeof buf / size;
+        for (size_t i = 0; i < n; i += per) {
+            size_t k = n - i < per ? n - i : per;
+            memcpy(buf, p + i * size, k * size);
+            swap_bytes(buf, k, size);
+            fwrite(buf, size, k, f);
+        }
+    }
+    return ferror(f) ? sp_fail(err, "write error") : 0;
+}
+
+int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, const long *shape, char *err)
+{
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) return -1;
+    if (sp_npy_fwrite(af.f, t, data, rank, shape, err) != 0) {
+        char msg[SP_ERRLEN];
+        snprintf(msg, sizeof msg, "%s", err);
+        sp_atomic_abort(&af);
+        return sp_fail(err, "cannot write '%s': %s", path, msg);
+    }
+    return sp_atomic_commit(&af, err);
+}
+
+/* ---- reading */
+
+/* The value of 'key' in a .npy header dict: a pointer just past "'key':"
+ * and its white space, or NULL. */
+static const char *dict_value(const char *dict, const char *key)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "'%s'", key);
+    const char *p = strstr(dict, pat);
+    if (!p) return NULL;
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    if (*p != ':') return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, char *err)
+{
+    size_t len;
+    char *buf = sp_read_file(path, &len, err);
+    if (!buf) return NULL;
+    void *out = NULL;
+    const unsigned char *u = (const unsigned char *)buf;
+    if (len < 10 || memcmp(buf, MAGIC, 6) != 0) {
+        sp_fail(err, "'%s' is not a .npy file (bad magic)", path);
+        goto done;
+    }
+    size_t hlen, hstart;
+    if (u[6] == 1) {
+        hlen = (size_t)u[8] | (size_t)u[9] << 8;
+        hstart = 10;
+    } else if ((u[6] == 2 || u[6] == 3) && len >= 12) {
+        hlen = (size_t)u[8] | (size_t)u[9] << 8 | (size_t)u[10] << 16 | (size_t)u[11] << 24;
+        hstart = 12;
+    } else {
+        sp_fail(err, "'%s': unsupported .npy version %d.%d", path, u[6], u[7]);
+        goto done;
+    }
+    if (hstart + hlen > len) {
+        sp_fail(err, "'%s' is truncated in its header", path);
+        goto done;
+    }
+    char *dict = sp_xmalloc(hlen + 1);
+    memcpy(dict, buf + hstart, hlen);
+    dict[hlen] = '\0';
+    const char *d = dict_value(dict, "descr"), *fo = dict_value(dict, "fortran_order"),
+               *sh = dict_value(dict, "shape");
+    int big = 0, wide = 0; /* wide: int64 on disk, int32 in memory */
+    if (!d || !fo || !sh) {
+        sp_fail(err, "'%s': the .npy header lacks descr, fortran_order or shape", path);
+        goto bad;
+    }
+    if (!strncmp(d, "'<f4'", 5)) *t = SP_NPY_F32;
+    else if (!strncmp(d, "'<f8'", 5)) *t = SP_NPY_F64;
+    else if (!strncmp(d, "'<i4'", 5)) *t = SP_NPY_I32;
+    else if (!strncmp(d, "'>f4'", 5)) *t = SP_NPY_F32, big = 1;
+    else if (!strncmp(d, "'>f8'", 5)) *t = SP_NPY_F64, big = 1;
+    else if (!strncmp(d, "'>i4'", 5)) *t = SP_NPY_I32, big = 1;
+    else if (!strncmp(d, "'<i8'", 5)) *t = SP_NPY_I32, wide = 1;
+    else if (!strncmp(d, "'>i8'", 5)) *t = SP_NPY_I32, wide = 1, big = 1;
+    else {
+        sp_fail(err, "'%s': element type %.8s is not float32, float64, int32 or int64", path, d);
+        goto bad;
+    }
+    if (strncmp(fo, "False", 5) != 0) {
+        sp_fail(err, "'%s' is in Fortran order", path);
+        goto bad;
+    }
+    if (*sh != '(') {
+        sp_fail(err, "'%s': bad shape in the .npy header", path);
+        goto bad;
+    }
+    sh++;
+    *rank = 0;
+    size_t n = 1;
+    for (;;) {
+        while (*sh == ' ' || *sh == ',') sh++;
+        if (*sh == ')') break;
+        char *end;
+        errno = 0;
+        long v = strtol(sh, &end, 10);
+        if (end == sh || errno || v < 0 || *rank == SP_NPY_MAXRANK) {
+            sp_fail(err, "'%s': bad shape in the .npy header", path);
+            goto bad;
+        }
+        shape[(*rank)++] = v;
+        n *= (size_t)v;
+        sh = end;
+    }
+    size_t size = wide ? 8 : sp_npy_dtype_size(*t), at = hstart + hlen;
+    if (len - at < n * size) {
+        sp_fail(err, "'%s' is truncated: %zu bytes of data for %zu elements", path, len - at, n);
+        goto bad;
+    }
+    out = sp_xmalloc(n * size + 1);
+    memcpy(out, buf + at, n * size);
+    if (big == little_endian()) swap_bytes(out, n, size);
+    if (wide) { /* numpy's default integers: narrowed to int32 when they fit */
+        int64_t *w = out;
+        int32_t *nar = out;
+        for (size_t i = 0; i < n; i++) {
+            if (w[i] < INT32_MIN || w[i] > INT32_MAX) {
+                sp_fail(err, "'%s': int64 element %zu (%lld) does not fit in int32", path, i, (long long)w[i]);
+                free(out);
+                out = NULL;
+                goto bad;
+            }
+            nar[i] = (int32_t)w[i];
+        }
+    }
+bad:
+    free(dict);
+done:
+    free(buf);
+    return out;
+}
+
+/* ---- text */
+
+int sp_tsv_write(const char *path, int ncols, const char *const *header, long nrows, const double *rows,
+                 char *err)
+{
+    for (int c = 0; c < ncols; c++)
+        if (!header[c] || strpbrk(header[c], "\t\n\r"))
+            return sp_fail(err, "cannot write '%s': column %d's name is missing or holds a tab or newline", path, c + 1);
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) return -1;
+    for (int c = 0; c < ncols; c++) fprintf(af.f, "%s%s", c ? "\t" : "", header[c]);
+    fputc('\n', af.f);
+    for (long r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            double x = rows[(size_t)r * (size_t)ncols + (size_t)c];
+            if (c) fputc('\t', af.f);
+            if (isnan(x)) fputs("nan", af.f);
+            else if (isinf(x)) fputs(x > 0 ? "inf" : "-inf", af.f);
+            else fprintf(af.f, "%.10g", x);
+        }
+        fputc('\n', af.f);
+    }
+    return sp_atomic_commit(&af, err);
+}
+
+int sp_text_write(const char *path, const char *text, size_t len, char *err)
+{
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) return -1;
+    if (len) fwrite(text, 1, len, af.f);
+    return sp_atomic_commit(&af, err);
+}

@@ -1,0 +1,311 @@
+/* util.c - see util.h. */
+#include "config.h"
+#include "base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "sincprobe: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *sp_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *sp_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom(n * size);
+    return p;
+}
+
+void *sp_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *sp_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = sp_xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+char *sp_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = sp_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+int sp_fail(char *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, SP_ERRLEN, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int sp_strcaseeq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
+int sp_endswith_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && sp_strcaseeq(s + n - m, suffix);
+}
+
+void sp_strlower(char *s)
+{
+    for (; *s; s++) *s = (char)tolower((unsigned char)*s);
+}
+
+void sp_strupper(char *s)
+{
+    for (; *s; s++) *s = (char)toupper((unsigned char)*s);
+}
+
+char *sp_strtrim(char *s)
+{
+    char *b = s;
+    while (*b && isspace((unsigned char)*b)) b++;
+    size_t n = strlen(b);
+    while (n > 0 && isspace((unsigned char)b[n - 1])) n--;
+    memmove(s, b, n);
+    s[n] = '\0';
+    return s;
+}
+
+char *sp_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    if (n > 0 && dir[n - 1] == '/') return sp_xasprintf("%s%s", dir, name);
+    return sp_xasprintf("%s/%s", dir, name);
+}
+
+int sp_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sp_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int sp_mkdirs(const char *path, char *err)
+{
+    char *p = sp_xstrdup(path);
+    for (char *s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                int e = errno;
+                sp_fail(err, "cannot create directory '%s': %s", p, strerror(e));
+                free(p);
+                return -1;
+            }
+            if (c == '\0') break;
+            *s = c;
+        }
+    }
+    free(p);
+    if (!sp_is_dir(path)) return sp_fail(err, "'%s' exists and is not a directory", path);
+    return 0;
+}
+
+int sp_atomic_open(sp_atomic_file *af, const char *path, char *err)
+{
+    af->path = sp_xstrdup(path);
+    af->tmp = sp_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    af->f = fopen(af->tmp, "wb");
+    if (!af->f) {
+        int e = errno;
+        sp_fail(err, "cannot create '%s': %s", af->tmp, strerror(e));
+        free(af->path);
+        free(af->tmp);
+        af->path = af->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int sp_atomic_commit(sp_atomic_file *af, char *err)
+{
+    int bad = ferror(af->f);
+    if (fflush(af->f) != 0) bad = 1;
+    if (!bad && fsync(fileno(af->f)) != 0) bad = 1;
+    int e = errno;
+    if (fclose(af->f) != 0) bad = 1;
+    af->f = NULL;
+    if (bad) {
+        sp_fail(err, "cannot write '%s': %s", af->tmp, strerror(e ? e : EIO));
+        remove(af->tmp);
+    } else if (rename(af->tmp, af->path) != 0) {
+        e = errno;
+        sp_fail(err, "cannot rename '%s' to '%s': %s", af->tmp, af->path, strerror(e));
+        remove(af->tmp);
+        bad = 1;
+    }
+    free(af->path);
+    free(af->tmp);
+    af->path = af->tmp = NULL;
+    return bad ? -1 : 0;
+}
+
+void sp_atomic_abort(sp_atomic_file *af)
+{
+    if (af->f) fclose(af->f);
+    if (af->tmp) remove(af->tmp);
+    free(af->path);
+    free(af->tmp);
+    af->f = NULL;
+    af->path = af->tmp = NULL;
+}
+
+/* Directory of the running executable, from /proc/self/exe. */
+static char *exe_dir(void)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return NULL;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash) return NULL;
+    *slash = '\0';
+    return sp_xstrdup(buf);
+}
+
+char *sp_data_file(const char *name, char *err)
+{
+    const char *env = getenv("SINCPROBE_DATA_DIR");
+    if (env && *env) {
+        char *p = sp_path_join(env, name);
+        if (sp_is_file(p)) return p;
+        sp_fail(err, "data file '%s' not found (SINCPROBE_DATA_DIR is '%s')", name, env);
+        free(p);
+        return NULL;
+    }
+    char *p = sp_path_join(SP_PKGDATADIR "/corpora", name);
+    if (sp_is_file(p)) return p;
+    free(p);
+    char *dir = exe_dir();
+    if (dir) {
+        static const char *const rel[] = { "../corpora", "../../corpora", "../../../corpora" };
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            char *d = sp_path_join(dir, rel[i]);
+            p = sp_path_join(d, name);
+            free(d);
+            if (sp_is_file(p)) {
+                free(dir);
+                return p;
+            }
+            free(p);
+        }
+        free(dir);
+    }
+    sp_fail(err, "data file '%s' not found in '%s'; set SINCPROBE_DATA_DIR to sincprobe's corpora directory",
+            name, SP_PKGDATADIR "/corpora");
+    return NULL;
+}
+
+char *sp_read_file(const char *path, size_t *len, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        sp_fail(err, "cannot open '%s': %s", path, strerror(e));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = sp_xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) buf = sp_xrealloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        sp_fail(err, "cannot read '%s'", path);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+double sp_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void sp_progress_start(sp_progress *p, const char *label, long total)
+{
+    snprintf(p->label, sizeof p->label, "%s", label);
+    p->total = total > 0 ? total : 1;
+    p->last_shown = -1;
+    p->tty = isatty(fileno(stderr));
+    p->t0 = sp_now();
+}
+
+void sp_progress_update(sp_progress *p, long done)
+{
+    long pct = done * 100 / p->total;
+    if (p->tty) {
+        if (pct == p->last_shown && done != p->total) return;
+        p->last_shown = pct;
+        int width = 30, fill = (int)(done * width / p->total);
+        double el = sp_now() - p->t0;
+        double eta = done > 0 ? el * (double)(p->total - done) / (double)done : 0.0;
+        fprintf(stderr, "\r%s [%.*s%*s] %3ld%% %ld/%ld  eta %.0fs ", p->label, fill,
+                "##############################", width - fill, "", pct, done, p->total, eta);
+    } else {
+        long decile = pct / 10;
+        if (decile == p->last_shown) return;
+        p->last_shown = decile;
+        fprintf(stderr, "%s: %ld/%ld (%ld%%)\n", p->label, done, p->total, pct);
+    }
+    fflush(stderr);
+}
+
+void sp_progress_end(sp_progress *p)
+{
+    if (p->tty) fprintf(stderr, "\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
+    else fprintf(stderr, "%s: done in %.1fs\n", p->label, sp_now() - p->t0);
+}

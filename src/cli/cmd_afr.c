@@ -1,0 +1,229 @@
+/* cmd_afr.c - `sincprobe afr`: the frequency responses of a checkpoint's
+ * first-layer filters and their average (AFR), as the afr probe computes
+ * them each epoch (afr.h), as a table, .npy files or a figure. */
+#include "config.h"
+#include "analysis/afr.h"
+#include "nn/checkpoint.h"
+#include "cli/cli.h"
+#include "base/npy.h"
+#include "decode/phonedecoder.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const usage[] = {
+    "sincprobe afr MODEL [--nfft N] [--format tsv|npy|png] [--out PATH] [--normalise none|peak] [--db] [--per-filter]",
+    "",
+    "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
+    "  --nfft N               transform length, even, >= the filters' taps (default 1024);",
+    "                         nfft/2 + 1 bins from 0 to 8000 Hz",
+    "  --format tsv           a table on standard output, or in PATH: freq_hz afr (default)",
+    "  --format npy           PATH is a directory (made if missing) that gets afr.npy [bins],",
+    "                         responses.npy [filters][bins], freqs.npy [bins] and cutoffs.tsv",
+    "  --format png           PATH is the figure of the AFR to write (required)",
+    "  --out PATH             where to write (see --format)",
+    "  --normalise peak       divide each filter's |H| by its maximum before averaging",
+    "  --db                   20 log10 of the magnitudes (floor -120 dB)",
+    "  --per-filter           tsv: a column per filter after afr (h0, h1, ...)",
+    NULL,
+};
+
+/* The first layer's taps [F][K] (sinc: from the cut-offs; conv: the
+ * weights) and, for sinc, the cut-offs f1, f2 [F]. */
+static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, int *F, int *K, char *err)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        if (l->kind != SP_LAYER_SINC && l->kind != SP_LAYER_CONV) continue;
+        *F = l->out_c;
+        *K = l->K;
+        *taps = sp_xcalloc((size_t)*F * (size_t)*K, sizeof **taps);
+        const float *p0 = m->params + l->p_off[0];
+        if (l->kind == SP_LAYER_SINC) {
+            const float *p1 = m->params + l->p_off[1];
+            *f1 = sp_xcalloc((size_t)*F, sizeof **f1);
+            *f2 = sp_xcalloc((size_t)*F, sizeof **f2);
+            sp_sinc_taps(*taps, p0, p1, &m->sinc);
+            sp_sinc_cutoffs(*f1, *f2, p0, p1, &m->sinc);
+        } else {
+            memcpy(*taps, p0, (size_t)*F * (size_t)*K * sizeof **taps); /* w [F][1][K] */
+        }
+        return 0;
+    }
+    snprintf(err, SP_ERRLEN, "the model has no sinc or conv first layer");
+    return -1;
+}
+
+static int write_npy_dir(const char *dir, const float *afr, const float *resp, const float *freqs, int F, int bins,
+                         const float *f1, const float *f2, char *err)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, SP_ERRLEN, "'%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    size_t n = strlen(dir) + 32;
+    char *p = sp_xmalloc(n);
+    long s1[1] = { bins }, s2[2] = { F, bins };
+    int rc = 0;
+    snprintf(p, n, "%s/afr.npy", dir);
+    rc = rc || sp_npy_write(p, SP_NPY_F32, afr, 1, s1, err);
+    snprintf(p, n, "%s/responses.npy", dir);
+    rc = rc || sp_npy_write(p, SP_NPY_F32, resp, 2, s2, err);
+    snprintf(p, n, "%s/freqs.npy", dir);
+    rc = rc || sp_npy_write(p, SP_NPY_F32, freqs, 1, s1, err);
+    if (!rc) {
+        static const char *const head[3] = { "filter", "low_hz", "high_hz" };
+        long nr = f1 ? F : 0;
+        double *t = sp_xcalloc((size_t)(nr ? nr : 1) * 3, sizeof *t);
+        for (long i = 0; i < nr; i++) {
+            t[3 * i] = (double)i;
+            t[3 * i + 1] = f1[i];
+            t[3 * i + 2] = f2[i];
+        }
+        snprintf(p, n, "%s/cutoffs.tsv", dir);
+        rc = sp_tsv_write(p, 3, head, nr, t, err);
+        free(t);
+    }
+    free(p);
+    return rc ? -1 : 0;
+}
+
+int cmd_afr(int argc, char **argv)
+{
+    const char *model = NULL, *out = NULL, *format = "tsv";
+    long nfft = 1024;
+    int db = 0, per_filter = 0;
+    sp_afr_norm norm = SP_AFR_NORM_NONE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (sp_is_help(a)) {
+            sp_usage_print(stdout, usage);
+            return SP_EXIT_OK;
+        }
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--nfft")) {
+            if (!has || sp_parse_long(argv[++i], 16, 1048576, &nfft) != 0 || nfft % 2)
+                return sp_usage_error(usage, "--nfft: '%s' is not an even number in [16, 1048576]",
+                                      has ? argv[i] : "");
+        } else if (!strcmp(a, "--format")) {
+            if (!has) return sp_usage_error(usage, "--format needs tsv, npy or png");
+            format = argv[++i];
+            if (strcmp(format, "tsv") && strcmp(format, "npy") && strcmp(format, "png"))
+                return sp_usage_error(usage, "--format: '%s' is not tsv, npy or png", format);
+        } else if (!strcmp(a, "--out")) {
+            if (!has) return sp_usage_error(usage, "--out needs a path");
+            out = argv[++i];
+        } else if (!strcmp(a, "--normalise") || !strcmp(a, "--normalize")) {
+            if (!has) return sp_usage_error(usage, "--normalise needs none or peak");
+            const char *v = argv[++i];
+            if (!strcmp(v, "none")) norm = SP_AFR_NORM_NONE;
+            else if (!strcmp(v, "peak")) norm = SP_AFR_NORM_PEAK;
+            else return sp_usage_error(usage, "--normalise: '%s' is not none or peak", v);
+        } else if (!strcmp(a, "--db")) {
+            db = 1;
+        } else if (!strcmp(a, "--per-filter")) {
+            per_filter = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return sp_usage_error(usage, "unknown option '%s'", a);
+        } else if (!model) {
+            model = a;
+        } else {
+            return sp_usage_error(usage, "unexpected argument '%s'", a);
+        }
+    }
+    if (!model) return sp_usage_error(usage, "MODEL is missing");
+    if (strcmp(format, "tsv") && !out) return sp_usage_error(usage, "--format %s needs --out PATH", format);
+
+    char err[SP_ERRLEN];
+    char *rundir = NULL;
+    char *ckpt = sp_resolve_model(model, &rundir, err);
+    if (!ckpt) {
+        sp_errorf("%s", err);
+        return SP_EXIT_FAIL;
+    }
+    sp_model m;
+    if (sp_checkpoint_load(ckpt, &m, 1, NULL, NULL, err) != 0) {
+        sp_errorf("%s", err);
+        free(ckpt);
+        free(rundir);
+        return SP_EXIT_FAIL;
+    }
+    int rc = SP_EXIT_FAIL, F = 0, K = 0;
+    float *taps = NULL, *f1 = NULL, *f2 = NULL, *resp = NULL, *afr = NULL, *freqs = NULL;
+    sp_afr *a = NULL;
+    if (first_layer(&m, &taps, &f1, &f2, &F, &K, err) != 0) goto done;
+    if (K > nfft) {
+        int p2 = 16;
+        while (p2 < K) p2 *= 2;
+        sp_errorf("--nfft %ld is shorter than the first layer's filters (%d taps); use --nfft %d, or any even N >= %d",
+                  nfft, K, p2, K);
+        goto done;
+    }
+    if (!(a = sp_afr_new((int)nfft, err, sizeof err))) goto fail;
+    int bins = sp_afr_bins((int)nfft);
+    resp = sp_xcalloc((size_t)F * bins, sizeof *resp);
+    afr = sp_xcalloc((size_t)bins, sizeof *afr);
+    freqs = sp_xcalloc((size_t)bins, sizeof *freqs);
+    sp_afr_freqs(freqs, (int)nfft, 16000.0);
+    if (sp_afr_compute(a, taps, F, K, norm, db, resp, afr, err, sizeof err) != 0) goto fail;
+    if (!strcmp(format, "tsv")) {
+        /* --out: the table is built in memory and written atomically */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = out ? open_memstream(&buf, &len) : stdout;
+        if (!f) {
+            sp_errorf("out of memory");
+            goto done;
+        }
+        fputs("freq_hz\tafr", f);
+        if (per_filter)
+            for (int c = 0; c < F; c++) fprintf(f, "\th%d", c);
+        fputc('\n', f);
+        for (int j = 0; j < bins; j++) {
+            fprintf(f, "%.10g\t%.8g", freqs[j], afr[j]);
+            if (per_filter)
+                for (int c = 0; c < F; c++) fprintf(f, "\t%.8g", resp[(size_t)c * bins + j]);
+            fputc('\n', f);
+        }
+        int bad = ferror(f);
+        if (out) {
+            bad |= fclose(f) != 0;
+            int wrc = bad ? -1 : sp_text_write(out, buf, len, err);
+            free(buf);
+            if (bad) {
+                sp_errorf("out of memory");
+                goto done;
+            }
+            if (wrc != 0) goto fail;
+        } else if (fflush(f) != 0 || bad) {
+            sp_errorf("standard output: write error");
+            goto done;
+        }
+    } else if (!strcmp(format, "npy")) {
+        if (write_npy_dir(out, afr, resp, freqs, F, bins, f1, f2, err) != 0) goto fail;
+    } else {
+        long which = 0;
+        const char *label = db ? "AFR (dB)" : "AFR";
+        if (sp_afr_png_curves(out, afr, bins, 16000.0, db, 1, &which, &label, err, sizeof err) != 0) goto fail;
+    }
+    rc = SP_EXIT_OK;
+    goto done;
+fail:
+    sp_errorf("%s", err);
+done:
+    sp_afr_free(a);
+    free(taps);
+    free(f1);
+    free(f2);
+    free(resp);
+    free(afr);
+    free(freqs);
+    sp_model_free(&m);
+    free(ckpt);
+    free(rundir);
+    return rc;
+}

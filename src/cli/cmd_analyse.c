@@ -1,0 +1,466 @@
+/* cmd_analyse.c - `sincprobe analyse KIND ACTIVATIONS.npy LABELS --out DIR`:
+ * the analysis probes (mi, tsne, pca, linsep) on a matrix saved from any
+ * network.
+ *
+ * The command runs the very probe a training run would (probe_host.c's
+ * sp_probe_chain_analyse, probe ABI 2's analyse mode), so the options are
+ * the probe's own (--bins 30 is `bins = 30` of a [probe] section) and the
+ * files in DIR are the ones the probe writes into its folder of a run.
+ * The matrix is one layer named after the file; the probe sees it as the
+ * activations of epoch 0. --json prints the probe's summary table
+ * (KIND.tsv: mi.tsv, tsne.tsv, pca.tsv, linsep.tsv) as JSON: its first
+ * row's columns as members (mi: i_xt, i_ty; tsne: kl, trustworthiness,
+ * knn_preservation; pca: explained_variance; linsep: accuracy) and every
+ * row under "rows". */
+#include "config.h"
+#include "cli/cli.h"
+#include "base/diag.h"
+#include "base/ini.h"
+#include "base/json.h"
+#include "base/npy.h"
+#include "corpus/phoneset.h"
+#include "probe/probe_host.h"
+#include "base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const usage[] = {
+    "sincprobe analyse mi|tsne|pca|linsep ACTIVATIONS.npy LABELS --out DIR [--json] [--classes FILE|timit48] [--layer NAME] [--seed N] [--OPTION VALUE ...]",
+    "",
+    "  ACTIVATIONS.npy        an N x D float32 or float64 matrix (one row per example;",
+    "                         a vector is N x 1)",
+    "  LABELS                 N integer labels >= 0: a .npy vector (int32, int64 or",
+    "                         integral floats) or a text file, one per line",
+    "  --out DIR              the folder for the probe's files (made if missing)",
+    "  --json                 print the probe's summary as one JSON object",
+    "  --classes timit48      the labels are sincprobe's 48 training phones (names,",
+    "                         broad classes in the plots)",
+    "  --classes FILE         class names, one per line, label 0 first",
+    "  --layer NAME           the name the outputs use (default: the file's name)",
+    "  --seed N               the seed of the probe's random choices (default 1)",
+    "  --OPTION VALUE         any option of the probe (sincprobe plugins KIND lists",
+    "                         them; --log-steps is log_steps); --OPTION=VALUE also works",
+    NULL,
+};
+
+static const char *const kinds[] = { "mi", "tsne", "pca", "linsep", NULL };
+
+/* The matrix as float32 [N][D]; rank 1 is N x 1. */
+static float *load_matrix(const char *path, long *N, long *D, char *err)
+{
+    sp_npy_dtype t;
+    int rank;
+    long shape[SP_NPY_MAXRANK];
+    void *raw = sp_npy_read(path, &t, &rank, shape, err);
+    if (!raw) return NULL;
+    if (rank != 1 && rank != 2) {
+        free(raw);
+        sp_fail(err, "'%s': expected an N x D matrix, got an array of rank %d", path, rank);
+        return NULL;
+    }
+    *N = shape[0];
+    *D = rank == 2 ? shape[1] : 1;
+    if (*N < 2 || *D < 1) {
+        free(raw);
+        sp_fail(err, "'%s': expected at least 2 rows and 1 column, got %ld x %ld", path, *N, *D);
+        return NULL;
+    }
+    size_t n = (size_t)*N * (size_t)*D;
+    float *X = sp_xmalloc(n * sizeof *X);
+    for (size_t i = 0; i < n; i++) {
+        double v = t == SP_NPY_F32 ? ((float *)raw)[i] : t == SP_NPY_F64 ? ((double *)raw)[i] : ((int32_t *)raw)[i];
+        if (!isfinite(v) || fabs(v) > 3.0e38) {
+            sp_fail(err, "'%s': element [%zu][%zu] is %s: expected finite numbers", path, i / (size_t)*D,
+                    i % (size_t)*D, isfinite(v) ? "out of float32 range" : "not finite");
+            free(raw);
+            free(X);
+            return NULL;
+        }
+        X[i] = (float)v;
+    }
+    free(raw);
+    return X;
+}
+
+/* N labels from a .npy vector or a text file (one integer per line; blank
+ * lines and '#' comments skipped). */
+static int *load_labels(const char *path, long *n, char *err)
+{
+    if (sp_endswith_ci(path, ".npy")) {
+        sp_npy_dtype t;
+        int rank;
+        long shape[SP_NPY_MAXRANK];
+        void *raw = sp_npy_read(path, &t, &rank, shape, err);
+        if (!raw) return NULL;
+        if (!(rank == 1 || (rank == 2 && shape[1] == 1))) {
+            free(raw);
+            sp_fail(err, "'%s': expected a vector of labels, got an array of rank %d", path, rank);
+            return NULL;
+        }
+        *n = shape[0];
+        int *y = sp_xmalloc((size_t)(*n ? *n : 1) * sizeof *y);
+        for (long i = 0; i < *n; i++) {
+            double v = t == SP_NPY_F32 ? ((float *)raw)[i] : t == SP_NPY_F64 ? ((double *)raw)[i] : ((int32_t *)raw)[i];
+            if (!(v >= 0 && v <= 1e6 && v == floor(v))) {
+                sp_fail(err, "'%s': label %ld is %g: expected an integer in 0 .. 1000000", path, i, v);
+                free(raw);
+                free(y);
+                return NULL;
+            }
+            y[i] = (int)v;
+        }
+        free(raw);
+        return y;
+    }
+    size_t len;
+    char *text = sp_read_file(path, &len, err);
+    if (!text) return NULL;
+    long cap = 1024, k = 0, line = 0;
+    int *y = sp_xmalloc((size_t)cap * sizeof *y);
+
+    for (char *s = text, *nl; s && *s; s = nl) {
+        nl = strchr(s, '\n');
+        if (nl) *nl++ = '\0';
+        line++;
+        char *hash = strchr(s, '#');
+        if (hash) *hash = '\0';
+        char *w = sp_strtrim(s);
+        if (!*w) continue;
+        long v;
+        if (sp_parse_long(w, 0, 1000000, &v) != 0) {
+            sp_fail(err, "%s:%ld: '%s' is not a label: expected an integer in 0 .. 1000000", path, line, w);
+            free(text);
+            free(y);
+            return NULL;
+        }
+        if (k == cap) y = sp_xrealloc(y, (size_t)(cap *= 2) * sizeof *y);
+        y[k++] = (int)v;
+    }
+    free(text);
+    *n = k;
+    return y;
+}
+
+/* Class names: the 48 phones, a file's lines, or "0", "1", ... */
+static char **class_names(const char *spec, int nclasses, char *err)
+{
+    char **names = sp_xcalloc((size_t)nclasses, sizeof *names);
+    if (spec && !strcmp(spec, "timit48")) {
+        sp_phoneset ps;
+        if (sp_phoneset_load_default(&ps, err) != 0) goto bad;
+        if (nclasses > ps.n48) {
+            sp_fail(err, "--classes timit48: label %d is not one of the 48 phones (0 .. 47)", nclasses - 1);
+            goto bad;
+        }
+        for (int i = 0; i < nclasses; i++) names[i] = sp_xstrdup(ps.name48[i]);
+        return names;
+    }
+    if (spec) {
+        size_t len;
+        char *text = sp_read_file(spec, &len, err);
+        if (!text) goto bad;
+        int k = 0;
+        long line = 0;
+        for (char *s = text, *nl; s && *s && k < nclasses; s = nl) {
+            nl = strchr(s, '\n');
+            if (nl) *nl++ = '\0';
+            line++;
+            char *w = sp_strtrim(s);
+            if (!*w) continue;
+            if (strpbrk(w, "\t")) {
+                sp_fail(err, "%s:%ld: a class name cannot hold a tab", spec, line);
+                free(text);
+                goto bad;
+            }
+            names[k++] = sp_xstrdup(w);
+        }
+        free(text);
+        if (k < nclasses) {
+            sp_fail(err, "'%s' names %d classes, but the labels go up to %d", spec, k, nclasses - 1);
+            goto bad;
+        }
+        return names;
+    }
+    for (int i = 0; i < nclasses; i++) names[i] = sp_xasprintf("%d", i);
+    return names;
+bad:
+    for (int i = 0; i < nclasses; i++) free(names[i]);
+    free(names);
+    return NULL;
+}
+
+/* The layer name outputs use: the file name without directories and
+ * ".npy", with anything but [A-Za-z0-9_-] made '_'. */
+static char *layer_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    char *s = sp_xstrdup(b ? b + 1 : path);
+    if (sp_endswith_ci(s, ".npy")) s[strlen(s) - 4] = '\0';
+    if (!*s) {
+        free(s);
+        return sp_xstrdup("input");
+    }
+    for (char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') *p = '_';
+    return s;
+}
+
+/* --json: KIND.tsv of DIR as one object (first row's columns, "rows"). */
+static int print_json(const char *kind, const char *dir, const char *layer, long N, long D, char *err)
+{
+    char *name = sp_xasprintf("%s.tsv", kind);
+    char *path = sp_path_join(dir, name);
+    free(name);
+    size_t len;
+    char *text = sp_read_file(path, &len, err);
+    if (!text) {
+        free(path);
+        return -1;
+    }
+    /* Split into lines and tab-separated cells. */
+    char **cells = NULL;
+    long ncells = 0, nrows = 0, ncols = 0;
+    for (char *s = text, *nl; s && *s; s = nl) {
+        nl = strchr(s, '\n');
+        if (nl) *nl++ = '\0';
+        if (!*s) continue;
+        long k = 0;
+        for (char *c = s, *tab; c; c = tab, k++) {
+            tab = strchr(c, '\t');
+            if (tab) *tab++ = '\0';
+            cells = sp_xrealloc(cells, (size_t)(ncells + 1) * sizeof *cells);
+            cells[ncells++] = c;
+        }
+        if (!nrows) ncols = k;
+        else if (k != ncols) {
+            sp_fail(err, "%s:%ld: %ld columns, the header has %ld", path, nrows + 1, k, ncols);
+            free(cells);
+            free(text);
+            free(path);
+            return -1;
+        }
+        nrows++;
+    }
+    if (nrows < 2) {
+        sp_fail(err, "'%s' has no rows: the probe wrote no results", path);
+        free(cells);
+        free(text);
+        free(path);
+        return -1;
+    }
+    sp_json j;
+    sp_json_init(&j, stdout, 1);
+    sp_json_begin_object(&j, NULL);
+    sp_json_string(&j, "analysis", kind);
+    sp_json_string(&j, "layer", layer);
+    sp_json_long(&j, "rows_in", N);
+    sp_json_long(&j, "columns_in", D);
+    sp_json_string(&j, "out", dir);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) sp_json_begin_array(&j, "rows");
+        for (long r = 1; r < (pass ? nrows : 2); r++) {
+            if (pass) sp_json_begin_object(&j, NULL);
+            for (long c = 0; c < ncols; c++) {
+                const char *key = cells[c], *v = cells[r * ncols + c];
+                if (!pass && !strcmp(key, "layer")) continue; /* already a member */
+                char *end;
+                double x = strtod(v, &end);
+                if (*v && !*end) sp_json_double(&j, key, x);
+                else sp_json_string(&j, key, v);
+            }
+            if (pass) sp_json_end_object(&j);
+        }
+        if (pass) sp_json_end_array(&j);
+    }
+    sp_json_end_object(&j);
+    sp_json_finish(&j);
+    free(cells);
+    free(text);
+    free(path);
+    return 0;
+}
+
+int cmd_analyse(int argc, char **argv)
+{
+    if (argc < 2 || sp_is_help(argv[1])) {
+        if (argc < 2) return sp_usage_error(usage, "which analysis: mi, tsne, pca or linsep");
+        sp_usage_print(stdout, usage);
+        return SP_EXIT_OK;
+    }
+    const char *kind = argv[1];
+    int known = 0;
+    for (int i = 0; kinds[i]; i++) known |= !strcmp(kinds[i], kind);
+    if (!known) return sp_usage_error(usage, "unknown analysis '%s': expected mi, tsne, pca or linsep", kind);
+
+    const char *act = NULL, *labels = NULL, *out = NULL, *classes = NULL, *layer_opt = NULL;
+    int json = 0;
+    long seed = 1;
+    /* Probe options as "key = value" lines of a [probe KIND] section. */
+    char *section = sp_xasprintf("[probe %s]\nuse = %s\n", kind, kind);
+    char **optname = NULL; /* [line - 3]: the option as typed, for messages */
+    int nopt = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (sp_is_help(a)) {
+            sp_usage_print(stdout, usage);
+            goto usage_ok;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (!act) act = a;
+            else if (!labels) labels = a;
+            else {
+                free(section);
+                for (int k = 0; k < nopt; k++) free(optname[k]);
+                free(optname);
+                return sp_usage_error(usage, "unexpected argument '%s'", a);
+            }
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            json = 1;
+            continue;
+        }
+        /* --key value or --key=value */
+        char *key = sp_xstrdup(a + 2), *val = strchr(key, '=');
+        const char *value;
+        if (val) {
+            *val++ = '\0';
+            value = val;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            int rc = sp_usage_error(usage, "option '%s' needs a value", a);
+            free(key);
+            free(section);
+            for (int k = 0; k < nopt; k++) free(optname[k]);
+            free(optname);
+            return rc;
+        }
+        if (!strcmp(key, "out")) out = value;
+        else if (!strcmp(key, "classes")) classes = value;
+        else if (!strcmp(key, "layer")) layer_opt = value;
+        else if (!strcmp(key, "seed")) {
+            if (sp_parse_long(value, 0, 9000000000000000000L, &seed) != 0) {
+                int rc = sp_usage_error(usage, "--seed: '%s' is not an integer >= 0", value);
+                free(key);
+                free(section);
+                for (int k = 0; k < nopt; k++) free(optname[k]);
+                free(optname);
+                return rc;
+            }
+        } else if (!strcmp(key, "use") || !strcmp(key, "probe_frames") || strchr(value, '\n') || !*key) {
+            int rc = sp_usage_error(usage, "'%s' is not an option of the %s probe", a, kind);
+            free(key);
+            free(section);
+            for (int k = 0; k < nopt; k++) free(optname[k]);
+            free(optname);
+            return rc;
+        } else {
+            for (char *p = key; *p; p++)
+                if (*p == '-') *p = '_';
+            char *s2 = sp_xasprintf("%s%s = %s\n", section, key, value);
+            free(section);
+            section = s2;
+            optname = sp_xrealloc(optname, (size_t)(nopt + 1) * sizeof *optname);
+            optname[nopt++] = sp_xasprintf("--%s", a + 2);
+        }
+        free(key);
+    }
+    if (!act || !labels || !out) {
+        free(section);
+        for (int k = 0; k < nopt; k++) free(optname[k]);
+        free(optname);
+        return sp_usage_error(usage, "%s", !act ? "no ACTIVATIONS.npy given" : !labels ? "no LABELS given" : "--out DIR is required");
+    }
+
+    int rc = SP_EXIT_FAIL;
+    char err[SP_ERRLEN] = "";
+    float *X = NULL;
+    int *y = NULL;
+    char **names = NULL, *layer = NULL;
+    int nclasses = 0;
+    sp_ini ini;
+    memset(&ini, 0, sizeof ini);
+    sp_probe_chain *ch = NULL;
+    long N = 0, D = 0, ny = 0;
+
+    /* The probe first: a bad option is refused before the data is read. */
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    if (sp_ini_parse(&ini, "sincprobe analyse", section, &d) == 0) ch = sp_probe_chain_resolve(&ini, &d);
+    if (d.n || !ch) {
+        for (size_t k = 0; k < d.n; k++) {
+            const sp_problem *p = &d.v[k];
+            /* "[probe mi] bins: ..." -> "--bins VALUE: ..." where the line is an option's */
+            const char *m = p->message;
+            if (!strncmp(m, "[probe ", 7) && strstr(m, "] ")) m = strstr(m, "] ") + 2;
+            if (p->line >= 3 && p->line - 3 < nopt) sp_errorf("%s %s: %s", kind, optname[p->line - 3], m);
+            else sp_errorf("%s: %s", kind, m);
+        }
+        if (!d.n) sp_errorf("%s: the probe could not be set up", kind);
+        sp_diag_free(&d);
+        rc = SP_EXIT_USAGE;
+        goto done;
+    }
+    sp_diag_free(&d);
+
+    X = load_matrix(act, &N, &D, err);
+    if (!X) goto fail;
+    y = load_labels(labels, &ny, err);
+    if (!y) goto fail;
+    if (ny != N) {
+        sp_fail(err, "'%s' has %ld rows but '%s' has %ld labels", act, N, labels, ny);
+        goto fail;
+    }
+    for (long i = 0; i < N; i++)
+        if (y[i] + 1 > nclasses) nclasses = y[i] + 1;
+    names = class_names(classes, nclasses, err);
+    if (!names) goto fail;
+    layer = layer_opt ? sp_xstrdup(layer_opt) : layer_name(act);
+    if (sp_mkdirs(out, err) != 0) goto fail;
+    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, (uint64_t)seed, err) != 0) goto fail;
+    fprintf(stderr, "analyse %s: %ld x %ld from '%s', %d classes; writing '%s'\n", kind, N, D, act, nclasses, out);
+    sp_probe_analysis an = { layer, out, X, N, D, y, nclasses, (const char *const *)names };
+    double t0 = sp_now();
+    if (sp_probe_chain_analyse(ch, &an, err) != 0) goto fail;
+    fprintf(stderr, "analyse %s: done in %.1f s\n", kind, sp_now() - t0);
+    if (json) {
+        if (print_json(kind, out, layer, N, D, err) != 0) goto fail;
+    } else {
+        char *name = sp_xasprintf("%s.tsv", kind);
+        char *path = sp_path_join(out, name);
+        size_t len;
+        char *text = sp_read_file(path, &len, err);
+        if (text) fputs(text, stdout);
+        free(text);
+        free(path);
+        free(name);
+        if (!text) goto fail;
+    }
+    rc = SP_EXIT_OK;
+    goto done;
+fail:
+    sp_errorf("%s", err);
+done:
+    sp_probe_chain_free(ch);
+    sp_ini_free(&ini);
+    for (int i = 0; names && i < nclasses; i++) free(names[i]);
+    free(names);
+    free(layer);
+    free(X);
+    free(y);
+    free(section);
+    for (int k = 0; k < nopt; k++) free(optname[k]);
+    free(optname);
+    return rc;
+usage_ok:
+    free(section);
+    for (int k = 0; k < nopt; k++) free(optname[k]);
+    free(optname);
+    return SP_EXIT_OK;
+}

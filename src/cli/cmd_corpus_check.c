@@ -1,0 +1,170 @@
+/* cmd_corpus_check.c - `sincprobe corpus check`: validate a TIMIT-layout
+ * corpus and summarise it (speakers, utterances, hours, phone counts in
+ * the 61, 48 and 39 sets, every problem found). */
+#include "config.h"
+#include "cli/cli.h"
+#include "base/json.h"
+#include "corpus/phoneset.h"
+#include "corpus/timit.h"
+#include "base/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const usage[] = {
+    "sincprobe corpus check DIR [--split S] [--json] [--strict] [--include-sa]",
+    "",
+    "  --split S      train, dev, core, test (every TEST speaker) or all; default all",
+    "  --json         print one JSON object instead of the text summary",
+    "  --strict       stop at the first problem",
+    "  --include-sa   include the SA1/SA2 sentences (left out by default)",
+    NULL,
+};
+
+typedef struct {
+    long speakers, female, male, utterances, samples;
+    long count61[SP_MAX_PHONES], count48[SP_MAX_PHONES], count39[SP_MAX_PHONES];
+} summary;
+
+static void count_speakers(const sp_corpus *c, summary *s)
+{
+    /* utts are sorted by id, so one speaker's utterances are adjacent. */
+    for (size_t i = 0; i < c->n; i++) {
+        const sp_utt_ref *r = &c->utts[i];
+        if (i > 0 && strcmp(c->utts[i - 1].speaker, r->speaker) == 0 && c->utts[i - 1].test == r->test) continue;
+        s->speakers++;
+        if (r->sex == 'f') s->female++;
+        else s->male++;
+    }
+}
+
+static void print_counts(FILE *f, const char *title, int n, const char (*names)[SP_PHONE_NAMELEN], const long *count)
+{
+    fprintf(f, "\n%s (%d symbols):\n", title, n);
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "  %-5s %8ld", names[i], count[i]);
+        if (i % 6 == 5 || i == n - 1) fputc('\n', f);
+    }
+}
+
+static void json_counts(sp_json *j, const char *key, int n, const char (*names)[SP_PHONE_NAMELEN], const long *count)
+{
+    sp_json_begin_object(j, key);
+    for (int i = 0; i < n; i++) sp_json_long(j, names[i], count[i]);
+    sp_json_end_object(j);
+}
+
+int cmd_corpus_check(int argc, char **argv)
+{
+    const char *dir = NULL;
+    int split = SP_SPLIT_ALL, json = 0, strict = 0, include_sa = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (sp_is_help(a)) {
+            sp_usage_print(stdout, usage);
+            return SP_EXIT_OK;
+        } else if (strcmp(a, "--split") == 0) {
+            if (++i >= argc) return sp_usage_error(usage, "'--split' needs a value");
+            split = sp_split_parse(argv[i]);
+            if (split < 0)
+                return sp_usage_error(usage, "unknown split '%s': expected train, dev, core, test or all", argv[i]);
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--strict") == 0) {
+            strict = 1;
+        } else if (strcmp(a, "--include-sa") == 0) {
+            include_sa = 1;
+        } else if (a[0] == '-') {
+            return sp_usage_error(usage, "unknown option '%s'", a);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            return sp_usage_error(usage, "unexpected argument '%s'", a);
+        }
+    }
+    if (!dir) return sp_usage_error(usage, "a corpus directory is required");
+
+    char err[SP_ERRLEN];
+    sp_phoneset ps;
+    if (sp_phoneset_load_default(&ps, err) != 0) {
+        sp_errorf("%s", err);
+        return SP_EXIT_FAIL;
+    }
+    sp_diag d;
+    sp_diag_init(&d, strict);
+    if (!json) d.echo = stderr;
+    sp_corpus c;
+    if (sp_corpus_scan(&c, dir, split, include_sa, &d, err) != 0) {
+        sp_errorf("%s", err);
+        sp_diag_free(&d);
+        return SP_EXIT_FAIL;
+    }
+    summary s;
+    memset(&s, 0, sizeof s);
+    count_speakers(&c, &s);
+    sp_progress prog;
+    int show = isatty(fileno(stderr)) && c.n > 50;
+    if (show) sp_progress_start(&prog, "checking", (long)c.n);
+    for (size_t i = 0; i < c.n && !sp_diag_stop(&d); i++) {
+        sp_utt u;
+        sp_utt_load(&c.utts[i], &ps, &u, &d);
+        s.utterances++;
+        s.samples += u.n;
+        for (size_t k = 0; k < u.phn.n && u.phone61; k++) {
+            int p = u.phone61[k];
+            if (p < 0) continue;
+            s.count61[p]++;
+            if (ps.to48[p] >= 0) s.count48[ps.to48[p]]++;
+            if (ps.to39[p] >= 0) s.count39[ps.to39[p]]++;
+        }
+        sp_utt_free(&u);
+        if (show) sp_progress_update(&prog, (long)i + 1);
+    }
+    if (show) sp_progress_end(&prog);
+    double hours = (double)s.samples / 16000.0 / 3600.0;
+
+    if (json) {
+        sp_json j;
+        sp_json_init(&j, stdout, 1);
+        sp_json_begin_object(&j, NULL);
+        sp_json_string(&j, "corpus", dir);
+        sp_json_string(&j, "split", sp_split_name(split));
+        sp_json_bool(&j, "include_sa", include_sa);
+        sp_json_long(&j, "speakers", s.speakers);
+        sp_json_long(&j, "female", s.female);
+        sp_json_long(&j, "male", s.male);
+        sp_json_long(&j, "utterances", s.utterances);
+        sp_json_double(&j, "hours", hours);
+        sp_json_long(&j, "samples", s.samples);
+        sp_json_long(&j, "errors", (long)d.n);
+        sp_json_begin_array(&j, "problems");
+        for (size_t i = 0; i < d.n; i++) {
+            sp_json_begin_object(&j, NULL);
+            sp_json_string(&j, "file", d.v[i].file);
+            sp_json_long(&j, "line", d.v[i].line);
+            sp_json_string(&j, "message", d.v[i].message);
+            sp_json_end_object(&j);
+        }
+        sp_json_end_array(&j);
+        json_counts(&j, "phones61", ps.n61, ps.name61, s.count61);
+        json_counts(&j, "phones48", ps.n48, ps.name48, s.count48);
+        json_counts(&j, "phones39", ps.n39, ps.name39, s.count39);
+        sp_json_end_object(&j);
+        sp_json_finish(&j);
+    } else {
+        printf("corpus      %s\n", dir);
+        printf("split       %s%s\n", sp_split_name(split), include_sa ? " (with SA1/SA2)" : " (SA1/SA2 left out)");
+        printf("speakers    %ld (%ld female, %ld male)\n", s.speakers, s.female, s.male);
+        printf("utterances  %ld\n", s.utterances);
+        printf("hours       %.3f\n", hours);
+        printf("errors      %zu%s\n", d.n, strict && d.n ? " (stopped at the first: --strict)" : "");
+        print_counts(stdout, "phone tokens, 61-symbol set", ps.n61, ps.name61, s.count61);
+        print_counts(stdout, "phone tokens, 48-symbol training set", ps.n48, ps.name48, s.count48);
+        print_counts(stdout, "phone tokens, 39-symbol scoring set", ps.n39, ps.name39, s.count39);
+    }
+    int rc = d.n ? SP_EXIT_FAIL : SP_EXIT_OK;
+    sp_corpus_free(&c);
+    sp_diag_free(&d);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* main.c - sincprobe's entry point: the command table. */
+#include "config.h"
+#include "cli/cli.h"
+
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+    { "corpus", cmd_corpus, "check a TIMIT-layout corpus or synthesise one with eSpeak NG" },
+    { "train", cmd_train, "train a phone recogniser from a config" },
+    { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
+    { "decode", cmd_decode, "phone segments of audio files" },
+    { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
+    { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
+    { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
+    { "report", cmd_report, "figures and report.html of a run directory" },
+    { "help", cmd_help, "list the commands, or show one command's usage" },
+};
+
+static const char *const usage[] = {
+    "sincprobe COMMAND [ARGS]",
+    "   or: sincprobe help [COMMAND]",
+    "   or: sincprobe --version",
+    NULL,
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void list_commands(FILE *f)
+{
+    sp_usage_print(f, usage);
+    fputs("\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'sincprobe COMMAND --help' shows a command's options; man sincprobe-COMMAND has the details.\n", f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2 || sp_is_help(argv[1])) {
+        list_commands(stdout);
+        return SP_EXIT_OK;
+    }
+    const struct command *c = find_command(argv[1]);
+    if (!c || c->run == cmd_help) {
+        sp_errorf("unknown command '%s'", argv[1]);
+        return SP_EXIT_USAGE;
+    }
+    char help[] = "--help";
+    char *args[] = { argv[1], help, NULL };
+    return c->run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        list_commands(stderr);
+        return SP_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("sincprobe %s\n", PACKAGE_VERSION);
+        return SP_EXIT_OK;
+    }
+    if (sp_is_help(argv[1])) {
+        list_commands(stdout);
+        return SP_EXIT_OK;
+    }
+    const struct command *c = find_command(argv[1]);
+    if (!c) {
+        sp_errorf("unknown command '%s'; 'sincprobe help' lists the commands", argv[1]);
+        return SP_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,73 @@
+/* audio.c - see audio.h. */
+#include "config.h"
+#include "corpus/audio.h"
+#include "base/util.h"
+
+#include <math.h>
+#include <samplerate.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sp_audio_load_16k(const char *path, int16_t **out, long *n, char *err)
+{
+    *out = NULL;
+    *n = 0;
+    SF_INFO si;
+    memset(&si, 0, sizeof si);
+    SNDFILE *sf = sf_open(path, SFM_READ, &si);
+    if (!sf) return sp_fail(err, "cannot read audio '%s': %s", path, sf_strerror(NULL));
+    if (si.frames <= 0 || si.channels <= 0) {
+        sf_close(sf);
+        return sp_fail(err, "audio '%s' is empty", path);
+    }
+    size_t frames = (size_t)si.frames;
+    float *buf = sp_xmalloc(frames * (size_t)si.channels * sizeof *buf);
+    sf_count_t got = sf_readf_float(sf, buf, si.frames);
+    sf_close(sf);
+    if (got <= 0) {
+        free(buf);
+        return sp_fail(err, "cannot read the samples of '%s'", path);
+    }
+    frames = (size_t)got;
+    if (si.channels > 1) {
+        fprintf(stderr, "sincprobe: '%s' has %d channels; averaging them to mono\n", path, si.channels);
+        for (size_t i = 0; i < frames; i++) {
+            float s = 0;
+            for (int c = 0; c < si.channels; c++) s += buf[i * (size_t)si.channels + (size_t)c];
+            buf[i] = s / (float)si.channels;
+        }
+    }
+    float *mono = buf;
+    size_t m = frames;
+    if (si.samplerate != 16000) {
+        double ratio = 16000.0 / si.samplerate;
+        size_t cap = (size_t)ceil((double)frames * ratio) + 16;
+        float *res = sp_xmalloc(cap * sizeof *res);
+        SRC_DATA sd;
+        memset(&sd, 0, sizeof sd);
+        sd.data_in = buf;
+        sd.input_frames = (long)frames;
+        sd.data_out = res;
+        sd.output_frames = (long)cap;
+        sd.src_ratio = ratio;
+        int e = src_simple(&sd, SRC_SINC_BEST_QUALITY, 1);
+        if (e) {
+            free(buf);
+            free(res);
+            return sp_fail(err, "cannot resample '%s' from %d Hz: %s", path, si.samplerate, src_strerror(e));
+        }
+        free(buf);
+        mono = res;
+        m = (size_t)sd.output_frames_gen;
+    }
+    int16_t *pcm = sp_xmalloc((m ? m : 1) * sizeof *pcm);
+    for (size_t i = 0; i < m; i++) {
+        float v = mono[i] * 32768.0f;
+        pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : lrintf(v));
+    }
+    free(mono);
+    *out = pcm;
+    *n = (long)m;
+    return 0;
+}

@@ -1,0 +1,263 @@
+/* sphere.c - see sphere.h. */
+#include "config.h"
+#include "corpus/sphere.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SPHERE_MAGIC "NIST_1A"
+
+int sp_sphere_is_sphere(const char *path)
+{
+    char buf[8] = { 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, 7, f);
+    fclose(f);
+    return n == 7 && memcmp(buf, SPHERE_MAGIC, 7) == 0;
+}
+
+/* Parse "name -type value" into the known fields. Returns 0, or -1 with a
+ * message in msg when the line is malformed. */
+static int parse_field(char *line, sp_sphere_info *info, char *msg, size_t msglen)
+{
+    char *save = NULL;
+    char *name = strtok_r(line, " \t", &save);
+    char *type = strtok_r(NULL, " \t", &save);
+    char *value = save;
+    if (!name || !type || !value) {
+        snprintf(msg, msglen, "expected a header field 'NAME -TYPE VALUE'");
+        return -1;
+    }
+    while (*value == ' ' || *value == '\t') value++;
+    if (*value == '\0') {
+        snprintf(msg, msglen, "header field '%s' has no value", name);
+        return -1;
+    }
+    if (type[0] != '-' || (type[1] != 'i' && type[1] != 'r' && type[1] != 's')) {
+        snprintf(msg, msglen, "header field '%s' has type '%s', expected -i, -r or -sN", name, type);
+        return -1;
+    }
+    if (type[1] == 'i') {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || (*end && *end != ' ')) {
+            snprintf(msg, msglen, "header field '%s' is -i but '%s' is not an integer", name, value);
+            return -1;
+        }
+        if (strcmp(name, "sample_rate") == 0) info->sample_rate = v;
+        else if (strcmp(name, "channel_count") == 0) info->channel_count = v;
+        else if (strcmp(name, "sample_n_bytes") == 0) info->sample_n_bytes = v;
+        else if (strcmp(name, "sample_count") == 0) info->sample_count = v;
+    } else if (type[1] == 'r') {
+        char *end;
+        double v = strtod(value, &end);
+        (void)v;
+        if (end == value) {
+            snprintf(msg, msglen, "header field '%s' is -r but '%s' is not a number", name, value);
+            return -1;
+        }
+        /* TIMIT writes sample_rate as -i; some tools write it as -r. */
+        if (strcmp(name, "sample_rate") == 0) info->sample_rate = (long)(v + 0.5);
+    } else {
+        char *end;
+        long len = strtol(type + 2, &end, 10);
+        if (end == type + 2 || *end || len <= 0) {
+            snprintf(msg, msglen, "header field '%s' has type '%s', expected -sN with a length N", name, type);
+            return -1;
+        }
+        if ((long)strlen(value) != len) {
+            snprintf(msg, msglen, "header field '%s' declares %ld characters but has %zu", name, len, strlen(value));
+            return -1;
+        }
+        if (strcmp(name, "sample_byte_format") == 0)
+            snprintf(info->byte_format, sizeof info->byte_format, "%s", value);
+        else if (strcmp(name, "sample_coding") == 0)
+            snprintf(info->coding, sizeof info->coding, "%s", value);
+    }
+    return 0;
+}
+
+int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
+{
+    memset(info, 0, sizeof *info);
+    info->sample_rate = info->channel_count = info->sample_n_bytes = info->sample_count = -1;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sp_diag_add(d, path, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    /* The header size is on line 2; read the smallest legal header first. */
+    char first[1024 + 1];
+    size_t got = fread(first, 1, 1024, f);
+    first[got] = '\0';
+    size_t before = d->n;
+    if (got < 16 || memcmp(first, SPHERE_MAGIC "\n", 8) != 0) {
+        sp_diag_add(d, path, 1, "not a NIST SPHERE file: expected 'NIST_1A' on the first line");
+        fclose(f);
+        return -1;
+    }
+    char *end;
+    long hbytes = strtol(first + 8, &end, 10);
+    if (end == first + 8 || *end != '\n' || hbytes < 16 || hbytes % 1024 != 0 || hbytes > 1 << 20) {
+        sp_diag_add(d, path, 2, "expected the header size in bytes (a multiple of 1024) on line 2");
+        fclose(f);
+        return -1;
+    }
+    info->header_bytes = hbytes;
+    char *hdr = sp_xmalloc((size_t)hbytes + 1);
+    memcpy(hdr, first, got);
+    if ((long)got < hbytes) got += fread(hdr + got, 1, (size_t)hbytes - got, f);
+    fclose(f);
+    if ((long)got < hbytes) {
+        sp_diag_add(d, path, 0, "truncated SPHERE header: %zu of %ld bytes", got, hbytes);
+        free(hdr);
+        return -1;
+    }
+    hdr[hbytes] = '\0';
+    /* Fields from line 3 to end_head. */
+    long lineno = 2;
+    char *p = strchr(hdr, '\n') + 1;
+    p = strchr(p, '\n') + 1;
+    int ended = 0;
+    while (p && *p) {
+        lineno++;
+        char *nl = strchr(p, '\n');
+        if (!nl) break;
+        *nl = '\0';
+        char *line = p;
+        p = nl + 1;
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
+        if (strcmp(line, "end_head") == 0) {
+            ended = 1;
+            break;
+        }
+        if (ll == 0) continue;
+        if (line[0] == ';') continue; /* comment */
+        char msg[512];
+        if (parse_field(line, info, msg, sizeof msg) != 0) {
+            sp_diag_add(d, path, lineno, "%s", msg);
+            if (sp_diag_stop(d)) break;
+        }
+    }
+    free(hdr);
+    if (!ended && !sp_diag_stop(d))
+        sp_diag_add(d, path, 0, "malformed SPHERE header: no 'end_head' within the %ld header bytes", hbytes);
+    if (d->n > before) return -1;
+
+    /* The fields TIMIT audio must have. */
+    if (info->sample_count < 0)
+        sp_diag_add(d, path, 0, "SPHERE header has no sample_count field");
+    if (info->sample_rate < 0)
+        sp_diag_add(d, path, 0, "SPHERE header has no sample_rate field");
+    else if (info->sample_rate != 16000)
+        sp_diag_add(d, path, 0, "sample rate %ld Hz, expected 16000", info->sample_rate);
+    if (info->channel_count > 1)
+        sp_diag_add(d, path, 0, "%ld channels, expected mono", info->channel_count);
+    if (info->sample_n_bytes >= 0 && info->sample_n_bytes != 2)
+        sp_diag_add(d, path, 0, "%ld-byte samples, expected 16-bit", info->sample_n_bytes);
+    /* TIMIT is uncompressed; "pcm,embedded-shorten-..." needs sph2pipe. */
+    if (info->coding[0] && strcmp(info->coding, "pcm") != 0 && strcmp(info->coding, "linear") != 0)
+        sp_diag_add(d, path, 0, "sample coding '%s', expected uncompressed pcm", info->coding);
+    if (d->n > before) return -1;
+
+    struct stat st;
+    long ch = info->channel_count > 0 ? info->channel_count : 1;
+    long want = hbytes + info->sample_count * ch * 2;
+    if (stat(path, &st) == 0 && (long)st.st_size < want) {
+        sp_diag_add(d, path, 0, "truncated audio: header declares %ld samples (%ld bytes) but the file has %ld bytes",
+                    info->sample_count, want, (long)st.st_size);
+        return -1;
+    }
+    return 0;
+}
+
+int sp_sphere_write(const char *path, const int16_t *samples, long n, long rate,
+                    const char *utterance_id, char *err)
+{
+    int smin = 0, smax = 0;
+    for (long i = 0; i < n; i++) {
+        if (samples[i] < smin) smin = samples[i];
+        if (samples[i] > smax) smax = samples[i];
+    }
+    char hdr[1024];
+    memset(hdr, ' ', sizeof hdr);
+    int len = 0;
+    len += snprintf(hdr + len, sizeof hdr - (size_t)len, "NIST_1A\n   1024\n");
+    if (utterance_id)
+        len += snprintf(hdr + len, sizeof hdr - (size_t)len, "utterance_id -s%zu %s\n", strlen(utterance_id), utterance_id);
+    len += snprintf(hdr + len, sizeof hdr - (size_t)len,
+                    "channel_count -i 1\nsample_count -i %ld\nsample_rate -i %ld\n"
+                    "sample_min -i %d\nsample_max -i %d\nsample_n_bytes -i 2\n"
+                    "sample_byte_format -s2 01\nsample_sig_bits -i 16\nend_head\n",
+                    n, rate, smin, smax);
+    if (len >= (int)sizeof hdr) return sp_fail(err, "SPHERE header for '%s' does not fit in 1024 bytes", path);
+    hdr[len] = ' ';
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) return -1;
+    fwrite(hdr, 1, sizeof hdr, af.f);
+    /* Little endian, as sample_byte_format 01 says, whatever the host. */
+    unsigned char buf[4096];
+    long i = 0;
+    while (i < n) {
+        size_t k = 0;
+        for (; k + 1 < sizeof buf && i < n; i++) {
+            uint16_t u = (uint16_t)samples[i];
+            buf[k++] = (unsigned char)(u & 0xff);
+            buf[k++] = (unsigned char)(u >> 8);
+        }
+        fwrite(buf, 1, k, af.f);
+    }
+    return sp_atomic_commit(&af, err);
+}
+
+int sp_audio_read_pcm16(const char *path, int16_t **samples, long *n, sp_diag *d)
+{
+    *samples = NULL;
+    *n = 0;
+    /* Anything starting "NIST" is meant to be SPHERE: parse its header
+     * ourselves so a broken one is reported with its line. */
+    char magic[5] = { 0 };
+    FILE *mf = fopen(path, "rb");
+    if (mf) {
+        if (fread(magic, 1, 4, mf) != 4) magic[0] = '\0';
+        fclose(mf);
+    }
+    if (strcmp(magic, "NIST") == 0) {
+        sp_sphere_info info;
+        if (sp_sphere_read_header(path, &info, d) != 0) return -1;
+    }
+    SF_INFO si;
+    memset(&si, 0, sizeof si);
+    SNDFILE *sf = sf_open(path, SFM_READ, &si);
+    if (!sf) {
+        sp_diag_add(d, path, 0, "cannot read audio: %s", sf_strerror(NULL));
+        return -1;
+    }
+    size_t before = d->n;
+    if (si.samplerate != 16000) sp_diag_add(d, path, 0, "sample rate %d Hz, expected 16000", si.samplerate);
+    if (si.channels != 1) sp_diag_add(d, path, 0, "%d channels, expected mono", si.channels);
+    if ((si.format & SF_FORMAT_SUBMASK) != SF_FORMAT_PCM_16)
+        sp_diag_add(d, path, 0, "samples are not 16-bit PCM");
+    if (d->n > before) {
+        sf_close(sf);
+        return -1;
+    }
+    int16_t *buf = sp_xmalloc((size_t)(si.frames > 0 ? si.frames : 1) * sizeof *buf);
+    sf_count_t got = sf_readf_short(sf, buf, si.frames);
+    sf_close(sf);
+    if (got != si.frames) {
+        sp_diag_add(d, path, 0, "truncated audio: read %ld of %ld samples", (long)got, (long)si.frames);
+        free(buf);
+        return -1;
+    }
+    *samples = buf;
+    *n = (long)got;
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* checkpoint.h - a model and its training state in one versioned,
+ * checksummed binary file, written atomically.
+ *
+ * Layout (little-endian, as the machine writes it; a file from a machine
+ * of the other byte order is refused by its magic):
+ *   "SPCKPT\r\n"  u32 version (1)
+ *   u32 length, the resolved config text
+ *   u64 n, float params[n]      u64 n, float state[n] (batch-norm stats)
+ *   u32 optimizer kind, i64 step, u64 n, float m[n], float v[n]
+ *   the position (sp_train_pos, field by field)
+ *   u32 CRC-32 (IEEE) of every byte before it
+ * The config is stored as text so a checkpoint rebuilds its own model. */
+#ifndef SP_CHECKPOINT_H
+#define SP_CHECKPOINT_H
+
+#include "nn/model.h"
+#include "nn/optim.h"
+#include "base/rng.h"
+
+#define SP_CHECKPOINT_VERSION 1
+
+/* Where training stands: enough to resume bit for bit. */
+typedef struct {
+    int epoch;            /* epochs completed */
+    int step;             /* steps done in the epoch in progress */
+    long global_step;
+    double lr;            /* current learning rate */
+    double best_dev_fer;  /* 2 when none yet */
+    int best_epoch;       /* 0 when none yet */
+    double loss_sum;      /* the epoch in progress: summed batch losses */
+    long correct, count;  /* ... and frame classification counts */
+    double elapsed;       /* seconds of training so far */
+    sp_rng sampler;       /* the chunk sampler's stream */
+    sp_rng dropout;       /* the model's dropout stream */
+} sp_train_pos;
+
+int sp_checkpoint_save(const char *path, const sp_model *m, const sp_optim *o,
+                       const sp_train_pos *pos, char *err);
+
+/* Read path into a fresh model for batches of up to maxB (and into o and
+ * pos unless NULL). A bad magic, version, checksum or size is an error
+ * naming the file. */
+int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
+                       sp_train_pos *pos, char *err);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of n bytes, continuing
+ * from crc (0 to start). */
+uint32_t sp_crc32(uint32_t crc, const void *data, size_t n);
+
+#endif

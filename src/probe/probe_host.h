@@ -1,0 +1,188 @@
+/* probe_host.h - the host side of the probe ABI (sincprobe/probe.h): the
+ * loader (search path, dlopen, descriptor checks), the chain of [probe ID]
+ * sections (options parsed and checked against each descriptor), the
+ * services probes get (log, RNG streams, .npy/.tsv writers), and the glue
+ * that shows probes the training loop and evaluations.
+ *
+ * A caller's sequence (train.c, cmd_eval.c):
+ *
+ *     ch = sp_probe_chain_from_conf(&c, &d)    refusals named by file/line
+ *     sp_probe_chain_store(ch, &c, err)        c->probes: every option
+ *     sp_probe_chain_create(ch, mode, ...)     still nothing written
+ *     ... make the run directory, the model ...
+ *     sp_probe_chain_start(ch, &start, err)
+ *     sp_probe_chain_train_batch / _gradients / _epoch_end, or
+ *     sp_evaluate_with(..., sp_probe_chain_eval_batch, ch, ...)
+ *     sp_probe_chain_finish(ch, status, ...)
+ *     sp_probe_chain_free(ch)                  destroy, unload
+ *
+ * Every call on a chain of zero probes returns at once, so a run without
+ * probes pays nothing. Errors follow util.h (0, or -1 with err). */
+#ifndef SP_PROBE_HOST_H
+#define SP_PROBE_HOST_H
+
+#include <sincprobe/probe.h>
+
+#include <stdio.h>
+#include "base/conf.h"
+#include "corpus/dataset.h"
+#include "base/diag.h"
+#include "base/ini.h"
+#include "nn/model.h"
+#include "corpus/phoneset.h"
+
+/* ---- finding probes */
+
+/* The directories searched, in order: each of $SINCPROBE_PLUGIN_PATH
+ * (colon separated; empty entries skipped), the installed SP_PROBEDIR,
+ * then plugins/.libs of a build tree when the running executable sits in
+ * one. NULL-terminated; free with sp_probe_path_free. */
+char **sp_probe_path(void);
+void sp_probe_path_free(char **dirs);
+/* The same joined with ':', for messages. Caller frees. */
+char *sp_probe_path_string(void);
+
+/* What a scan found: one descriptor, or one file that was refused. */
+typedef struct {
+    char *file;                     /* the shared object */
+    unsigned long index;            /* the descriptor's index in the file */
+    const sp_probe_descriptor *desc;/* NULL when the file was refused */
+    char *problem;                  /* why it was refused; NULL otherwise */
+    int shadowed;                   /* an earlier file has the identifier */
+} sp_probe_found;
+
+typedef struct {
+    sp_probe_found *v;
+    size_t n;
+    void *libs;                     /* the loaded files (private) */
+} sp_probe_catalog;
+
+/* Load every *.so of every directory of the path (in path order, each
+ * directory's files in name order) and list their descriptors and the
+ * files refused (not a probe, another ABI, a bad descriptor). The
+ * descriptors stay valid until sp_probe_catalog_free. */
+void sp_probe_scan(sp_probe_catalog *cat);
+void sp_probe_catalog_free(sp_probe_catalog *cat);
+
+/* The probe `use = name` means, as the chain resolves it: a file path
+ * (with a '/'), else NAME.so in the first directory of the path that has
+ * one, else the first file of the path with a descriptor called name.
+ * Returns the descriptor and *file, valid until sp_probe_catalog_free(cat)
+ * (cat zeroed, or from sp_probe_scan); NULL with msg (SP_ERRLEN): no such
+ * probe, a file that is not a probe, another ABI, a bad descriptor. */
+const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, char *msg);
+
+/* Text of an option's type: "int", "float [0, 1]", "enum none|peak". */
+void sp_probe_option_type(const sp_probe_option *o, char *buf, size_t n);
+
+/* ---- the chain */
+
+typedef struct sp_probe_chain sp_probe_chain;
+
+/* Resolve the [probe ID] sections of ini, in file order: load each `use`,
+ * check its options. Every problem (a bad ID, a missing `use`, an unknown
+ * probe, a file that is not a probe or speaks another ABI, an unknown
+ * option, a value of the wrong type or out of range, a missing required
+ * option) goes to d with the config's file and line, naming the plugin
+ * file. Returns the chain (maybe of zero probes), or NULL when there were
+ * problems. */
+sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d);
+/* The same for a resolved config's sections (c->probes, whose lines are
+ * those of c->probes_file). */
+sp_probe_chain *sp_probe_chain_from_conf(const sp_conf *c, sp_diag *d);
+
+/* Number of probes; 0 for NULL. */
+int sp_probe_chain_size(const sp_probe_chain *ch);
+/* Write the sections as resolved: use, probe_frames (for probes with
+ * on_epoch_end) and every option's value, in declaration order. */
+void sp_probe_chain_write(FILE *f, const sp_probe_chain *ch);
+/* Put that text into c->probes (the run's config.conf and checkpoints
+ * carry it). */
+int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, char *err);
+/* "ID (identifier), ..." for progress lines. Caller frees. */
+char *sp_probe_chain_describe(const sp_probe_chain *ch);
+
+/* Make every instance (create), in order. Their folders will be
+ * probes_dir/ID; nothing is written yet. On a refusal the instances made
+ * are destroyed and err names the config line and the plugin file. */
+int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *probes_dir, uint64_t seed,
+                          char *err);
+
+/* What on_start shows. The model, datasets and phone set must outlive
+ * the chain's use (until sp_probe_chain_finish). */
+typedef struct {
+    const char *run_dir;
+    sp_model *model;
+    const sp_dataset *data[SP_PROBE_NROLES];  /* by role; NULL: not loaded */
+    const char *split[SP_PROBE_NROLES];       /* their split names */
+    const sp_phoneset *ps;
+    int epochs, steps_per_epoch;              /* train mode */
+    int epochs_done;
+    long steps_done;
+    int resumed;
+} sp_probe_start;
+
+/* Create the probes' folders and the probe log, draw the probe set (train
+ * mode, when a probe has on_epoch_end), call on_start in order. */
+int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err);
+
+/* A training batch: the model's input [B][T] and the targets [B] (both
+ * rewritable by probes), where each chunk came from, the global step and
+ * the epoch. Targets a probe left outside [0, 48) are an error. */
+int sp_probe_chain_train_batch(sp_probe_chain *ch, float *audio, int *labels, int B, const long *utt,
+                               const long *start, const float *gain, long step, int epoch, char *err);
+
+/* Evaluation batches: set the role (DEV or TEST) and epoch (0 in eval
+ * mode) of the sp_evaluate_with passes that follow; sp_probe_chain_eval_batch
+ * is their sp_eval_batch_fn (bctx = the chain, or NULL). After a non-zero
+ * return, sp_probe_chain_error has the message. */
+void sp_probe_chain_eval_begin(sp_probe_chain *ch, sp_probe_role role, int epoch);
+int sp_probe_chain_eval_batch(void *ch, size_t utt, long frame0, int nb, float *input, int T);
+const char *sp_probe_chain_error(const sp_probe_chain *ch);
+
+/* After backward (finite gradients), before the optimizer step. */
+int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, double loss, char *err);
+
+typedef struct {
+    int epoch;
+    long step;
+    double lr, train_loss, train_fer, dev_loss, dev_fer;
+} sp_probe_epoch_stats;
+
+/* At an epoch's end: the probe set through the network when a probe asked
+ * for activations, then on_epoch_end in order. */
+int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err);
+
+/* After the optimizer step that made steps_done global steps, inside an
+ * epoch (not at its end): on_epoch_end with view->at_step = 1 for the
+ * probes that asked for this count with want_steps (ABI 2). */
+/* sincprobe analyse: run the chain's one probe (created in mode
+ * SP_PROBE_MODE_ANALYSE with probes_dir = the --out folder) on an [N][D]
+ * matrix: on_start with one layer named `layer`, one on_epoch_end
+ * (epoch 0) with the matrix as its activations, on_finish. */
+typedef struct {
+    const char *layer;            /* the layer's name (from the file name) */
+    const char *out_dir;
+    const float *X;               /* [N][D] */
+    long N, D;
+    const int *labels;            /* [N] in [0, nclasses) */
+    int nclasses;
+    const char *const *classes;   /* [nclasses] names */
+} sp_probe_analysis;
+int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char *err);
+
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, char *err);
+
+/* on_finish for every probe whose on_start succeeded (once). A failing
+ * on_finish is logged; the first such message goes to err (-1). */
+int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs_done, long steps_done,
+                          char *err);
+
+/* Destroy every instance, unload the files. NULL is fine. */
+void sp_probe_chain_free(sp_probe_chain *ch);
+
+/* Report the problems of d as one err (the last problem) after printing
+ * the others to stderr ("sincprobe: FILE:LINE: ..."); returns -1. */
+int sp_probe_diag_fail(const sp_diag *d, char *err);
+
+#endif

@@ -1,0 +1,37 @@
+/* evaluate.h - run a model over every 10 ms frame of a dataset (one
+ * chunk centred on each frame, zero-padded at the ends, as SincNet's
+ * evaluation) and gather the loss, the frame error rate and, through a
+ * callback, each utterance's frame log posteriors. */
+#ifndef SP_EVALUATE_H
+#define SP_EVALUATE_H
+
+#include "corpus/dataset.h"
+#include "nn/model.h"
+
+typedef struct {
+    double loss;      /* mean NLL over labelled frames */
+    long frames;      /* labelled frames */
+    long errors;      /* arg-max != label, 48 classes */
+    double fer;       /* errors / frames */
+} sp_eval_result;
+
+/* fn (may be NULL) receives each utterance and its log posteriors
+ * [nframes][48] (valid during the call). progress: label for a progress
+ * display on stderr, or NULL for none. */
+typedef void (*sp_eval_fn)(void *ctx, const sp_utterance *u, const float *logp);
+void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
+                 const char *progress, sp_eval_result *out);
+
+/* The same with a hook on each batch before its forward pass (the probe
+ * chain): batch_fn gets the utterance's index in ds, the frame of the
+ * first chunk, the chunks m->input[nb][T] (writable) and returns 0, or
+ * non-zero to stop the evaluation, which then returns that value (out
+ * holds what was evaluated so far). batch_fn NULL: sp_evaluate. */
+typedef int (*sp_eval_batch_fn)(void *bctx, size_t utt, long frame0, int nb, float *input, int T);
+int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_fn, void *bctx,
+                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out);
+
+/* Arg-max of one row of n scores (ties to the lower index). */
+int sp_argmax(const float *x, int n);
+
+#endif
