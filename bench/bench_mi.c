@@ -56,21 +56,21 @@ int main(int argc, char **argv)
     for (long i = 0; i < N; i++) y[i] = (int)(unif() * 48);
     printf("layer %ld x %ld, 48 classes, sigma2 %g\n", N, D, sigma2);
     printf("%-10s %9s %9s %9s\n", "estimator", "seconds", "i_xt", "i_ty");
-    char err[256];
+    sp_error err;
     static const char *const name[3] = { "fixed", "width", "adaptive" };
     for (int k = 0; k < 3; k++) {
         sp_mi_est e;
         double t0 = now();
-        if (sp_mi_binned(x, N, D, y, 48, (sp_mi_binning)k, 30, -1, 1, 0.5, &e, err, sizeof err) != 0) {
-            fprintf(stderr, "bench_mi: %s\n", err);
+        if (sp_mi_binned(x, N, D, y, 48, (sp_mi_binning)k, 30, -1, 1, 0.5, &e, &err) != 0) {
+            fprintf(stderr, "bench_mi: %s\n", err.msg);
             return 1;
         }
         printf("%-10s %9.3f %9.4f %9.4f\n", name[k], now() - t0, e.i_xt, e.i_ty);
     }
     sp_mi_est up, lo;
     double t0 = now();
-    if (sp_mi_kde(x, N, D, y, 48, sigma2, &up, &lo, err, sizeof err) != 0) {
-        fprintf(stderr, "bench_mi: %s\n", err);
+    if (sp_mi_kde(x, N, D, y, 48, sigma2, &up, &lo, &err) != 0) {
+        fprintf(stderr, "bench_mi: %s\n", err.msg);
         return 1;
     }
     double t = now() - t0;

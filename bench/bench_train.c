@@ -216,7 +216,7 @@ static int resolve_config(sp_conf *c, const config_spec *cs)
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
-    d.echo = stderr;
+    d.echo = 1;
     int rc = sp_ini_parse(&ini, "bench_train", cs->ini, &d);
     if (rc == 0) {
         rc = sp_conf_resolve(c, &ini, &d);
@@ -548,15 +548,15 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     r->filters = c.filters;
     r->taps = c.taps;
 
-    char err[512] = "";
+    sp_error err = { "" };
     sp_model m;
-    if (sp_model_init(&m, &c, maxB, err) != 0) {
-        fprintf(stderr, "bench_train: %s: %s\n", cs->name, err);
+    if (sp_model_init(&m, &c, maxB, &err) != 0) {
+        fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
         return -1;
     }
     sp_optim opt;
-    if (sp_optim_init(&opt, &c, m.nparams, err) != 0) {
-        fprintf(stderr, "bench_train: %s: %s\n", cs->name, err);
+    if (sp_optim_init(&opt, &c, m.nparams, &err) != 0) {
+        fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
         sp_model_free(&m);
         return -1;
     }

@@ -63,15 +63,15 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--theta") == 0) p.theta = atof(v), i++;
         else goto usage;
     }
-    char err[512];
+    sp_error err;
     float *Xf = NULL;
     if (data) {
         sp_npy_dtype t;
         int rank;
         long shape[8];
-        Xf = sp_npy_read(data, &t, &rank, shape, err);
+        Xf = sp_npy_read(data, &t, &rank, shape, &err);
         if (!Xf || t != SP_NPY_F32 || rank != 2) {
-            fprintf(stderr, "bench_tsne: '%s': %s\n", data, Xf ? "not float32 [N][D]" : err);
+            fprintf(stderr, "bench_tsne: '%s': %s\n", data, Xf ? "not float32 [N][D]" : err.msg);
             return 1;
         }
         N = shape[0], D = (int)shape[1];
@@ -86,8 +86,8 @@ int main(int argc, char **argv)
     }
     if (save) {
         long shape[2] = { N, D };
-        if (sp_npy_write(save, SP_NPY_F32, Xf, 2, shape, err) != 0) {
-            fprintf(stderr, "bench_tsne: %s\n", err);
+        if (sp_npy_write(save, SP_NPY_F32, Xf, 2, shape, &err) != 0) {
+            fprintf(stderr, "bench_tsne: %s\n", err.msg);
             return 1;
         }
     }
@@ -98,20 +98,20 @@ int main(int argc, char **argv)
     threads = omp_get_max_threads();
 #endif
     double t0 = now();
-    if (sp_tsne_run(X, N, D, NULL, &p, Y, &kl, err, sizeof err) != 0) {
-        fprintf(stderr, "bench_tsne: %s\n", err);
+    if (sp_tsne_run(X, N, D, NULL, &p, Y, &kl, &err) != 0) {
+        fprintf(stderr, "bench_tsne: %s\n", err.msg);
         return 1;
     }
     double secs = now() - t0, trust = NAN, knn = NAN;
-    if (quality && sp_tsne_quality(X, N, D, Y, 2, 5, 10, &trust, &knn, err, sizeof err) != 0) {
-        fprintf(stderr, "bench_tsne: %s\n", err);
+    if (quality && sp_tsne_quality(X, N, D, Y, 2, 5, 10, &trust, &knn, &err) != 0) {
+        fprintf(stderr, "bench_tsne: %s\n", err.msg);
         return 1;
     }
     if (out) {
         float *Yf = malloc(sizeof(float) * (size_t)N * 2);
         for (long i = 0; i < 2 * N; i++) Yf[i] = (float)Y[i];
         long shape[2] = { N, 2 };
-        if (sp_npy_write(out, SP_NPY_F32, Yf, 2, shape, err) != 0) fprintf(stderr, "bench_tsne: %s\n", err);
+        if (sp_npy_write(out, SP_NPY_F32, Yf, 2, shape, &err) != 0) fprintf(stderr, "bench_tsne: %s\n", err.msg);
         free(Yf);
     }
     printf("sincprobe n %ld d %d threads %d seconds %.2f kl %.4f trust %.4f knn %.4f\n", N, D, threads, secs, kl,

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "analysis/afr.h"
+#include "base/error.h"
 
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 
@@ -58,8 +59,9 @@ typedef struct {
 
 static int oom(sp_probe_error *err)
 {
-    snprintf(err->message, sizeof err->message, "out of memory");
-    return -1;
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
@@ -72,8 +74,10 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     x->every = (int)ctx->values[OPT_EVERY].i;
     x->norm = ctx->values[OPT_NORMALISE].i ? SP_AFR_NORM_PEAK : SP_AFR_NORM_NONE;
     x->db = (int)ctx->values[OPT_DB].i;
-    x->afr = sp_afr_new(x->nfft, err->message, sizeof err->message);
+    sp_error e;
+    x->afr = sp_afr_new(x->nfft, &e);
     if (!x->afr) {
+        sp_error_put(&e, err->message, sizeof err->message);
         err->option = OPT_NFFT;
         free(x);
         return -1;
@@ -155,8 +159,10 @@ static int take(afr_probe *x, const sp_probe_filters *f, sp_probe_error *err)
                  x->F, x->K);
         return -1;
     }
-    return sp_afr_compute(x->afr, f->taps, f->F, f->K, x->norm, x->db, x->resp_now, x->afr_now, err->message,
-                          sizeof err->message);
+    sp_error e;
+    if (sp_afr_compute(x->afr, f->taps, f->F, f->K, x->norm, x->db, x->resp_now, x->afr_now, &e) != 0)
+        return sp_error_put(&e, err->message, sizeof err->message);
+    return 0;
 }
 
 /* Append the current response as an epoch row. */
@@ -187,8 +193,9 @@ static int write_png(afr_probe *x, const char *name, int heat, const float *rows
     if (!path) return oom(err);
     snprintf(path, len, "%s/%s", x->ctx->dir, name);
     int rc;
+    sp_error e;
     if (heat) {
-        rc = sp_afr_png_heatmap(path, rows, n, x->bins, x->fs, x->db, label, ylabel, err->message, sizeof err->message);
+        rc = sp_afr_png_heatmap(path, rows, n, x->bins, x->fs, x->db, label, ylabel, &e);
     } else {
         long which[3] = { 0, (n - 1) / 2, n - 1 };
         int nc = n >= 3 ? 3 : (int)n;
@@ -199,10 +206,10 @@ static int write_png(afr_probe *x, const char *name, int heat, const float *rows
             snprintf(lab[i], sizeof lab[i], "%s %d", ylabel, label[which[i]]);
             labs[i] = lab[i];
         }
-        rc = sp_afr_png_curves(path, rows, x->bins, x->fs, x->db, nc, which, labs, err->message, sizeof err->message);
+        rc = sp_afr_png_curves(path, rows, x->bins, x->fs, x->db, nc, which, labs, &e);
     }
     free(path);
-    return rc;
+    return rc ? sp_error_put(&e, err->message, sizeof err->message) : 0;
 }
 
 static int write_epochs(afr_probe *x, sp_probe_error *err)

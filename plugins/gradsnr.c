@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "analysis/gradsnr.h"
+#include "base/error.h"
 
 enum { OPT_LAYERS, NOPT };
 
@@ -61,8 +62,9 @@ typedef struct {
 
 static int oom(sp_probe_error *err)
 {
-    snprintf(err->message, sizeof err->message, "out of memory");
-    return -1;
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
@@ -144,7 +146,9 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
             track *tr = &x->t[x->ntrack];
             tr->layer = i;
             tr->param = p;
-            if (sp_gradsnr_init(&tr->acc, l->param[p].n, err->message, sizeof err->message) != 0) return -1;
+            sp_error e;
+            if (sp_gradsnr_init(&tr->acc, l->param[p].n, &e) != 0)
+                return sp_error_put(&e, err->message, sizeof err->message);
             x->ntrack++;
             elems += (double)l->param[p].n;
         }

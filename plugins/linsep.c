@@ -60,8 +60,9 @@ typedef struct {
 
 static int oom(sp_probe_error *err)
 {
-    snprintf(err->message, sizeof err->message, "out of memory");
-    return -1;
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
@@ -251,9 +252,9 @@ static int on_epoch_end(void *self, const sp_probe_view *v, sp_probe_error *err)
             X = x->buf;
         }
         sp_linsep_result res;
-        char msg[SP_ERRLEN];
-        if (sp_linsep_eval(X, v->N, D, v->labels, x->nclasses, &x->o, &res, msg) != 0) {
-            snprintf(err->message, sizeof err->message, "layer '%s': %.400s", l->name, msg);
+        sp_error why;
+        if (sp_linsep_eval(X, v->N, D, v->labels, x->nclasses, &x->o, &res, &why) != 0) {
+            snprintf(err->message, sizeof err->message, "layer '%s': %.400s", l->name, why.msg);
             return -1;
         }
         double *row = realloc(x->rows, (size_t)(x->R + 1) * NCOL * sizeof *row);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "analysis/mi.h"
+#include "base/error.h"
 
 enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, NOPT };
 
@@ -76,8 +77,9 @@ typedef struct {
 
 static int oom(sp_probe_error *err)
 {
-    snprintf(err->message, sizeof err->message, "out of memory");
-    return -1;
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 /* Parse the estimator list into x->use; -1 with err on a bad name. */
@@ -343,20 +345,18 @@ static int measure(mi_probe *x, const sp_probe_view *v, int li, sp_probe_error *
         sp_mi_est est[2];
         double scale;
         int rc;
+        sp_error why;
         if (e == E_KDE_UPPER) {
-            rc = sp_mi_kde(L->act, N, D, v->labels, x->nclasses, x->sigma2, &est[0], &est[1], err->message,
-                           sizeof err->message);
+            rc = sp_mi_kde(L->act, N, D, v->labels, x->nclasses, x->sigma2, &est[0], &est[1], &why);
             scale = x->sigma2;
         } else {
             sp_mi_binning kind = e == E_FIXED ? SP_MI_FIXED : e == E_WIDTH ? SP_MI_WIDTH : SP_MI_ADAPTIVE;
             rc = sp_mi_binned(L->act, N, D, v->labels, x->nclasses, kind, x->bins, x->lo, x->hi, x->binsize, &est[0],
-                              err->message, sizeof err->message);
+                              &why);
             scale = e == E_WIDTH ? x->binsize : (double)x->bins;
         }
         if (rc != 0) {
-            char m[SP_PROBE_ERRLEN];
-            snprintf(m, sizeof m, "%s", err->message);
-            snprintf(err->message, sizeof err->message, "layer '%.60s', %s: %.400s", L->name, est_name[e], m);
+            snprintf(err->message, sizeof err->message, "layer '%.60s', %s: %.400s", L->name, est_name[e], why.msg);
             return -1;
         }
         if (add_row(x, v->epoch, v->step, L->name, e, scale, &est[0], N) != 0) return oom(err);

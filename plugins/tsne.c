@@ -39,6 +39,7 @@
 #include "analysis/phoneclass.h"
 #include "plot/scatter.h"
 #include "analysis/tsne.h"
+#include "base/error.h"
 
 enum { KIND_TSNE = 0, KIND_PCA = 1 };
 enum { COL_CLASS = 0, COL_LABEL = 1, COL_PAIR = 2 };
@@ -113,6 +114,13 @@ static int errf(sp_probe_error *err, int option, const char *fmt, ...)
     return -1;
 }
 
+static int oom(sp_probe_error *err)
+{
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
+}
+
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -131,7 +139,7 @@ static int parse_epochs(probe *x, const char *s, sp_probe_error *err)
     int n = 1;
     for (const char *c = s; *c; c++) n += *c == ',';
     x->ep = malloc((size_t)n * sizeof *x->ep);
-    if (!x->ep) return errf(err, -1, "out of memory");
+    if (!x->ep) return oom(err);
     const char *c = s;
     while (*c) {
         char *end;
@@ -150,7 +158,7 @@ static int create(probe *x, const sp_probe_context *ctx, sp_probe_error *err)
     const sp_probe_value *v = ctx->values;
     x->ctx = ctx;
     x->h = ctx->host;
-    if (!(x->layers = dupstr(v[O_LAYERS].text))) return errf(err, -1, "out of memory");
+    if (!(x->layers = dupstr(v[O_LAYERS].text))) return oom(err);
     if (!*x->layers) return errf(err, O_LAYERS, "layers: empty; name layers, \"all\" or \"auto\"");
     if (parse_epochs(x, v[O_EPOCHS].text, err) != 0) return -1;
     x->colour = (int)v[O_COLOUR].i;
@@ -188,7 +196,7 @@ static int create(probe *x, const sp_probe_context *ctx, sp_probe_error *err)
 static int create_tsne(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     probe *x = calloc(1, sizeof *x);
-    if (!x) return errf(err, -1, "out of memory");
+    if (!x) return oom(err);
     *self = x;
     x->kind = KIND_TSNE;
     return create(x, ctx, err);
@@ -197,7 +205,7 @@ static int create_tsne(const sp_probe_context *ctx, void **self, sp_probe_error 
 static int create_pca(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     probe *x = calloc(1, sizeof *x);
-    if (!x) return errf(err, -1, "out of memory");
+    if (!x) return oom(err);
     *self = x;
     x->kind = KIND_PCA;
     return create(x, ctx, err);
@@ -220,9 +228,9 @@ static void destroy(void *self)
 static int add_sel(probe *x, const char *name, size_t len, sp_probe_error *err)
 {
     char **s = realloc(x->sel, (size_t)(x->nsel + 1) * sizeof *s);
-    if (!s) return errf(err, -1, "out of memory");
+    if (!s) return oom(err);
     x->sel = s;
-    if (!(s[x->nsel] = malloc(len + 1))) return errf(err, -1, "out of memory");
+    if (!(s[x->nsel] = malloc(len + 1))) return oom(err);
     memcpy(s[x->nsel], name, len);
     s[x->nsel++][len] = '\0';
     return 0;
@@ -287,10 +295,10 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     x->last_epoch = run->epochs;
     if (run->nclasses > 0) {
         x->classes = calloc((size_t)run->nclasses, sizeof *x->classes);
-        if (!x->classes) return errf(err, -1, "out of memory");
+        if (!x->classes) return oom(err);
         x->nclasses = run->nclasses;
         for (int i = 0; i < run->nclasses; i++)
-            if (!(x->classes[i] = dupstr(run->classes[i] ? run->classes[i] : "?"))) return errf(err, -1, "out of memory");
+            if (!(x->classes[i] = dupstr(run->classes[i] ? run->classes[i] : "?"))) return oom(err);
     }
     if (x->colour == COL_PAIR)
         for (int k = 0; k < 2; k++) {
@@ -355,7 +363,7 @@ static int add_row(probe *x, const char *row, sp_probe_error *err)
     if (x->len + n + 1 > x->cap) {
         size_t cap = (x->len + n + 1) * 2 + 256;
         char *r = realloc(x->rows, cap);
-        if (!r) return errf(err, -1, "out of memory");
+        if (!r) return oom(err);
         x->rows = r;
         x->cap = cap;
     }
@@ -366,7 +374,7 @@ static int add_row(probe *x, const char *row, sp_probe_error *err)
                            : "epoch\tlayer\tn\texplained_variance\tev1\tev2\tlinsep_accuracy\tlinsep_chance\n";
     size_t hl = strlen(head);
     char *text = malloc(hl + x->len + 1);
-    if (!text) return errf(err, -1, "out of memory");
+    if (!text) return oom(err);
     memcpy(text, head, hl);
     memcpy(text + hl, x->rows, x->len + 1);
     char name[16];
@@ -392,7 +400,7 @@ static int write_embedding(probe *x, const char *base, const char *title, const 
     /* the table: x y label phone class */
     size_t cap = (size_t)n * 96 + 64, len = 0;
     char *t = malloc(cap);
-    if (!t) return errf(err, -1, "out of memory");
+    if (!t) return oom(err);
     len += (size_t)snprintf(t, cap, "x\ty\tlabel\tphone\tclass\n");
     for (long i = 0; i < n; i++) {
         const char *ph = class_of(x, labels[i]);
@@ -401,7 +409,7 @@ static int write_embedding(probe *x, const char *base, const char *title, const 
             char *u = realloc(t, cap);
             if (!u) {
                 free(t);
-                return errf(err, -1, "out of memory");
+                return oom(err);
             }
             t = u;
         }
@@ -414,7 +422,7 @@ static int write_embedding(probe *x, const char *base, const char *title, const 
     if (rc != 0) return -1;
     /* the groups of the plot */
     int *g = malloc((size_t)n * sizeof *g);
-    if (!g) return errf(err, -1, "out of memory");
+    if (!g) return oom(err);
     int ng = 0;
     const char *const *names = NULL;
     const char *pnames[2] = { x->pair_name[0], x->pair_name[1] };
@@ -440,13 +448,14 @@ static int write_embedding(probe *x, const char *base, const char *title, const 
     char *png = malloc(dl), *svg = malloc(dl);
     if (!png || !svg) {
         free(png), free(svg), free(g);
-        return errf(err, -1, "out of memory");
+        return oom(err);
     }
     snprintf(png, dl, "%s/%s.png", x->ctx->dir, base);
     snprintf(svg, dl, "%s/%s.svg", x->ctx->dir, base);
-    rc = sp_scatter_write(png, svg, Y, n, g, ng, names, title, err->message, sizeof err->message);
+    sp_error e;
+    rc = sp_scatter_write(png, svg, Y, n, g, ng, names, title, &e);
     free(png), free(svg), free(g);
-    return rc;
+    return rc ? sp_error_put(&e, err->message, sizeof err->message) : 0;
 }
 
 /* The linear separability of the final 2-D map Y [n][2] (labels [n]):
@@ -465,13 +474,13 @@ static int embedding_final(probe *x, const float *Y, long n, const int *labels, 
     int nclasses = 0;
     for (long i = 0; i < n; i++)
         if (labels[i] + 1 > nclasses) nclasses = labels[i] + 1;
-    char msg[1024];
+    sp_error why;
     if (n >= 8 && nclasses >= 2) {
-        if (sp_linsep_eval(Y, n, 2, labels, nclasses, &o, &r, msg) == 0) {
+        if (sp_linsep_eval(Y, n, 2, labels, nclasses, &o, &r, &why) == 0) {
             acc = r.accuracy;
             chance = r.chance;
         } else {
-            x->h->log(x->ctx, SP_PROBE_WARN, "linear probe on the map: %s", msg);
+            x->h->log(x->ctx, SP_PROBE_WARN, "linear probe on the map: %s", why.msg);
         }
     }
     size_t len = strlen(row);
@@ -516,7 +525,7 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
     long *idx = NULL;
     if (x->kind == KIND_TSNE && x->max_points > 0 && N > x->max_points) {
         n = x->max_points;
-        if (!(idx = subset(x, N, n))) return errf(err, -1, "out of memory");
+        if (!(idx = subset(x, N, n))) return oom(err);
     }
     float *A = malloc((size_t)n * D * sizeof *A);
     int *lab = malloc((size_t)n * sizeof *lab);
@@ -524,8 +533,9 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
     double *Y = malloc((size_t)n * 2 * sizeof *Y);
     double *R = NULL;
     int rc = -1;
+    sp_error e; /* an analysis call's error, copied to err at fail */
     if (!A || !lab || !Yf || !Y) {
-        errf(err, -1, "out of memory");
+        oom(err);
         goto out;
     }
     for (long i = 0; i < n; i++) {
@@ -547,7 +557,7 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
             goto out;
         }
         double ev[2], total = 0;
-        if (sp_pca_f(A, n, D, 2, Y, ev, &total, NULL, err->message, sizeof err->message) != 0) goto out;
+        if (sp_pca_f(A, n, D, 2, Y, ev, &total, NULL, &e) != 0) goto fail;
         double f1 = total > 0 ? ev[0] / total : 0, f2 = total > 0 ? ev[1] / total : 0;
         snprintf(title, sizeof title, "PCA of %s, epoch %d (%.1f%% + %.1f%% of the variance)", L->name, epoch,
                  100 * f1, 100 * f2);
@@ -556,11 +566,11 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
         double t0 = now();
         int k = D > x->pca_dims ? x->pca_dims : D;
         if (!(R = malloc((size_t)n * k * sizeof *R))) {
-            errf(err, -1, "out of memory");
+            oom(err);
             goto out;
         }
         if (D > x->pca_dims) {
-            if (sp_pca_f(A, n, D, k, R, NULL, NULL, NULL, err->message, sizeof err->message) != 0) goto out;
+            if (sp_pca_f(A, n, D, k, R, NULL, NULL, NULL, &e) != 0) goto fail;
         } else {
             for (size_t i = 0; i < (size_t)n * D; i++) R[i] = A[i];
         }
@@ -575,10 +585,9 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
                       n, tp.perplexity);
         }
         double kl = NAN, trust = NAN, knn = NAN;
-        if (sp_tsne_run(R, n, k, NULL, &tp, Y, &kl, err->message, sizeof err->message) != 0) goto out;
+        if (sp_tsne_run(R, n, k, NULL, &tp, Y, &kl, &e) != 0) goto fail;
         double secs = now() - t0;
-        if (n > 16 && sp_tsne_quality(R, n, k, Y, 2, 5, 10, &trust, &knn, err->message, sizeof err->message) != 0)
-            goto out;
+        if (n > 16 && sp_tsne_quality(R, n, k, Y, 2, 5, 10, &trust, &knn, &e) != 0) goto fail;
         snprintf(title, sizeof title, "t-SNE of %s, epoch %d (KL %.3f, trustworthiness %.3f)", L->name, epoch, kl,
                  trust);
         snprintf(row, sizeof row, "%d\t%s\t%ld\t%.10g\t%.10g\t%.10g\t%.10g\n", epoch, L->name, n, kl, trust, knn,
@@ -590,6 +599,9 @@ static int map_layer(probe *x, const sp_probe_layer *L, int epoch, long N, const
     if (write_embedding(x, base, title, Yf, n, lab, err) != 0) goto out;
     if (embedding_final(x, Yf, n, lab, row, sizeof row, err) != 0) goto out;
     rc = add_row(x, row, err);
+    goto out;
+fail:
+    sp_error_put(&e, err->message, sizeof err->message);
 out:
     free(idx);
     free(A);

@@ -70,7 +70,7 @@ static int count_entries(const char *dir)
 
 int main(void)
 {
-    char err[512];
+    sp_error err;
 
     /* ---- FFTW vs a direct DFT, random taps, several K and nfft */
     {
@@ -85,10 +85,10 @@ int main(void)
                 seed = seed * 1664525u + 1013904223u;
                 taps[i] = (float)((seed >> 8) / 16777216.0 - 0.5);
             }
-            sp_afr *a = sp_afr_new(nfft, err, sizeof err);
-            CHECK_MSG(a != NULL, "%s", err);
+            sp_afr *a = sp_afr_new(nfft, &err);
+            CHECK_MSG(a != NULL, "%s", err.msg);
             if (!a) continue;
-            CHECK(sp_afr_compute(a, taps, F, K, SP_AFR_NORM_NONE, 0, resp, afr, err, sizeof err) == 0);
+            CHECK(sp_afr_compute(a, taps, F, K, SP_AFR_NORM_NONE, 0, resp, afr, &err) == 0);
             for (int c = 0; c < F; c++) {
                 double e = rel_err_vs_dft(taps + (size_t)c * K, K, nfft, resp + (size_t)c * bins);
                 if (e > worst) worst = e;
@@ -124,8 +124,8 @@ int main(void)
         CHECK(fabs(c1 - f1) < 1e-3 && fabs(c2 - f2) < 1e-3);
         CHECK(taps[K / 2] == 1.0f);
         float resp[2049], afr[2049], freqs[2049];
-        sp_afr *a = sp_afr_new(nfft, err, sizeof err);
-        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_NONE, 0, resp, afr, err, sizeof err) == 0);
+        sp_afr *a = sp_afr_new(nfft, &err);
+        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_NONE, 0, resp, afr, &err) == 0);
         sp_afr_freqs(freqs, nfft, fs);
         CHECK(freqs[bins - 1] == 8000.0f && freqs[1] == (float)(fs / nfft));
         double gain = fs / (2 * (f2 - f1)), gmin = INFINITY, gmax = 0, stop = 0;
@@ -158,8 +158,8 @@ int main(void)
 
         /* peak normalisation and dB */
         float rp[2049], ap[2049], rd[2049], ad[2049];
-        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_PEAK, 0, rp, ap, err, sizeof err) == 0);
-        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_PEAK, 1, rd, ad, err, sizeof err) == 0);
+        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_PEAK, 0, rp, ap, &err) == 0);
+        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_PEAK, 1, rd, ad, &err) == 0);
         double pmax = 0, dberr = 0, dbmin = 0;
         for (int j = 0; j < bins; j++) {
             if (rp[j] > pmax) pmax = rp[j];
@@ -177,18 +177,18 @@ int main(void)
         float lows[2] = { 950, 2950 }, bands[2] = { 2950, 150 };
         sp_sinc_spec s2 = sp_sinc_spec_make(2, K, (float)fs);
         sp_sinc_taps(two, lows, bands, &s2);
-        CHECK(sp_afr_compute(a, two, 2, K, SP_AFR_NORM_PEAK, 0, r2, a2, err, sizeof err) == 0);
+        CHECK(sp_afr_compute(a, two, 2, K, SP_AFR_NORM_PEAK, 0, r2, a2, &err) == 0);
         double e2 = 0;
         for (int j = 0; j < bins; j++) e2 = fmax(e2, fabs(a2[j] - 0.5 * (r2[j] + r2[bins + j])));
         CHECK_MSG(e2 < 1e-6, "peak-normalised AFR is not the mean: %.3g", e2);
 
         /* K > nfft is refused */
-        sp_afr *small = sp_afr_new(128, err, sizeof err);
-        err[0] = '\0';
-        CHECK(sp_afr_compute(small, taps, 1, K, SP_AFR_NORM_NONE, 0, resp, afr, err, sizeof err) == -1);
-        CHECK_MSG(strstr(err, "251 taps need nfft >= 251") != NULL, "%s", err);
+        sp_afr *small = sp_afr_new(128, &err);
+        err.msg[0] = '\0';
+        CHECK(sp_afr_compute(small, taps, 1, K, SP_AFR_NORM_NONE, 0, resp, afr, &err) == -1);
+        CHECK_MSG(strstr(err.msg, "251 taps need nfft >= 251") != NULL, "%s", err.msg);
         sp_afr_free(small);
-        CHECK(sp_afr_new(1023, err, sizeof err) == NULL && strstr(err, "nfft: 1023") != NULL);
+        CHECK(sp_afr_new(1023, &err) == NULL && strstr(err.msg, "nfft: 1023") != NULL);
 
         /* ---- figures */
         char *dir = sp_test_tmpdir();
@@ -198,18 +198,18 @@ int main(void)
             for (int j = 0; j < bins; j++) rows[r * bins + j] = resp[j] * (1 + 0.1f * r);
         int lab[3] = { 1, 2, 3 };
         snprintf(path, sizeof path, "%s/heat.png", dir);
-        CHECK_MSG(sp_afr_png_heatmap(path, rows, 3, bins, fs, 0, lab, "epoch", err, sizeof err) == 0, "%s", err);
+        CHECK_MSG(sp_afr_png_heatmap(path, rows, 3, bins, fs, 0, lab, "epoch", &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
         snprintf(path, sizeof path, "%s/curves.png", dir);
         long which[3] = { 0, 1, 2 };
         const char *names[3] = { "epoch 1", "epoch 2", "epoch 3" };
-        CHECK_MSG(sp_afr_png_curves(path, rows, bins, fs, 0, 3, which, names, err, sizeof err) == 0, "%s", err);
+        CHECK_MSG(sp_afr_png_curves(path, rows, bins, fs, 0, 3, which, names, &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
-        CHECK_MSG(sp_afr_png_curves(path, ad, bins, fs, 1, 1, which, names, err, sizeof err) == 0, "%s", err);
+        CHECK_MSG(sp_afr_png_curves(path, ad, bins, fs, 1, 1, which, names, &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
         CHECK(count_entries(dir) == 2); /* no temporary files left */
         snprintf(path, sizeof path, "%s/nosuchdir/x.png", dir);
-        CHECK(sp_afr_png_curves(path, rows, bins, fs, 0, 1, which, names, err, sizeof err) == -1);
+        CHECK(sp_afr_png_curves(path, rows, bins, fs, 0, 1, which, names, &err) == -1);
         sp_test_rmtree(dir);
         free(dir);
         sp_afr_free(a);

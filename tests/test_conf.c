@@ -86,9 +86,9 @@ int main(void)
     const char *top = getenv("top_srcdir");
     if (top) {
         char *path = sp_xasprintf("%s/man/sincprobe.conf.5", top);
-        char err[SP_ERRLEN];
-        char *page = sp_read_file(path, NULL, err);
-        CHECK_MSG(page != NULL, "%s", err);
+        sp_error err;
+        char *page = sp_read_file(path, NULL, &err);
+        CHECK_MSG(page != NULL, "%s", err.msg);
         for (int i = 0; page; i++) {
             const char *section, *help;
             const char *key = sp_conf_key_name(i, &section, &help);

@@ -44,19 +44,19 @@ static int near(double a, double b, double tol)
 static void tiny_corpus(sp_bigram *lm)
 {
     static const int u1[] = { 0, 1, 1, 2 }, u2[] = { 0, 2 }, u3[] = { -1, 1, 0 }, u4[] = { -1 };
-    char err[SP_ERRLEN];
-    CHECK(sp_bigram_add(lm, u1, 4, err) == 0, "add u1: %s", err);
-    CHECK(sp_bigram_add(lm, u2, 2, err) == 0, "add u2: %s", err);
-    CHECK(sp_bigram_add(lm, u3, 3, err) == 0, "add u3: %s", err);
-    CHECK(sp_bigram_add(lm, u4, 1, err) == 0, "add u4: %s", err);
+    sp_error err;
+    CHECK(sp_bigram_add(lm, u1, 4, &err) == 0, "add u1: %s", err.msg);
+    CHECK(sp_bigram_add(lm, u2, 2, &err) == 0, "add u2: %s", err.msg);
+    CHECK(sp_bigram_add(lm, u3, 3, &err) == 0, "add u3: %s", err.msg);
+    CHECK(sp_bigram_add(lm, u4, 1, &err) == 0, "add u4: %s", err.msg);
 }
 
 static void test_bigram_counts(void)
 {
     current = "bigram counts";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_bigram lm;
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, &err) == 0, "init: %s", err.msg);
     tiny_corpus(&lm);
     CHECK(lm.utterances == 3, "utterances %ld, expected 3 (the all-deleted one skipped)", lm.utterances);
     CHECK(lm.tokens == 7, "tokens %ld, expected 7 after collapsing and dropping", lm.tokens);
@@ -74,28 +74,28 @@ static void test_bigram_counts(void)
 
     /* An index out of range is refused and nothing is counted. */
     static const int bad[] = { 0, 3 };
-    CHECK(sp_bigram_add(&lm, bad, 2, err) == -1, "index 3 with 3 phones accepted");
+    CHECK(sp_bigram_add(&lm, bad, 2, &err) == -1, "index 3 with 3 phones accepted");
     CHECK(lm.utterances == 3 && lm.count[3 * 4 + 0] == 2, "a refused utterance changed the counts");
     sp_bigram_free(&lm);
 
     sp_bigram empty;
-    CHECK(sp_bigram_init(&empty, 3, SP_BIGRAM_WITTEN_BELL, 0, err) == 0, "init: %s", err);
-    CHECK(sp_bigram_finalise(&empty, err) == -1, "finalising an LM with no transcripts succeeded");
+    CHECK(sp_bigram_init(&empty, 3, SP_BIGRAM_WITTEN_BELL, 0, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_bigram_finalise(&empty, &err) == -1, "finalising an LM with no transcripts succeeded");
     sp_bigram_free(&empty);
-    CHECK(sp_bigram_init(&empty, 3, SP_BIGRAM_ADD_K, -1, err) == -1, "negative k accepted");
+    CHECK(sp_bigram_init(&empty, 3, SP_BIGRAM_ADD_K, -1, &err) == -1, "negative k accepted");
     sp_bigram_free(&empty);
-    CHECK(sp_bigram_init(&empty, 0, SP_BIGRAM_ADD_K, 1, err) == -1, "0 phones accepted");
+    CHECK(sp_bigram_init(&empty, 0, SP_BIGRAM_ADD_K, 1, &err) == -1, "0 phones accepted");
     sp_bigram_free(&empty);
 }
 
 static void test_bigram_witten_bell(void)
 {
     current = "bigram Witten-Bell";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_bigram lm;
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, &err) == 0, "init: %s", err.msg);
     tiny_corpus(&lm);
-    CHECK(sp_bigram_finalise(&lm, err) == 0, "finalise: %s", err);
+    CHECK(sp_bigram_finalise(&lm, &err) == 0, "finalise: %s", err.msg);
     /* Target counts c(0)=3 c(1)=2 c(2)=2 c(E)=3, N=10, T0=4, V=4:
      * P1 = (c + 1) / 14 = 4/14 3/14 3/14 4/14.
      * h=0: c=3 T=3 A={1,2,E} mass 10/14 q = .3 .3 .4
@@ -137,10 +137,10 @@ static void test_bigram_witten_bell(void)
      * h=S: c=1 T=1 A={0,1,2} q = 7/17 7/17 3/17
      *      P(0|S) = 12/17, P(1|S) = 7/34, P(2|S) = 3/34
      * h=2 unseen: A={0,1,E} with P1 1.75 1.75 1.75: q = 1/3 each. */
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_WITTEN_BELL, 0, &err) == 0, "init: %s", err.msg);
     static const int u01[] = { 0, 1 };
-    CHECK(sp_bigram_add(&lm, u01, 2, err) == 0, "add: %s", err);
-    CHECK(sp_bigram_finalise(&lm, err) == 0, "finalise: %s", err);
+    CHECK(sp_bigram_add(&lm, u01, 2, &err) == 0, "add: %s", err.msg);
+    CHECK(sp_bigram_finalise(&lm, &err) == 0, "finalise: %s", err.msg);
     struct { int h, w; double p; } want2[] = {
         { 0, 1, 12.0 / 17 }, { 0, 2, 3.0 / 34 }, { 0, E, 7.0 / 34 },
         { S, 0, 12.0 / 17 }, { S, 1, 7.0 / 34 }, { S, 2, 3.0 / 34 },
@@ -157,11 +157,11 @@ static void test_bigram_witten_bell(void)
 static void test_bigram_add_k(void)
 {
     current = "bigram add-k";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_bigram lm;
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0.5, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0.5, &err) == 0, "init: %s", err.msg);
     tiny_corpus(&lm);
-    CHECK(sp_bigram_finalise(&lm, err) == 0, "finalise: %s", err);
+    CHECK(sp_bigram_finalise(&lm, &err) == 0, "finalise: %s", err.msg);
     /* |A(h)| = 3 for every history: P = (c + .5) / (c(h) + 1.5). */
     const int S = SP_BIGRAM_EDGE, E = SP_BIGRAM_EDGE;
     struct { int h, w; double p; } want[] = {
@@ -178,19 +178,19 @@ static void test_bigram_add_k(void)
     sp_bigram_free(&lm);
 
     /* k = 0: maximum likelihood; unseen bigrams impossible. */
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, &err) == 0, "init: %s", err.msg);
     tiny_corpus(&lm);
-    CHECK(sp_bigram_finalise(&lm, err) == 0, "finalise: %s", err);
+    CHECK(sp_bigram_finalise(&lm, &err) == 0, "finalise: %s", err.msg);
     CHECK(near(sp_bigram_logprob(&lm, S, 0), log(2.0 / 3), 1e-12), "ML P(0|<s>) is not 2/3");
     CHECK(sp_bigram_logprob(&lm, S, 2) == -INFINITY, "ML P(2|<s>) is not zero");
     CHECK(near(sp_bigram_logprob(&lm, 2, E), 0.0, 1e-12), "ML P(</s>|2) is not 1");
     sp_bigram_free(&lm);
 
     /* k = 0 with an unseen history: uniform over A(h). */
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, err) == 0, "init: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, &err) == 0, "init: %s", err.msg);
     static const int u01[] = { 0, 1 };
-    sp_bigram_add(&lm, u01, 2, err);
-    CHECK(sp_bigram_finalise(&lm, err) == 0, "finalise: %s", err);
+    sp_bigram_add(&lm, u01, 2, &err);
+    CHECK(sp_bigram_finalise(&lm, &err) == 0, "finalise: %s", err.msg);
     CHECK(near(sp_bigram_logprob(&lm, 2, 0), log(1.0 / 3), 1e-12) &&
           near(sp_bigram_logprob(&lm, 2, E), log(1.0 / 3), 1e-12),
           "ML with the unseen history 2 is not uniform over {0, 1, </s>}");
@@ -202,15 +202,15 @@ static void test_bigram_add_k(void)
 static void test_priors(void)
 {
     current = "priors";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_priors p;
-    CHECK(sp_priors_init(&p, 3, err) == 0, "init: %s", err);
-    CHECK(sp_priors_finalise(&p, err) == -1, "finalising with no frames succeeded");
+    CHECK(sp_priors_init(&p, 3, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_priors_finalise(&p, &err) == -1, "finalising with no frames succeeded");
     static const int lab[] = { 0, 0, 1, -1 };
-    CHECK(sp_priors_add(&p, lab, 4, err) == 0, "add: %s", err);
+    CHECK(sp_priors_add(&p, lab, 4, &err) == 0, "add: %s", err.msg);
     static const int bad[] = { 0, 3 };
-    CHECK(sp_priors_add(&p, bad, 2, err) == -1, "label 3 of 3 classes accepted");
-    CHECK(sp_priors_finalise(&p, err) == 0, "finalise: %s", err);
+    CHECK(sp_priors_add(&p, bad, 2, &err) == -1, "label 3 of 3 classes accepted");
+    CHECK(sp_priors_finalise(&p, &err) == 0, "finalise: %s", err.msg);
     /* 3 labelled frames, add-one over 3 classes: 3/6 2/6 1/6. */
     CHECK(p.total == 3, "total %ld, expected 3", p.total);
     CHECK(near(p.logprior[0], log(3.0 / 6), 1e-12), "prior 0 %g", exp(p.logprior[0]));
@@ -342,31 +342,31 @@ static void random_logpost(sp_rng *r, float *lp, size_t T, int n, double spread)
  * (Witten-Bell: every allowed transition possible). */
 static void random_lm(sp_rng *r, sp_bigram *lm, int n, int smoothed)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     int kind = smoothed ? 0 : (int)sp_rng_below(r, 3);
     double k = kind == 1 ? (sp_rng_below(r, 2) ? 0.1 : 1.0) : 0.0;
-    sp_bigram_init(lm, n, kind == 0 ? SP_BIGRAM_WITTEN_BELL : SP_BIGRAM_ADD_K, k, err);
+    sp_bigram_init(lm, n, kind == 0 ? SP_BIGRAM_WITTEN_BELL : SP_BIGRAM_ADD_K, k, &err);
     int nutt = 1 + (int)sp_rng_below(r, 6);
     for (int u = 0; u < nutt; u++) {
         int ph[8];
         size_t len = 1 + sp_rng_below(r, 8);
         for (size_t i = 0; i < len; i++) ph[i] = (int)sp_rng_below(r, (uint64_t)n + 1) - 1;
-        sp_bigram_add(lm, ph, len, err);
+        sp_bigram_add(lm, ph, len, &err);
     }
     if (lm->utterances == 0) {
         static const int one[] = { 0 };
-        sp_bigram_add(lm, one, 1, err);
+        sp_bigram_add(lm, one, 1, &err);
     }
-    if (sp_bigram_finalise(lm, err) != 0) {
+    if (sp_bigram_finalise(lm, &err) != 0) {
         failures++;
-        fprintf(stderr, "FAIL %s: random LM: %s\n", current, err);
+        fprintf(stderr, "FAIL %s: random LM: %s\n", current, err.msg);
     }
 }
 
 static void test_viterbi_vs_brute_force(void)
 {
     current = "viterbi vs brute force";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_rng r;
     sp_rng_seed(&r, 20240601, 7);
     const int n = 3, cases = 4000;
@@ -405,20 +405,20 @@ static void test_viterbi_vs_brute_force(void)
 
         sp_viterbi v;
         /* A small capacity on purpose: decoding must grow it. */
-        if (sp_viterbi_init(&v, n, &o, use_lm ? &lm : NULL, use_prior ? logprior : NULL, 2, err) != 0) {
-            CHECK(0, "case %d: init: %s", c, err);
+        if (sp_viterbi_init(&v, n, &o, use_lm ? &lm : NULL, use_prior ? logprior : NULL, 2, &err) != 0) {
+            CHECK(0, "case %d: init: %s", c, err.msg);
             if (use_lm) sp_bigram_free(&lm);
             continue;
         }
         sp_phone_seg seg[6];
         size_t k = 0;
         double score = 0;
-        int rc = sp_viterbi_decode(&v, lp, T, seg, &k, &score, err);
+        int rc = sp_viterbi_decode(&v, lp, T, seg, &k, &score, &err);
         if (b.best == -INFINITY) {
             nopath++;
             CHECK(rc == -1, "case %d: no path exists but the decoder returned %zu segments", c, k);
         } else if (rc != 0) {
-            CHECK(0, "case %d (T=%zu D=%d): decoder failed: %s; brute force best %g", c, T, D, err, b.best);
+            CHECK(0, "case %d (T=%zu D=%d): decoder failed: %s; brute force best %g", c, T, D, err.msg, b.best);
         } else {
             checked++;
             CHECK(near(score, b.best, 1e-9), "case %d (T=%zu D=%d pen=%g lmw=%g): viterbi score %.12g, brute force %.12g",
@@ -459,7 +459,7 @@ static void test_viterbi_vs_brute_force(void)
 static void test_viterbi_hand(void)
 {
     current = "viterbi worked example";
-    char err[SP_ERRLEN];
+    sp_error err;
     /* Two phones, 9 frames; posteriors 0.9 for the "true" phone:
      * 0 0 0 0 1 0 0 0 0 (a one-frame blip of phone 1 at frame 4). */
     const size_t T = 9;
@@ -480,8 +480,8 @@ static void test_viterbi_hand(void)
     /* min_dur 1: the blip is worth 2 log(9) = 4.39 > 2 x 0.5 extra
      * penalty: 0[0-3] 1[4] 0[5-8], score 9 log .9 - 3 x .5. */
     o.min_dur = 1;
-    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, err) == 0, "init: %s", err);
-    CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, err) == 0, "decode: %s", err);
+    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, &err) == 0, "decode: %s", err.msg);
     CHECK(k == 3 && seg[0].phone == 0 && seg[0].first == 0 && seg[0].last == 3 &&
           seg[1].phone == 1 && seg[1].first == 4 && seg[1].last == 4 &&
           seg[2].phone == 0 && seg[2].first == 5 && seg[2].last == 8,
@@ -493,8 +493,8 @@ static void test_viterbi_hand(void)
     /* min_dur 2: the blip cannot be a phone; any 3-phone path still pays
      * one bad frame, so one segment wins: 8 log .9 + log .1 - .5. */
     o.min_dur = 2;
-    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, err) == 0, "init: %s", err);
-    CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, err) == 0, "decode: %s", err);
+    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, &err) == 0, "decode: %s", err.msg);
     CHECK(k == 1 && seg[0].phone == 0 && seg[0].first == 0 && seg[0].last == 8,
           "min_dur 2: expected 0[0-8], got %zu segments", k);
     CHECK(near(score, 8 * log(0.9) + log(0.1) - 0.5, 1e-6), "min_dur 2: score %.9g, expected %.9g",
@@ -503,14 +503,14 @@ static void test_viterbi_hand(void)
     /* Shorter than min_dur: one phone over all frames. */
     o.min_dur = 5;
     sp_viterbi_free(&v);
-    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, err) == 0, "init: %s", err);
-    CHECK(sp_viterbi_decode(&v, lp + 3 * 2, 2, seg, &k, &score, err) == 0, "decode 2 frames: %s", err);
+    CHECK(sp_viterbi_init(&v, 2, &o, NULL, NULL, T, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_viterbi_decode(&v, lp + 3 * 2, 2, seg, &k, &score, &err) == 0, "decode 2 frames: %s", err.msg);
     CHECK(k == 1 && seg[0].first == 0 && seg[0].last == 1, "2 frames with min_dur 5: %zu segments", k);
-    CHECK(sp_viterbi_decode(&v, lp, 0, seg, &k, &score, err) == 0 && k == 0, "0 frames did not give 0 segments");
+    CHECK(sp_viterbi_decode(&v, lp, 0, seg, &k, &score, &err) == 0 && k == 0, "0 frames did not give 0 segments");
 
     /* A NaN posterior is refused. */
     float bad[4] = { 0, 0, NAN, 0 };
-    CHECK(sp_viterbi_decode(&v, bad, 2, seg, &k, &score, err) == -1, "NaN posterior accepted");
+    CHECK(sp_viterbi_decode(&v, bad, 2, seg, &k, &score, &err) == -1, "NaN posterior accepted");
     sp_viterbi_free(&v);
     sp_viterbi_free(&v); /* freeing twice is allowed */
 
@@ -518,16 +518,16 @@ static void test_viterbi_hand(void)
      * maximum-likelihood LM trained on "0 1 2" alone, which allows that
      * sequence only; with min_dur 2 over 6 frames: 0[0-1] 1[2-3] 2[4-5]. */
     sp_bigram lm;
-    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, err) == 0, "init LM: %s", err);
+    CHECK(sp_bigram_init(&lm, 3, SP_BIGRAM_ADD_K, 0, &err) == 0, "init LM: %s", err.msg);
     static const int utt[] = { 0, 1, 2 };
-    sp_bigram_add(&lm, utt, 3, err);
-    sp_bigram_finalise(&lm, err);
+    sp_bigram_add(&lm, utt, 3, &err);
+    sp_bigram_finalise(&lm, &err);
     float flat[6 * 3];
     for (size_t i = 0; i < 18; i++) flat[i] = (float)log(1.0 / 3);
     o.min_dur = 2;
     o.insertion_penalty = 0;
-    CHECK(sp_viterbi_init(&v, 3, &o, &lm, NULL, 6, err) == 0, "init: %s", err);
-    CHECK(sp_viterbi_decode(&v, flat, 6, seg, &k, &score, err) == 0, "decode with LM: %s", err);
+    CHECK(sp_viterbi_init(&v, 3, &o, &lm, NULL, 6, &err) == 0, "init: %s", err.msg);
+    CHECK(sp_viterbi_decode(&v, flat, 6, seg, &k, &score, &err) == 0, "decode with LM: %s", err.msg);
     CHECK(k == 3 && seg[0].phone == 0 && seg[1].phone == 1 && seg[2].phone == 2 &&
           seg[1].first == 2 && seg[2].first == 4,
           "the ML LM only allows 0 1 2, got %zu segments starting with %d", k, k ? seg[0].phone : -1);
@@ -537,13 +537,13 @@ static void test_viterbi_hand(void)
     /* Init refuses bad settings. */
     sp_viterbi_opts bo = o;
     bo.min_dur = 0;
-    CHECK(sp_viterbi_init(&v, 3, &bo, &lm, NULL, 6, err) == -1, "min_dur 0 accepted");
+    CHECK(sp_viterbi_init(&v, 3, &bo, &lm, NULL, 6, &err) == -1, "min_dur 0 accepted");
     sp_viterbi_free(&v);
-    CHECK(sp_viterbi_init(&v, 4, &o, &lm, NULL, 6, err) == -1, "a 3-phone LM accepted for 4 phones");
+    CHECK(sp_viterbi_init(&v, 4, &o, &lm, NULL, 6, &err) == -1, "a 3-phone LM accepted for 4 phones");
     sp_viterbi_free(&v);
     bo = o;
     bo.lm_weight = -1;
-    CHECK(sp_viterbi_init(&v, 3, &bo, &lm, NULL, 6, err) == -1, "a negative LM weight accepted");
+    CHECK(sp_viterbi_init(&v, 3, &bo, &lm, NULL, 6, &err) == -1, "a negative LM weight accepted");
     sp_viterbi_free(&v);
     sp_bigram_free(&lm);
 }
@@ -576,7 +576,7 @@ static void realistic_logpost(sp_rng *r, float *lp, size_t T, int n)
 static void test_min_duration(void)
 {
     current = "minimum duration";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_rng r;
     sp_rng_seed(&r, 99, 1);
     const int n = 48;
@@ -597,10 +597,10 @@ static void test_min_duration(void)
             o.min_dur = durs[i];
             o.lm_weight = 0.5;
             sp_viterbi v;
-            CHECK(sp_viterbi_init(&v, n, &o, &lm, logprior, T, err) == 0, "init: %s", err);
+            CHECK(sp_viterbi_init(&v, n, &o, &lm, logprior, T, &err) == 0, "init: %s", err.msg);
             size_t k;
             double score;
-            CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, err) == 0, "decode: %s", err);
+            CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, &err) == 0, "decode: %s", err.msg);
             char why[256];
             CHECK(segs_valid(seg, k, T, n, durs[i], why), "trial %d min_dur %d: %s", trial, durs[i], why);
             brute b = { .n = n, .D = durs[i], .T = T, .logpost = lp, .logprior = logprior,
@@ -628,7 +628,7 @@ static void test_min_duration(void)
 static void test_insertion_penalty(void)
 {
     current = "insertion penalty";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_rng r;
     sp_rng_seed(&r, 4242, 2);
     const int n = 48;
@@ -647,9 +647,9 @@ static void test_insertion_penalty(void)
                 o.min_dur = D;
                 o.insertion_penalty = pen;
                 sp_viterbi v;
-                CHECK(sp_viterbi_init(&v, n, &o, &lm, NULL, T, err) == 0, "init: %s", err);
+                CHECK(sp_viterbi_init(&v, n, &o, &lm, NULL, T, &err) == 0, "init: %s", err.msg);
                 size_t k;
-                CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, NULL, err) == 0, "decode: %s", err);
+                CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, NULL, &err) == 0, "decode: %s", err.msg);
                 sp_viterbi_free(&v);
                 CHECK(k <= last, "trial %d min_dur %d: penalty %g gives %zu segments, more than %zu at %g",
                       trial, D, pen, k, last, pen - 0.5);
@@ -665,9 +665,9 @@ static void test_insertion_penalty(void)
                 o.min_dur = D;
                 o.insertion_penalty = side ? 1e5 : -1e5;
                 sp_viterbi v;
-                CHECK(sp_viterbi_init(&v, n, &o, &lm, NULL, T, err) == 0, "init: %s", err);
+                CHECK(sp_viterbi_init(&v, n, &o, &lm, NULL, T, &err) == 0, "init: %s", err.msg);
                 size_t k;
-                CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, NULL, err) == 0, "decode: %s", err);
+                CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, NULL, &err) == 0, "decode: %s", err.msg);
                 size_t want = side ? 1 : T / (size_t)D;
                 CHECK(k == want, "trial %d min_dur %d: penalty %g gives %zu segments, expected %zu",
                       trial, D, o.insertion_penalty, k, want);

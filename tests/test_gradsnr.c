@@ -29,8 +29,8 @@ static void two_pass(void)
     for (int b = 0; b < B; b++)
         for (int i = 0; i < N; i++) g[b][i] = (float)(100.0 + 3.0 * sin(i) + 0.01 * sp_rng_normal(&r));
     sp_gradsnr_acc a;
-    char err[256];
-    CHECK(sp_gradsnr_init(&a, N, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_gradsnr_init(&a, N, &err) == 0);
     for (int b = 0; b < B; b++) sp_gradsnr_add(&a, g[b]);
     sp_gradsnr_stats s;
     sp_gradsnr_get(&a, &s);
@@ -91,8 +91,8 @@ static void known_snr(double want)
     for (int i = 0; i < N; i++) m2 += (double)m[i] * m[i];
     double exact = sqrt(m2 / d2);
     sp_gradsnr_acc a;
-    char err[256];
-    CHECK(sp_gradsnr_init(&a, N, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_gradsnr_init(&a, N, &err) == 0);
     for (int b = 0; b < B; b++) {
         for (int i = 0; i < N; i++) g[i] = (float)((double)m[i] + (b % 2 ? -1.0 : 1.0) * d[i]);
         sp_gradsnr_add(&a, g);
@@ -110,8 +110,8 @@ static void edges(void)
 {
     float g[3] = { 1, 2, 2 };
     sp_gradsnr_acc a;
-    char err[256];
-    CHECK(sp_gradsnr_init(&a, 3, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_gradsnr_init(&a, 3, &err) == 0);
     sp_gradsnr_stats s;
     sp_gradsnr_get(&a, &s);
     CHECK(s.batches == 0 && isnan(s.mean_norm) && isnan(s.snr));

@@ -30,8 +30,8 @@ static void separable(void)
     sp_linsep_opts o;
     sp_linsep_defaults(&o);
     sp_linsep_result res;
-    char err[SP_ERRLEN];
-    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, err) == 0, "%s", err);
+    sp_error err;
+    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, &err) == 0, "%s", err.msg);
     printf("linsep separable: accuracy %.4f train %.4f chance %.4f (%ld/%ld)\n", res.accuracy, res.train_accuracy,
            res.chance, res.n_train, res.n_test);
     CHECK(res.n_test == 100 && res.n_train == 300);
@@ -39,7 +39,7 @@ static void separable(void)
     CHECK(res.chance > 0.1 && res.chance < 0.4);
     /* determinism: the same call, the same numbers; another seed, another split */
     sp_linsep_result r2;
-    CHECK(sp_linsep_eval(X, N, D, y, C, &o, &r2, err) == 0);
+    CHECK(sp_linsep_eval(X, N, D, y, C, &o, &r2, &err) == 0);
     CHECK(r2.accuracy == res.accuracy && r2.chance == res.chance);
 }
 
@@ -57,8 +57,8 @@ static void random_labels(void)
     sp_linsep_opts o;
     sp_linsep_defaults(&o);
     sp_linsep_result res;
-    char err[SP_ERRLEN];
-    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, err) == 0, "%s", err);
+    sp_error err;
+    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, &err) == 0, "%s", err.msg);
     printf("linsep random labels: accuracy %.4f train %.4f chance %.4f\n", res.accuracy, res.train_accuracy,
            res.chance);
     /* 300 test rows at p = 0.25: sd 0.025; allow +-0.1 */
@@ -81,8 +81,8 @@ static void bayes(void)
     sp_linsep_opts o;
     sp_linsep_defaults(&o);
     sp_linsep_result res;
-    char err[SP_ERRLEN];
-    CHECK_MSG(sp_linsep_eval(X, N, D, y, 2, &o, &res, err) == 0, "%s", err);
+    sp_error err;
+    CHECK_MSG(sp_linsep_eval(X, N, D, y, 2, &o, &res, &err) == 0, "%s", err.msg);
     double rate = 0.5 * (1 + erf(1 / sqrt(2.0)));
     printf("linsep 2 gaussians: accuracy %.4f (bayes rate %.4f) train %.4f chance %.4f\n", res.accuracy, rate,
            res.train_accuracy, res.chance);
@@ -136,18 +136,18 @@ static void chance_and_unlabelled(void)
     o.test_fraction = 0.5;
     o.seed = 99;
     sp_linsep_result res;
-    char err[SP_ERRLEN];
-    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, err) == 0, "%s", err);
+    sp_error err;
+    CHECK_MSG(sp_linsep_eval(X, N, D, y, C, &o, &res, &err) == 0, "%s", err.msg);
     CHECK_MSG(res.n_train + res.n_test == labelled, "%ld + %ld rows, want %ld", res.n_train, res.n_test, labelled);
     /* chance: the share of class 2 among the test rows */
     CHECK_MSG(res.chance > 0.6 && res.chance < 0.9, "chance %.4f, want ~0.75", res.chance);
     CHECK(res.accuracy >= res.chance - 0.1);
     o.test_fraction = 1.5;
-    CHECK(sp_linsep_eval(X, N, D, y, C, &o, &res, err) == -1 && strstr(err, "test_fraction"));
+    CHECK(sp_linsep_eval(X, N, D, y, C, &o, &res, &err) == -1 && strstr(err.msg, "test_fraction"));
     sp_linsep_defaults(&o);
-    CHECK(sp_linsep_eval(X, N, D, y, 1, &o, &res, err) == -1 && strstr(err, "classes"));
+    CHECK(sp_linsep_eval(X, N, D, y, 1, &o, &res, &err) == -1 && strstr(err.msg, "classes"));
     int none[3] = { -1, -1, 7 };
-    CHECK(sp_linsep_eval(X, 3, D, none, C, &o, &res, err) == -1 && strstr(err, "labelled rows"));
+    CHECK(sp_linsep_eval(X, 3, D, none, C, &o, &res, &err) == -1 && strstr(err.msg, "labelled rows"));
 }
 
 int main(void)

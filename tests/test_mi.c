@@ -37,9 +37,9 @@ static void test_hand(void)
     const float x[8] = { -0.9f, -0.9f, -0.9f, -0.85f, 0.1f, 0.15f, 0.5f, 0.95f };
     const int y[8] = { 0, 0, 1, 1, 0, 0, 1, 1 };
     sp_mi_est e;
-    char err[256];
+    sp_error err;
     /* 5 edges on [-1, 1]: intervals [-1,-.5) [-.5,0) [0,.5) [.5,1] */
-    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_FIXED, 5, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_FIXED, 5, -1, 1, 0, &e, &err) == 0);
     /* 0.5 and 0.95 share [.5, 1]: patterns a a a a b b c c */
     /* H(T) = 0.5 + 2 * (1/4 log2 4) = 1.5; Y=0: a a b b -> 1; Y=1: a a c c -> 1 */
     CHECK_MSG(NEAR(e.h_t, 1.5, 1e-12), "h_t %.15g", e.h_t);
@@ -47,25 +47,25 @@ static void test_hand(void)
     CHECK(e.patterns == 3);
     /* 9 edges: width 0.25; -0.9, -0.85 in [-1,-.75); .1,.15 in [0,.25);
      * .5 in [.5,.75); .95 in [.75,1]: a a a a b b c d as above */
-    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_FIXED, 9, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_FIXED, 9, -1, 1, 0, &e, &err) == 0);
     CHECK_MSG(NEAR(e.h_t, 1.75, 1e-12), "h_t %.15g", e.h_t);
     CHECK_MSG(NEAR(e.i_xt, 1.75, 1e-12), "i_xt %.15g", e.i_xt);
     CHECK_MSG(NEAR(e.h_t_y, 1.25, 1e-12), "h_t_y %.15g", e.h_t_y);
     CHECK_MSG(NEAR(e.i_ty, 0.5, 1e-12), "i_ty %.15g", e.i_ty);
     CHECK(e.patterns == 4);
     /* width binning, binsize 0.5: floor(v/0.5) = -2 -2 -2 -2 0 0 1 1 */
-    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_WIDTH, 0, 0, 0, 0.5, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, 8, 1, y, 2, SP_MI_WIDTH, 0, 0, 0, 0.5, &e, &err) == 0);
     CHECK_MSG(NEAR(e.h_t, 1.5, 1e-12), "width h_t %.15g", e.h_t);
     /* the ids directly: two units, T = (u1, u2) joint patterns */
     const long id[6] = { 0, 1, 2, 0, 1, 2 };
     const int y3[6] = { 0, 0, 0, 1, 1, 1 };
-    CHECK(sp_mi_discrete(id, 6, y3, 2, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_discrete(id, 6, y3, 2, &e, &err) == 0);
     CHECK(NEAR(e.h_t, log2(3.0), 1e-12) && NEAR(e.i_ty, 0.0, 1e-12));
     const int yb[6] = { 0, 1, 2, 0, 1, 2 }; /* Y = T: I(T;Y) = H(T) */
-    CHECK(sp_mi_discrete(id, 6, yb, 3, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_discrete(id, 6, yb, 3, &e, &err) == 0);
     CHECK(NEAR(e.i_ty, log2(3.0), 1e-12));
     const int bad[6] = { 0, 1, 2, 0, 1, 5 };
-    CHECK(sp_mi_discrete(id, 6, bad, 3, &e, err, sizeof err) == -1 && strstr(err, "label 5"));
+    CHECK(sp_mi_discrete(id, 6, bad, 3, &e, &err) == -1 && strstr(err.msg, "label 5"));
 }
 
 /* Out-of-range values clamp to the end bins, never wrap around. */
@@ -84,8 +84,8 @@ static void test_clamp(void)
     const float w[2] = { -5.0f, 5.0f };
     const int y[2] = { 0, 1 };
     sp_mi_est e;
-    char err[256];
-    CHECK(sp_mi_binned(w, 2, 1, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_mi_binned(w, 2, 1, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK(e.patterns == 2 && NEAR(e.i_xt, 1.0, 1e-12));
     /* width: floor, negative values included */
     const float v[5] = { -0.1f, -0.5f, 0.0f, 0.49f, 1.2f };
@@ -104,13 +104,13 @@ static void test_adaptive(void)
     for (int v = 0; v <= 12; v++)
         for (int r = 0; r < (v == 2 ? 7 : 1); r++) x[n++] = (float)v;
     double edges[5];
-    char err[256];
-    CHECK(sp_mi_adaptive_edges(x, n, 5, edges, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_mi_adaptive_edges(x, n, 5, edges, &err) == 0);
     const double want[5] = { 0, 3, 6, 9, 12 };
     for (int k = 0; k < 5; k++) CHECK_MSG(NEAR(edges[k], want[k], 1e-12), "edge %d = %g", k, edges[k]);
     /* interpolation: 0..3 (4 values), 3 edges: 0, 1.5, 3 */
     const float y[6] = { 3, 2, 1, 0, 0, 3 };
-    CHECK(sp_mi_adaptive_edges(y, 6, 3, edges, err, sizeof err) == 0);
+    CHECK(sp_mi_adaptive_edges(y, 6, 3, edges, &err) == 0);
     CHECK(NEAR(edges[0], 0, 1e-12) && NEAR(edges[1], 1.5, 1e-12) && NEAR(edges[2], 3, 1e-12));
     /* intervals [0,3) [3,6) [6,9) [9,12]: 3 unique values each but the
      * last (4); out-of-range values clamp */
@@ -136,9 +136,9 @@ static void test_adaptive(void)
         lab[i] = i % 2;
     }
     sp_mi_est e;
-    CHECK(sp_mi_binned(h, 64, 1, lab, 2, SP_MI_ADAPTIVE, 33, 0, 0, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(h, 64, 1, lab, 2, SP_MI_ADAPTIVE, 33, 0, 0, 0, &e, &err) == 0);
     CHECK_MSG(e.patterns == 32 && NEAR(e.i_xt, 5.0, 1e-12), "adaptive patterns %ld", e.patterns);
-    CHECK(sp_mi_binned(h, 64, 1, lab, 2, SP_MI_FIXED, 33, 0, 63.0 * 63 * 63 * 63, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(h, 64, 1, lab, 2, SP_MI_FIXED, 33, 0, 63.0 * 63 * 63 * 63, 0, &e, &err) == 0);
     CHECK_MSG(e.patterns <= 64 - 26, "fixed patterns %ld", e.patterns); /* i = 0..26 share one */
 }
 
@@ -152,19 +152,19 @@ static void test_saturation(void)
     for (int i = 0; i < N * D; i++) x[i] = (float)(2 * unif() - 1);
     for (int i = 0; i < N; i++) y[i] = i % 4;
     sp_mi_est e;
-    char err[256];
-    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK(e.patterns == N && NEAR(e.i_xt, log2((double)N), 1e-12) && NEAR(e.i_ty, 2.0, 1e-12));
-    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_ADAPTIVE, 30, 0, 0, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_ADAPTIVE, 30, 0, 0, 0, &e, &err) == 0);
     CHECK(e.patterns == N && NEAR(e.i_xt, log2((double)N), 1e-12));
-    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_WIDTH, 0, 0, 0, 0.5, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_WIDTH, 0, 0, 0, 0.5, &e, &err) == 0);
     CHECK(e.patterns == N);
     for (int i = 0; i < N * D; i++) x[i] = 0.25f;
-    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK(e.patterns == 1 && e.i_xt == 0 && e.i_ty == 0);
     /* rows that differ only in their last unit are distinct patterns */
     for (int i = 0; i < N; i++) x[(size_t)i * D + D - 1] = (i % 2) ? 0.9f : -0.9f;
-    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, N, D, y, 4, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK(e.patterns == 2 && NEAR(e.i_xt, 1.0, 1e-12) && NEAR(e.i_ty, 1.0, 1e-12));
     free(x);
     free(y);
@@ -198,14 +198,14 @@ static void test_toy(void)
     CHECK(k == 1586);
     double p = (double)k / N, hy = -p * log2(p) - (1 - p) * log2(1 - p);
     sp_mi_est e;
-    char err[256];
-    CHECK(sp_mi_binned(x, N, D, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_mi_binned(x, N, D, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK_MSG(NEAR(e.i_xt, 12.0, 1e-12), "toy i_xt %.15g", e.i_xt);
     CHECK_MSG(NEAR(e.i_ty, hy, 1e-12), "toy i_ty %.15g, H(Y) %.15g", e.i_ty, hy);
     CHECK(e.patterns == N);
-    CHECK(sp_mi_binned(x, N, D, y, 2, SP_MI_ADAPTIVE, 30, 0, 0, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(x, N, D, y, 2, SP_MI_ADAPTIVE, 30, 0, 0, 0, &e, &err) == 0);
     CHECK(NEAR(e.i_xt, 12.0, 1e-12) && NEAR(e.i_ty, hy, 1e-12));
-    CHECK(sp_mi_binned(t4, N, 4, yx, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(t4, N, 4, yx, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK(NEAR(e.i_xt, 4.0, 1e-12) && NEAR(e.i_ty, 1.0, 1e-12));
     /* the first 4 bits and the count rule: I(T;Y) = H(Y) - H(Y|T), with
      * Y|T (j ones among the 4) ~ [at least 7-j of the other 8 set] */
@@ -223,12 +223,12 @@ static void test_toy(void)
         w /= 16.0;
         if (q > 0 && q < 1) hyt += w * (-q * log2(q) - (1 - q) * log2(1 - q));
     }
-    CHECK(sp_mi_binned(t4, N, 4, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, err, sizeof err) == 0);
+    CHECK(sp_mi_binned(t4, N, 4, y, 2, SP_MI_FIXED, 30, -1, 1, 0, &e, &err) == 0);
     CHECK_MSG(NEAR(e.i_ty, hy - hyt, 1e-12), "toy t4 i_ty %.15g want %.15g", e.i_ty, hy - hyt);
     /* KDE on the toy with tiny noise: every frame its own component,
      * I(X;T) = log2 N = 12 for both bounds and I(T;Y) = H(Y) */
     sp_mi_est up, lo;
-    CHECK(sp_mi_kde(x, N, D, y, 2, 1e-4, &up, &lo, err, sizeof err) == 0);
+    CHECK(sp_mi_kde(x, N, D, y, 2, 1e-4, &up, &lo, &err) == 0);
     CHECK_MSG(NEAR(up.i_xt, 12.0, 1e-9) && NEAR(lo.i_xt, 12.0, 1e-9), "kde toy %.12g %.12g", up.i_xt, lo.i_xt);
     CHECK_MSG(NEAR(up.i_ty, hy, 1e-9) && NEAR(lo.i_ty, hy, 1e-9), "kde toy i_ty %.12g %.12g", up.i_ty, lo.i_ty);
     free(x);
@@ -244,8 +244,8 @@ static void test_dist(void)
     float *x = malloc(sizeof(float) * N * D);
     double *a = malloc(sizeof(double) * N * N), *b = malloc(sizeof(double) * N * N);
     for (int i = 0; i < N * D; i++) x[i] = (float)(10.0 + 3.0 * gauss()); /* offset: cancellation */
-    char err[256];
-    CHECK(sp_mi_sqdist(x, N, D, a, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_mi_sqdist(x, N, D, a, &err) == 0);
     sp_mi_sqdist_direct(x, N, D, b);
     double worst = 0;
     for (int i = 0; i < N * N; i++) {
@@ -307,26 +307,26 @@ static void mixture_truth(const float *c, int M, int D, const int *lab, int ncl,
 
 static void test_kde(void)
 {
-    char err[256];
+    sp_error err;
     sp_mi_est up, lo;
     /* limits: far-apart centres -> both = log2 M; equal centres -> 0 */
     float far[4 * 2] = { 0, 0, 100, 0, 0, 100, 100, 100 };
     const int y4[4] = { 0, 0, 1, 1 };
-    CHECK(sp_mi_kde(far, 4, 2, y4, 2, 1.0, &up, &lo, err, sizeof err) == 0);
+    CHECK(sp_mi_kde(far, 4, 2, y4, 2, 1.0, &up, &lo, &err) == 0);
     CHECK(NEAR(up.i_xt, 2.0, 1e-12) && NEAR(lo.i_xt, 2.0, 1e-12));
     CHECK(NEAR(up.i_ty, 1.0, 1e-12) && NEAR(lo.i_ty, 1.0, 1e-12));
     /* H(T) bound = log2 M + D/2 log2(2 pi e s2) */
     CHECK(NEAR(up.h_t, 2.0 + log2(2 * M_PI * M_E), 1e-12));
     float same[4 * 2] = { 1, 1, 1, 1, 1, 1, 1, 1 };
-    CHECK(sp_mi_kde(same, 4, 2, y4, 2, 1.0, &up, &lo, err, sizeof err) == 0);
+    CHECK(sp_mi_kde(same, 4, 2, y4, 2, 1.0, &up, &lo, &err) == 0);
     CHECK(NEAR(up.i_xt, 0.0, 1e-12) && NEAR(lo.i_xt, 0.0, 1e-12) && NEAR(up.i_ty, 0.0, 1e-12));
     /* two points at distance^2 d: upper = 1 - log2(1 + e^{-d/2s2}), by hand */
     float two[2] = { 0, 1.5f };
     const int y2[2] = { 0, 1 };
-    CHECK(sp_mi_kde(two, 2, 1, y2, 2, 0.5, &up, &lo, err, sizeof err) == 0);
+    CHECK(sp_mi_kde(two, 2, 1, y2, 2, 0.5, &up, &lo, &err) == 0);
     CHECK(NEAR(up.i_xt, 1.0 - log2(1.0 + exp(-2.25 / 1.0)), 1e-12));
     CHECK(NEAR(lo.i_xt, 1.0 - log2(1.0 + exp(-2.25 / 4.0)), 1e-12));
-    CHECK(sp_mi_kde(two, 2, 1, y2, 2, 0.0, &up, &lo, err, sizeof err) == -1 && strstr(err, "sigma2"));
+    CHECK(sp_mi_kde(two, 2, 1, y2, 2, 0.0, &up, &lo, &err) == -1 && strstr(err.msg, "sigma2"));
     /* bracket: overlapping mixtures in 2 and 6 dimensions */
     const struct {
         int M, D;
@@ -338,7 +338,7 @@ static void test_kde(void)
         int *lab = malloc(sizeof(int) * M);
         for (int i = 0; i < M * D; i++) c[i] = (float)(cases[q].box * unif());
         for (int i = 0; i < M; i++) lab[i] = c[i * D] > cases[q].box / 2 ? 1 : 0; /* a label tied to position */
-        CHECK(sp_mi_kde(c, M, D, lab, 2, cases[q].s2, &up, &lo, err, sizeof err) == 0);
+        CHECK(sp_mi_kde(c, M, D, lab, 2, cases[q].s2, &up, &lo, &err) == 0);
         double ixt, se, ity;
         mixture_truth(c, M, D, lab, 2, cases[q].s2, 40000, &ixt, &se, &ity);
         CHECK_MSG(lo.i_xt <= ixt + 4 * se && ixt <= up.i_xt + 4 * se,

@@ -77,9 +77,9 @@ static void gradcheck(const char *first, const char *act, const char *dense_norm
     sp_conf c;
     tiny_conf(&c, first, act, dense_norm);
     sp_model m;
-    char err[SP_ERRLEN];
-    if (sp_model_init(&m, &c, c.batch, err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    sp_error err;
+    if (sp_model_init(&m, &c, c.batch, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
         sp_test_failures++;
         return;
     }
@@ -150,11 +150,11 @@ static void optim_check(void)
 {
     sp_conf c;
     sp_conf_defaults(&c);
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_optim o;
     float p[2] = { 1.0f, -2.0f }, g[2] = { 0.5f, -1.0f };
     /* RMSprop: v = 0.05 g^2, p -= lr g / (sqrt(v) + eps). */
-    CHECK(sp_optim_init(&o, &c, 2, err) == 0);
+    CHECK(sp_optim_init(&o, &c, 2, &err) == 0);
     sp_optim_step(&o, p, g);
     CHECK(fabs(p[0] - (1.0 - 1e-3 * 0.5 / (sqrt(0.05 * 0.25) + 1e-8))) < 1e-6);
     CHECK(fabs(p[1] - (-2.0 + 1e-3 * 1.0 / (sqrt(0.05 * 1.0) + 1e-8))) < 1e-6);
@@ -163,7 +163,7 @@ static void optim_check(void)
     snprintf(c.optimizer, sizeof c.optimizer, "adam");
     p[0] = 1.0f;
     p[1] = -2.0f;
-    CHECK(sp_optim_init(&o, &c, 2, err) == 0);
+    CHECK(sp_optim_init(&o, &c, 2, &err) == 0);
     sp_optim_step(&o, p, g);
     CHECK(fabs(p[0] - (1.0 - 1e-3)) < 1e-6 && fabs(p[1] - (-2.0 + 1e-3)) < 1e-6);
     sp_optim_free(&o);
@@ -172,7 +172,7 @@ static void optim_check(void)
     c.lr = 0.1;
     c.weight_decay = 0.1;
     float q = 1.0f, gq = 0.5f;
-    CHECK(sp_optim_init(&o, &c, 1, err) == 0);
+    CHECK(sp_optim_init(&o, &c, 1, &err) == 0);
     sp_optim_step(&o, &q, &gq); /* u = 0.5 + 0.1 = 0.6; q = 0.94 */
     CHECK(fabs(q - 0.94) < 1e-6);
     sp_optim_step(&o, &q, &gq); /* u = 0.9*0.6 + 0.5 + 0.094 = 1.134; q = 0.8266 */
@@ -184,11 +184,11 @@ static void checkpoint_check(void)
 {
     sp_conf c;
     tiny_conf(&c, "sinc", "leaky_relu", "batch");
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_model m, m2;
     sp_optim o, o2;
-    CHECK(sp_model_init(&m, &c, 4, err) == 0);
-    CHECK(sp_optim_init(&o, &c, m.nparams, err) == 0);
+    CHECK(sp_model_init(&m, &c, 4, &err) == 0);
+    CHECK(sp_optim_init(&o, &c, m.nparams, &err) == 0);
     for (size_t i = 0; i < m.nparams; i++) {
         m.grads[i] = (float)i * 1e-3f;
         o.m[i] = (float)i;
@@ -204,9 +204,9 @@ static void checkpoint_check(void)
     sp_rng_seed(&pos.sampler, 9, 3);
     char *dir = sp_test_tmpdir();
     char *path = sp_xasprintf("%s/x.ckpt", dir);
-    CHECK(sp_checkpoint_save(path, &m, &o, &pos, err) == 0);
+    CHECK(sp_checkpoint_save(path, &m, &o, &pos, &err) == 0);
     sp_train_pos p2;
-    CHECK(sp_checkpoint_load(path, &m2, 4, &o2, &p2, err) == 0);
+    CHECK(sp_checkpoint_load(path, &m2, 4, &o2, &p2, &err) == 0);
     CHECK(m2.nparams == m.nparams && memcmp(m2.params, m.params, m.nparams * sizeof(float)) == 0);
     CHECK(memcmp(m2.state, m.state, m.nstate * sizeof(float)) == 0);
     CHECK(o2.step == 1 && memcmp(o2.v, o.v, o.n * sizeof(float)) == 0);
@@ -228,20 +228,20 @@ static void checkpoint_check(void)
     sp_model_free(&m2);
     /* Flip one byte: the checksum catches it. */
     size_t len;
-    char *buf = sp_read_file(path, &len, err);
+    char *buf = sp_read_file(path, &len, &err);
     buf[len / 2] ^= 1;
     FILE *f = fopen(path, "wb");
     fwrite(buf, 1, len, f);
     fclose(f);
-    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0 && strstr(err, "checksum"));
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, &err) != 0 && strstr(err.msg, "checksum"));
     /* Truncated. */
     f = fopen(path, "wb");
     fwrite(buf, 1, len / 3, f);
     fclose(f);
-    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0);
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, &err) != 0);
     /* Not a checkpoint. */
     sp_test_write(dir, "x.ckpt", "hello, world, this is not a checkpoint file at all\n");
-    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, err) != 0 && strstr(err, "not a sincprobe checkpoint"));
+    CHECK(sp_checkpoint_load(path, &m2, 4, NULL, NULL, &err) != 0 && strstr(err.msg, "not a sincprobe checkpoint"));
     free(buf);
     free(path);
     sp_test_rmtree(dir);

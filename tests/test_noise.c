@@ -54,13 +54,12 @@ static sp_probe_chain *resolve_text(const char *text, sp_diag *d)
 }
 
 /* A started chain for text, or NULL with err. */
-static sp_probe_chain *chain(const char *text, sp_probe_mode mode, char *err)
+static sp_probe_chain *chain(const char *text, sp_probe_mode mode, sp_error *err)
 {
     sp_diag d;
     sp_probe_chain *ch = resolve_text(text, &d);
     if (!ch) {
-        snprintf(err, SP_ERRLEN, "%s:%ld: %s", d.n ? d.v[0].file : "", d.n ? d.v[0].line : 0L,
-                 d.n ? d.v[0].message : "refused");
+        sp_fail(err, "%s:%ld: %s", d.n ? d.v[0].file : "", d.n ? d.v[0].line : 0L, d.n ? d.v[0].message : "refused");
         sp_diag_free(&d);
         return NULL;
     }
@@ -97,8 +96,8 @@ static sp_probe_chain *chain(const char *text, sp_probe_mode mode, char *err)
 
 static void done(sp_probe_chain *ch)
 {
-    char err[SP_ERRLEN];
-    if (ch) CHECK_MSG(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, err) == 0, "%s", err);
+    sp_error err;
+    if (ch) CHECK_MSG(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, &err) == 0, "%s", err.msg);
     sp_probe_chain_free(ch);
 }
 
@@ -141,10 +140,10 @@ static double snr_of(int b)
 
 static int train_batch(sp_probe_chain *ch, long step)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     fill();
-    int rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gains, step, 1, err);
-    CHECK_MSG(rc == 0, "train batch: %s", err);
+    int rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gains, step, 1, &err);
+    CHECK_MSG(rc == 0, "train batch: %s", err.msg);
     return rc;
 }
 
@@ -152,14 +151,14 @@ static int train_batch(sp_probe_chain *ch, long step)
 
 static void refused(const char *text, long line, const char *what)
 {
-    char err[SP_ERRLEN];
-    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
+    sp_error err;
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
     CHECK_MSG(ch == NULL, "accepted: %s", text);
     done(ch);
     char at[32];
     snprintf(at, sizeof at, "t.conf:%ld:", line);
-    CHECK_MSG(strstr(err, at) && strstr(err, what), "'%s' lacks '%s' or '%s'", err, at, what);
-    if (!strstr(err, "not one of")) CHECK_MSG(strstr(err, "noise.so"), "'%s' does not name the plugin file", err);
+    CHECK_MSG(strstr(err.msg, at) && strstr(err.msg, what), "'%s' lacks '%s' or '%s'", err.msg, at, what);
+    if (!strstr(err.msg, "not one of")) CHECK_MSG(strstr(err.msg, "noise.so"), "'%s' does not name the plugin file", err.msg);
 }
 
 static void refusals(void)
@@ -185,10 +184,10 @@ static void refusals(void)
 
 static void snr_fixed(const char *type, const char *extra)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\nsnr_db = 5\n%s", type, extra);
-    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
-    CHECK_MSG(ch != NULL, "%s: %s", type, err);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s: %s", type, err.msg);
     if (ch && train_batch(ch, 0) == 0) {
         double worst = 0;
         for (int b = 0; b < B; b++) {
@@ -214,10 +213,10 @@ static void snr_fixed(const char *type, const char *extra)
 
 static void snr_range(const char *scope)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = pink\nsnr_db = -5:15\nscope = %s\n", scope);
-    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
-    CHECK_MSG(ch != NULL, "%s", err);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
     double lo = 1e9, hi = -1e9;
     for (long step = 0; ch && step < 4; step++) {
         if (train_batch(ch, step) != 0) break;
@@ -244,11 +243,11 @@ static void snr_range(const char *scope)
 
 static void noise_spectrum(const char *text, int batches, double *pw /* [T/2+1] */)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     int nb = T / 2 + 1;
     memset(pw, 0, (size_t)nb * sizeof *pw);
-    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
-    CHECK_MSG(ch != NULL, "%s", err);
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
     float *in = fftwf_alloc_real((size_t)T);
     fftwf_complex *out = fftwf_alloc_complex((size_t)nb);
     fftwf_plan p = fftwf_plan_dft_r2c_1d(T, in, out, FFTW_ESTIMATE);
@@ -336,7 +335,8 @@ static int eval_changed(sp_probe_chain *ch, sp_probe_role role)
     sp_probe_chain_eval_begin(ch, role, role == SP_PROBE_TEST ? 0 : 1);
     int n = 4;
     for (int i = 0; i < n * T; i++) audio[i] = clean[i] = (float)(0.3 * sin(0.05 * i));
-    CHECK_MSG(sp_probe_chain_eval_batch(ch, 0, 10, n, audio, T) == 0, "%s", sp_probe_chain_error(ch));
+    sp_error err;
+    CHECK_MSG(sp_probe_chain_eval_batch(ch, 0, 10, n, audio, T, &err) == 0, "%s", err.msg);
     return memcmp(audio, clean, (size_t)n * (size_t)T * sizeof *audio) != 0;
 }
 
@@ -348,30 +348,30 @@ static int train_changed(sp_probe_chain *ch)
 
 static void roles(void)
 {
-    char err[SP_ERRLEN];
-    sp_probe_chain *ch = chain("[probe n]\nuse = noise\n", SP_PROBE_MODE_TRAIN, err);
+    sp_error err;
+    sp_probe_chain *ch = chain("[probe n]\nuse = noise\n", SP_PROBE_MODE_TRAIN, &err);
     CHECK_MSG(ch && train_changed(ch), "default apply_to: train not noised");
     CHECK_MSG(ch && !eval_changed(ch, SP_PROBE_DEV), "default apply_to: dev noised");
     done(ch);
-    ch = chain("[probe n]\nuse = noise\napply_to = train, dev\n", SP_PROBE_MODE_TRAIN, err);
+    ch = chain("[probe n]\nuse = noise\napply_to = train, dev\n", SP_PROBE_MODE_TRAIN, &err);
     CHECK_MSG(ch && train_changed(ch) && eval_changed(ch, SP_PROBE_DEV), "apply_to = train,dev");
     done(ch);
-    ch = chain("[probe n]\nuse = noise\napply_to = dev\n", SP_PROBE_MODE_TRAIN, err);
+    ch = chain("[probe n]\nuse = noise\napply_to = dev\n", SP_PROBE_MODE_TRAIN, &err);
     CHECK_MSG(ch && !train_changed(ch) && eval_changed(ch, SP_PROBE_DEV), "apply_to = dev");
     done(ch);
-    ch = chain("[probe n]\nuse = noise\napply_to = test\n", SP_PROBE_MODE_EVAL, err);
-    CHECK_MSG(ch && eval_changed(ch, SP_PROBE_TEST), "eval, apply_to = test: test not noised (%s)", ch ? "" : err);
+    ch = chain("[probe n]\nuse = noise\napply_to = test\n", SP_PROBE_MODE_EVAL, &err);
+    CHECK_MSG(ch && eval_changed(ch, SP_PROBE_TEST), "eval, apply_to = test: test not noised (%s)", ch ? "" : err.msg);
     done(ch);
-    ch = chain("[probe n]\nuse = noise\napply_to = train,dev\n", SP_PROBE_MODE_EVAL, err);
+    ch = chain("[probe n]\nuse = noise\napply_to = train,dev\n", SP_PROBE_MODE_EVAL, &err);
     CHECK_MSG(ch && !eval_changed(ch, SP_PROBE_TEST), "eval, apply_to = train,dev: test noised");
     done(ch);
 }
 
 static float *noised(const char *text, long step)
 {
-    char err[SP_ERRLEN];
-    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, err);
-    CHECK_MSG(ch != NULL, "%s", err);
+    sp_error err;
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
     float *copy = sp_xmalloc((size_t)B * (size_t)T * sizeof *copy);
     if (ch) train_batch(ch, step);
     memcpy(copy, audio, (size_t)B * (size_t)T * sizeof *copy);
@@ -504,7 +504,7 @@ int main(void)
     }
     setenv("SINCPROBE_PLUGIN_PATH", plugin_dir, 1);
 
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
@@ -513,17 +513,17 @@ int main(void)
              sp_conf_resolve(&c, &ini, &d) == 0;
     sp_ini_free(&ini);
     sp_diag_free(&d);
-    if (!ok || sp_model_init(&model, &c, B, err) != 0 || sp_phoneset_load_default(&ps, err) != 0) {
-        fprintf(stderr, "test_noise: %s\n", err);
+    if (!ok || sp_model_init(&model, &c, B, &err) != 0 || sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "test_noise: %s\n", err.msg);
         return 1;
     }
     T = model.T;
     const char *corpus = getenv("NOISE_CORPUS");
     if (corpus && *corpus) {
         sp_diag_init(&d, 0);
-        if (sp_dataset_load(&train, corpus, SP_SPLIT_TRAIN, 0, 0, &ps, &d, err) != 0 ||
-            sp_dataset_load(&dev, corpus, SP_SPLIT_DEV, 0, 0, &ps, &d, err) != 0) {
-            fprintf(stderr, "test_noise: %s: %s\n", corpus, err);
+        if (sp_dataset_load(&train, corpus, SP_SPLIT_TRAIN, 0, 0, &ps, &d, &err) != 0 ||
+            sp_dataset_load(&dev, corpus, SP_SPLIT_DEV, 0, 0, &ps, &d, &err) != 0) {
+            fprintf(stderr, "test_noise: %s: %s\n", corpus, err.msg);
             return 1;
         }
         sp_diag_free(&d);

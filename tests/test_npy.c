@@ -39,15 +39,15 @@ static int count_files(const char *dir)
 int main(void)
 {
     char *tmp = sp_test_tmpdir();
-    char err[SP_ERRLEN];
+    sp_error err;
 
     /* float32 [2][3]: the exact header and the data. */
     float a[6] = { 0, 1.5f, -2, 3.25f, 1e-8f, -0.0f };
     long s23[2] = { 2, 3 };
     char *p = sp_path_join(tmp, "a.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F32, a, 2, s23, err) == 0);
+    CHECK(sp_npy_write(p, SP_NPY_F32, a, 2, s23, &err) == 0);
     size_t len = 0;
-    char *buf = sp_read_file(p, &len, err);
+    char *buf = sp_read_file(p, &len, &err);
     CHECK(buf != NULL);
     size_t hsize = 0;
     char *dict = buf ? header_of(buf, len, &hsize) : NULL;
@@ -67,8 +67,8 @@ int main(void)
     sp_npy_dtype t;
     int rank;
     long shape[SP_NPY_MAXRANK];
-    float *back = sp_npy_read(p, &t, &rank, shape, err);
-    CHECK_MSG(back != NULL, "%s", err);
+    float *back = sp_npy_read(p, &t, &rank, shape, &err);
+    CHECK_MSG(back != NULL, "%s", err.msg);
     if (back) {
         CHECK(t == SP_NPY_F32 && rank == 2 && shape[0] == 2 && shape[1] == 3);
         CHECK(memcmp(back, a, sizeof a) == 0);
@@ -79,14 +79,14 @@ int main(void)
     /* Rank 1 has a trailing comma, rank 0 is "()"; float64 and int32. */
     double x = 3.5;
     p = sp_path_join(tmp, "scalar.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F64, &x, 0, NULL, err) == 0);
-    buf = sp_read_file(p, &len, err);
+    CHECK(sp_npy_write(p, SP_NPY_F64, &x, 0, NULL, &err) == 0);
+    buf = sp_read_file(p, &len, &err);
     dict = buf ? header_of(buf, len, &hsize) : NULL;
     CHECK(dict && strstr(dict, "'descr': '<f8'") && strstr(dict, "'shape': ()"));
     CHECK(dict && len == hsize + 8);
     free(dict);
     free(buf);
-    double *xb = sp_npy_read(p, &t, &rank, shape, err);
+    double *xb = sp_npy_read(p, &t, &rank, shape, &err);
     CHECK(xb && t == SP_NPY_F64 && rank == 0 && *xb == 3.5);
     free(xb);
     free(p);
@@ -94,13 +94,13 @@ int main(void)
     int32_t iv[5] = { -1, 0, 1, 47, 2147483647 };
     long s5[1] = { 5 };
     p = sp_path_join(tmp, "i.npy");
-    CHECK(sp_npy_write(p, SP_NPY_I32, iv, 1, s5, err) == 0);
-    buf = sp_read_file(p, &len, err);
+    CHECK(sp_npy_write(p, SP_NPY_I32, iv, 1, s5, &err) == 0);
+    buf = sp_read_file(p, &len, &err);
     dict = buf ? header_of(buf, len, &hsize) : NULL;
     CHECK(dict && strstr(dict, "'descr': '<i4'") && strstr(dict, "'shape': (5,)"));
     free(dict);
     free(buf);
-    int32_t *ib = sp_npy_read(p, &t, &rank, shape, err);
+    int32_t *ib = sp_npy_read(p, &t, &rank, shape, &err);
     CHECK(ib && t == SP_NPY_I32 && rank == 1 && shape[0] == 5 && memcmp(ib, iv, sizeof iv) == 0);
     free(ib);
     free(p);
@@ -110,15 +110,15 @@ int main(void)
     for (int i = 0; i < 24; i++) z[i] = (float)i;
     long s234[3] = { 2, 3, 4 };
     p = sp_path_join(tmp, "r3.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F32, z, 3, s234, err) == 0);
-    float *zb = sp_npy_read(p, &t, &rank, shape, err);
+    CHECK(sp_npy_write(p, SP_NPY_F32, z, 3, s234, &err) == 0);
+    float *zb = sp_npy_read(p, &t, &rank, shape, &err);
     CHECK(zb && rank == 3 && shape[2] == 4 && zb[23] == 23.0f);
     free(zb);
     free(p);
     long s0[2] = { 0, 7 };
     p = sp_path_join(tmp, "empty.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F32, NULL, 2, s0, err) == 0);
-    zb = sp_npy_read(p, &t, &rank, shape, err);
+    CHECK(sp_npy_write(p, SP_NPY_F32, NULL, 2, s0, &err) == 0);
+    zb = sp_npy_read(p, &t, &rank, shape, &err);
     CHECK(zb && rank == 2 && shape[0] == 0 && shape[1] == 7);
     free(zb);
     free(p);
@@ -126,31 +126,31 @@ int main(void)
     /* Refusals. */
     long bad[1] = { -1 };
     p = sp_path_join(tmp, "bad.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F32, a, 1, bad, err) != 0 && strstr(err, "negative"));
-    CHECK(sp_npy_write(p, SP_NPY_F32, a, 9, s23, err) != 0 && strstr(err, "rank"));
+    CHECK(sp_npy_write(p, SP_NPY_F32, a, 1, bad, &err) != 0 && strstr(err.msg, "negative"));
+    CHECK(sp_npy_write(p, SP_NPY_F32, a, 9, s23, &err) != 0 && strstr(err.msg, "rank"));
     CHECK(!sp_is_file(p));
     free(p);
     p = sp_path_join(tmp, "nothere/x.npy");
-    CHECK(sp_npy_write(p, SP_NPY_F32, a, 2, s23, err) != 0 && strstr(err, "cannot create"));
+    CHECK(sp_npy_write(p, SP_NPY_F32, a, 2, s23, &err) != 0 && strstr(err.msg, "cannot create"));
     free(p);
     p = sp_path_join(tmp, "not.npy");
     sp_test_write(tmp, "not.npy", "hello");
-    CHECK(sp_npy_read(p, &t, &rank, shape, err) == NULL && strstr(err, "not a .npy"));
+    CHECK(sp_npy_read(p, &t, &rank, shape, &err) == NULL && strstr(err.msg, "not a .npy"));
     free(p);
 
     /* TSV: header row, %.10g numbers, nan. */
     const char *head[3] = { "epoch", "f1_hz", "value" };
     double rows[6] = { 1, 50.25, 0.1, 2, 1e-12, NAN };
     p = sp_path_join(tmp, "t.tsv");
-    CHECK(sp_tsv_write(p, 3, head, 2, rows, err) == 0);
-    buf = sp_read_file(p, &len, err);
+    CHECK(sp_tsv_write(p, 3, head, 2, rows, &err) == 0);
+    buf = sp_read_file(p, &len, &err);
     CHECK_MSG(buf && !strcmp(buf, "epoch\tf1_hz\tvalue\n1\t50.25\t0.1\n2\t1e-12\tnan\n"), "tsv: '%s'", buf ? buf : "");
     free(buf);
     const char *badhead[1] = { "a\tb" };
-    CHECK(sp_tsv_write(p, 1, badhead, 0, rows, err) != 0);
+    CHECK(sp_tsv_write(p, 1, badhead, 0, rows, &err) != 0);
     free(p);
     p = sp_path_join(tmp, "x.txt");
-    CHECK(sp_text_write(p, "a\tb\n", 4, err) == 0);
+    CHECK(sp_text_write(p, "a\tb\n", 4, &err) == 0);
     free(p);
 
     /* Every write went through a temporary file that was renamed: only

@@ -20,10 +20,10 @@ static const char *fold48(const sp_phoneset *ps, const char *sym)
 
 int main(void)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_phoneset ps;
-    if (sp_phoneset_load_default(&ps, err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
     CHECK(ps.n61 == 61);

@@ -125,8 +125,8 @@ static void resolution(void)
     CHECK(!strcmp(c.probes_file, "c.conf"));
     sp_probe_chain *pc = sp_probe_chain_from_conf(&c, &d);
     CHECK(pc != NULL);
-    char err[SP_ERRLEN];
-    CHECK(pc && sp_probe_chain_store(pc, &c, err) == 0);
+    sp_error err;
+    CHECK(pc && sp_probe_chain_store(pc, &c, &err) == 0);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -199,7 +199,7 @@ typedef struct {
 
 static int rig_make(rig *r)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
@@ -210,8 +210,8 @@ static int rig_make(rig *r)
     sp_ini_free(&ini);
     sp_diag_free(&d);
     CHECK(ok);
-    if (!ok || sp_model_init(&r->m, &c, 4, err) != 0 || sp_phoneset_load_default(&r->ps, err) != 0) {
-        fprintf(stderr, "rig: %s\n", err);
+    if (!ok || sp_model_init(&r->m, &c, 4, &err) != 0 || sp_phoneset_load_default(&r->ps, &err) != 0) {
+        fprintf(stderr, "rig: %s\n", err.msg);
         return -1;
     }
     r->train = fake_data(2, 16000, 1);
@@ -229,7 +229,7 @@ static void rig_free(rig *r)
     free(r->dir);
 }
 
-static sp_probe_chain *chain_for(rig *r, const char *text, sp_probe_mode mode, char *err)
+static sp_probe_chain *chain_for(rig *r, const char *text, sp_probe_mode mode, sp_error *err)
 {
     sp_diag d;
     sp_probe_chain *ch = resolve_text(text, &d);
@@ -247,7 +247,7 @@ static sp_probe_chain *chain_for(rig *r, const char *text, sp_probe_mode mode, c
     return ch;
 }
 
-static int start(rig *r, sp_probe_chain *ch, sp_probe_mode mode, char *err)
+static int start(rig *r, sp_probe_chain *ch, sp_probe_mode mode, sp_error *err)
 {
     sp_probe_start s;
     memset(&s, 0, sizeof s);
@@ -272,7 +272,7 @@ static void running(void)
 {
     rig r;
     if (rig_make(&r) != 0) return;
-    char err[SP_ERRLEN];
+    sp_error err;
     const int B = 4, T = r.m.T;
     float *audio = sp_xmalloc((size_t)B * (size_t)T * sizeof *audio), *copy = sp_xmalloc((size_t)B * (size_t)T * sizeof *copy);
     int labels[4];
@@ -283,55 +283,55 @@ static void running(void)
      * example keeps 10 frames of act1 each epoch. */
     sp_probe_chain *ch = chain_for(&r, "[probe m]\nuse = mutate\naudio = scale\ngain = 2\nlabels = 5\nroles = train,dev\n"
                                        "[probe e]\nuse = example\nlayer = act1\nprobe_frames = 10\nevery = 1\n",
-                                   SP_PROBE_MODE_TRAIN, err);
-    CHECK_MSG(ch != NULL, "%s", err);
-    CHECK_MSG(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, err) == 0, "start: %s", err);
+                                   SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
+    CHECK_MSG(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, &err) == 0, "start: %s", err.msg);
     for (int i = 0; i < B * T; i++) audio[i] = copy[i] = (float)sin(0.1 * i);
     for (int b = 0; b < B; b++) labels[b] = b;
-    CHECK(sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, err) == 0);
+    CHECK(sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, &err) == 0);
     int ok = 1;
     for (int i = 0; i < B * T; i++) ok &= audio[i] == 2 * copy[i];
     CHECK_MSG(ok, "train audio not doubled by the probe");
     CHECK(labels[0] == 5 && labels[3] == 5);
-    CHECK(sp_probe_chain_gradients(ch, 0, 1, B, 3.8, err) == 0);
+    CHECK(sp_probe_chain_gradients(ch, 0, 1, B, 3.8, &err) == 0);
     /* An evaluation pass over the dev split goes through on_batch too. */
     sp_eval_result ev;
     sp_probe_chain_eval_begin(ch, SP_PROBE_DEV, 1);
     for (int i = 0; i < B * T; i++) audio[i] = copy[i];
-    CHECK(sp_probe_chain_eval_batch(ch, 1, 3, B, audio, T) == 0);
+    CHECK(sp_probe_chain_eval_batch(ch, 1, 3, B, audio, T, &err) == 0);
     CHECK(audio[7] == 2 * copy[7]);
-    CHECK(sp_evaluate_with(&r.m, &r.dev, sp_probe_chain_eval_batch, ch, NULL, NULL, NULL, &ev) == 0);
+    CHECK(sp_evaluate_with(&r.m, &r.dev, sp_probe_chain_eval_batch, ch, NULL, NULL, NULL, &ev, &err) == 0);
     sp_probe_epoch_stats es = { 1, 1, 1e-3, 3.8, 0.9, 3.7, 0.95 };
-    CHECK_MSG(sp_probe_chain_epoch_end(ch, &es, err) == 0, "epoch end: %s", err);
-    CHECK(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, err) == 0);
+    CHECK_MSG(sp_probe_chain_epoch_end(ch, &es, &err) == 0, "epoch end: %s", err.msg);
+    CHECK(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, &err) == 0);
     sp_probe_chain_free(ch);
     /* What the probes wrote. */
     char *p = sp_path_join(r.dir, "probes/e/acts.npy");
     sp_npy_dtype t;
     int rank;
     long shape[SP_NPY_MAXRANK];
-    float *acts = sp_npy_read(p, &t, &rank, shape, err);
+    float *acts = sp_npy_read(p, &t, &rank, shape, &err);
     const sp_layer *act1 = NULL;
     for (int i = 0; i < r.m.nlayers; i++)
         if (!strcmp(r.m.layer[i].name, "act1")) act1 = &r.m.layer[i];
     CHECK_MSG(acts && act1 && t == SP_NPY_F32 && rank == 2 && shape[0] == 10 && shape[1] == (long)act1->out_n,
-              "acts.npy: %s", acts ? "bad shape" : err);
+              "acts.npy: %s", acts ? "bad shape" : err.msg);
     free(acts);
     free(p);
     p = sp_path_join(r.dir, "probes/e/labels.npy");
-    int32_t *lab = sp_npy_read(p, &t, &rank, shape, err);
+    int32_t *lab = sp_npy_read(p, &t, &rank, shape, &err);
     int lab_ok = lab && t == SP_NPY_I32 && rank == 1 && shape[0] == 10;
     for (int i = 0; lab_ok && i < 10; i++) lab_ok = lab[i] >= 0 && lab[i] < 48;
     CHECK_MSG(lab_ok, "labels.npy");
     free(lab);
     free(p);
     p = sp_path_join(r.dir, "probes/e/cutoffs.tsv");
-    char *tsv = sp_read_file(p, NULL, err);
+    char *tsv = sp_read_file(p, NULL, &err);
     CHECK(tsv && !strncmp(tsv, "filter\tf1_hz\tf2_hz\n0\t", 21));
     free(tsv);
     free(p);
     p = sp_path_join(r.dir, "probes/m/counts.tsv");
-    tsv = sp_read_file(p, NULL, err);
+    tsv = sp_read_file(p, NULL, &err);
     /* 1 train batch of 4 chunks (labels 0..3 before rewriting: 6); dev:
      * the one batch above and the evaluation's batches. */
     long dev_batches = 1, dev_chunks = B, dev_labels = 0;
@@ -344,70 +344,70 @@ static void running(void)
     for (int b = 0; b < B; b++) dev_labels += r.dev.utt[1].label[3 + b];
     char *want = sp_xasprintf("role\tbatches\tchunks\tlabel_sum\n0\t1\t4\t6\n1\t%ld\t%ld\t%ld\n2\t0\t0\t0\n", dev_batches,
                               dev_chunks, dev_labels);
-    CHECK_MSG(tsv && !strcmp(tsv, want), "counts.tsv:\n%s\nexpected:\n%s", tsv ? tsv : err, want);
+    CHECK_MSG(tsv && !strcmp(tsv, want), "counts.tsv:\n%s\nexpected:\n%s", tsv ? tsv : err.msg, want);
     free(want);
     free(tsv);
     free(p);
     p = sp_path_join(r.dir, "probes/log.txt");
-    tsv = sp_read_file(p, NULL, err);
+    tsv = sp_read_file(p, NULL, &err);
     CHECK_MSG(tsv && strstr(tsv, "probe e: train run in") && strstr(tsv, "probe e: step 0: rms") &&
                   strstr(tsv, "probe e: finished (completed)"),
-              "log.txt:\n%s", tsv ? tsv : err);
+              "log.txt:\n%s", tsv ? tsv : err.msg);
     free(tsv);
     free(p);
 
     /* Eval mode on a test split: mutate acts on train,dev only. */
     ch = chain_for(&r, "[probe m]\nuse = mutate\naudio = zero\nroles = train,dev\n[probe e]\nuse = example\n",
-                   SP_PROBE_MODE_EVAL, err);
-    CHECK(ch && start(&r, ch, SP_PROBE_MODE_EVAL, err) == 0);
+                   SP_PROBE_MODE_EVAL, &err);
+    CHECK(ch && start(&r, ch, SP_PROBE_MODE_EVAL, &err) == 0);
     sp_probe_chain_eval_begin(ch, SP_PROBE_TEST, 0);
     for (int i = 0; i < B * T; i++) audio[i] = copy[i];
-    CHECK(sp_probe_chain_eval_batch(ch, 0, 0, B, audio, T) == 0 && audio[9] == copy[9]);
-    CHECK(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 0, 0, err) == 0);
+    CHECK(sp_probe_chain_eval_batch(ch, 0, 0, B, audio, T, &err) == 0 && audio[9] == copy[9]);
+    CHECK(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 0, 0, &err) == 0);
     sp_probe_chain_free(ch);
     p = sp_path_join(r.dir, "eval-test/probes/e/batches.tsv");
     CHECK(sp_is_file(p));
     free(p);
 
     /* A label outside the 48 classes is the probe's error. */
-    ch = chain_for(&r, "[probe bad]\nuse = mutate\nlabels = 99\n", SP_PROBE_MODE_TRAIN, err);
-    CHECK(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, err) == 0);
-    CHECK(sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, err) != 0);
-    CHECK_MSG(strstr(err, "t.conf:1: [probe bad]") && strstr(err, "mutate.so") && strstr(err, "label 99"), "%s", err);
+    ch = chain_for(&r, "[probe bad]\nuse = mutate\nlabels = 99\n", SP_PROBE_MODE_TRAIN, &err);
+    CHECK(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, &err) == 0);
+    CHECK(sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "t.conf:1: [probe bad]") && strstr(err.msg, "mutate.so") && strstr(err.msg, "label 99"), "%s", err.msg);
     sp_probe_chain_free(ch);
 
     /* Failing hooks are named with the probe, its file and its line; a
      * refused option points at that option's line. */
-    CHECK(chain_for(&r, "\n[probe f]\nuse = mutate\nfail = create\n", SP_PROBE_MODE_TRAIN, err) == NULL);
-    CHECK_MSG(strstr(err, "t.conf:2: [probe f]") && strstr(err, "create: asked to fail"), "%s", err);
-    CHECK(chain_for(&r, "[probe f]\nuse = mutate\ngain = 3\nfail = gain\n", SP_PROBE_MODE_TRAIN, err) == NULL);
-    CHECK_MSG(strstr(err, "t.conf:3: [probe f]") && strstr(err, "gain: 3 will not do"), "%s", err);
+    CHECK(chain_for(&r, "\n[probe f]\nuse = mutate\nfail = create\n", SP_PROBE_MODE_TRAIN, &err) == NULL);
+    CHECK_MSG(strstr(err.msg, "t.conf:2: [probe f]") && strstr(err.msg, "create: asked to fail"), "%s", err.msg);
+    CHECK(chain_for(&r, "[probe f]\nuse = mutate\ngain = 3\nfail = gain\n", SP_PROBE_MODE_TRAIN, &err) == NULL);
+    CHECK_MSG(strstr(err.msg, "t.conf:3: [probe f]") && strstr(err.msg, "gain: 3 will not do"), "%s", err.msg);
     const char *hooks[] = { "batch", "on_batch", "gradients", "on_gradients", "epoch_end", "on_epoch_end", "finish",
                             "on_finish", "start", "on_start" };
     for (size_t k = 0; k < sizeof hooks / sizeof hooks[0]; k += 2) {
         char *text = sp_xasprintf("[probe ok]\nuse = example\n[probe f]\nuse = mutate\nfail = %s\n", hooks[k]);
-        ch = chain_for(&r, text, SP_PROBE_MODE_TRAIN, err);
+        ch = chain_for(&r, text, SP_PROBE_MODE_TRAIN, &err);
         for (int b = 0; b < B; b++) labels[b] = b;
-        int rc = start(&r, ch, SP_PROBE_MODE_TRAIN, err);
-        if (!rc) rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, err);
-        if (!rc) rc = sp_probe_chain_gradients(ch, 0, 1, B, 1.0, err);
-        if (!rc) rc = sp_probe_chain_epoch_end(ch, &es, err);
-        if (!rc) rc = sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, err);
+        int rc = start(&r, ch, SP_PROBE_MODE_TRAIN, &err);
+        if (!rc) rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gain, 0, 1, &err);
+        if (!rc) rc = sp_probe_chain_gradients(ch, 0, 1, B, 1.0, &err);
+        if (!rc) rc = sp_probe_chain_epoch_end(ch, &es, &err);
+        if (!rc) rc = sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, &err);
         else {
-            char ignore[SP_ERRLEN];
-            sp_probe_chain_finish(ch, SP_PROBE_FAILED, 1, 1, ignore);
+            sp_error ignore;
+            sp_probe_chain_finish(ch, SP_PROBE_FAILED, 1, 1, &ignore);
         }
         char *want2 = sp_xasprintf("t.conf:3: [probe f] ('%s/mutate.so'): %s: asked to fail in %s", plugin_dir, hooks[k + 1],
                                    hooks[k + 1]);
-        CHECK_MSG(rc != 0 && !strcmp(err, want2), "fail = %s: '%s', expected '%s'", hooks[k], err, want2);
+        CHECK_MSG(rc != 0 && !strcmp(err.msg, want2), "fail = %s: '%s', expected '%s'", hooks[k], err.msg, want2);
         free(want2);
         sp_probe_chain_free(ch);
         free(text);
     }
     /* An unknown layer asked for is refused at on_start. */
-    ch = chain_for(&r, "[probe e]\nuse = example\nlayer = nosuch\n", SP_PROBE_MODE_TRAIN, err);
-    CHECK(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, err) != 0 && strstr(err, "no layer 'nosuch'"));
-    sp_probe_chain_finish(ch, SP_PROBE_FAILED, 0, 0, err);
+    ch = chain_for(&r, "[probe e]\nuse = example\nlayer = nosuch\n", SP_PROBE_MODE_TRAIN, &err);
+    CHECK(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, &err) != 0 && strstr(err.msg, "no layer 'nosuch'"));
+    sp_probe_chain_finish(ch, SP_PROBE_FAILED, 0, 0, &err);
     sp_probe_chain_free(ch);
 
     free(audio);

@@ -58,7 +58,7 @@ static sp_dataset fake(int nutt, long samples, unsigned seed)
 
 static sp_probe_chain *chain(const char *text)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
@@ -73,9 +73,9 @@ static sp_probe_chain *chain(const char *text)
     }
     sp_diag_free(&d);
     char *pdir = sp_path_join(dir, "probes");
-    int rc = sp_probe_chain_create(ch, SP_PROBE_MODE_TRAIN, pdir, 5, err);
+    int rc = sp_probe_chain_create(ch, SP_PROBE_MODE_TRAIN, pdir, 5, &err);
     free(pdir);
-    CHECK_MSG(rc == 0, "create: %s", err);
+    CHECK_MSG(rc == 0, "create: %s", err.msg);
     if (rc != 0) {
         sp_probe_chain_free(ch);
         return NULL;
@@ -91,8 +91,8 @@ static sp_probe_chain *chain(const char *text)
     s.split[SP_PROBE_DEV] = "dev";
     s.epochs = 1;
     s.steps_per_epoch = 30;
-    rc = sp_probe_chain_start(ch, &s, err);
-    CHECK_MSG(rc == 0, "start: %s", err);
+    rc = sp_probe_chain_start(ch, &s, &err);
+    CHECK_MSG(rc == 0, "start: %s", err.msg);
     if (rc != 0) {
         sp_probe_chain_free(ch);
         return NULL;
@@ -102,8 +102,8 @@ static sp_probe_chain *chain(const char *text)
 
 static void done(sp_probe_chain *ch)
 {
-    char err[SP_ERRLEN];
-    if (ch) CHECK_MSG(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, err) == 0, "%s", err);
+    sp_error err;
+    if (ch) CHECK_MSG(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, &err) == 0, "%s", err.msg);
     sp_probe_chain_free(ch);
 }
 
@@ -128,9 +128,9 @@ static void fill(int j, float g, int silent)
 
 static int run_batch(sp_probe_chain *ch, long step)
 {
-    char err[SP_ERRLEN];
-    int rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gains, step, 1, err);
-    CHECK_MSG(rc == 0, "train batch: %s", err);
+    sp_error err;
+    int rc = sp_probe_chain_train_batch(ch, audio, labels, B, utt, st, gains, step, 1, &err);
+    CHECK_MSG(rc == 0, "train batch: %s", err.msg);
     return rc;
 }
 
@@ -264,14 +264,14 @@ static void noise_mode(void)
     }
     printf("randomize noise: worst relative power error %.2e\n", worst);
     /* the epoch's end writes randomize.tsv: 2 batches of 16 chunks, 15 + 15 changed */
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_probe_epoch_stats es = { 1, 2, 0.1, 1, 0.5, 1, 0.5 };
-    CHECK_MSG(ch && sp_probe_chain_epoch_end(ch, &es, err) == 0, "epoch end: %s", err);
+    CHECK_MSG(ch && sp_probe_chain_epoch_end(ch, &es, &err) == 0, "epoch end: %s", err.msg);
     char *path = sp_xasprintf("%s/probes/r/randomize.tsv", dir);
     size_t len;
-    char *txt = sp_read_file(path, &len, err);
+    char *txt = sp_read_file(path, &len, &err);
     CHECK_MSG(txt && !strcmp(txt, "epoch\tchunks\tchosen\tchanged\n1\t32\t32\t30\n"), "randomize.tsv: %s",
-              txt ? txt : err);
+              txt ? txt : err.msg);
     free(txt);
     free(path);
     free(first);
@@ -289,7 +289,7 @@ int main(void)
         plugin_dir = sp_xstrdup(real);
     }
     setenv("SINCPROBE_PLUGIN_PATH", plugin_dir, 1);
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
@@ -298,8 +298,8 @@ int main(void)
              sp_conf_resolve(&c, &ini, &d) == 0;
     sp_ini_free(&ini);
     sp_diag_free(&d);
-    if (!ok || sp_model_init(&model, &c, B, err) != 0 || sp_phoneset_load_default(&ps, err) != 0) {
-        fprintf(stderr, "test_randomize: %s\n", err);
+    if (!ok || sp_model_init(&model, &c, B, &err) != 0 || sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "test_randomize: %s\n", err.msg);
         return 1;
     }
     T = model.T;

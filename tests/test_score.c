@@ -103,7 +103,7 @@ static void test_fold(void)
 /* Align two strings of single-letter "phones" (a=0, b=1, ...). */
 static void lev_case(const char *ref, const char *hyp, long S, long D, long I)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     int r[32], h[32];
     size_t nr = 0, nh = 0;
     for (const char *c = ref; *c; c++)
@@ -111,9 +111,9 @@ static void lev_case(const char *ref, const char *hyp, long S, long D, long I)
     for (const char *c = hyp; *c; c++)
         if (*c != ' ') h[nh++] = *c - 'a';
     sp_score s;
-    sp_score_init(&s, 26, err);
+    sp_score_init(&s, 26, &err);
     sp_edit_counts e;
-    CHECK(sp_score_add(&s, r, nr, h, nh, &e, err) == 0, "'%s' vs '%s': %s", ref, hyp, err);
+    CHECK(sp_score_add(&s, r, nr, h, nh, &e, &err) == 0, "'%s' vs '%s': %s", ref, hyp, err.msg);
     CHECK(e.sub == S && e.del == D && e.ins == I && e.ref == (long)nr && e.hyp == (long)nh,
           "ref '%s' hyp '%s': S=%ld D=%ld I=%ld N=%ld, expected S=%ld D=%ld I=%ld N=%zu", ref, hyp, e.sub,
           e.del, e.ins, e.ref, S, D, I, nr);
@@ -160,9 +160,9 @@ static void test_levenshtein(void)
 static void test_accumulate_and_confusion(void)
 {
     current = "accumulation and confusion";
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_score s;
-    CHECK(sp_score_init(&s, 39, err) == 0, "init: %s", err);
+    CHECK(sp_score_init(&s, 39, &err) == 0, "init: %s", err.msg);
     int r[16], h[16];
     size_t nr, nh;
     /* utt 1: ref 'sil aa b sil', hyp 'sil ae b sil' -> S=1 (aa -> ae)
@@ -171,14 +171,14 @@ static void test_accumulate_and_confusion(void)
      * total: N = 4 + 3 + 2 = 9, S=1 D=1 I=1, PER = 3/9 */
     nr = parse("sil aa b sil", 39, r);
     nh = parse("sil ae b sil", 39, h);
-    CHECK(sp_score_add(&s, r, nr, h, nh, NULL, err) == 0, "utt 1: %s", err);
+    CHECK(sp_score_add(&s, r, nr, h, nh, NULL, &err) == 0, "utt 1: %s", err.msg);
     nr = parse("sil s iy", 39, r);
     nh = parse("sil s iy n", 39, h);
-    CHECK(sp_score_add(&s, r, nr, h, nh, NULL, err) == 0, "utt 2: %s", err);
+    CHECK(sp_score_add(&s, r, nr, h, nh, NULL, &err) == 0, "utt 2: %s", err.msg);
     nr = parse("sh iy", 39, r);
     nh = parse("iy", 39, h);
     sp_edit_counts e;
-    CHECK(sp_score_add(&s, r, nr, h, nh, &e, err) == 0, "utt 3: %s", err);
+    CHECK(sp_score_add(&s, r, nr, h, nh, &e, &err) == 0, "utt 3: %s", err.msg);
     CHECK(e.del == 1 && e.sub == 0 && e.ins == 0 && e.ref == 2, "utt 3 counts S=%ld D=%ld I=%ld N=%ld", e.sub,
           e.del, e.ins, e.ref);
     CHECK(s.npair == 2 && s.pair[0].ref == sp_phone39(&ps, "sh") && s.pair[0].hyp == -1,
@@ -205,17 +205,17 @@ static void test_accumulate_and_confusion(void)
 
     /* Out-of-range indices are refused and nothing is added. */
     int bad[1] = { 39 };
-    CHECK(sp_score_add(&s, bad, 1, h, 0, NULL, err) == -1, "index 39 accepted");
+    CHECK(sp_score_add(&s, bad, 1, h, 0, NULL, &err) == -1, "index 39 accepted");
     CHECK(s.utterances == 3 && s.total.ref == 9, "a refused utterance changed the totals");
 
     /* The TSV file. */
     char dir[] = "/tmp/test_score.XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp failed");
     char *path = sp_path_join(dir, "confusion.tsv");
-    CHECK(sp_score_write_confusion(&s, &ps, path, err) == 0, "write: %s", err);
+    CHECK(sp_score_write_confusion(&s, &ps, path, &err) == 0, "write: %s", err.msg);
     size_t len;
-    char *text = sp_read_file(path, &len, err);
-    CHECK(text != NULL, "read back: %s", err);
+    char *text = sp_read_file(path, &len, &err);
+    CHECK(text != NULL, "read back: %s", err.msg);
     if (text) {
         int lines = 0;
         for (char *c = text; *c; c++) lines += *c == '\n';
@@ -247,7 +247,7 @@ static void test_accumulate_and_confusion(void)
 
     sp_phoneset small = ps;
     small.n39 = 38;
-    CHECK(sp_score_write_confusion(&s, &small, "/nonexistent/x.tsv", err) == -1, "a 38-phone set accepted");
+    CHECK(sp_score_write_confusion(&s, &small, "/nonexistent/x.tsv", &err) == -1, "a 38-phone set accepted");
     sp_score_free(&s);
     sp_score_free(&s);
 
@@ -258,7 +258,7 @@ static void test_accumulate_and_confusion(void)
 static void test_fer(void)
 {
     current = "frame error rate";
-    char err[SP_ERRLEN];
+    sp_error err;
     /* 3 classes; frame argmaxes 0, 2, 1, 1 (tie 1/2 -> 1), 0. */
     const float sc[5 * 3] = {
         0.7f, 0.2f, 0.1f,
@@ -270,7 +270,7 @@ static void test_fer(void)
     const int ref[5] = { 0, 2, 2, 2, -1 };
     sp_fer f;
     sp_fer_init(&f);
-    CHECK(sp_fer_add(&f, sc, 5, 3, ref, NULL, err) == 0, "add: %s", err);
+    CHECK(sp_fer_add(&f, sc, 5, 3, ref, NULL, &err) == 0, "add: %s", err.msg);
     /* frames 0..3 counted: errors at 2 (1 vs 2) and 3 (tie -> 1 vs 2). */
     CHECK(f.frames == 4 && f.errors == 2, "frames %ld errors %ld, expected 4 and 2", f.frames, f.errors);
     CHECK(fabs(sp_fer_rate(&f) - 0.5) < 1e-15, "FER %g, expected 0.5", sp_fer_rate(&f));
@@ -278,10 +278,10 @@ static void test_fer(void)
     const int fold[3] = { 0, 1, 1 };
     sp_fer g;
     sp_fer_init(&g);
-    CHECK(sp_fer_add(&g, sc, 5, 3, ref, fold, err) == 0, "add folded: %s", err);
+    CHECK(sp_fer_add(&g, sc, 5, 3, ref, fold, &err) == 0, "add folded: %s", err.msg);
     CHECK(g.frames == 4 && g.errors == 0, "folded: frames %ld errors %ld, expected 4 and 0", g.frames, g.errors);
     const int bad[1] = { 3 };
-    CHECK(sp_fer_add(&g, sc, 1, 3, bad, NULL, err) == -1 && g.frames == 4, "label 3 of 3 classes accepted");
+    CHECK(sp_fer_add(&g, sc, 1, 3, bad, NULL, &err) == -1 && g.frames == 4, "label 3 of 3 classes accepted");
     sp_fer h;
     sp_fer_init(&h);
     CHECK(isnan(sp_fer_rate(&h)), "FER of no frames is not NaN");
@@ -292,17 +292,17 @@ static void test_fer(void)
     int lab = sp_phone48(&ps, "aa");
     sp_fer k;
     sp_fer_init(&k);
-    sp_fer_add(&k, post, 1, 48, &lab, ps.fold48, err);
+    sp_fer_add(&k, post, 1, 48, &lab, ps.fold48, &err);
     CHECK(k.frames == 1 && k.errors == 0, "ao vs aa folded is an error");
-    sp_fer_add(&k, post, 1, 48, &lab, NULL, err);
+    sp_fer_add(&k, post, 1, 48, &lab, NULL, &err);
     CHECK(k.frames == 2 && k.errors == 1, "ao vs aa unfolded is not an error");
 }
 
 int main(void)
 {
-    char err[SP_ERRLEN];
-    if (sp_phoneset_load_default(&ps, err) != 0) {
-        fprintf(stderr, "FAIL loading the phone map: %s\n", err);
+    sp_error err;
+    if (sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "FAIL loading the phone map: %s\n", err.msg);
         return 1;
     }
     test_fold();

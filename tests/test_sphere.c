@@ -73,13 +73,13 @@ static void expect_problem(const char *path, long line, const char *what)
 int main(void)
 {
     dir = sp_test_tmpdir();
-    char err[SP_ERRLEN];
+    sp_error err;
 
     /* Round trip: our writer, read back through libsndfile. */
     int16_t samples[1000];
     for (int i = 0; i < 1000; i++) samples[i] = (int16_t)((i * 7919) % 65536 - 32768);
     char *path = fixture("rt.wav");
-    CHECK(sp_sphere_write(path, samples, 1000, 16000, "test_rt", err) == 0);
+    CHECK(sp_sphere_write(path, samples, 1000, 16000, "test_rt", &err) == 0);
     CHECK(sp_sphere_is_sphere(path));
     sp_sphere_info info;
     sp_diag d;
@@ -107,9 +107,9 @@ int main(void)
     }
     /* Byte-identical output for the same input. */
     char *path2 = fixture("rt2.wav");
-    CHECK(sp_sphere_write(path2, samples, 1000, 16000, "test_rt", err) == 0);
+    CHECK(sp_sphere_write(path2, samples, 1000, 16000, "test_rt", &err) == 0);
     size_t l1, l2;
-    char *b1 = sp_read_file(path, &l1, err), *b2 = sp_read_file(path2, &l2, err);
+    char *b1 = sp_read_file(path, &l1, &err), *b2 = sp_read_file(path2, &l2, &err);
     CHECK(b1 && b2 && l1 == l2 && l1 == 1024 + 2000 && memcmp(b1, b2, l1) == 0);
     free(b1);
     free(b2);

@@ -18,17 +18,17 @@ static void audio(const char *rel, long n, int riff)
     char *path = sp_xasprintf("%s/%s", root, rel);
     char *slash = strrchr(path, '/');
     *slash = '\0';
-    char err[SP_ERRLEN];
-    if (sp_mkdirs(path, err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    sp_error err;
+    if (sp_mkdirs(path, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
         exit(1);
     }
     *slash = '/';
     int16_t *s = sp_xcalloc((size_t)n, sizeof *s);
     for (long i = 0; i < n; i++) s[i] = (int16_t)(i % 64 - 32);
     if (!riff) {
-        if (sp_sphere_write(path, s, n, 16000, NULL, err) != 0) {
-            fprintf(stderr, "%s\n", err);
+        if (sp_sphere_write(path, s, n, 16000, NULL, &err) != 0) {
+            fprintf(stderr, "%s\n", err.msg);
             exit(1);
         }
     } else {
@@ -65,10 +65,10 @@ static void utt(const char *base, const char *wav_ext, const char *lab_ext_case)
 
 static size_t scan(int split, int include_sa, sp_corpus *c, sp_diag *d)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_diag_init(d, 0);
-    if (sp_corpus_scan(c, root, split, include_sa, d, err) != 0) {
-        fprintf(stderr, "scan: %s\n", err);
+    if (sp_corpus_scan(c, root, split, include_sa, d, &err) != 0) {
+        fprintf(stderr, "scan: %s\n", err.msg);
         exit(1);
     }
     return c->n;
@@ -106,9 +106,9 @@ static void expect_utt_problem(const sp_corpus *c, const char *id, const char *e
 
 int main(void)
 {
-    char err[SP_ERRLEN];
-    if (sp_phoneset_load_default(&ps, err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    sp_error err;
+    if (sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
     root = sp_test_tmpdir();
@@ -215,7 +215,7 @@ int main(void)
     {
         char *p = sp_xasprintf("%s/%s", root, rel);
         int16_t z[100] = { 0 };
-        sp_sphere_write(p, z, 100, 8000, NULL, err);
+        sp_sphere_write(p, z, 100, 8000, NULL, &err);
         free(p);
     }
     snprintf(rel, sizeof rel, "%sSX9.PHN", base);

@@ -93,8 +93,8 @@ static void test_pca(void)
             X[i * D + c] = v;
         }
     double Y[N * 2], ev[2], total, comp[2 * D];
-    char err[256];
-    CHECK(sp_pca_d(X, N, D, 2, Y, ev, &total, comp, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_pca_d(X, N, D, 2, Y, ev, &total, comp, &err) == 0);
     CHECK_MSG(fabs(ev[0] - 9) < 1e-9 && fabs(ev[1] - 4) < 1e-9, "eigenvalues %.12g %.12g", ev[0], ev[1]);
     CHECK_MSG(fabs(total - 14.29) < 1e-9, "total %.12g", total);
     CHECK(fabs((ev[0] + ev[1]) / total - 13 / 14.29) < 1e-10);
@@ -116,11 +116,11 @@ static void test_pca(void)
     float *Xf = malloc(sizeof(float) * N * D);
     for (long i = 0; i < (long)N * D; i++) Xf[i] = (float)X[i];
     double Yf[N * 2], evf[2];
-    CHECK(sp_pca_f(Xf, N, D, 2, Yf, evf, NULL, NULL, err, sizeof err) == 0);
+    CHECK(sp_pca_f(Xf, N, D, 2, Yf, evf, NULL, NULL, &err) == 0);
     CHECK(fabs(evf[0] - 9) < 1e-4 && fabs(evf[1] - 4) < 1e-4);
     for (long i = 0; i < (long)N * D; i++) X[i] = -X[i];
     double Y2[N * 2], comp2[2 * D];
-    CHECK(sp_pca_d(X, N, D, 2, Y2, NULL, NULL, comp2, err, sizeof err) == 0);
+    CHECK(sp_pca_d(X, N, D, 2, Y2, NULL, NULL, comp2, &err) == 0);
     CHECK(memcmp(comp, comp2, sizeof comp) == 0 || fabs(comp[0] - comp2[0]) < 1e-12);
     /* more dimensions than rows (the Gram path): X isometrically in 2N
      * dimensions, X E with E [D][2N] of orthonormal rows (unit vectors of
@@ -137,7 +137,7 @@ static void test_pca(void)
                 XW[i * W + c] = v;
             }
         double YW[N * 2], evw[2], totw;
-        CHECK(sp_pca_d(XW, N, W, 2, YW, evw, &totw, NULL, err, sizeof err) == 0);
+        CHECK(sp_pca_d(XW, N, W, 2, YW, evw, &totw, NULL, &err) == 0);
         CHECK_MSG(fabs(evw[0] - 9) < 1e-9 && fabs(evw[1] - 4) < 1e-9 && fabs(totw - 14.29) < 1e-9,
                   "gram: eigenvalues %.12g %.12g total %.12g", evw[0], evw[1], totw);
         double e = 0;
@@ -148,8 +148,8 @@ static void test_pca(void)
         CHECK_MSG(e < 1e-9, "gram scores differ by %g", e);
         free(E), free(XW);
     }
-    CHECK(sp_pca_d(X, 1, D, 2, Y2, NULL, NULL, NULL, err, sizeof err) == -1 && strstr(err, "rows"));
-    CHECK(sp_pca_d(X, N, D, 6, Y2, NULL, NULL, NULL, err, sizeof err) == -1);
+    CHECK(sp_pca_d(X, 1, D, 2, Y2, NULL, NULL, NULL, &err) == -1 && strstr(err.msg, "rows"));
+    CHECK(sp_pca_d(X, N, D, 6, Y2, NULL, NULL, NULL, &err) == -1);
     free(Z), free(X), free(Xf);
 }
 
@@ -181,13 +181,13 @@ static void test_knn(void)
         for (int c = 0; c < D; c++) X[(size_t)i * D + c] = (double)((i + c) % 3);
     long *a = malloc(sizeof(long) * N * K), *b = malloc(sizeof(long) * N * K);
     double *da = malloc(sizeof(double) * N * K), *db = malloc(sizeof(double) * N * K);
-    char err[256];
-    CHECK(sp_tsne_knn_vptree(X, N, D, K, 7, a, da, err, sizeof err) == 0);
-    CHECK(sp_tsne_knn_brute(X, N, D, K, b, db, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_tsne_knn_vptree(X, N, D, K, 7, a, da, &err) == 0);
+    CHECK(sp_tsne_knn_brute(X, N, D, K, b, db, &err) == 0);
     long diff = 0;
     for (long i = 0; i < (long)N * K; i++) diff += a[i] != b[i] || da[i] != db[i];
     CHECK_MSG(diff == 0, "%ld of %d neighbours differ", diff, N * K);
-    CHECK(sp_tsne_knn_vptree(X, N, D, N, 7, a, da, err, sizeof err) == -1);
+    CHECK(sp_tsne_knn_vptree(X, N, D, N, 7, a, da, &err) == -1);
     free(X), free(a), free(b), free(da), free(db);
 }
 
@@ -197,8 +197,8 @@ static void test_gradients(void)
     double X[N * D], Y[N * 2], g[N * 2], gb[N * 2], *P = malloc(sizeof(double) * N * N);
     for (int i = 0; i < N * D; i++) X[i] = gauss();
     for (int i = 0; i < N * 2; i++) Y[i] = gauss();
-    char err[256];
-    CHECK(sp_tsne_p_exact(X, N, D, 8, P, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_tsne_p_exact(X, N, D, 8, P, &err) == 0);
     double s = 0;
     for (int i = 0; i < N * N; i++) s += P[i];
     CHECK(fabs(s - 1) < 1e-12);
@@ -220,7 +220,7 @@ static void test_gradients(void)
     CHECK(kl > 0);
     /* Barnes-Hut with every neighbour and theta 0 is exact */
     sp_tsne_sparse S;
-    CHECK(sp_tsne_p_sparse(X, N, D, 8, N - 1, 3, &S, err, sizeof err) == 0);
+    CHECK(sp_tsne_p_sparse(X, N, D, 8, N - 1, 3, &S, &err) == 0);
     double pe = 0;
     for (long i = 0; i < N; i++) {
         CHECK(S.row[i + 1] - S.row[i] == N - 1);
@@ -228,14 +228,14 @@ static void test_gradients(void)
     }
     CHECK_MSG(pe < 1e-15, "sparse P vs exact: %g", pe);
     double klb = 0, kle = sp_tsne_grad_exact(P, Y, N, 12.0, g, 1);
-    CHECK(sp_tsne_grad_bh(&S, Y, N, 0.0, 12.0, gb, &klb, err, sizeof err) == 0);
+    CHECK(sp_tsne_grad_bh(&S, Y, N, 0.0, 12.0, gb, &klb, &err) == 0);
     double ge = 0;
     gmax = 0;
     for (int c = 0; c < N * 2; c++) ge = fmax(ge, fabs(g[c] - gb[c])), gmax = fmax(gmax, fabs(g[c]));
     CHECK_MSG(ge < 1e-12 * gmax, "BH theta 0 vs exact gradient: %g of %g", ge, gmax);
     CHECK_MSG(fabs(klb - kle) < 1e-12, "BH KL %.15g exact %.15g", klb, kle);
     /* theta 0.5: an approximation, close */
-    CHECK(sp_tsne_grad_bh(&S, Y, N, 0.5, 1.0, gb, NULL, err, sizeof err) == 0);
+    CHECK(sp_tsne_grad_bh(&S, Y, N, 0.5, 1.0, gb, NULL, &err) == 0);
     sp_tsne_grad_exact(P, Y, N, 1.0, g, 0);
     double num = 0, den = 0;
     for (int c = 0; c < N * 2; c++) num += (g[c] - gb[c]) * (g[c] - gb[c]), den += g[c] * g[c];
@@ -255,12 +255,12 @@ static void test_quality(void)
         Y[2 * i + 1] = -1 + 2 * (s * X[2 * i] + c * X[2 * i + 1]);
     }
     double t, k;
-    char err[256];
-    CHECK(sp_tsne_quality(X, N, 2, Y, 2, 5, 10, &t, &k, err, sizeof err) == 0);
+    sp_error err;
+    CHECK(sp_tsne_quality(X, N, 2, Y, 2, 5, 10, &t, &k, &err) == 0);
     CHECK_MSG(fabs(t - 1) < 1e-12 && fabs(k - 1) < 1e-12, "isometry: T %g, kNN %g", t, k);
-    CHECK(sp_tsne_quality(X, N, 2, R, 2, 5, 10, &t, &k, err, sizeof err) == 0);
+    CHECK(sp_tsne_quality(X, N, 2, R, 2, 5, 10, &t, &k, &err) == 0);
     CHECK_MSG(t < 0.65 && k < 0.1, "random map: T %g, kNN %g", t, k);
-    CHECK(sp_tsne_quality(X, 10, 2, R, 2, 5, 10, &t, &k, err, sizeof err) == -1);
+    CHECK(sp_tsne_quality(X, 10, 2, R, 2, 5, 10, &t, &k, &err) == -1);
 }
 
 /* 5 clusters of 60 points in 10 dimensions, 10 sigma apart. */
@@ -279,8 +279,8 @@ static double label_agreement(const double *Y, const int *lab, long N)
 {
     long *idx = malloc(sizeof(long) * N * 10);
     double *dd = malloc(sizeof(double) * N * 10);
-    char err[256];
-    sp_tsne_knn_brute(Y, N, 2, 10, idx, dd, err, sizeof err);
+    sp_error err;
+    sp_tsne_knn_brute(Y, N, 2, 10, idx, dd, &err);
     long same = 0;
     for (long i = 0; i < N * 10; i++) same += lab[idx[i]] == lab[i / 10];
     free(idx), free(dd);
@@ -298,34 +298,34 @@ static void test_embedding(void)
     p.iterations = 300;
     p.exaggeration_iterations = 100;
     p.seed = 5;
-    char err[256];
+    sp_error err;
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
-    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, err, sizeof err) == 0);
+    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, &err) == 0);
     double agree = label_agreement(Y, lab, N);
     CHECK_MSG(agree > 0.98, "BH clusters: 10-NN label agreement %g", agree);
     CHECK_MSG(kl > 0 && kl < 2, "BH KL %g", kl);
     double t, k;
-    CHECK(sp_tsne_quality(X, N, D, Y, 2, 5, 10, &t, &k, err, sizeof err) == 0);
+    CHECK(sp_tsne_quality(X, N, D, Y, 2, 5, 10, &t, &k, &err) == 0);
     CHECK_MSG(t > 0.85, "trustworthiness %g", t);
 #ifdef _OPENMP
     omp_set_num_threads(2);
 #endif
-    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y2, &kl2, err, sizeof err) == 0);
+    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y2, &kl2, &err) == 0);
     CHECK_MSG(memcmp(Y, Y2, sizeof Y) == 0 && kl == kl2, "BH differs on 1 and 2 threads");
     /* exact */
     p.theta = 0;
-    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y2, &kl2, err, sizeof err) == 0);
+    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y2, &kl2, &err) == 0);
     agree = label_agreement(Y2, lab, N);
     CHECK_MSG(agree > 0.98, "exact clusters: 10-NN label agreement %g", agree);
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
-    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, err, sizeof err) == 0);
+    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, &err) == 0);
     CHECK_MSG(memcmp(Y, Y2, sizeof Y) == 0 && kl == kl2, "exact differs on 1 and 2 threads");
     p.perplexity = 400;
-    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, err, sizeof err) == -1 && strstr(err, "perplexity"));
+    CHECK(sp_tsne_run(X, N, D, NULL, &p, Y, &kl, &err) == -1 && strstr(err.msg, "perplexity"));
     free(X);
 }
 
@@ -337,10 +337,11 @@ static void test_scatter(void)
     int g[N];
     for (int i = 0; i < N; i++) xy[2 * i] = (float)gauss(), xy[2 * i + 1] = (float)gauss(), g[i] = i % 7 - 1;
     const char *names[6] = { "vowels", "stops", "fricatives", "nasals", "semivowels and glides", "silence" };
-    char png[4200], svg[4200], err[256];
+    char png[4200], svg[4200];
+    sp_error err;
     snprintf(png, sizeof png, "%s/s.png", dir);
     snprintf(svg, sizeof svg, "%s/s.svg", dir);
-    CHECK(sp_scatter_write(png, svg, xy, N, g, 6, names, "test", err, sizeof err) == 0);
+    CHECK(sp_scatter_write(png, svg, xy, N, g, 6, names, "test", &err) == 0);
     cairo_surface_t *s = cairo_image_surface_create_from_png(png);
     CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS && cairo_image_surface_get_width(s) > 100);
     cairo_surface_destroy(s);
@@ -350,7 +351,7 @@ static void test_scatter(void)
     if (f) fclose(f);
     char bad[4300];
     snprintf(bad, sizeof bad, "%s/nosuch/s.png", dir);
-    CHECK(sp_scatter_write(bad, NULL, xy, N, g, 6, names, NULL, err, sizeof err) == -1);
+    CHECK(sp_scatter_write(bad, NULL, xy, N, g, 6, names, NULL, &err) == -1);
     sp_test_rmtree(dir);
     free(dir);
 }
@@ -378,7 +379,7 @@ static void test_phoneclass(void)
 
 /* Run probe `text` in analyse mode on X [N][D] named `layer`; 0 or -1. */
 static int analyse(const char *text, const char *out, const float *X, long N, long D, const int *lab, int nc,
-                   const char *const *classes, char *err)
+                   const char *const *classes, sp_error *err)
 {
     sp_diag d;
     sp_ini ini;
@@ -386,12 +387,12 @@ static int analyse(const char *text, const char *out, const float *X, long N, lo
     if (sp_ini_parse(&ini, "t.conf", text, &d) != 0) {
         sp_ini_free(&ini);
         sp_diag_free(&d);
-        return snprintf(err, SP_ERRLEN, "ini"), -1;
+        return sp_fail(err, "ini");
     }
     sp_probe_chain *ch = sp_probe_chain_resolve(&ini, &d);
     sp_ini_free(&ini);
     if (!ch) {
-        snprintf(err, SP_ERRLEN, "%s", d.n ? d.v[0].message : "refused");
+        sp_fail(err, "%s", d.n ? d.v[0].message : "refused");
         sp_diag_free(&d);
         return -1;
     }
@@ -407,9 +408,10 @@ static int analyse(const char *text, const char *out, const float *X, long N, lo
 
 static char *slurp(const char *dir, const char *name)
 {
-    char *p = sp_path_join(dir, name), err[SP_ERRLEN];
+    char *p = sp_path_join(dir, name);
+    sp_error err;
     size_t n;
-    char *t = sp_read_file(p, &n, err);
+    char *t = sp_read_file(p, &n, &err);
     free(p);
     return t;
 }
@@ -417,7 +419,8 @@ static char *slurp(const char *dir, const char *name)
 static void test_analyse(void)
 {
     const char *top = getenv("top_builddir");
-    char real[4096], err[SP_ERRLEN];
+    char real[4096];
+    sp_error err;
     char *pd = sp_xasprintf("%s/plugins/.libs", top ? top : ".");
     if (realpath(pd, real)) setenv("SINCPROBE_PLUGIN_PATH", real, 1);
     free(pd);
@@ -429,8 +432,8 @@ static void test_analyse(void)
     for (long i = 0; i < (long)N * D; i++) X[i] = (float)Xd[i];
     static const char *const cls[5] = { "0", "1", "2", "3", "4" };
     char *dir = sp_test_tmpdir();
-    int rc = analyse("[probe t]\nuse = tsne\niterations = 300\nexaggeration_iterations = 100\n", dir, X, N, D, lab, 5, cls, err);
-    CHECK_MSG(rc == 0, "analyse tsne: %s", err);
+    int rc = analyse("[probe t]\nuse = tsne\niterations = 300\nexaggeration_iterations = 100\n", dir, X, N, D, lab, 5, cls, &err);
+    CHECK_MSG(rc == 0, "analyse tsne: %s", err.msg);
     static const char *const files[] = { "tsne_feat_e0.npy", "tsne_feat_e0.tsv", "tsne_feat_e0.png", "tsne_feat_e0.svg",
                                          "tsne.tsv" };
     for (int i = 0; i < 5; i++) {
@@ -455,7 +458,7 @@ static void test_analyse(void)
     sp_npy_dtype dt;
     int rank;
     long shape[SP_NPY_MAXRANK];
-    float *Y = sp_npy_read(p, &dt, &rank, shape, err);
+    float *Y = sp_npy_read(p, &dt, &rank, shape, &err);
     free(p);
     CHECK(Y && dt == SP_NPY_F32 && rank == 2 && shape[0] == N && shape[1] == 2);
     if (Y) {
@@ -465,10 +468,10 @@ static void test_analyse(void)
     }
     free(Y);
     /* pca: the same numbers as sp_pca_f */
-    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,3\n", dir, X, N, D, lab, 5, cls, err);
-    CHECK_MSG(rc == 0, "analyse pca: %s", err);
+    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,3\n", dir, X, N, D, lab, 5, cls, &err);
+    CHECK_MSG(rc == 0, "analyse pca: %s", err.msg);
     double Yp[N * 2], ev[2], tot;
-    CHECK(sp_pca_f(X, N, D, 2, Yp, ev, &tot, NULL, err, sizeof err) == 0);
+    CHECK(sp_pca_f(X, N, D, 2, Yp, ev, &tot, NULL, &err) == 0);
     t = slurp(dir, "pca.tsv");
     CHECK(t && STARTS(t, "epoch\tlayer\tn\texplained_variance\tev1\tev2\tlinsep_accuracy\tlinsep_chance\n0\tfeat\t300\t"));
     if (t) {
@@ -479,15 +482,15 @@ static void test_analyse(void)
     }
     free(t);
     p = sp_path_join(dir, "pca_feat_e0.npy");
-    Y = sp_npy_read(p, &dt, &rank, shape, err);
+    Y = sp_npy_read(p, &dt, &rank, shape, &err);
     free(p);
     CHECK(Y && shape[0] == N && shape[1] == 2);
     double e = 0;
     for (int i = 0; Y && i < N * 2; i++) e = fmax(e, fabs(Y[i] - Yp[i]));
     CHECK_MSG(Y && e < 1e-4, "pca map vs sp_pca_f: %g", e);
     free(Y);
-    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,7\n", dir, X, N, D, lab, 5, cls, err);
-    CHECK_MSG(rc == -1 && strstr(err, "pair: '7' is not one of the 5 classes"), "bad pair: %s", err);
+    rc = analyse("[probe p]\nuse = pca\ncolour = pair\npair = 1,7\n", dir, X, N, D, lab, 5, cls, &err);
+    CHECK_MSG(rc == -1 && strstr(err.msg, "pair: '7' is not one of the 5 classes"), "bad pair: %s", err.msg);
     sp_test_rmtree(dir);
     free(dir);
     free(X), free(Xd);

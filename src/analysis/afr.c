@@ -6,7 +6,6 @@
 #include <cairo.h>
 #include <fftw3.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +20,15 @@ struct sp_afr {
     fftwf_plan plan;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 int sp_afr_bins(int nfft)
 {
     return nfft / 2 + 1;
 }
 
-sp_afr *sp_afr_new(int nfft, char *err, size_t errlen)
+sp_afr *sp_afr_new(int nfft, sp_error *err)
 {
     if (nfft < 16 || nfft > 1048576 || nfft % 2) {
-        fail(err, errlen, "nfft: %d is not an even number in [16, 1048576]", nfft);
+        sp_fail(err, "nfft: %d is not an even number in [16, 1048576]", nfft);
         return NULL;
     }
     sp_afr *a = calloc(1, sizeof *a);
@@ -53,13 +42,13 @@ sp_afr *sp_afr_new(int nfft, char *err, size_t errlen)
     a->plan = fftwf_plan_dft_r2c_1d(nfft, a->in, a->out, FFTW_ESTIMATE);
     if (!a->plan) {
         sp_afr_free(a);
-        fail(err, errlen, "nfft %d: FFTW could not make a plan", nfft);
+        sp_fail(err, "nfft %d: FFTW could not make a plan", nfft);
         return NULL;
     }
     return a;
 oom:
     sp_afr_free(a);
-    fail(err, errlen, "out of memory");
+    sp_fail_oom(err, 0);
     return NULL;
 }
 
@@ -85,14 +74,14 @@ static double to_db(double v)
 }
 
 int sp_afr_compute(sp_afr *a, const float *taps, int F, int K, sp_afr_norm norm, int db, float *resp,
-                   float *afr, char *err, size_t errlen)
+                   float *afr, sp_error *err)
 {
     if (K < 1 || K > a->nfft)
-        return fail(err, errlen, "filters of %d taps need nfft >= %d (nfft is %d)", K, K, a->nfft);
-    if (F < 1) return fail(err, errlen, "no filters");
+        return sp_fail(err, "filters of %d taps need nfft >= %d (nfft is %d)", K, K, a->nfft);
+    if (F < 1) return sp_fail(err, "no filters");
     int bins = a->bins;
     double *sum = calloc((size_t)bins, sizeof *sum);
-    if (!sum) return fail(err, errlen, "out of memory");
+    if (!sum) return sp_fail_oom(err, 0);
     for (int c = 0; c < F; c++) {
         memcpy(a->in, taps + (size_t)c * K, (size_t)K * sizeof *a->in);
         memset(a->in + K, 0, (size_t)(a->nfft - K) * sizeof *a->in);
@@ -182,11 +171,11 @@ static void freq_axis(cairo_t *cr, double x0, double y0, double w, double fs)
 }
 
 /* Write the surface to a temporary file beside path, then rename. */
-static int save_png(cairo_surface_t *s, const char *path, char *err, size_t errlen)
+static int save_png(cairo_surface_t *s, const char *path, sp_error *err)
 {
     size_t n = strlen(path) + 64;
     char *tmp = malloc(n);
-    if (!tmp) return fail(err, errlen, "out of memory");
+    if (!tmp) return sp_fail_oom(err, 0);
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path + 1) : 0;
     snprintf(tmp, n, "%.*s.%s.tmp%ld", dirlen, path, slash ? slash + 1 : path, (long)getpid());
@@ -194,10 +183,10 @@ static int save_png(cairo_surface_t *s, const char *path, char *err, size_t errl
     if (st != CAIRO_STATUS_SUCCESS) {
         unlink(tmp);
         free(tmp);
-        return fail(err, errlen, "'%s': %s", path, cairo_status_to_string(st));
+        return sp_fail(err, "'%s': %s", path, cairo_status_to_string(st));
     }
     if (rename(tmp, path) != 0) {
-        fail(err, errlen, "'%s': cannot rename '%s' onto it", path, tmp);
+        sp_fail(err, "'%s': cannot rename '%s' onto it", path, tmp);
         unlink(tmp);
         free(tmp);
         return -1;
@@ -222,9 +211,9 @@ static void range(const float *v, size_t n, double *lo, double *hi)
 enum { ML = 70, MR = 100, MT = 30, MB = 60, PW = 640 };
 
 int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, double fs, int db,
-                       const int *row_label, const char *ylabel, char *err, size_t errlen)
+                       const int *row_label, const char *ylabel, sp_error *err)
 {
-    if (rows < 1 || bins < 2) return fail(err, errlen, "'%s': nothing to draw", path);
+    if (rows < 1 || bins < 2) return sp_fail(err, "'%s': nothing to draw", path);
     int ph = rows * 12 < 200 ? 200 : rows * 12 > 600 ? 600 : (int)rows * 12;
     int W = ML + PW + MR, H = MT + ph + MB;
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
@@ -245,7 +234,7 @@ int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, 
         cairo_surface_destroy(img);
         cairo_destroy(cr);
         cairo_surface_destroy(s);
-        return fail(err, errlen, "'%s': cannot make a %d x %d image", path, bins, nr);
+        return sp_fail(err, "'%s': cannot make a %d x %d image", path, bins, nr);
     }
     cairo_surface_flush(img);
     unsigned char *px = cairo_image_surface_get_data(img);
@@ -304,15 +293,15 @@ int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, 
     text(cr, bx + bw + 4, MT + ph / 2.0, 0, db ? "dB" : "|H|");
     text(cr, ML + PW / 2.0, 20, 0.5, db ? "AFR (dB) over training" : "AFR over training");
     cairo_destroy(cr);
-    int rc = save_png(s, path, err, errlen);
+    int rc = save_png(s, path, err);
     cairo_surface_destroy(s);
     return rc;
 }
 
 int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, int db, int ncurves,
-                      const long *which, const char *const *label, char *err, size_t errlen)
+                      const long *which, const char *const *label, sp_error *err)
 {
-    if (ncurves < 1 || bins < 2) return fail(err, errlen, "'%s': nothing to draw", path);
+    if (ncurves < 1 || bins < 2) return sp_fail(err, "'%s': nothing to draw", path);
     int ph = 360, W = ML + PW + MR + 40, H = MT + ph + MB;
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(s);
@@ -368,7 +357,7 @@ int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, i
     }
     text(cr, ML + PW / 2.0, 20, 0.5, "average frequency response of the first layer");
     cairo_destroy(cr);
-    int rc = save_png(s, path, err, errlen);
+    int rc = save_png(s, path, err);
     cairo_surface_destroy(s);
     return rc;
 }

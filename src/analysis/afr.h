@@ -17,11 +17,13 @@
  * reports 20 log10 of the magnitudes (responses, and the AFR after
  * averaging the linear magnitudes), floored at SP_AFR_DB_FLOOR.
  *
- * Errors: 0, or -1 with a one-line message in err (errlen bytes). */
+ * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_AFR_H
 #define SP_AFR_H
 
 #include <stddef.h>
+
+#include "base/error.h"
 
 #define SP_AFR_DB_FLOOR (-120.0)
 
@@ -35,14 +37,14 @@ int sp_afr_bins(int nfft);
 /* A calculator for filters of up to nfft taps: the FFTW plan is made here,
  * once (FFTW_ESTIMATE, so it is deterministic and quick). nfft: even,
  * 16 .. 1048576. NULL with err. */
-sp_afr *sp_afr_new(int nfft, char *err, size_t errlen);
+sp_afr *sp_afr_new(int nfft, sp_error *err);
 void sp_afr_free(sp_afr *a);
 int sp_afr_nfft(const sp_afr *a);
 
 /* taps [F][K] -> resp [F][bins] (|H|, normalised and in dB as asked; may
  * be NULL) and afr [bins]. -1 with err when K > nfft or K < 1. */
 int sp_afr_compute(sp_afr *a, const float *taps, int F, int K, sp_afr_norm norm, int db, float *resp,
-                   float *afr, char *err, size_t errlen);
+                   float *afr, sp_error *err);
 
 /* freqs [bins]: j fs / nfft. */
 void sp_afr_freqs(float *freqs, int nfft, double fs);
@@ -54,10 +56,10 @@ void sp_afr_freqs(float *freqs, int nfft, double fs);
  * linear). row_label[rows] labels the y axis ("epoch" values); NULL:
  * 1 .. rows. */
 int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, double fs, int db,
-                       const int *row_label, const char *ylabel, char *err, size_t errlen);
+                       const int *row_label, const char *ylabel, sp_error *err);
 /* Curves: ncurves rows of afr [..][bins] chosen by which[ncurves]
  * (indices into afr's rows), labelled label[ncurves] in the legend. */
 int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, int db, int ncurves,
-                      const long *which, const char *const *label, char *err, size_t errlen);
+                      const long *which, const char *const *label, sp_error *err);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int sp_gradsnr_init(sp_gradsnr_acc *a, unsigned long n, char *err, size_t errlen)
+int sp_gradsnr_init(sp_gradsnr_acc *a, unsigned long n, sp_error *err)
 {
     a->n = n;
     a->count = 0;
@@ -16,9 +16,9 @@ int sp_gradsnr_init(sp_gradsnr_acc *a, unsigned long n, char *err, size_t errlen
         free(a->mean);
         free(a->m2);
         a->mean = a->m2 = NULL;
-        snprintf(err, errlen, "out of memory for the gradient statistics of %lu elements (%.1f MB)", n,
-                 16.0 * (double)n / 1e6);
-        return -1;
+        sp_fail_oom(err, 0);
+        return sp_error_append(err, " for the gradient statistics of %lu elements (%.1f MB)", n,
+                               16.0 * (double)n / 1e6);
     }
     return 0;
 }

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "base/error.h"
+
 typedef struct {
     unsigned long n;     /* elements per gradient */
     long count;          /* batches added since the last reset */
@@ -36,8 +38,8 @@ typedef struct {
 } sp_gradsnr_stats;
 
 /* Allocate for n elements (count 0). Returns 0, or -1 with err
- * (errlen bytes) when out of memory. Free with sp_gradsnr_free. */
-int sp_gradsnr_init(sp_gradsnr_acc *a, unsigned long n, char *err, size_t errlen);
+ * (base/error.h) when out of memory. Free with sp_gradsnr_free. */
+int sp_gradsnr_init(sp_gradsnr_acc *a, unsigned long n, sp_error *err);
 void sp_gradsnr_free(sp_gradsnr_acc *a);
 /* Forget every batch (count 0). */
 void sp_gradsnr_reset(sp_gradsnr_acc *a);

@@ -1,11 +1,9 @@
 /* linsep.c - held-out accuracy of an L2 multinomial logistic regression
  * (see linsep.h for the procedure). */
 #include "analysis/linsep.h"
-#include "base/error.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +19,12 @@ void sp_linsep_defaults(sp_linsep_opts *o)
     o->seed = 1;
 }
 
-/* util.h's sp_fail without linking util.c (this file is also compiled
- * into the probe module). */
-static int lfail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int lfail(char *err, const char *fmt, ...)
+/* "linsep: out of memory[ for N x D features]" (error.h's message). */
+static int oom(sp_error *err, long n, long D)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, SP_ERRLEN, fmt, ap);
-    va_end(ap);
-    return -1;
+    sp_fail_oom(err, 0);
+    sp_error_prefix(err, "linsep: ");
+    return n ? sp_error_append(err, " for %ld x %ld features", n, D) : -1;
 }
 
 static uint64_t splitmix64(uint64_t *s)
@@ -228,23 +222,23 @@ static double accuracy(const float *X, long n, long D, const int *y, int C, cons
 }
 
 int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, const sp_linsep_opts *o,
-                   sp_linsep_result *r, char *err)
+                   sp_linsep_result *r, sp_error *err)
 {
-    if (nclasses < 2) return lfail(err, "linsep: %d classes, need at least 2", nclasses);
-    if (D < 1) return lfail(err, "linsep: %ld features, need at least 1", D);
+    if (nclasses < 2) return sp_fail(err, "linsep: %d classes, need at least 2", nclasses);
+    if (D < 1) return sp_fail(err, "linsep: %ld features, need at least 1", D);
     if (!(o->test_fraction > 0 && o->test_fraction < 1))
-        return lfail(err, "linsep: test_fraction '%g' is not in (0, 1)", o->test_fraction);
-    if (!(o->l2 >= 0) || o->iterations < 0) return lfail(err, "linsep: l2 '%g' or iterations '%d' negative", o->l2, o->iterations);
+        return sp_fail(err, "linsep: test_fraction '%g' is not in (0, 1)", o->test_fraction);
+    if (!(o->l2 >= 0) || o->iterations < 0) return sp_fail(err, "linsep: l2 '%g' or iterations '%d' negative", o->l2, o->iterations);
     long n = 0;
     for (long i = 0; i < N; i++) n += y[i] >= 0 && y[i] < nclasses;
-    if (n < 2) return lfail(err, "linsep: %ld labelled rows, need at least 2", n);
+    if (n < 2) return sp_fail(err, "linsep: %ld labelled rows, need at least 2", n);
     int C = nclasses;
     long *idx = malloc((size_t)n * sizeof *idx);
     long *cnt = calloc((size_t)C, sizeof *cnt);
     double *mu = calloc((size_t)D, sizeof *mu), *sd = calloc((size_t)D, sizeof *sd);
     if (!idx || !cnt || !mu || !sd) {
         free(idx), free(cnt), free(mu), free(sd);
-        return lfail(err, "linsep: out of memory");
+        return oom(err, 0, 0);
     }
     for (long i = 0, k = 0; i < N; i++)
         if (y[i] >= 0 && y[i] < nclasses) idx[k++] = i;
@@ -280,7 +274,7 @@ int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, c
     float *Wf = malloc((size_t)C * (size_t)D * sizeof *Wf), *Z = malloc((size_t)n * (size_t)C * sizeof *Z);
     int rc = -1;
     if (!Xs || !ys || !theta || !Wf || !Z) {
-        lfail(err, "linsep: out of memory for %ld x %ld features", n, D);
+        oom(err, n, D);
         goto out;
     }
     for (long k = 0; k < n; k++) {
@@ -290,7 +284,7 @@ int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, c
         ys[k] = y[idx[k]];
     }
     if (lbfgs(Xs, ntr, D, ys, C, o->l2, o->iterations, theta) != 0) {
-        lfail(err, "linsep: out of memory for %ld x %ld features", n, D);
+        oom(err, n, D);
         goto out;
     }
     r->n_train = ntr;

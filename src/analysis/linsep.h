@@ -28,6 +28,8 @@
 
 #include <stdint.h>
 
+#include "base/error.h"
+
 typedef struct {
     double l2;            /* L2 weight on W (default 1e-3) */
     int iterations;       /* L-BFGS iterations (default 200) */
@@ -43,10 +45,10 @@ typedef struct {
 void sp_linsep_defaults(sp_linsep_opts *o);
 
 /* X [N][D] row-major, y [N]. Returns 0 and fills *r, or -1 with err
- * (SP_ERRLEN bytes, util.h) on bad arguments (fewer than 2 usable rows,
+ * (base/error.h) on bad arguments (fewer than 2 usable rows,
  * D < 1, nclasses < 2, options out of range) or out of memory. */
 int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, const sp_linsep_opts *o,
-                   sp_linsep_result *r, char *err);
+                   sp_linsep_result *r, sp_error *err);
 
 /* For tests: the objective L above and its gradient with respect to the
  * parameters theta = [W (C x D, row-major), b (C)] on the n rows of X

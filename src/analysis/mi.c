@@ -4,19 +4,9 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---- binning */
 
@@ -57,18 +47,18 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int sp_mi_adaptive_edges(const float *x, size_t n, int bins, double *edges, char *err, size_t errlen)
+int sp_mi_adaptive_edges(const float *x, size_t n, int bins, double *edges, sp_error *err)
 {
-    if (n == 0) return fail(err, errlen, "adaptive binning of no values");
+    if (n == 0) return sp_fail(err, "adaptive binning of no values");
     float *u = malloc(n * sizeof *u);
-    if (!u) return fail(err, errlen, "out of memory");
+    if (!u) return sp_fail_oom(err, 0);
     /* the finite values, sorted, then unique */
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) u[m++] = x[i];
     if (m == 0) {
         free(u);
-        return fail(err, errlen, "adaptive binning: no finite activations");
+        return sp_fail(err, "adaptive binning: no finite activations");
     }
     qsort(u, m, sizeof *u, cmp_float);
     size_t M = 1;
@@ -191,16 +181,15 @@ static double sum_clogc(const int64_t *keys, long n)
     return s;
 }
 
-int sp_mi_discrete(const long *id, long N, const int *labels, int nclasses, sp_mi_est *out, char *err,
-                   size_t errlen)
+int sp_mi_discrete(const long *id, long N, const int *labels, int nclasses, sp_mi_est *out, sp_error *err)
 {
-    if (N <= 0) return fail(err, errlen, "no frames");
+    if (N <= 0) return sp_fail(err, "no frames");
     int64_t *k = malloc((size_t)N * sizeof *k);
-    if (!k) return fail(err, errlen, "out of memory");
+    if (!k) return sp_fail_oom(err, 0);
     for (long i = 0; i < N; i++) {
         if (labels[i] < 0 || labels[i] >= nclasses) {
             free(k);
-            return fail(err, errlen, "frame %ld has label %d, not in [0, %d)", i, labels[i], nclasses);
+            return sp_fail(err, "frame %ld has label %d, not in [0, %d)", i, labels[i], nclasses);
         }
     }
     /* H(T) = log2 N - (1/N) sum_k c_k log2 c_k */
@@ -234,32 +223,32 @@ int sp_mi_discrete(const long *id, long N, const int *labels, int nclasses, sp_m
 }
 
 int sp_mi_binned(const float *x, long N, long D, const int *labels, int nclasses, sp_mi_binning kind, int bins,
-                 double lo, double hi, double binsize, sp_mi_est *out, char *err, size_t errlen)
+                 double lo, double hi, double binsize, sp_mi_est *out, sp_error *err)
 {
-    if (N <= 0 || D <= 0) return fail(err, errlen, "empty activations (%ld x %ld)", N, D);
-    if (kind != SP_MI_WIDTH && bins < 2) return fail(err, errlen, "bins: %d is fewer than 2 edges", bins);
-    if (kind == SP_MI_FIXED && !(lo < hi)) return fail(err, errlen, "lo %g is not below hi %g", lo, hi);
-    if (kind == SP_MI_WIDTH && !(binsize > 0)) return fail(err, errlen, "binsize %g is not positive", binsize);
+    if (N <= 0 || D <= 0) return sp_fail(err, "empty activations (%ld x %ld)", N, D);
+    if (kind != SP_MI_WIDTH && bins < 2) return sp_fail(err, "bins: %d is fewer than 2 edges", bins);
+    if (kind == SP_MI_FIXED && !(lo < hi)) return sp_fail(err, "lo %g is not below hi %g", lo, hi);
+    if (kind == SP_MI_WIDTH && !(binsize > 0)) return sp_fail(err, "binsize %g is not positive", binsize);
     size_t n = (size_t)N * (size_t)D;
     int32_t *idx = malloc(n * sizeof *idx);
     long *id = malloc((size_t)N * sizeof *id);
     double *edges = kind == SP_MI_ADAPTIVE ? malloc((size_t)bins * sizeof *edges) : NULL;
     int rc = -1;
     if (!idx || !id || (kind == SP_MI_ADAPTIVE && !edges)) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto done;
     }
     if (kind == SP_MI_FIXED) sp_mi_bin_fixed(x, n, bins, lo, hi, idx);
     else if (kind == SP_MI_WIDTH) sp_mi_bin_width(x, n, binsize, idx);
     else {
-        if (sp_mi_adaptive_edges(x, n, bins, edges, err, errlen) != 0) goto done;
+        if (sp_mi_adaptive_edges(x, n, bins, edges, err) != 0) goto done;
         sp_mi_bin_edges(x, n, edges, bins, idx);
     }
     if (sp_mi_patterns(idx, N, D, id) < 0) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto done;
     }
-    rc = sp_mi_discrete(id, N, labels, nclasses, out, err, errlen);
+    rc = sp_mi_discrete(id, N, labels, nclasses, out, err);
 done:
     free(idx);
     free(id);
@@ -318,11 +307,11 @@ static void dist_block(const double *a, const double *norm, long N, long D, long
     }
 }
 
-int sp_mi_sqdist(const float *x, long N, long D, double *out, char *err, size_t errlen)
+int sp_mi_sqdist(const float *x, long N, long D, double *out, sp_error *err)
 {
     double *a, *norm;
-    if (N <= 0 || D <= 0) return fail(err, errlen, "empty activations (%ld x %ld)", N, D);
-    if (centre(x, N, D, &a, &norm) != 0) return fail(err, errlen, "out of memory");
+    if (N <= 0 || D <= 0) return sp_fail(err, "empty activations (%ld x %ld)", N, D);
+    if (centre(x, N, D, &a, &norm) != 0) return sp_fail_oom(err, 0);
     for (long r0 = 0; r0 < N; r0 += SP_MI_BLOCK) {
         long nr = N - r0 < SP_MI_BLOCK ? N - r0 : SP_MI_BLOCK;
         dist_block(a, norm, N, D, r0, nr, out + (size_t)r0 * N);
@@ -348,13 +337,13 @@ void sp_mi_sqdist_direct(const float *x, long N, long D, double *out)
 /* ---- KDE */
 
 int sp_mi_kde(const float *x, long N, long D, const int *labels, int nclasses, double sigma2, sp_mi_est *upper,
-              sp_mi_est *lower, char *err, size_t errlen)
+              sp_mi_est *lower, sp_error *err)
 {
-    if (N <= 0 || D <= 0) return fail(err, errlen, "empty activations (%ld x %ld)", N, D);
-    if (!(sigma2 > 0) || !isfinite(sigma2)) return fail(err, errlen, "sigma2 %g is not positive", sigma2);
+    if (N <= 0 || D <= 0) return sp_fail(err, "empty activations (%ld x %ld)", N, D);
+    if (!(sigma2 > 0) || !isfinite(sigma2)) return sp_fail(err, "sigma2 %g is not positive", sigma2);
     for (long i = 0; i < N; i++)
         if (labels[i] < 0 || labels[i] >= nclasses)
-            return fail(err, errlen, "frame %ld has label %d, not in [0, %d)", i, labels[i], nclasses);
+            return sp_fail(err, "frame %ld has label %d, not in [0, %d)", i, labels[i], nclasses);
     double *a = NULL, *norm = NULL;
     long nb = N < SP_MI_BLOCK ? N : SP_MI_BLOCK;
     double *d = malloc((size_t)nb * (size_t)N * sizeof *d);
@@ -362,7 +351,7 @@ int sp_mi_kde(const float *x, long N, long D, const int *labels, int nclasses, d
     if (!d || !ny || centre(x, N, D, &a, &norm) != 0) {
         free(d);
         free(ny);
-        return fail(err, errlen, "out of memory");
+        return sp_fail_oom(err, 0);
     }
     for (long i = 0; i < N; i++) ny[labels[i]]++;
     /* Per row i: S_all = sum_j e^{-d_ij/c}, S_same = the same over j of

@@ -70,12 +70,14 @@
  * Gram rows a_i . a_j from cblas_dgemm in blocks of rows (memory
  * O(block x N), not N^2), clamped at 0, d_ii = 0 exactly.
  *
- * Errors: 0, or -1 with a one-line message in err (errlen bytes). */
+ * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_MI_H
 #define SP_MI_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/error.h"
 
 typedef enum { SP_MI_FIXED = 0, SP_MI_WIDTH = 1, SP_MI_ADAPTIVE = 2 } sp_mi_binning;
 
@@ -96,7 +98,7 @@ void sp_mi_bin_width(const float *x, size_t n, double binsize, int32_t *idx);
 /* adaptive: edges[bins] at the quantiles of the unique values of x[n]
  * (see above); sp_mi_bin_edges then gives each value the index of its
  * interval, 0 .. bins - 2, clamped. -1 only when out of memory or n = 0. */
-int sp_mi_adaptive_edges(const float *x, size_t n, int bins, double *edges, char *err, size_t errlen);
+int sp_mi_adaptive_edges(const float *x, size_t n, int bins, double *edges, sp_error *err);
 void sp_mi_bin_edges(const float *x, size_t n, const double *edges, int bins, int32_t *idx);
 
 /* Number the distinct rows of idx [N][D]: id[i] in [0, K), equal rows
@@ -105,21 +107,20 @@ long sp_mi_patterns(const int32_t *idx, long N, long D, long *id);
 
 /* I(X;T), I(T;Y) of a discrete T given as ids (from sp_mi_patterns),
  * labels[N] in [0, nclasses). */
-int sp_mi_discrete(const long *id, long N, const int *labels, int nclasses, sp_mi_est *out, char *err,
-                   size_t errlen);
+int sp_mi_discrete(const long *id, long N, const int *labels, int nclasses, sp_mi_est *out, sp_error *err);
 
 /* Bin x [N][D] (kind, with bins/lo/hi or binsize) and estimate. */
 int sp_mi_binned(const float *x, long N, long D, const int *labels, int nclasses, sp_mi_binning kind, int bins,
-                 double lo, double hi, double binsize, sp_mi_est *out, char *err, size_t errlen);
+                 double lo, double hi, double binsize, sp_mi_est *out, sp_error *err);
 
 /* Squared distances out[N][N] by the GEMM path above, and by a direct
  * double loop (for tests). */
-int sp_mi_sqdist(const float *x, long N, long D, double *out, char *err, size_t errlen);
+int sp_mi_sqdist(const float *x, long N, long D, double *out, sp_error *err);
 void sp_mi_sqdist_direct(const float *x, long N, long D, double *out);
 
 /* The KDE upper (KL) and lower (Bhattacharyya) estimates for noise
  * variance sigma2 > 0. */
 int sp_mi_kde(const float *x, long N, long D, const int *labels, int nclasses, double sigma2, sp_mi_est *upper,
-              sp_mi_est *lower, char *err, size_t errlen);
+              sp_mi_est *lower, sp_error *err);
 
 #endif

@@ -4,7 +4,6 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +18,16 @@ extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const
                     double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t l1,
                     size_t l2, size_t l3);
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* The k largest eigenpairs of the symmetric n x n matrix A (row-major,
  * upper triangle; column-major lower, destroyed): w [k] descending, Z [k][n]
  * the unit eigenvectors as rows, in the same order. */
-static int top_eigen(double *A, int n, int k, double *w, double *Z, char *err, size_t errlen)
+static int top_eigen(double *A, int n, int k, double *w, double *Z, sp_error *err)
 {
     double *wa = malloc((size_t)n * sizeof *wa), *za = malloc((size_t)n * k * sizeof *za), *work = NULL;
     int *isuppz = malloc((size_t)2 * k * sizeof *isuppz), *iwork = NULL;
     int rc = -1;
     if (!wa || !za || !isuppz) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     /* the k largest: indices n-k+1 .. n (1-based, ascending) */
@@ -52,14 +41,14 @@ static int top_eigen(double *A, int n, int k, double *w, double *Z, char *err, s
         work = malloc((size_t)lwork * sizeof *work);
         iwork = malloc((size_t)liwork * sizeof *iwork);
         if (!work || !iwork) {
-            fail(err, errlen, "out of memory");
+            sp_fail_oom(err, 0);
             goto out;
         }
         dsyevr_("V", "I", "L", &n, A, &lda, &vl, &vu, &il, &iu, &abstol, &m, wa, za, &lda, isuppz, work, &lwork,
                 iwork, &liwork, &info, 1, 1, 1);
     }
     if (info != 0 || m != k) {
-        fail(err, errlen, "pca: the eigen-decomposition failed (dsyevr info %d, %d of %d eigenvalues)", info, m, k);
+        sp_fail(err, "pca: the eigen-decomposition failed (dsyevr info %d, %d of %d eigenvalues)", info, m, k);
         goto out;
     }
     for (int j = 0; j < k; j++) {
@@ -91,14 +80,14 @@ static double sign_of(const double *v, int D)
  * G u = g u, v = Xc^T u / sqrt(g) is the unit component and the scores
  * are Xc v = sqrt(g) u. */
 static int pca_centred(double *Xc, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-                       char *err, size_t errlen)
+                       sp_error *err)
 {
     int gram = (long)D > N, n = gram ? (int)N : D;
     int rc = -1;
     double *A = malloc((size_t)n * n * sizeof *A), *w = malloc((size_t)k * sizeof *w);
     double *Z = malloc((size_t)n * k * sizeof *Z), *V = malloc((size_t)D * k * sizeof *V);
     if (!A || !w || !Z || !V) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     int nthreads = openblas_get_num_threads();
@@ -110,7 +99,7 @@ static int pca_centred(double *Xc, long N, int D, int k, double *Y, double *eigv
     double tr = 0;
     for (int i = 0; i < n; i++) tr += A[(size_t)i * n + i];
     if (gram) tr /= (double)(N - 1);
-    int e = top_eigen(A, n, k, w, Z, err, errlen);
+    int e = top_eigen(A, n, k, w, Z, err);
     if (e == 0) {
         for (int j = 0; j < k; j++) {
             double *v = V + (size_t)j * D; /* components as rows [k][D] */
@@ -142,11 +131,11 @@ out:
     return rc;
 }
 
-static int check(long N, int D, int k, char *err, size_t errlen)
+static int check(long N, int D, int k, sp_error *err)
 {
-    if (N < 2) return fail(err, errlen, "pca: %ld rows, need at least 2", N);
-    if (D < 1 || k < 1 || k > D) return fail(err, errlen, "pca: %d components of %d dimensions", k, D);
-    if (N > 2147483647L) return fail(err, errlen, "pca: %ld rows is too many", N);
+    if (N < 2) return sp_fail(err, "pca: %ld rows, need at least 2", N);
+    if (D < 1 || k < 1 || k > D) return sp_fail(err, "pca: %d components of %d dimensions", k, D);
+    if (N > 2147483647L) return sp_fail(err, "pca: %ld rows is too many", N);
     return 0;
 }
 
@@ -161,16 +150,16 @@ static int check(long N, int D, int k, char *err, size_t errlen)
     } while (0)
 
 int sp_pca_f(const float *X, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-             char *err, size_t errlen)
+             sp_error *err)
 {
-    if (check(N, D, k, err, errlen) != 0) return -1;
+    if (check(N, D, k, err) != 0) return -1;
     double *Xc = malloc((size_t)N * D * sizeof *Xc), *mean = calloc((size_t)D, sizeof *mean);
     int rc = -1;
     if (Xc && mean) {
         CENTRE(X);
-        rc = pca_centred(Xc, N, D, k, Y, eigval, total, comp, err, errlen);
+        rc = pca_centred(Xc, N, D, k, Y, eigval, total, comp, err);
     } else {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
     }
     free(Xc);
     free(mean);
@@ -178,16 +167,16 @@ int sp_pca_f(const float *X, long N, int D, int k, double *Y, double *eigval, do
 }
 
 int sp_pca_d(const double *X, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-             char *err, size_t errlen)
+             sp_error *err)
 {
-    if (check(N, D, k, err, errlen) != 0) return -1;
+    if (check(N, D, k, err) != 0) return -1;
     double *Xc = malloc((size_t)N * D * sizeof *Xc), *mean = calloc((size_t)D, sizeof *mean);
     int rc = -1;
     if (Xc && mean) {
         CENTRE(X);
-        rc = pca_centred(Xc, N, D, k, Y, eigval, total, comp, err, errlen);
+        rc = pca_centred(Xc, N, D, k, Y, eigval, total, comp, err);
     } else {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
     }
     free(Xc);
     free(mean);

@@ -16,20 +16,22 @@
  * Determinism: BLAS and LAPACK run on one OpenBLAS thread here (restored
  * afterwards), so the result does not depend on the thread count.
  * Self-contained (BLAS, LAPACK, libc): compiled into the probe module.
- * Errors: 0, or -1 with a one-line message in err (errlen bytes). */
+ * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_PCA_H
 #define SP_PCA_H
 
 #include <stddef.h>
 
+#include "base/error.h"
+
 /* X [N][D] (float, ld D) -> Y [N][k] (k <= D, N >= 2), eigval [k] (may be
  * NULL) the variances of the components, *total (may be NULL) trace C.
  * comp [k][D] (may be NULL): the components v_j as rows. */
 int sp_pca_f(const float *X, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-             char *err, size_t errlen);
+             sp_error *err);
 
 /* Likewise for double X. */
 int sp_pca_d(const double *X, long N, int D, int k, double *Y, double *eigval, double *total, double *comp,
-             char *err, size_t errlen);
+             sp_error *err);
 
 #endif

@@ -4,23 +4,12 @@
 #include "analysis/pca.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 void sp_tsne_defaults(sp_tsne_params *p)
 {
@@ -225,23 +214,22 @@ static void vp_search(const vptree *t, long node, long self, const double *q, he
     }
 }
 
-static int knn_check(long N, int k, char *err, size_t errlen)
+static int knn_check(long N, int k, sp_error *err)
 {
-    if (N < 2 || k < 1 || k > N - 1) return fail(err, errlen, "knn: %d neighbours of %ld points", k, N);
+    if (N < 2 || k < 1 || k > N - 1) return sp_fail(err, "knn: %d neighbours of %ld points", k, N);
     return 0;
 }
 
-int sp_tsne_knn_vptree(const double *X, long N, int D, int k, uint64_t seed, long *idx, double *dst, char *err,
-                       size_t errlen)
+int sp_tsne_knn_vptree(const double *X, long N, int D, int k, uint64_t seed, long *idx, double *dst, sp_error *err)
 {
-    if (knn_check(N, k, err, errlen) != 0) return -1;
+    if (knn_check(N, k, err) != 0) return -1;
     vptree t = { X, D, malloc((size_t)N * sizeof(long)), malloc((size_t)N * sizeof(double)),
                  malloc((size_t)N * sizeof(vpnode)), 0, seed ^ 0x5bd1e995ULL };
     double *hd = malloc((size_t)N * k * sizeof *hd);
     long *hi = malloc((size_t)N * k * sizeof *hi);
     int rc = -1;
     if (!t.items || !t.dd || !t.nodes || !hd || !hi) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     for (long i = 0; i < N; i++) t.items[i] = i;
@@ -262,15 +250,15 @@ out:
     return rc;
 }
 
-int sp_tsne_knn_brute(const double *X, long N, int D, int k, long *idx, double *dst, char *err, size_t errlen)
+int sp_tsne_knn_brute(const double *X, long N, int D, int k, long *idx, double *dst, sp_error *err)
 {
-    if (knn_check(N, k, err, errlen) != 0) return -1;
+    if (knn_check(N, k, err) != 0) return -1;
     double *hd = malloc((size_t)N * k * sizeof *hd);
     long *hi = malloc((size_t)N * k * sizeof *hi);
     if (!hd || !hi) {
         free(hd);
         free(hi);
-        return fail(err, errlen, "out of memory");
+        return sp_fail_oom(err, 0);
     }
 #pragma omp parallel for schedule(dynamic, 16)
     for (long i = 0; i < N; i++) {
@@ -320,23 +308,23 @@ double sp_tsne_calibrate(const double *d2, int n, double perplexity, double *p)
     return best_beta;
 }
 
-static int perp_check(long N, double perplexity, char *err, size_t errlen)
+static int perp_check(long N, double perplexity, sp_error *err)
 {
     if (!(perplexity >= 1.0) || perplexity >= (double)(N - 1))
-        return fail(err, errlen, "tsne: perplexity %g needs more than %g points (have %ld)", perplexity,
+        return sp_fail(err, "tsne: perplexity %g needs more than %g points (have %ld)", perplexity,
                     perplexity + 1, N);
     return 0;
 }
 
-int sp_tsne_p_exact(const double *X, long N, int D, double perplexity, double *P, char *err, size_t errlen)
+int sp_tsne_p_exact(const double *X, long N, int D, double perplexity, double *P, sp_error *err)
 {
-    if (perp_check(N, perplexity, err, errlen) != 0) return -1;
+    if (perp_check(N, perplexity, err) != 0) return -1;
     int nt = 1;
 #ifdef _OPENMP
     nt = omp_get_max_threads();
 #endif
     double *scratch = malloc((size_t)nt * 2 * N * sizeof *scratch);
-    if (!scratch) return fail(err, errlen, "out of memory");
+    if (!scratch) return sp_fail_oom(err, 0);
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
     for (long i = 0; i < N; i++) {
         int t = 0;
@@ -371,10 +359,10 @@ static int cmp_long(const void *a, const void *b)
 }
 
 int sp_tsne_p_sparse(const double *X, long N, int D, double perplexity, int k_override, uint64_t seed,
-                     sp_tsne_sparse *P, char *err, size_t errlen)
+                     sp_tsne_sparse *P, sp_error *err)
 {
     memset(P, 0, sizeof *P);
-    if (perp_check(N, perplexity, err, errlen) != 0) return -1;
+    if (perp_check(N, perplexity, err) != 0) return -1;
     long k = k_override > 0 ? k_override : (long)floor(3 * perplexity);
     if (k > N - 1) k = N - 1;
     long *idx = malloc((size_t)N * k * sizeof *idx);
@@ -386,10 +374,10 @@ int sp_tsne_p_sparse(const double *X, long N, int D, double perplexity, int k_ov
     double *pv = malloc((size_t)N * k * 2 * sizeof *pv);
     int rc = -1;
     if (!idx || !d || !c || !cnt || !key || !pv) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
-    if (sp_tsne_knn_vptree(X, N, D, (int)k, seed, idx, d, err, errlen) != 0) goto out;
+    if (sp_tsne_knn_vptree(X, N, D, (int)k, seed, idx, d, err) != 0) goto out;
 #pragma omp parallel for schedule(dynamic, 64)
     for (long i = 0; i < N; i++) {
         double *di = d + (size_t)i * k;
@@ -406,7 +394,7 @@ int sp_tsne_p_sparse(const double *X, long N, int D, double perplexity, int k_ov
     for (long i = 0; i < N; i++) cnt[i + 1] += cnt[i];
     long *fill = malloc((size_t)N * sizeof *fill);
     if (!fill) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     memcpy(fill, cnt, (size_t)N * sizeof *fill);
@@ -430,7 +418,7 @@ int sp_tsne_p_sparse(const double *X, long N, int D, double perplexity, int k_ov
     P->val = malloc((size_t)cnt[N] * sizeof *P->val);
     if (!P->row || !P->col || !P->val) {
         sp_tsne_sparse_free(P);
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     long nz = 0;
@@ -641,14 +629,14 @@ static void q_repulse(const tnode *tn, const long *perm, const double *Y, long i
 }
 
 int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double theta, double exaggeration,
-                    double *grad, double *kl, char *err, size_t errlen)
+                    double *grad, double *kl, sp_error *err)
 {
     qtree t = { NULL, 0, 0, malloc((size_t)N * sizeof(long)), malloc((size_t)N * sizeof(long)), Y };
     double *acc = malloc((size_t)N * 4 * sizeof *acc); /* z, fx, fy, kl per point */
     tnode *tn = NULL;
     int rc = -1;
     if (!t.perm || !t.tmp || !acc) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -659,23 +647,23 @@ int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double the
     }
     long root = q_new(&t);
     if (root < 0) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     double hw = fmax(x1 - x0, y1 - y0) / 2;
     hw = hw * (1 + 1e-9) + 1e-300;
     t.n[root] = (qnode){ (x0 + x1) / 2, (y0 + y1) / 2, hw, 0, 0, 0, N, -1 };
     if (q_build(&t, root, 0) != 0) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     if (N > 2000000000L || t.nn > 2000000000L) {
-        fail(err, errlen, "tsne: %ld points are too many", N);
+        sp_fail(err, "tsne: %ld points are too many", N);
         goto out;
     }
     tn = malloc((size_t)t.nn * sizeof *tn);
     if (!tn) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     for (long k = 0; k < t.nn; k++) {
@@ -726,13 +714,13 @@ out:
 /* ------------------------------------------------------------------------
  * The optimisation. */
 int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsne_params *p, double *Y, double *kl,
-                char *err, size_t errlen)
+                sp_error *err)
 {
-    if (N < 4) return fail(err, errlen, "tsne: %ld points, need at least 4", N);
-    if (perp_check(N, p->perplexity, err, errlen) != 0) return -1;
+    if (N < 4) return sp_fail(err, "tsne: %ld points, need at least 4", N);
+    if (perp_check(N, p->perplexity, err) != 0) return -1;
     int exact = p->theta <= 0;
     if (exact && N > 20000)
-        return fail(err, errlen, "tsne: exact t-SNE (theta 0) of %ld points needs %.1f GB; use theta > 0", N,
+        return sp_fail(err, "tsne: exact t-SNE (theta 0) of %ld points needs %.1f GB; use theta > 0", N,
                     (double)N * N * 8 / 1e9);
     double *P = NULL;
     sp_tsne_sparse S = { 0, NULL, NULL, NULL };
@@ -740,24 +728,24 @@ int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsn
     double *gain = malloc((size_t)N * 2 * sizeof *gain);
     int rc = -1;
     if (!grad || !upd || !gain) {
-        fail(err, errlen, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     if (exact) {
         P = malloc((size_t)N * N * sizeof *P);
         if (!P) {
-            fail(err, errlen, "out of memory");
+            sp_fail_oom(err, 0);
             goto out;
         }
-        if (sp_tsne_p_exact(X, N, D, p->perplexity, P, err, errlen) != 0) goto out;
-    } else if (sp_tsne_p_sparse(X, N, D, p->perplexity, 0, p->seed, &S, err, errlen) != 0) {
+        if (sp_tsne_p_exact(X, N, D, p->perplexity, P, err) != 0) goto out;
+    } else if (sp_tsne_p_sparse(X, N, D, p->perplexity, 0, p->seed, &S, err) != 0) {
         goto out;
     }
     if (init) {
         memcpy(Y, init, (size_t)N * 2 * sizeof *Y);
     } else {
         if (D >= 2) {
-            if (sp_pca_d(X, N, D, 2, Y, NULL, NULL, NULL, err, errlen) != 0) goto out;
+            if (sp_pca_d(X, N, D, 2, Y, NULL, NULL, NULL, err) != 0) goto out;
         } else {
             for (long i = 0; i < N; i++) Y[2 * i] = X[i], Y[2 * i + 1] = 0;
         }
@@ -776,7 +764,7 @@ int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsn
         double ex = early ? p->exaggeration : 1.0, mom = early ? 0.5 : 0.8;
         if (exact) {
             sp_tsne_grad_exact(P, Y, N, ex, grad, 0);
-        } else if (sp_tsne_grad_bh(&S, Y, N, p->theta, ex, grad, NULL, err, errlen) != 0) {
+        } else if (sp_tsne_grad_bh(&S, Y, N, p->theta, ex, grad, NULL, err) != 0) {
             goto out;
         }
 #pragma omp parallel for schedule(static)
@@ -791,10 +779,10 @@ int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsn
     }
     double K = 0;
     if (exact) K = sp_tsne_grad_exact(P, Y, N, 1.0, grad, 1);
-    else if (sp_tsne_grad_bh(&S, Y, N, p->theta, 1.0, grad, &K, err, errlen) != 0) goto out;
+    else if (sp_tsne_grad_bh(&S, Y, N, p->theta, 1.0, grad, &K, err) != 0) goto out;
     for (long i = 0; i < 2 * N; i++)
         if (!isfinite(Y[i])) {
-            fail(err, errlen, "tsne: the embedding diverged (a coordinate is not finite); lower learning_rate");
+            sp_fail(err, "tsne: the embedding diverged (a coordinate is not finite); lower learning_rate");
             goto out;
         }
     if (kl) *kl = K;
@@ -821,10 +809,10 @@ static double sqd(const double *a, const double *b, int D)
 }
 
 int sp_tsne_quality(const double *X, long N, int D, const double *Y, int d, int k_trust, int k_nn, double *trust,
-                    double *knn_pres, char *err, size_t errlen)
+                    double *knn_pres, sp_error *err)
 {
     if (N <= 3L * k_trust + 1 || N <= k_nn || k_trust < 1 || k_nn < 1)
-        return fail(err, errlen, "quality: %ld points are too few for %d and %d neighbours", N, k_trust, k_nn);
+        return sp_fail(err, "quality: %ld points are too few for %d and %d neighbours", N, k_trust, k_nn);
     int km = k_trust > k_nn ? k_trust : k_nn, nt = 1;
 #ifdef _OPENMP
     nt = omp_get_max_threads();
@@ -835,7 +823,7 @@ int sp_tsne_quality(const double *X, long N, int D, const double *Y, int d, int 
     double *res = malloc((size_t)N * 2 * sizeof *res);
     if (!dh || !hb || !ib || !res) {
         free(dh), free(hb), free(ib), free(res);
-        return fail(err, errlen, "out of memory");
+        return sp_fail_oom(err, 0);
     }
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
     for (long i = 0; i < N; i++) {

@@ -32,12 +32,14 @@
  * the result is bit-identical for any thread count. Self-contained (BLAS,
  * LAPACK, OpenMP, libc): compiled into the probe module.
  *
- * Errors: 0, or -1 with a one-line message in err (errlen bytes). */
+ * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_TSNE_H
 #define SP_TSNE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/error.h"
 
 typedef struct {
     double perplexity;           /* 30 */
@@ -64,9 +66,8 @@ void sp_tsne_sparse_free(sp_tsne_sparse *P);
 
 /* ---- nearest neighbours (Euclidean). idx [N][k], dist [N][k]: the k
  * nearest other points of each point by increasing distance, ties by index. */
-int sp_tsne_knn_vptree(const double *X, long N, int D, int k, uint64_t seed, long *idx, double *dist, char *err,
-                       size_t errlen);
-int sp_tsne_knn_brute(const double *X, long N, int D, int k, long *idx, double *dist, char *err, size_t errlen);
+int sp_tsne_knn_vptree(const double *X, long N, int D, int k, uint64_t seed, long *idx, double *dist, sp_error *err);
+int sp_tsne_knn_brute(const double *X, long N, int D, int k, long *idx, double *dist, sp_error *err);
 
 /* ---- input affinities */
 /* One row: d2 [n] squared distances -> p [n] summing to 1 with entropy
@@ -74,23 +75,23 @@ int sp_tsne_knn_brute(const double *X, long N, int D, int k, long *idx, double *
  * Returns beta. */
 double sp_tsne_calibrate(const double *d2, int n, double perplexity, double *p);
 /* Exact joint P [N][N] (zero diagonal). */
-int sp_tsne_p_exact(const double *X, long N, int D, double perplexity, double *P, char *err, size_t errlen);
+int sp_tsne_p_exact(const double *X, long N, int D, double perplexity, double *P, sp_error *err);
 /* Sparse joint P over the k = min(N - 1, floor(3 perplexity)) nearest
  * neighbours (k_override > 0: that many instead). */
 int sp_tsne_p_sparse(const double *X, long N, int D, double perplexity, int k_override, uint64_t seed,
-                     sp_tsne_sparse *P, char *err, size_t errlen);
+                     sp_tsne_sparse *P, sp_error *err);
 
 /* ---- gradients of KL(exaggeration P || Q) with respect to Y [N][2];
  * return KL(P || Q) when kl is nonzero (else 0). */
 double sp_tsne_grad_exact(const double *P, const double *Y, long N, double exaggeration, double *grad, int kl);
 int sp_tsne_grad_bh(const sp_tsne_sparse *P, const double *Y, long N, double theta, double exaggeration,
-                    double *grad, double *kl, char *err, size_t errlen);
+                    double *grad, double *kl, sp_error *err);
 
 /* ---- the whole embedding: X [N][D] (already reduced, e.g. by PCA to 50)
  * -> Y [N][2]; *kl the final KL(P || Q) (Barnes-Hut: its approximation).
  * init [N][2] or NULL (PCA of X scaled to std 1e-4). */
 int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsne_params *p, double *Y, double *kl,
-                char *err, size_t errlen);
+                sp_error *err);
 
 /* ---- quality of an embedding Y [N][d] of X [N][D]:
  * trustworthiness (Venna and Kaski 2001) with k neighbours,
@@ -101,6 +102,6 @@ int sp_tsne_run(const double *X, long N, int D, const double *init, const sp_tsn
  * index. O(N^2 (D + d)), parallel over i. Needs N > 3k + 1 (trust) and
  * N > knn. */
 int sp_tsne_quality(const double *X, long N, int D, const double *Y, int d, int k_trust, int k_nn, double *trust,
-                    double *knn_pres, char *err, size_t errlen);
+                    double *knn_pres, sp_error *err);
 
 #endif

@@ -11,7 +11,7 @@ void sp_diag_init(sp_diag *d, int strict)
     d->v = NULL;
     d->n = d->cap = 0;
     d->strict = strict;
-    d->echo = NULL;
+    d->echo = 0;
 }
 
 void sp_diag_free(sp_diag *d)
@@ -43,7 +43,7 @@ void sp_diag_add(sp_diag *d, const char *file, long line, const char *fmt, ...)
     p->file = sp_xstrdup(file ? file : "");
     p->line = line;
     p->message = msg;
-    if (d->echo) sp_problem_print(d->echo, p);
+    if (d->echo) sp_problem_log(SP_LOG_INFO, p);
 }
 
 int sp_diag_stop(const sp_diag *d)
@@ -55,4 +55,16 @@ void sp_problem_print(FILE *f, const sp_problem *p)
 {
     if (p->line > 0) fprintf(f, "%s:%ld: %s\n", p->file, p->line, p->message);
     else fprintf(f, "%s: %s\n", p->file, p->message);
+}
+
+void sp_problem_log(sp_log_level level, const sp_problem *p)
+{
+    if (p->line > 0) sp_log(level, "%s:%ld: %s", p->file, p->line, p->message);
+    else sp_log(level, "%s: %s", p->file, p->message);
+}
+
+int sp_problem_fail(const sp_problem *p, sp_error *err)
+{
+    if (p->line > 0) return sp_fail(err, "%s:%ld: %s", p->file, p->line, p->message);
+    return sp_fail(err, "%s: %s", p->file, p->message);
 }

@@ -116,11 +116,11 @@ int sp_ini_parse(sp_ini *ini, const char *path, const char *text, sp_diag *d)
 
 int sp_ini_load(sp_ini *ini, const char *path, sp_diag *d)
 {
-    char err[SP_ERRLEN];
-    char *text = sp_read_file(path, NULL, err);
+    sp_error err;
+    char *text = sp_read_file(path, NULL, &err);
     if (!text) {
         memset(ini, 0, sizeof *ini);
-        sp_diag_add(d, path, 0, "%s", err);
+        sp_diag_add(d, path, 0, "%s", err.msg);
         return -1;
     }
     int rc = sp_ini_parse(ini, path, text, d);

@@ -46,7 +46,7 @@ static void swap_bytes(unsigned char *p, size_t n, size_t size)
 
 /* ---- writing */
 
-int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, char *err)
+int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, sp_error *err)
 {
     if (!descr(t)) return sp_fail(err, "unknown .npy element type %d", (int)t);
     if (rank < 0 || rank > SP_NPY_MAXRANK) return sp_fail(err, "an array of rank %d (0..%d allowed)", rank, SP_NPY_MAXRANK);
@@ -92,15 +92,13 @@ int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const lon
     return ferror(f) ? sp_fail(err, "write error") : 0;
 }
 
-int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, const long *shape, char *err)
+int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, const long *shape, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
     if (sp_npy_fwrite(af.f, t, data, rank, shape, err) != 0) {
-        char msg[SP_ERRLEN];
-        snprintf(msg, sizeof msg, "%s", err);
         sp_atomic_abort(&af);
-        return sp_fail(err, "cannot write '%s': %s", path, msg);
+        return sp_error_prefix(err, "cannot write '%s': ", path);
     }
     return sp_atomic_commit(&af, err);
 }
@@ -123,7 +121,7 @@ static const char *dict_value(const char *dict, const char *key)
     return p;
 }
 
-void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, char *err)
+void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_error *err)
 {
     size_t len;
     char *buf = sp_read_file(path, &len, err);
@@ -227,7 +225,7 @@ done:
 /* ---- text */
 
 int sp_tsv_write(const char *path, int ncols, const char *const *header, long nrows, const double *rows,
-                 char *err)
+                 sp_error *err)
 {
     for (int c = 0; c < ncols; c++)
         if (!header[c] || strpbrk(header[c], "\t\n\r"))
@@ -249,7 +247,7 @@ int sp_tsv_write(const char *path, int ncols, const char *const *header, long nr
     return sp_atomic_commit(&af, err);
 }
 
-int sp_text_write(const char *path, const char *text, size_t len, char *err)
+int sp_text_write(const char *path, const char *text, size_t len, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;

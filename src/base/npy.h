@@ -10,12 +10,13 @@
  *
  * Every writer here writes a temporary file and renames it onto the path
  * (util.h's sp_atomic_*): the file is whole or as it was. Errors follow
- * util.h: 0, or -1 with a message in err (SP_ERRLEN bytes). */
+ * base/error.h: 0, or -1 with a message in err. */
 #ifndef SP_NPY_H
 #define SP_NPY_H
 
 #include <stddef.h>
 #include <stdio.h>
+#include "base/error.h"
 
 /* The same values as sincprobe/probe.h's sp_probe_dtype. */
 typedef enum { SP_NPY_F32 = 0, SP_NPY_F64 = 1, SP_NPY_I32 = 2 } sp_npy_dtype;
@@ -27,23 +28,23 @@ size_t sp_npy_dtype_size(sp_npy_dtype t);
 
 /* Write an array of rank 0..SP_NPY_MAXRANK (shape[i] >= 0; data holds
  * their product of elements; rank 0 is one scalar) to f / to path. */
-int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, char *err);
+int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, sp_error *err);
 int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, const long *shape,
-                 char *err);
+                 sp_error *err);
 
 /* Read a .npy file (format 1.x or 2.x) of '<f4', '<f8' or '<i4' (or the
  * big-endian forms; '<i8', numpy's default integers, is read as
  * SP_NPY_I32 when every value fits), C order, rank <= SP_NPY_MAXRANK. Returns the data
  * (caller frees), with *t, *rank and shape[0..rank) filled; NULL with err. */
-void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, char *err);
+void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_error *err);
 
 /* A TSV table: a header row of ncols names (no tabs or newlines in them),
  * then nrows rows of rows[r * ncols + c], each number as %.10g ("nan",
  * "inf", "-inf" where not finite). */
 int sp_tsv_write(const char *path, int ncols, const char *const *header, long nrows,
-                 const double *rows, char *err);
+                 const double *rows, sp_error *err);
 
 /* len bytes of text, atomically. */
-int sp_text_write(const char *path, const char *text, size_t len, char *err);
+int sp_text_write(const char *path, const char *text, size_t len, sp_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* util.c - see util.h. */
 #include "config.h"
 #include "base/util.h"
+#include "base/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,30 +12,32 @@
 #include <time.h>
 #include <unistd.h>
 
-static void oom(size_t n)
+void sp_oom(size_t n)
 {
-    fprintf(stderr, "sincprobe: out of memory allocating %zu bytes\n", n);
+    sp_error e;
+    sp_fail_oom(&e, n);
+    sp_log_error("%s", e.msg);
     abort();
 }
 
 void *sp_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) oom(n);
+    if (!p) sp_oom(n);
     return p;
 }
 
 void *sp_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) oom(n * size);
+    if (!p) sp_oom(n * size);
     return p;
 }
 
 void *sp_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q) oom(n);
+    if (!q) sp_oom(n);
     return q;
 }
 
@@ -57,17 +60,6 @@ char *sp_xasprintf(const char *fmt, ...)
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return s;
-}
-
-int sp_fail(char *err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, SP_ERRLEN, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 int sp_strcaseeq(const char *a, const char *b)
@@ -123,7 +115,7 @@ int sp_is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int sp_mkdirs(const char *path, char *err)
+int sp_mkdirs(const char *path, sp_error *err)
 {
     char *p = sp_xstrdup(path);
     for (char *s = p + 1; ; s++) {
@@ -145,7 +137,7 @@ int sp_mkdirs(const char *path, char *err)
     return 0;
 }
 
-int sp_atomic_open(sp_atomic_file *af, const char *path, char *err)
+int sp_atomic_open(sp_atomic_file *af, const char *path, sp_error *err)
 {
     af->path = sp_xstrdup(path);
     af->tmp = sp_xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -161,7 +153,7 @@ int sp_atomic_open(sp_atomic_file *af, const char *path, char *err)
     return 0;
 }
 
-int sp_atomic_commit(sp_atomic_file *af, char *err)
+int sp_atomic_commit(sp_atomic_file *af, sp_error *err)
 {
     int bad = ferror(af->f);
     if (fflush(af->f) != 0) bad = 1;
@@ -207,7 +199,7 @@ static char *exe_dir(void)
     return sp_xstrdup(buf);
 }
 
-char *sp_data_file(const char *name, char *err)
+char *sp_data_file(const char *name, sp_error *err)
 {
     const char *env = getenv("SINCPROBE_DATA_DIR");
     if (env && *env) {
@@ -240,7 +232,7 @@ char *sp_data_file(const char *name, char *err)
     return NULL;
 }
 
-char *sp_read_file(const char *path, size_t *len, char *err)
+char *sp_read_file(const char *path, size_t *len, sp_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -280,7 +272,7 @@ void sp_progress_start(sp_progress *p, const char *label, long total)
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->last_shown = -1;
-    p->tty = isatty(fileno(stderr));
+    p->tty = sp_log_tty();
     p->t0 = sp_now();
 }
 
@@ -293,19 +285,18 @@ void sp_progress_update(sp_progress *p, long done)
         int width = 30, fill = (int)(done * width / p->total);
         double el = sp_now() - p->t0;
         double eta = done > 0 ? el * (double)(p->total - done) / (double)done : 0.0;
-        fprintf(stderr, "\r%s [%.*s%*s] %3ld%% %ld/%ld  eta %.0fs ", p->label, fill,
-                "##############################", width - fill, "", pct, done, p->total, eta);
+        sp_log_progress("\r%s [%.*s%*s] %3ld%% %ld/%ld  eta %.0fs ", p->label, fill,
+                        "##############################", width - fill, "", pct, done, p->total, eta);
     } else {
         long decile = pct / 10;
         if (decile == p->last_shown) return;
         p->last_shown = decile;
-        fprintf(stderr, "%s: %ld/%ld (%ld%%)\n", p->label, done, p->total, pct);
+        sp_log_info("%s: %ld/%ld (%ld%%)", p->label, done, p->total, pct);
     }
-    fflush(stderr);
 }
 
 void sp_progress_end(sp_progress *p)
 {
-    if (p->tty) fprintf(stderr, "\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
-    else fprintf(stderr, "%s: done in %.1fs\n", p->label, sp_now() - p->t0);
+    if (p->tty) sp_log_progress("\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
+    else sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
 }

@@ -1,10 +1,8 @@
 /* util.h - small shared helpers: checked allocation, strings, paths,
- * atomic file output, data-file lookup.
+ * atomic file output, data-file lookup, progress.
  *
- * Error convention: functions that can fail return 0 on success and -1 on
- * failure, writing a one-line lowercase message (no trailing period, the
- * subject quoted) into the caller's buffer `err` of SP_ERRLEN bytes.
- * Nothing here calls exit(). */
+ * Errors follow base/error.h (0, or -1 / NULL with a message in err);
+ * messages go through base/log.h. Nothing here calls exit(). */
 #ifndef SP_UTIL_H
 #define SP_UTIL_H
 
@@ -14,17 +12,17 @@
 
 #include "base/error.h"
 
-/* malloc/calloc/realloc/strdup that abort with a message on exhaustion:
- * out-of-memory is not a recoverable input error for this tool. */
+/* malloc/calloc/realloc/strdup that abort with sp_oom's message on
+ * exhaustion: out-of-memory is not a recoverable input error for this
+ * tool. */
 void *sp_xmalloc(size_t n);
 void *sp_xcalloc(size_t n, size_t size);
 void *sp_xrealloc(void *p, size_t n);
 char *sp_xstrdup(const char *s);
 char *sp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* snprintf into err (SP_ERRLEN bytes); returns -1 so callers can
- * `return sp_fail(err, ...)`. */
-int sp_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log error.h's out-of-memory message for n bytes and abort. */
+void sp_oom(size_t n) __attribute__((noreturn));
 
 /* ASCII case-insensitive comparisons (TIMIT copies vary in case). */
 int sp_strcaseeq(const char *a, const char *b);
@@ -40,7 +38,7 @@ char *sp_path_join(const char *dir, const char *name);
 int sp_is_dir(const char *path);
 int sp_is_file(const char *path);
 /* mkdir -p; returns 0 or -1 with err. */
-int sp_mkdirs(const char *path, char *err);
+int sp_mkdirs(const char *path, sp_error *err);
 
 /* Atomic output: sp_atomic_open creates PATH.tmp.PID for writing;
  * sp_atomic_commit flushes, fsyncs, closes it and renames it onto PATH;
@@ -51,8 +49,8 @@ typedef struct {
     char *path;
     char *tmp;
 } sp_atomic_file;
-int sp_atomic_open(sp_atomic_file *af, const char *path, char *err);
-int sp_atomic_commit(sp_atomic_file *af, char *err);
+int sp_atomic_open(sp_atomic_file *af, const char *path, sp_error *err);
+int sp_atomic_commit(sp_atomic_file *af, sp_error *err);
 void sp_atomic_abort(sp_atomic_file *af);
 
 /* The directory holding sincprobe's data files (phone maps, speaker lists,
@@ -60,14 +58,15 @@ void sp_atomic_abort(sp_atomic_file *af);
  * $(pkgdatadir)/corpora, else ../corpora or ../../corpora beside the
  * executable (a build tree). Returns a path the caller frees, or NULL
  * with err when no candidate holds NAME. */
-char *sp_data_file(const char *name, char *err);
+char *sp_data_file(const char *name, sp_error *err);
 
 /* Read a whole file into a NUL-terminated buffer; *len gets its size.
  * Returns NULL with err on failure. Caller frees. */
-char *sp_read_file(const char *path, size_t *len, char *err);
+char *sp_read_file(const char *path, size_t *len, sp_error *err);
 
-/* Progress on stderr: a bar when stderr is a terminal, otherwise a plain
- * line every ~10%. label is copied. */
+/* Progress through base/log.h: a bar redrawn in place when the log is a
+ * terminal (sp_log_tty), otherwise a plain line every ~10%. label is
+ * copied. */
 typedef struct {
     char label[64];
     long total;

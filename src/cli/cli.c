@@ -1,4 +1,5 @@
-/* cli.c - helpers shared by the commands: errors and usage. */
+/* cli.c - helpers shared by the commands: the log sink, errors and
+ * usage. */
 #include "config.h"
 #include "cli/cli.h"
 
@@ -7,14 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+void sp_cli_log(void *ctx, sp_log_level level, const char *text)
+{
+    (void)ctx;
+    switch (level) {
+    case SP_LOG_PROGRESS:
+        fputs(text, stderr);
+        fflush(stderr);
+        break;
+    case SP_LOG_INFO: fprintf(stderr, "%s\n", text); break;
+    case SP_LOG_WARN: fprintf(stderr, "sincprobe: warning: %s\n", text); break;
+    case SP_LOG_NOTE:
+    case SP_LOG_ERROR: fprintf(stderr, "sincprobe: %s\n", text); break;
+    }
+}
+
 void sp_errorf(const char *fmt, ...)
 {
     va_list ap;
-    fputs("sincprobe: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    sp_logv(SP_LOG_ERROR, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void sp_usage_print(FILE *f, const char *const *usage)
@@ -28,11 +42,9 @@ void sp_usage_print(FILE *f, const char *const *usage)
 int sp_usage_error(const char *const *usage, const char *fmt, ...)
 {
     va_list ap;
-    fputs("sincprobe: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    sp_logv(SP_LOG_ERROR, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     sp_usage_print(stderr, usage);
     return SP_EXIT_USAGE;
 }

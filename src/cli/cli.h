@@ -3,12 +3,16 @@
  *
  * Every command takes (argc, argv) with argv[0] its own name, prints its
  * usage on --help (exit 0), and returns the process exit status:
- * 0 success, 1 failure, 2 usage error. Errors go to stderr, lowercase,
- * the subject quoted, prefixed "sincprobe: ". */
+ * 0 success, 1 failure, 2 usage error. Errors (base/error.h's form:
+ * lowercase, the subject quoted) go through base/log.h, whose sink
+ * (sp_cli_log, installed by main) writes them on stderr prefixed
+ * "sincprobe: ". */
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
 #include <stdio.h>
+
+#include "base/log.h"
 
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
@@ -23,7 +27,11 @@ int cmd_afr(int argc, char **argv);
 int cmd_analyse(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
-/* "sincprobe: " + message + newline on stderr. */
+/* The log sink of the command line (base/log.h), on stderr: progress as
+ * given, INFO lines as they are, "sincprobe: " before notices and errors,
+ * "sincprobe: warning: " before warnings. */
+void sp_cli_log(void *ctx, sp_log_level level, const char *text);
+/* An error through the log: "sincprobe: " + message + newline on stderr. */
 void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a NULL-terminated usage array: the first line after "usage: ",
  * the following ones starting with "   or: " or blank/indented text as

@@ -34,7 +34,7 @@ static const char *const usage[] = {
 
 /* The first layer's taps [F][K] (sinc: from the cut-offs; conv: the
  * weights) and, for sinc, the cut-offs f1, f2 [F]. */
-static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, int *F, int *K, char *err)
+static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, int *F, int *K, sp_error *err)
 {
     for (int i = 0; i < m->nlayers; i++) {
         const sp_layer *l = &m->layer[i];
@@ -54,17 +54,13 @@ static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, 
         }
         return 0;
     }
-    snprintf(err, SP_ERRLEN, "the model has no sinc or conv first layer");
-    return -1;
+    return sp_fail(err, "the model has no sinc or conv first layer");
 }
 
 static int write_npy_dir(const char *dir, const float *afr, const float *resp, const float *freqs, int F, int bins,
-                         const float *f1, const float *f2, char *err)
+                         const float *f1, const float *f2, sp_error *err)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, SP_ERRLEN, "'%s': %s", dir, strerror(errno));
-        return -1;
-    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) return sp_fail(err, "'%s': %s", dir, strerror(errno));
     size_t n = strlen(dir) + 32;
     char *p = sp_xmalloc(n);
     long s1[1] = { bins }, s2[2] = { F, bins };
@@ -138,16 +134,16 @@ int cmd_afr(int argc, char **argv)
     if (!model) return sp_usage_error(usage, "MODEL is missing");
     if (strcmp(format, "tsv") && !out) return sp_usage_error(usage, "--format %s needs --out PATH", format);
 
-    char err[SP_ERRLEN];
+    sp_error err;
     char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, err);
+    char *ckpt = sp_resolve_model(model, &rundir, &err);
     if (!ckpt) {
-        sp_errorf("%s", err);
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 1, NULL, NULL, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_checkpoint_load(ckpt, &m, 1, NULL, NULL, &err) != 0) {
+        sp_errorf("%s", err.msg);
         free(ckpt);
         free(rundir);
         return SP_EXIT_FAIL;
@@ -155,7 +151,7 @@ int cmd_afr(int argc, char **argv)
     int rc = SP_EXIT_FAIL, F = 0, K = 0;
     float *taps = NULL, *f1 = NULL, *f2 = NULL, *resp = NULL, *afr = NULL, *freqs = NULL;
     sp_afr *a = NULL;
-    if (first_layer(&m, &taps, &f1, &f2, &F, &K, err) != 0) goto done;
+    if (first_layer(&m, &taps, &f1, &f2, &F, &K, &err) != 0) goto done;
     if (K > nfft) {
         int p2 = 16;
         while (p2 < K) p2 *= 2;
@@ -163,21 +159,21 @@ int cmd_afr(int argc, char **argv)
                   nfft, K, p2, K);
         goto done;
     }
-    if (!(a = sp_afr_new((int)nfft, err, sizeof err))) goto fail;
+    if (!(a = sp_afr_new((int)nfft, &err))) goto fail;
     int bins = sp_afr_bins((int)nfft);
     resp = sp_xcalloc((size_t)F * bins, sizeof *resp);
     afr = sp_xcalloc((size_t)bins, sizeof *afr);
     freqs = sp_xcalloc((size_t)bins, sizeof *freqs);
     sp_afr_freqs(freqs, (int)nfft, 16000.0);
-    if (sp_afr_compute(a, taps, F, K, norm, db, resp, afr, err, sizeof err) != 0) goto fail;
+    if (sp_afr_compute(a, taps, F, K, norm, db, resp, afr, &err) != 0) goto fail;
     if (!strcmp(format, "tsv")) {
         /* --out: the table is built in memory and written atomically */
         char *buf = NULL;
         size_t len = 0;
         FILE *f = out ? open_memstream(&buf, &len) : stdout;
         if (!f) {
-            sp_errorf("out of memory");
-            goto done;
+            sp_fail_oom(&err, 0);
+            goto fail;
         }
         fputs("freq_hz\tafr", f);
         if (per_filter)
@@ -192,11 +188,11 @@ int cmd_afr(int argc, char **argv)
         int bad = ferror(f);
         if (out) {
             bad |= fclose(f) != 0;
-            int wrc = bad ? -1 : sp_text_write(out, buf, len, err);
+            int wrc = bad ? -1 : sp_text_write(out, buf, len, &err);
             free(buf);
             if (bad) {
-                sp_errorf("out of memory");
-                goto done;
+                sp_fail_oom(&err, 0);
+                goto fail;
             }
             if (wrc != 0) goto fail;
         } else if (fflush(f) != 0 || bad) {
@@ -204,16 +200,16 @@ int cmd_afr(int argc, char **argv)
             goto done;
         }
     } else if (!strcmp(format, "npy")) {
-        if (write_npy_dir(out, afr, resp, freqs, F, bins, f1, f2, err) != 0) goto fail;
+        if (write_npy_dir(out, afr, resp, freqs, F, bins, f1, f2, &err) != 0) goto fail;
     } else {
         long which = 0;
         const char *label = db ? "AFR (dB)" : "AFR";
-        if (sp_afr_png_curves(out, afr, bins, 16000.0, db, 1, &which, &label, err, sizeof err) != 0) goto fail;
+        if (sp_afr_png_curves(out, afr, bins, 16000.0, db, 1, &which, &label, &err) != 0) goto fail;
     }
     rc = SP_EXIT_OK;
     goto done;
 fail:
-    sp_errorf("%s", err);
+    sp_errorf("%s", err.msg);
 done:
     sp_afr_free(a);
     free(taps);

@@ -51,7 +51,7 @@ static const char *const usage[] = {
 static const char *const kinds[] = { "mi", "tsne", "pca", "linsep", NULL };
 
 /* The matrix as float32 [N][D]; rank 1 is N x 1. */
-static float *load_matrix(const char *path, long *N, long *D, char *err)
+static float *load_matrix(const char *path, long *N, long *D, sp_error *err)
 {
     sp_npy_dtype t;
     int rank;
@@ -89,7 +89,7 @@ static float *load_matrix(const char *path, long *N, long *D, char *err)
 
 /* N labels from a .npy vector or a text file (one integer per line; blank
  * lines and '#' comments skipped). */
-static int *load_labels(const char *path, long *n, char *err)
+static int *load_labels(const char *path, long *n, sp_error *err)
 {
     if (sp_endswith_ci(path, ".npy")) {
         sp_npy_dtype t;
@@ -147,7 +147,7 @@ static int *load_labels(const char *path, long *n, char *err)
 }
 
 /* Class names: the 48 phones, a file's lines, or "0", "1", ... */
-static char **class_names(const char *spec, int nclasses, char *err)
+static char **class_names(const char *spec, int nclasses, sp_error *err)
 {
     char **names = sp_xcalloc((size_t)nclasses, sizeof *names);
     if (spec && !strcmp(spec, "timit48")) {
@@ -211,7 +211,7 @@ static char *layer_name(const char *path)
 }
 
 /* --json: KIND.tsv of DIR as one object (first row's columns, "rows"). */
-static int print_json(const char *kind, const char *dir, const char *layer, long N, long D, char *err)
+static int print_json(const char *kind, const char *dir, const char *layer, long N, long D, sp_error *err)
 {
     char *name = sp_xasprintf("%s.tsv", kind);
     char *path = sp_path_join(dir, name);
@@ -379,7 +379,7 @@ int cmd_analyse(int argc, char **argv)
     }
 
     int rc = SP_EXIT_FAIL;
-    char err[SP_ERRLEN] = "";
+    sp_error err = { "" };
     float *X = NULL;
     int *y = NULL;
     char **names = NULL, *layer = NULL;
@@ -409,33 +409,33 @@ int cmd_analyse(int argc, char **argv)
     }
     sp_diag_free(&d);
 
-    X = load_matrix(act, &N, &D, err);
+    X = load_matrix(act, &N, &D, &err);
     if (!X) goto fail;
-    y = load_labels(labels, &ny, err);
+    y = load_labels(labels, &ny, &err);
     if (!y) goto fail;
     if (ny != N) {
-        sp_fail(err, "'%s' has %ld rows but '%s' has %ld labels", act, N, labels, ny);
+        sp_fail(&err, "'%s' has %ld rows but '%s' has %ld labels", act, N, labels, ny);
         goto fail;
     }
     for (long i = 0; i < N; i++)
         if (y[i] + 1 > nclasses) nclasses = y[i] + 1;
-    names = class_names(classes, nclasses, err);
+    names = class_names(classes, nclasses, &err);
     if (!names) goto fail;
     layer = layer_opt ? sp_xstrdup(layer_opt) : layer_name(act);
-    if (sp_mkdirs(out, err) != 0) goto fail;
-    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, (uint64_t)seed, err) != 0) goto fail;
+    if (sp_mkdirs(out, &err) != 0) goto fail;
+    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, (uint64_t)seed, &err) != 0) goto fail;
     fprintf(stderr, "analyse %s: %ld x %ld from '%s', %d classes; writing '%s'\n", kind, N, D, act, nclasses, out);
     sp_probe_analysis an = { layer, out, X, N, D, y, nclasses, (const char *const *)names };
     double t0 = sp_now();
-    if (sp_probe_chain_analyse(ch, &an, err) != 0) goto fail;
+    if (sp_probe_chain_analyse(ch, &an, &err) != 0) goto fail;
     fprintf(stderr, "analyse %s: done in %.1f s\n", kind, sp_now() - t0);
     if (json) {
-        if (print_json(kind, out, layer, N, D, err) != 0) goto fail;
+        if (print_json(kind, out, layer, N, D, &err) != 0) goto fail;
     } else {
         char *name = sp_xasprintf("%s.tsv", kind);
         char *path = sp_path_join(out, name);
         size_t len;
-        char *text = sp_read_file(path, &len, err);
+        char *text = sp_read_file(path, &len, &err);
         if (text) fputs(text, stdout);
         free(text);
         free(path);
@@ -445,7 +445,7 @@ int cmd_analyse(int argc, char **argv)
     rc = SP_EXIT_OK;
     goto done;
 fail:
-    sp_errorf("%s", err);
+    sp_errorf("%s", err.msg);
 done:
     sp_probe_chain_free(ch);
     sp_ini_free(&ini);

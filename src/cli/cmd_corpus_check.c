@@ -85,18 +85,18 @@ int cmd_corpus_check(int argc, char **argv)
     }
     if (!dir) return sp_usage_error(usage, "a corpus directory is required");
 
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_phoneset ps;
-    if (sp_phoneset_load_default(&ps, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_phoneset_load_default(&ps, &err) != 0) {
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     sp_diag d;
     sp_diag_init(&d, strict);
-    if (!json) d.echo = stderr;
+    if (!json) d.echo = 1;
     sp_corpus c;
-    if (sp_corpus_scan(&c, dir, split, include_sa, &d, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_corpus_scan(&c, dir, split, include_sa, &d, &err) != 0) {
+        sp_errorf("%s", err.msg);
         sp_diag_free(&d);
         return SP_EXIT_FAIL;
     }

@@ -69,10 +69,10 @@ int cmd_corpus_synth(int argc, char **argv)
         }
     }
 
-    char err[SP_ERRLEN];
+    sp_error err;
     sp_synth_stats st;
-    if (sp_synth_corpus_stats(&o, &st, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_synth_corpus_stats(&o, &st, &err) != 0) {
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     printf("synthesised %d speakers (%d train, %d test), %ld utterances, %.2f hours in '%s'\n", st.speakers,

@@ -30,7 +30,7 @@ typedef struct {
     const sp_phoneset *ps;
     const char *file;
     int multi, failed;
-    char err[SP_ERRLEN];
+    sp_error err;
 } decode_ctx;
 
 static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
@@ -38,7 +38,7 @@ static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
     decode_ctx *x = vctx;
     size_t T = (size_t)u->nframes, nseg = 0;
     sp_phone_seg *seg = sp_xmalloc((T ? T : 1) * sizeof *seg);
-    if (sp_viterbi_decode(x->vit, logp, T, seg, &nseg, NULL, x->err) != 0) {
+    if (sp_viterbi_decode(x->vit, logp, T, seg, &nseg, NULL, &x->err) != 0) {
         x->failed = 1;
         free(seg);
         return;
@@ -99,17 +99,17 @@ int cmd_decode(int argc, char **argv)
         free(files);
         return sp_usage_error(usage, "a MODEL and at least one FILE are required");
     }
-    char err[SP_ERRLEN];
+    sp_error err;
     char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, err);
+    char *ckpt = sp_resolve_model(model, &rundir, &err);
     if (!ckpt) {
-        sp_errorf("%s", err);
+        sp_errorf("%s", err.msg);
         free(files);
         return SP_EXIT_FAIL;
     }
     sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, &err) != 0) {
+        sp_errorf("%s", err.msg);
         free(ckpt);
         free(rundir);
         free(files);
@@ -131,17 +131,17 @@ int cmd_decode(int argc, char **argv)
     int have_plain = 0;
     sp_viterbi *vit;
     if (no_lm) {
-        if (sp_phoneset_load_default(&pd.ps, err) != 0 ||
-            sp_viterbi_init(&plain, pd.ps.n48, &vo, NULL, NULL, 1000, err) != 0) {
-            sp_errorf("%s", err);
+        if (sp_phoneset_load_default(&pd.ps, &err) != 0 ||
+            sp_viterbi_init(&plain, pd.ps.n48, &vo, NULL, NULL, 1000, &err) != 0) {
+            sp_errorf("%s", err.msg);
             goto out;
         }
         have_plain = 1;
         vit = &plain;
     } else {
-        if (sp_phone_decoder_init(&pd, &c, &vo, err) != 0) {
+        if (sp_phone_decoder_init(&pd, &c, &vo, &err) != 0) {
             sp_errorf("%s (decode needs the training corpus for its priors and phone LM; use --corpus DIR, or --no-lm)",
-                      err);
+                      err.msg);
             goto out;
         }
         vit = &pd.vit;
@@ -150,8 +150,8 @@ int cmd_decode(int argc, char **argv)
     for (int f = 0; f < nfiles; f++) {
         sp_utterance u;
         memset(&u, 0, sizeof u);
-        if (sp_audio_load_16k(files[f], &u.audio, &u.n, err) != 0) {
-            sp_errorf("%s", err);
+        if (sp_audio_load_16k(files[f], &u.audio, &u.n, &err) != 0) {
+            sp_errorf("%s", err.msg);
             rc = SP_EXIT_FAIL;
             continue;
         }
@@ -160,7 +160,7 @@ int cmd_decode(int argc, char **argv)
         u.label = sp_xmalloc((size_t)(u.nframes ? u.nframes : 1));
         memset(u.label, -1, (size_t)(u.nframes ? u.nframes : 1));
         sp_dataset one = { &u, 1, u.n, u.nframes };
-        decode_ctx x = { vit, &pd.ps, files[f], nfiles > 1, 0, { 0 } };
+        decode_ctx x = { vit, &pd.ps, files[f], nfiles > 1, 0, { "" } };
         sp_eval_result ev;
         if (u.nframes == 0) {
             sp_errorf("'%s' is shorter than one 10 ms frame", files[f]);
@@ -168,7 +168,7 @@ int cmd_decode(int argc, char **argv)
         } else {
             sp_evaluate(&m, &one, on_utterance, &x, NULL, &ev);
             if (x.failed) {
-                sp_errorf("'%s': %s", files[f], x.err);
+                sp_errorf("'%s': %s", files[f], x.err.msg);
                 rc = SP_EXIT_FAIL;
             }
         }

@@ -47,7 +47,7 @@ typedef struct {
     int *lab, *hyp39, *ref39;
     size_t cap;
     int failed;
-    char err[SP_ERRLEN];
+    sp_error err;
 } eval_ctx;
 
 static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
@@ -64,14 +64,14 @@ static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
     }
     const sp_phoneset *ps = &x->pd->ps;
     for (size_t f = 0; f < T; f++) x->lab[f] = u->label[f]; /* 48-set; sp_fer_add folds both sides */
-    if (sp_fer_add(&x->fer39, logp, T, ps->n48, x->lab, ps->fold48, x->err) != 0 ||
-        sp_fer_add(&x->fer48, logp, T, ps->n48, x->lab, NULL, x->err) != 0)
+    if (sp_fer_add(&x->fer39, logp, T, ps->n48, x->lab, ps->fold48, &x->err) != 0 ||
+        sp_fer_add(&x->fer48, logp, T, ps->n48, x->lab, NULL, &x->err) != 0)
         goto bad;
     size_t nseg = 0;
-    if (sp_viterbi_decode(&x->pd->vit, logp, T, x->seg, &nseg, NULL, x->err) != 0) goto bad;
+    if (sp_viterbi_decode(&x->pd->vit, logp, T, x->seg, &nseg, NULL, &x->err) != 0) goto bad;
     size_t nh = sp_score_fold_segs(ps, x->seg, nseg, x->hyp39);
     size_t nr = sp_score_fold48(ps, u->phones48, u->nphones, x->ref39);
-    if (sp_score_add(&x->score, x->ref39, nr, x->hyp39, nh, NULL, x->err) != 0) goto bad;
+    if (sp_score_add(&x->score, x->ref39, nr, x->hyp39, nh, NULL, &x->err) != 0) goto bad;
     return;
 bad:
     x->failed = 1;
@@ -137,17 +137,17 @@ int cmd_eval(int argc, char **argv)
     if (split_name && sp_split_parse(split_name) < 0)
         return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", split_name);
 
-    char err[SP_ERRLEN];
+    sp_error err;
     char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, err);
+    char *ckpt = sp_resolve_model(model, &rundir, &err);
     if (!ckpt) {
-        sp_errorf("%s", err);
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     int rc = SP_EXIT_FAIL;
     sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, &err) != 0) {
+        sp_errorf("%s", err.msg);
         free(ckpt);
         free(rundir);
         return SP_EXIT_FAIL;
@@ -182,41 +182,41 @@ int cmd_eval(int argc, char **argv)
         } else {
             chain = sp_probe_chain_from_conf(&c, &pdg);
         }
-        int bad = !chain ? sp_probe_diag_fail(&pdg, err) : 0;
+        int bad = !chain ? sp_probe_diag_fail(&pdg, &err) : 0;
         sp_diag_free(&pdg);
         char *dir = sp_xasprintf("%s/eval-%s/probes", rundir, split_name);
-        if (bad || sp_probe_chain_create(chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)c.seed, err) != 0) {
-            sp_errorf("%s", err);
+        if (bad || sp_probe_chain_create(chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)c.seed, &err) != 0) {
+            sp_errorf("%s", err.msg);
             free(dir);
             goto out;
         }
         free(dir);
     }
     /* ---- probe chain (end) */
-    if (sp_phone_decoder_init(&pd, &c, &vo, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_phone_decoder_init(&pd, &c, &vo, &err) != 0) {
+        sp_errorf("%s", err.msg);
         goto out;
     }
     x.pd = &pd;
     sp_diag d;
     sp_diag_init(&d, 0);
-    d.echo = stderr;
-    int lrc = sp_dataset_load(&ds, c.corpus, sp_split_parse(split_name), c.include_sa, 0, &pd.ps, &d, err);
+    d.echo = 1;
+    int lrc = sp_dataset_load(&ds, c.corpus, sp_split_parse(split_name), c.include_sa, 0, &pd.ps, &d, &err);
     sp_diag_free(&d);
     if (lrc != 0) {
-        sp_errorf("%s", err);
+        sp_errorf("%s", err.msg);
         goto out_pd;
     }
     have_ds = 1;
     sp_probe_start pstart = { .run_dir = rundir, .model = &m, .ps = &pd.ps };
     pstart.data[role] = &ds;
     pstart.split[role] = split_name;
-    if (sp_probe_chain_start(chain, &pstart, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_probe_chain_start(chain, &pstart, &err) != 0) {
+        sp_errorf("%s", err.msg);
         goto out_pd;
     }
-    if (sp_score_init(&x.score, pd.ps.n39, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_score_init(&x.score, pd.ps.n39, &err) != 0) {
+        sp_errorf("%s", err.msg);
         goto out_pd;
     }
     sp_fer_init(&x.fer39);
@@ -246,24 +246,24 @@ int cmd_eval(int argc, char **argv)
     } else {
         sp_probe_chain_eval_begin(chain, role, 0);
         if (sp_evaluate_with(&m, &ds, sp_probe_chain_eval_batch, chain, on_utterance, &x, json ? NULL : split_name,
-                             &ev) != 0) {
-            sp_errorf("%s", sp_probe_chain_error(chain));
+                             &ev, &err) != 0) {
+            sp_errorf("%s", err.msg);
             goto out_score;
         }
-        if (sp_probe_chain_finish(chain, SP_PROBE_COMPLETED, 0, 0, err) != 0) {
-            sp_errorf("%s", err);
+        if (sp_probe_chain_finish(chain, SP_PROBE_COMPLETED, 0, 0, &err) != 0) {
+            sp_errorf("%s", err.msg);
             goto out_score;
         }
     }
     ev.fer = sp_fer_rate(&x.fer48);
     if (x.failed) {
-        sp_errorf("%s", x.err);
+        sp_errorf("%s", x.err.msg);
         goto out_score;
     }
     char *conf_path = confusion ? sp_xstrdup(confusion)
                                 : sp_xasprintf("%s/eval-%s%s-confusion.tsv", rundir, split_name, baseline ? "-baseline" : "");
-    if (sp_score_write_confusion(&x.score, &pd.ps, conf_path, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_score_write_confusion(&x.score, &pd.ps, conf_path, &err) != 0) {
+        sp_errorf("%s", err.msg);
         free(conf_path);
         goto out_score;
     }
@@ -311,7 +311,7 @@ out_score:
 out_pd:
     sp_phone_decoder_free(&pd);
 out:
-    if (sp_probe_chain_finish(chain, SP_PROBE_FAILED, 0, 0, err) != 0) sp_errorf("%s", err);
+    if (sp_probe_chain_finish(chain, SP_PROBE_FAILED, 0, 0, &err) != 0) sp_errorf("%s", err.msg);
     sp_probe_chain_free(chain);
     if (have_ds) sp_dataset_free(&ds);
     free(x.seg);

@@ -130,12 +130,12 @@ int cmd_plugins(int argc, char **argv)
     sp_probe_catalog cat;
     memset(&cat, 0, sizeof cat);
     const char *file = NULL;
-    char err[SP_ERRLEN];
-    const sp_probe_descriptor *d = sp_probe_find(&cat, want, &file, err);
+    sp_error err;
+    const sp_probe_descriptor *d = sp_probe_find(&cat, want, &file, &err);
     if (d) {
         show(d, file);
     } else {
-        sp_errorf("%s", err);
+        sp_errorf("%s", err.msg);
         rc = SP_EXIT_FAIL;
     }
     sp_probe_catalog_free(&cat);

@@ -34,13 +34,13 @@ int cmd_report(int argc, char **argv)
         else return sp_usage_error(usage, "unexpected argument '%s'", a);
     }
     if (!run) return sp_usage_error(usage, "RUNDIR is missing");
-    char err[SP_ERRLEN];
+    sp_error err;
     if (!sp_is_dir(run)) {
         sp_errorf("'%s': not a directory", run);
         return SP_EXIT_FAIL;
     }
-    if (sp_report_write(run, quiet, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_report_write(run, quiet, &err) != 0) {
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     return SP_EXIT_OK;

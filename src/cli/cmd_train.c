@@ -50,7 +50,7 @@ int cmd_train(int argc, char **argv)
     if (o.resume_dir && dir) return sp_usage_error(usage, "'--dir' does not go with '--resume'");
 
     sp_conf c;
-    char err[SP_ERRLEN];
+    sp_error err;
     if (config) {
         sp_diag d;
         sp_diag_init(&d, 0);
@@ -70,13 +70,13 @@ int cmd_train(int argc, char **argv)
     char run_dir[4096];
     o.run_dir_out = run_dir;
     o.run_dir_size = sizeof run_dir;
-    if (sp_train(&c, &o, err) != 0) {
-        sp_errorf("%s", err);
+    if (sp_train(&c, &o, &err) != 0) {
+        sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
     }
     /* The run's figures and report.html (also after an interruption, to
      * show the epochs so far). A report that cannot be drawn is a warning:
      * the training's results stand. */
-    if (sp_report_write(run_dir, o.quiet, err) != 0) sp_errorf("report not written: %s", err);
+    if (sp_report_write(run_dir, o.quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
     return SP_EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <string.h>
+#include <unistd.h>
 
 struct command {
     const char *name;
@@ -65,6 +66,7 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    sp_log_set_sink(sp_cli_log, NULL, isatty(STDERR_FILENO));
     if (argc < 2) {
         list_commands(stderr);
         return SP_EXIT_USAGE;

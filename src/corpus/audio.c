@@ -1,6 +1,7 @@
 /* audio.c - see audio.h. */
 #include "config.h"
 #include "corpus/audio.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sp_audio_load_16k(const char *path, int16_t **out, long *n, char *err)
+int sp_audio_load_16k(const char *path, int16_t **out, long *n, sp_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -31,7 +32,7 @@ int sp_audio_load_16k(const char *path, int16_t **out, long *n, char *err)
     }
     frames = (size_t)got;
     if (si.channels > 1) {
-        fprintf(stderr, "sincprobe: '%s' has %d channels; averaging them to mono\n", path, si.channels);
+        sp_log_note("'%s' has %d channels; averaging them to mono", path, si.channels);
         for (size_t i = 0; i < frames; i++) {
             float s = 0;
             for (int c = 0; c < si.channels; c++) s += buf[i * (size_t)si.channels + (size_t)c];

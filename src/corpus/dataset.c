@@ -34,7 +34,7 @@ static void frame_labels(sp_utterance *u, const sp_utt *src, const sp_phoneset *
 }
 
 static int load(sp_dataset *ds, const char *root, int split, int include_sa, size_t max_utts,
-                int with_audio, const sp_phoneset *ps, sp_diag *d, char *err)
+                int with_audio, const sp_phoneset *ps, sp_diag *d, sp_error *err)
 {
     memset(ds, 0, sizeof *ds);
     sp_corpus c;
@@ -74,13 +74,13 @@ static int load(sp_dataset *ds, const char *root, int split, int include_sa, siz
 }
 
 int sp_dataset_load(sp_dataset *ds, const char *root, int split, int include_sa,
-                    size_t max_utts, const sp_phoneset *ps, sp_diag *d, char *err)
+                    size_t max_utts, const sp_phoneset *ps, sp_diag *d, sp_error *err)
 {
     return load(ds, root, split, include_sa, max_utts, 1, ps, d, err);
 }
 
 int sp_dataset_load_labels(sp_dataset *ds, const char *root, int split, int include_sa,
-                           const sp_phoneset *ps, sp_diag *d, char *err)
+                           const sp_phoneset *ps, sp_diag *d, sp_error *err)
 {
     return load(ds, root, split, include_sa, 0, 0, ps, d, err);
 }

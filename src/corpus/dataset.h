@@ -10,6 +10,7 @@
 #include "base/diag.h"
 #include "corpus/phoneset.h"
 #include "base/rng.h"
+#include "base/error.h"
 
 #define SP_FRAME_SHIFT 160  /* samples: 10 ms at 16 kHz */
 
@@ -34,11 +35,11 @@ typedef struct {
  * corpus goes to d; returns 0 when there were none, else -1 (a model must
  * not train on data that failed validation). err gets a one-line reason. */
 int sp_dataset_load(sp_dataset *ds, const char *root, int split, int include_sa,
-                    size_t max_utts, const sp_phoneset *ps, sp_diag *d, char *err);
+                    size_t max_utts, const sp_phoneset *ps, sp_diag *d, sp_error *err);
 /* The same without audio (audio NULL, n from the last phone's end): the
  * labels and phone strings for class priors and the phone LM. */
 int sp_dataset_load_labels(sp_dataset *ds, const char *root, int split, int include_sa,
-                           const sp_phoneset *ps, sp_diag *d, char *err);
+                           const sp_phoneset *ps, sp_diag *d, sp_error *err);
 void sp_dataset_free(sp_dataset *ds);
 
 /* Write the chunk of T samples centred on frame f of u into out (scaled to

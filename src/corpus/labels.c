@@ -45,10 +45,10 @@ int sp_segs_read(const char *path, sp_segs *out, sp_diag *d)
 {
     out->v = NULL;
     out->n = 0;
-    char err[SP_ERRLEN];
-    char *text = sp_read_file(path, NULL, err);
+    sp_error err;
+    char *text = sp_read_file(path, NULL, &err);
     if (!text) {
-        sp_diag_add(d, path, 0, "%s", err);
+        sp_diag_add(d, path, 0, "%s", err.msg);
         return -1;
     }
     size_t cap = 0;
@@ -113,10 +113,10 @@ void sp_segs_free(sp_segs *s)
 int sp_txt_read(const char *path, long *begin, long *end, char **text, sp_diag *d)
 {
     *text = NULL;
-    char err[SP_ERRLEN];
-    char *buf = sp_read_file(path, NULL, err);
+    sp_error err;
+    char *buf = sp_read_file(path, NULL, &err);
     if (!buf) {
-        sp_diag_add(d, path, 0, "%s", err);
+        sp_diag_add(d, path, 0, "%s", err.msg);
         return -1;
     }
     char *cursor = buf;

@@ -25,11 +25,11 @@ static int intern(char names[][SP_PHONE_NAMELEN], int *n, const char *sym)
 
 int sp_phoneset_load(sp_phoneset *ps, const char *path, sp_diag *d)
 {
-    char err[SP_ERRLEN];
+    sp_error err;
     size_t len;
-    char *text = sp_read_file(path, &len, err);
+    char *text = sp_read_file(path, &len, &err);
     if (!text) {
-        sp_diag_add(d, path, 0, "%s", err);
+        sp_diag_add(d, path, 0, "%s", err.msg);
         return -1;
     }
     memset(ps, 0, sizeof *ps);
@@ -85,7 +85,7 @@ int sp_phoneset_load(sp_phoneset *ps, const char *path, sp_diag *d)
     return d->n > before ? -1 : 0;
 }
 
-int sp_phoneset_load_default(sp_phoneset *ps, char *err)
+int sp_phoneset_load_default(sp_phoneset *ps, sp_error *err)
 {
     char *path = sp_data_file("phones.60-48-39.map", err);
     if (!path) return -1;

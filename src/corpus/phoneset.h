@@ -10,6 +10,7 @@
 #define SP_PHONESET_H
 
 #include "base/diag.h"
+#include "base/error.h"
 
 #define SP_MAX_PHONES 64
 #define SP_PHONE_NAMELEN 8
@@ -31,7 +32,7 @@ typedef struct {
 int sp_phoneset_load(sp_phoneset *ps, const char *path, sp_diag *d);
 
 /* Load the shipped map (sp_data_file "phones.60-48-39.map"); -1 with err. */
-int sp_phoneset_load_default(sp_phoneset *ps, char *err);
+int sp_phoneset_load_default(sp_phoneset *ps, sp_error *err);
 
 /* Index of a symbol in the 61, 48 or 39 set (exact, lowercase), or -1. */
 int sp_phone61(const sp_phoneset *ps, const char *sym);

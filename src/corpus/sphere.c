@@ -179,7 +179,7 @@ int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
 }
 
 int sp_sphere_write(const char *path, const int16_t *samples, long n, long rate,
-                    const char *utterance_id, char *err)
+                    const char *utterance_id, sp_error *err)
 {
     int smin = 0, smax = 0;
     for (long i = 0; i < n; i++) {

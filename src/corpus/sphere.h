@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "base/diag.h"
+#include "base/error.h"
 
 typedef struct {
     long header_bytes;    /* from line 2 */
@@ -36,7 +37,7 @@ int sp_sphere_is_sphere(const char *path);
  * header, little endian), atomically. utterance_id may be NULL. The output
  * is a function of the arguments alone (byte-identical for equal input). */
 int sp_sphere_write(const char *path, const int16_t *samples, long n, long rate,
-                    const char *utterance_id, char *err);
+                    const char *utterance_id, sp_error *err);
 
 /* Read a 16 kHz mono 16-bit PCM file (SPHERE or anything libsndfile reads)
  * into *samples (malloc'd, caller frees), *n samples. Audio that is not

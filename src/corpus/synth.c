@@ -26,6 +26,7 @@
 #include "corpus/phoneset.h"
 #include "base/rng.h"
 #include "corpus/sphere.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -160,7 +161,7 @@ static void map_free(phone_map *m)
     m->path = NULL;
 }
 
-static int map_load(phone_map *m, const sp_phoneset *ps, char *err)
+static int map_load(phone_map *m, const sp_phoneset *ps, sp_error *err)
 {
     memset(m, 0, sizeof *m);
     m->path = sp_data_file("espeak-timit.map", err);
@@ -263,7 +264,7 @@ static int utf8_len(const unsigned char *p)
     return n;
 }
 
-static int sentences_load(sentence_set *s, const char *path, char *err)
+static int sentences_load(sentence_set *s, const char *path, sp_error *err)
 {
     memset(s, 0, sizeof *s);
     s->path = path ? sp_xstrdup(path) : sp_data_file("sentences.txt", err);
@@ -409,7 +410,7 @@ static int id_taken(const plan *p, int n, const char *id)
     return 0;
 }
 
-static int plan_make(plan *p, const sp_synth_opts *o, char *err)
+static int plan_make(plan *p, const sp_synth_opts *o, sp_error *err)
 {
     memset(p, 0, sizeof *p);
     p->o = o;
@@ -647,7 +648,7 @@ typedef struct {
 } phone;
 
 /* Map the captured phonemes; an unmapped name is an error naming it. */
-static int map_phones(const plan *p, const capture *c, const sentence *snt, phone **out, size_t *nout, char *err)
+static int map_phones(const plan *p, const capture *c, const sentence *snt, phone **out, size_t *nout, sp_error *err)
 {
     phone *ph = sp_xmalloc((c->nph ? c->nph : 1) * sizeof *ph);
     size_t n = 0;
@@ -906,7 +907,7 @@ static size_t align_words(const capture *c, const phone *ph, size_t nph, const s
  * One utterance: synthesise, resample, segment, write. */
 
 /* .PHN: "begin end label" covering [0, total) without gaps. */
-static int write_phn(const char *path, const segs *s, long total, char *err)
+static int write_phn(const char *path, const segs *s, long total, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
@@ -915,7 +916,7 @@ static int write_phn(const char *path, const segs *s, long total, char *err)
     return sp_atomic_commit(&af, err);
 }
 
-static int write_wrd(const char *path, const word_seg *w, size_t n, char *err)
+static int write_wrd(const char *path, const word_seg *w, size_t n, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
@@ -924,7 +925,7 @@ static int write_wrd(const char *path, const word_seg *w, size_t n, char *err)
 }
 
 /* .TXT: "0 total The sentence." */
-static int write_txt(const char *path, long total, const char *text, char *err)
+static int write_txt(const char *path, long total, const char *text, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
@@ -932,7 +933,7 @@ static int write_txt(const char *path, long total, const char *text, char *err)
     return sp_atomic_commit(&af, err);
 }
 
-static int resample(const short *in, long n, float **out, long *nout, char *err)
+static int resample(const short *in, long n, float **out, long *nout, sp_error *err)
 {
     float *fin = sp_xmalloc((size_t)(n ? n : 1) * sizeof *fin);
     src_short_to_float_array(in, fin, (int)n);
@@ -957,7 +958,7 @@ static int resample(const short *in, long n, float **out, long *nout, char *err)
     return 0;
 }
 
-static int synth_utterance(const plan *p, const speaker *sp, int k, const char *dir, long *samples, char *err)
+static int synth_utterance(const plan *p, const speaker *sp, int k, const char *dir, long *samples, sp_error *err)
 {
     const sentence *snt = &p->ss.v[sp->sent[k]];
     sp_rng r;
@@ -1090,7 +1091,7 @@ static int send_msg(int fd, int kind, long samples, const char *text)
 }
 
 /* The work of one speaker's process. Returns 0, or -1 with err. */
-static int run_speaker(const plan *p, const speaker *sp, int fd, char *err)
+static int run_speaker(const plan *p, const speaker *sp, int fd, sp_error *err)
 {
     char *dir = speaker_dir(p->o->out, sp);
     int rc = sp_mkdirs(dir, err);
@@ -1126,7 +1127,7 @@ typedef struct {
     msg m;
 } worker;
 
-static pid_t start_worker(const plan *p, int si, worker *all, int nall, int *fd_out, char *err)
+static pid_t start_worker(const plan *p, int si, worker *all, int nall, int *fd_out, sp_error *err)
 {
     int fds[2];
     if (pipe(fds) != 0) return sp_fail(err, "cannot create a pipe: %s", strerror(errno));
@@ -1143,9 +1144,9 @@ static pid_t start_worker(const plan *p, int si, worker *all, int nall, int *fd_
         close(fds[0]);
         for (int i = 0; i < nall; i++)
             if (all[i].pid > 0) close(all[i].fd);
-        char werr[SP_ERRLEN] = "";
-        int rc = run_speaker(p, &p->spk[si], fds[1], werr);
-        send_msg(fds[1], rc == 0 ? MSG_DONE : MSG_FAIL, 0, rc == 0 ? NULL : werr);
+        sp_error werr = { "" };
+        int rc = run_speaker(p, &p->spk[si], fds[1], &werr);
+        send_msg(fds[1], rc == 0 ? MSG_DONE : MSG_FAIL, 0, rc == 0 ? NULL : werr.msg);
         close(fds[1]);
         /* _exit: the parent's atexit handlers and stdio buffers are not
          * this process's to run or flush. */
@@ -1175,7 +1176,7 @@ void sp_synth_defaults(sp_synth_opts *o)
 
 /* The output directory must be absent or empty: nothing of the user's is
  * overwritten or mixed with the new corpus. */
-static int prepare_out(const char *out, char *err)
+static int prepare_out(const char *out, sp_error *err)
 {
     struct stat st;
     if (stat(out, &st) == 0) {
@@ -1200,7 +1201,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int write_list(const plan *p, const char *name, int dev, char *err)
+static int write_list(const plan *p, const char *name, int dev, sp_error *err)
 {
     const char **ids = sp_xmalloc((size_t)p->nspk * sizeof *ids);
     int n = 0;
@@ -1219,7 +1220,7 @@ static int write_list(const plan *p, const char *name, int dev, char *err)
     return rc;
 }
 
-static int check_opts(const sp_synth_opts *o, char *err)
+static int check_opts(const sp_synth_opts *o, sp_error *err)
 {
     if (!o->out || !*o->out) return sp_fail(err, "no output directory given");
     if (o->speakers < 1 || o->speakers > MAX_SPEAKERS)
@@ -1233,7 +1234,7 @@ static int check_opts(const sp_synth_opts *o, char *err)
     return 0;
 }
 
-int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, char *err)
+int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, sp_error *err)
 {
     if (st) memset(st, 0, sizeof *st);
     if (check_opts(o, err) != 0) return -1;
@@ -1334,17 +1335,14 @@ int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, char *err)
     }
     signal(SIGPIPE, old_sigpipe);
     if (o->progress && !failed) sp_progress_end(&pg);
-    else if (o->progress && pg.tty) fputc('\n', stderr);
+    else if (o->progress && pg.tty) sp_log_progress("\n");
     free(idx);
     free(pfd);
     free(w);
 
     /* The speaker lists last: a corpus that has them is complete. */
     int rc = failed ? -1 : 0;
-    if (failed) {
-        size_t len = strlen(err);
-        snprintf(err + len, SP_ERRLEN - len, "; the corpus in '%s' is incomplete", o->out);
-    }
+    if (failed) sp_error_append(err, "; the corpus in '%s' is incomplete", o->out);
     if (rc == 0) rc = write_list(&p, "dev_spk.list", 1, err);
     if (rc == 0) rc = write_list(&p, "core_spk.list", 0, err);
     if (rc == 0 && st) {
@@ -1359,7 +1357,7 @@ int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, char *err)
     return rc;
 }
 
-int sp_synth_corpus(const sp_synth_opts *o, char *err)
+int sp_synth_corpus(const sp_synth_opts *o, sp_error *err)
 {
     return sp_synth_corpus_stats(o, NULL, err);
 }

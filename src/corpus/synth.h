@@ -14,6 +14,8 @@
 #ifndef SP_SYNTH_H
 #define SP_SYNTH_H
 
+#include "base/error.h"
+
 typedef struct {
     const char *out;      /* output root (created; must be empty or absent) */
     int speakers;         /* TRAIN speakers */
@@ -25,7 +27,7 @@ typedef struct {
                              fresh process (eSpeak NG keeps state between
                              sentences and cannot be re-initialised), so the
                              output does not depend on jobs */
-    int progress;         /* progress on stderr */
+    int progress;         /* progress through base/log.h */
 } sp_synth_opts;
 
 /* Defaults of the quick-start corpus. */
@@ -33,7 +35,7 @@ void sp_synth_defaults(sp_synth_opts *o);
 
 /* Make the corpus. Returns 0, or -1 with err (nothing half-written is
  * left looking complete: each file is written atomically). */
-int sp_synth_corpus(const sp_synth_opts *o, char *err);
+int sp_synth_corpus(const sp_synth_opts *o, sp_error *err);
 
 /* What was made, for the caller's summary. */
 typedef struct {
@@ -44,6 +46,6 @@ typedef struct {
 } sp_synth_stats;
 
 /* sp_synth_corpus, also filling *st (when non-NULL) on success. */
-int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, char *err);
+int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, sp_error *err);
 
 #endif

@@ -82,7 +82,7 @@ typedef struct {
     size_t n;
 } speaker_list;
 
-static int load_speaker_list(const char *root, const char *name, speaker_list *sl, sp_diag *d, char *err)
+static int load_speaker_list(const char *root, const char *name, speaker_list *sl, sp_diag *d, sp_error *err)
 {
     sl->ids = NULL;
     sl->n = 0;
@@ -285,7 +285,7 @@ static void scan_part(sp_corpus *c, size_t *cap, const char *partdir, const char
 
 
 int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
-                   sp_diag *d, char *err)
+                   sp_diag *d, sp_error *err)
 {
     memset(c, 0, sizeof *c);
     if (split < 0 || split > SP_SPLIT_ALL) return sp_fail(err, "unknown split");

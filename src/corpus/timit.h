@@ -22,6 +22,7 @@
 #include "base/diag.h"
 #include "corpus/labels.h"
 #include "corpus/phoneset.h"
+#include "base/error.h"
 
 typedef struct {
     char *id;        /* canonical "TRAIN/DR1/FCJF0/SI1027" (upper case) */
@@ -49,7 +50,7 @@ const char *sp_split_name(int split);
  * TRAIN/TEST folder) go to d; returns 0, or -1 when the tree could not be
  * read at all (err says why). */
 int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
-                   sp_diag *d, char *err);
+                   sp_diag *d, sp_error *err);
 void sp_corpus_free(sp_corpus *c);
 
 /* One utterance in memory: audio and phone segments (61-set indices). */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sp_bigram_init(sp_bigram *lm, int n, sp_bigram_smoothing smoothing, double k, char *err)
+int sp_bigram_init(sp_bigram *lm, int n, sp_bigram_smoothing smoothing, double k, sp_error *err)
 {
     memset(lm, 0, sizeof *lm);
     if (n < 1 || n > SP_MAX_PHONES)
@@ -35,7 +35,7 @@ void sp_bigram_free(sp_bigram *lm)
     lm->finalised = 0;
 }
 
-int sp_bigram_add(sp_bigram *lm, const int *phones, size_t len, char *err)
+int sp_bigram_add(sp_bigram *lm, const int *phones, size_t len, sp_error *err)
 {
     int n = lm->n;
     for (size_t i = 0; i < len; i++)
@@ -66,7 +66,7 @@ static int allowed(int n, int h, int w)
     return w != h;              /* a phone: anything but itself */
 }
 
-int sp_bigram_finalise(sp_bigram *lm, char *err)
+int sp_bigram_finalise(sp_bigram *lm, sp_error *err)
 {
     int n = lm->n, V = n + 1;
     if (!lm->count) return sp_fail(err, "bigram: model not initialised");

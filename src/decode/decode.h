@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include "corpus/phoneset.h"
+#include "base/error.h"
 
 /* ------------------------------------------------------------------------
  * Bigram phone language model (bigram.c)
@@ -77,13 +78,13 @@ typedef struct {
 } sp_bigram;
 
 /* n phones (1..SP_MAX_PHONES); k >= 0 (ignored for Witten-Bell). */
-int sp_bigram_init(sp_bigram *lm, int n, sp_bigram_smoothing smoothing, double k, char *err);
+int sp_bigram_init(sp_bigram *lm, int n, sp_bigram_smoothing smoothing, double k, sp_error *err);
 /* Count one utterance. An index >= n is an error and nothing is counted;
  * an utterance with no phone left after dropping negatives is skipped. */
-int sp_bigram_add(sp_bigram *lm, const int *phones, size_t len, char *err);
+int sp_bigram_add(sp_bigram *lm, const int *phones, size_t len, sp_error *err);
 /* Compute logp from the counts (again after further adds); -1 when
  * nothing was counted. */
-int sp_bigram_finalise(sp_bigram *lm, char *err);
+int sp_bigram_finalise(sp_bigram *lm, sp_error *err);
 /* log P(next | prev); prev may be SP_BIGRAM_EDGE (<s>), next may be
  * SP_BIGRAM_EDGE (</s>). The model must be finalised. */
 double sp_bigram_logprob(const sp_bigram *lm, int prev, int next);
@@ -102,12 +103,12 @@ typedef struct {
     int finalised;
 } sp_priors;
 
-int sp_priors_init(sp_priors *p, int n, char *err);
+int sp_priors_init(sp_priors *p, int n, sp_error *err);
 /* Count T frame labels; negative labels (unlabelled frames) are skipped,
  * a label >= n is an error and nothing is counted. */
-int sp_priors_add(sp_priors *p, const int *labels, size_t T, char *err);
+int sp_priors_add(sp_priors *p, const int *labels, size_t T, sp_error *err);
 /* -1 when no frame was counted. */
-int sp_priors_finalise(sp_priors *p, char *err);
+int sp_priors_finalise(sp_priors *p, sp_error *err);
 void sp_priors_free(sp_priors *p);
 
 /* ------------------------------------------------------------------------
@@ -171,14 +172,14 @@ typedef struct {
  * (e.g. sp_priors.logprior). Both are copied into the decoder's tables. */
 int sp_viterbi_init(sp_viterbi *v, int n, const sp_viterbi_opts *opts,
                     const sp_bigram *lm, const double *logprior,
-                    size_t max_frames, char *err);
+                    size_t max_frames, sp_error *err);
 /* Decode T frames of log posteriors (row-major [T][n]). seg must have
  * room for T entries; *nseg gets the count (0 when T is 0) and *score
  * (may be NULL) the path score above. -1 on a NaN or +inf posterior or
  * when no path has a finite score (e.g. a maximum-likelihood LM that
  * forbids every path). */
 int sp_viterbi_decode(sp_viterbi *v, const float *logpost, size_t T,
-                      sp_phone_seg *seg, size_t *nseg, double *score, char *err);
+                      sp_phone_seg *seg, size_t *nseg, double *score, sp_error *err);
 void sp_viterbi_free(sp_viterbi *v);
 
 /* ------------------------------------------------------------------------
@@ -225,12 +226,12 @@ typedef struct {
     size_t dp_cap, pair_cap;
 } sp_score;
 
-int sp_score_init(sp_score *s, int n, char *err);
+int sp_score_init(sp_score *s, int n, sp_error *err);
 /* Align one utterance (already folded) and add it to the totals and the
  * confusion matrix; utt (may be NULL) gets this utterance's counts. An
  * index outside 0..n-1 is an error and nothing is added. */
 int sp_score_add(sp_score *s, const int *ref, size_t nref, const int *hyp, size_t nhyp,
-                 sp_edit_counts *utt, char *err);
+                 sp_edit_counts *utt, sp_error *err);
 /* (S + D + I) / N as a fraction; NAN when N is 0. */
 double sp_edit_rate(const sp_edit_counts *c);
 double sp_score_per(const sp_score *s);
@@ -238,7 +239,7 @@ double sp_score_per(const sp_score *s);
  * "ref" NAME... "<del>", one row per reference phone and a last row
  * "<ins>"; cells are counts. ps names the phones (ps->n39 == s->n). */
 int sp_score_write_confusion(const sp_score *s, const sp_phoneset *ps, const char *path,
-                             char *err);
+                             sp_error *err);
 void sp_score_free(sp_score *s);
 
 /* Frame error rate: the arg-max class of each frame's scores (log
@@ -253,7 +254,7 @@ typedef struct {
 
 void sp_fer_init(sp_fer *f);
 int sp_fer_add(sp_fer *f, const float *scores, size_t T, int n, const int *ref,
-               const int *fold, char *err);
+               const int *fold, sp_error *err);
 double sp_fer_rate(const sp_fer *f);   /* errors / frames; NAN when none */
 
 #endif

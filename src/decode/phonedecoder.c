@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *sp_resolve_model(const char *model, char **rundir, char *err)
+char *sp_resolve_model(const char *model, char **rundir, sp_error *err)
 {
     *rundir = NULL;
     if (sp_is_dir(model)) {
@@ -54,14 +54,14 @@ char *sp_resolve_model(const char *model, char **rundir, char *err)
     return sp_xstrdup(model);
 }
 
-int sp_phone_decoder_init(sp_phone_decoder *pd, const sp_conf *c, const sp_viterbi_opts *opts, char *err)
+int sp_phone_decoder_init(sp_phone_decoder *pd, const sp_conf *c, const sp_viterbi_opts *opts, sp_error *err)
 {
     memset(pd, 0, sizeof *pd);
     if (sp_phoneset_load_default(&pd->ps, err) != 0) return -1;
     sp_dataset tr;
     sp_diag d;
     sp_diag_init(&d, 0);
-    d.echo = stderr;
+    d.echo = 1;
     int rc = sp_dataset_load_labels(&tr, c->corpus, sp_split_parse(c->train_split), c->include_sa, &pd->ps, &d, err);
     sp_diag_free(&d);
     if (rc != 0) return -1;

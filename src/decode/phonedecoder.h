@@ -6,12 +6,13 @@
 
 #include "decode/decode.h"
 #include "nn/model.h"
+#include "base/error.h"
 
 /* MODEL as given on the command line: a checkpoint file, or a run
  * directory meaning its best checkpoint (else its last). Returns the
  * checkpoint path (caller frees) and the run directory it belongs to in
  * *rundir (caller frees), or NULL with err. */
-char *sp_resolve_model(const char *model, char **rundir, char *err);
+char *sp_resolve_model(const char *model, char **rundir, sp_error *err);
 
 typedef struct {
     sp_phoneset ps;
@@ -23,7 +24,7 @@ typedef struct {
 
 /* Estimate priors and the LM from the training split named by c, and set
  * up Viterbi with opts. -1 with err (corpus problems are printed). */
-int sp_phone_decoder_init(sp_phone_decoder *pd, const sp_conf *c, const sp_viterbi_opts *opts, char *err);
+int sp_phone_decoder_init(sp_phone_decoder *pd, const sp_conf *c, const sp_viterbi_opts *opts, sp_error *err);
 void sp_phone_decoder_free(sp_phone_decoder *pd);
 
 #endif

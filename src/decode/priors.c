@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sp_priors_init(sp_priors *p, int n, char *err)
+int sp_priors_init(sp_priors *p, int n, sp_error *err)
 {
     memset(p, 0, sizeof *p);
     if (n < 1 || n > SP_MAX_PHONES)
@@ -28,7 +28,7 @@ void sp_priors_free(sp_priors *p)
     p->finalised = 0;
 }
 
-int sp_priors_add(sp_priors *p, const int *labels, size_t T, char *err)
+int sp_priors_add(sp_priors *p, const int *labels, size_t T, sp_error *err)
 {
     for (size_t t = 0; t < T; t++)
         if (labels[t] >= p->n)
@@ -42,7 +42,7 @@ int sp_priors_add(sp_priors *p, const int *labels, size_t T, char *err)
     return 0;
 }
 
-int sp_priors_finalise(sp_priors *p, char *err)
+int sp_priors_finalise(sp_priors *p, sp_error *err)
 {
     if (!p->count) return sp_fail(err, "priors: not initialised");
     if (p->total == 0) return sp_fail(err, "priors: no labelled frames counted");

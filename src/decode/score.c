@@ -48,7 +48,7 @@ size_t sp_score_fold_segs(const sp_phoneset *ps, const sp_phone_seg *seg, size_t
     return k;
 }
 
-int sp_score_init(sp_score *s, int n, char *err)
+int sp_score_init(sp_score *s, int n, sp_error *err)
 {
     memset(s, 0, sizeof *s);
     if (n < 1 || n > SP_MAX_PHONES)
@@ -66,7 +66,7 @@ void sp_score_free(sp_score *s)
     memset(s, 0, sizeof *s);
 }
 
-static int check_indices(const int *x, size_t len, int n, const char *what, char *err)
+static int check_indices(const int *x, size_t len, int n, const char *what, sp_error *err)
 {
     for (size_t i = 0; i < len; i++)
         if (x[i] < 0 || x[i] >= n)
@@ -75,7 +75,7 @@ static int check_indices(const int *x, size_t len, int n, const char *what, char
 }
 
 int sp_score_add(sp_score *s, const int *ref, size_t nref, const int *hyp, size_t nhyp,
-                 sp_edit_counts *utt, char *err)
+                 sp_edit_counts *utt, sp_error *err)
 {
     if (!s->confusion) return sp_fail(err, "score: not initialised");
     if (check_indices(ref, nref, s->n, "reference", err) != 0) return -1;
@@ -160,7 +160,7 @@ double sp_score_per(const sp_score *s)
 }
 
 int sp_score_write_confusion(const sp_score *s, const sp_phoneset *ps, const char *path,
-                             char *err)
+                             sp_error *err)
 {
     if (!s->confusion) return sp_fail(err, "score: not initialised");
     if (ps->n39 != s->n)
@@ -188,7 +188,7 @@ void sp_fer_init(sp_fer *f)
 }
 
 int sp_fer_add(sp_fer *f, const float *scores, size_t T, int n, const int *ref,
-               const int *fold, char *err)
+               const int *fold, sp_error *err)
 {
     if (n < 1) return sp_fail(err, "fer: class count %d is not positive", n);
     for (size_t t = 0; t < T; t++)

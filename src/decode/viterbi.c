@@ -64,7 +64,7 @@ static double lm_term(const sp_bigram *lm, double w, int prev, int next)
 
 int sp_viterbi_init(sp_viterbi *v, int n, const sp_viterbi_opts *opts,
                     const sp_bigram *lm, const double *logprior,
-                    size_t max_frames, char *err)
+                    size_t max_frames, sp_error *err)
 {
     memset(v, 0, sizeof *v);
     if (n < 1 || n > SP_MAX_PHONES || n >= NO_SOURCE)
@@ -112,7 +112,7 @@ int sp_viterbi_init(sp_viterbi *v, int n, const sp_viterbi_opts *opts,
 }
 
 int sp_viterbi_decode(sp_viterbi *v, const float *logpost, size_t T,
-                      sp_phone_seg *seg, size_t *nseg, double *score, char *err)
+                      sp_phone_seg *seg, size_t *nseg, double *score, sp_error *err)
 {
     *nseg = 0;
     if (score) *score = 0.0;

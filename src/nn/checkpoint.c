@@ -51,7 +51,7 @@ static void put_floats(writer *w, const float *x, size_t n)
 }
 
 int sp_checkpoint_save(const char *path, const sp_model *m, const sp_optim *o,
-                       const sp_train_pos *pos, char *err)
+                       const sp_train_pos *pos, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
@@ -119,7 +119,7 @@ static void get(reader *r, void *out, size_t n)
 #define GET(r, x) get(r, &(x), sizeof(x))
 
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
-                       sp_train_pos *pos, char *err)
+                       sp_train_pos *pos, sp_error *err)
 {
     size_t len;
     char *buf = sp_read_file(path, &len, err);

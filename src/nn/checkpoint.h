@@ -16,6 +16,7 @@
 #include "nn/model.h"
 #include "nn/optim.h"
 #include "base/rng.h"
+#include "base/error.h"
 
 #define SP_CHECKPOINT_VERSION 1
 
@@ -35,13 +36,13 @@ typedef struct {
 } sp_train_pos;
 
 int sp_checkpoint_save(const char *path, const sp_model *m, const sp_optim *o,
-                       const sp_train_pos *pos, char *err);
+                       const sp_train_pos *pos, sp_error *err);
 
 /* Read path into a fresh model for batches of up to maxB (and into o and
  * pos unless NULL). A bad magic, version, checksum or size is an error
  * naming the file. */
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
-                       sp_train_pos *pos, char *err);
+                       sp_train_pos *pos, sp_error *err);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of n bytes, continuing
  * from crc (0 to start). */

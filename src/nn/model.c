@@ -87,7 +87,7 @@ static void add_dense(sp_model *m, const char *name, int Din, int Dout)
 }
 
 /* The layer list of c; shapes only, no memory. */
-static int plan(sp_model *m, const sp_conf *c, char *err)
+static int plan(sp_model *m, const sp_conf *c, sp_error *err)
 {
     m->nlayers = 0;
     m->nparams = m->nstate = 0;
@@ -203,7 +203,7 @@ static void init_params(sp_model *m, const sp_conf *c)
     }
 }
 
-int sp_model_init(sp_model *m, const sp_conf *c, int maxB, char *err)
+int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
 {
     memset(m, 0, sizeof *m);
     m->conf = *c;

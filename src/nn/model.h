@@ -18,6 +18,7 @@
 #include "base/conf.h"
 #include "nn/layers.h"
 #include "base/rng.h"
+#include "base/error.h"
 
 #define SP_NCLASSES 48
 #define SP_MAX_MODEL_LAYERS 64
@@ -86,7 +87,7 @@ typedef struct {
 /* Build the network of c for batches of up to maxB chunks, initialised
  * from seed (parameters as PyTorch and SincNet initialise them). Returns
  * 0, or -1 with err. */
-int sp_model_init(sp_model *m, const sp_conf *c, int maxB, char *err);
+int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err);
 void sp_model_free(sp_model *m);
 
 /* Run the network on m->input[0..B). training selects batch statistics and

@@ -10,7 +10,7 @@
 #include <xmmintrin.h>
 #endif
 
-int sp_optim_init(sp_optim *o, const sp_conf *c, size_t nparams, char *err)
+int sp_optim_init(sp_optim *o, const sp_conf *c, size_t nparams, sp_error *err)
 {
     memset(o, 0, sizeof *o);
     if (!strcmp(c->optimizer, "rmsprop")) o->kind = SP_OPT_RMSPROP;

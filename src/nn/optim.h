@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "base/conf.h"
+#include "base/error.h"
 
 typedef enum { SP_OPT_RMSPROP, SP_OPT_ADAM, SP_OPT_SGD } sp_opt_kind;
 
@@ -26,7 +27,7 @@ typedef struct {
 } sp_optim;
 
 /* From the [train] keys. Returns 0, or -1 with err for an unknown name. */
-int sp_optim_init(sp_optim *o, const sp_conf *c, size_t nparams, char *err);
+int sp_optim_init(sp_optim *o, const sp_conf *c, size_t nparams, sp_error *err);
 void sp_optim_step(sp_optim *o, float *params, const float *grads);
 void sp_optim_free(sp_optim *o);
 

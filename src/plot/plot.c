@@ -196,7 +196,7 @@ static void setup(cairo_t *cr)
 
 /* Draw the figure on an image surface (BASE.png) and on an SVG surface
  * (BASE.svg), each through a temporary file and a rename. */
-static int render(const char *base, int W, int H, draw_fn fn, const void *ctx, char *err)
+static int render(const char *base, int W, int H, draw_fn fn, const void *ctx, sp_error *err)
 {
     char *png = sp_xasprintf("%s.png", base), *svg = sp_xasprintf("%s.svg", base);
     char *tpng = tmp_beside(png), *tsvg = tmp_beside(svg);
@@ -374,7 +374,7 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     }
 }
 
-int sp_plot_lines_write(const char *base, sp_plot_lines *p, char *err)
+int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
 {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     double cmin = INFINITY, cmax = -INFINITY;
@@ -506,7 +506,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
     colour_bar(cr, ml + pw + 20, MT + 14, ph - 14, c->lo, c->hi, h->clabel);
 }
 
-int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, char *err)
+int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err)
 {
     if (h->rows < 1 || h->cols < 1) return sp_fail(err, "'%s': nothing to draw", base);
     if (h->rows > 32767 || h->cols > 32767) return sp_fail(err, "'%s': %d x %d cells is too many to draw", base, h->rows, h->cols);

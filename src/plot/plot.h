@@ -21,6 +21,8 @@
 #ifndef SP_PLOT_H
 #define SP_PLOT_H
 
+#include "base/error.h"
+
 typedef struct {
     const char *name;  /* in the legend; NULL: none */
     int n;             /* points */
@@ -48,7 +50,7 @@ typedef struct {
  * viridis map over [min c, max c], with a colour bar. Returns 1, writing
  * nothing, when no point can be drawn (none finite, or none > 0 on a log
  * axis). */
-int sp_plot_lines_write(const char *base, sp_plot_lines *p, char *err);
+int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err);
 
 typedef struct {
     const char *title, *xlabel, *ylabel, *clabel;
@@ -61,7 +63,7 @@ typedef struct {
     double vmin, vmax;             /* colour scale; NaN: the data's range */
 } sp_plot_heatmap;
 
-int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, char *err);
+int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err);
 
 /* The viridis colour map at x in [0, 1]. */
 void sp_plot_viridis(double x, double *r, double *g, double *b);

@@ -1,6 +1,7 @@
 /* report.c - the figures and report.html of a run directory. See report.h. */
 #include "config.h"
 #include "plot/report.h"
+#include "base/log.h"
 #include "base/npy.h"
 #include "plot/plot.h"
 #include "base/util.h"
@@ -54,7 +55,7 @@ static int split_tabs(char *s, char **f, int max)
 }
 
 /* 1: the file does not exist (t untouched); 0: read; -1: err. */
-static int table_read(table *t, const char *path, char *err)
+static int table_read(table *t, const char *path, sp_error *err)
 {
     memset(t, 0, sizeof *t);
     struct stat st;
@@ -125,7 +126,7 @@ static int table_col(const table *t, const char *name)
 
 /* The columns names[n] (NULL-terminated); -1 with err naming the first
  * missing one. */
-static int table_need(const table *t, const char *const *names, int *idx, char *err)
+static int table_need(const table *t, const char *const *names, int *idx, sp_error *err)
 {
     for (int i = 0; names[i]; i++) {
         idx[i] = table_col(t, names[i]);
@@ -141,7 +142,7 @@ static const char *cellv(const table *t, long r, int c)
 }
 
 /* A number (nan and inf accepted); -1 with err naming file, line, column. */
-static int table_num(const table *t, long r, int c, double *v, char *err)
+static int table_num(const table *t, long r, int c, double *v, sp_error *err)
 {
     const char *s = cellv(t, r, c);
     char *end;
@@ -196,7 +197,7 @@ typedef struct {
     char *plots;    /* RUN/plots */
     FILE *h;        /* the HTML body being built */
     int figures, images;
-    char *err;
+    sp_error *err;
     /* for the transition table */
     table trans;    /* gradsnr's transition.tsv (path NULL: none) */
     char *trans_id;
@@ -260,7 +261,7 @@ static void curves_free(curves *c)
     free(c->sec);
 }
 
-static int read_log(const char *run, curves *c, char *err)
+static int read_log(const char *run, curves *c, sp_error *err)
 {
     memset(c, 0, sizeof *c);
     char *path = sp_path_join(run, "log.tsv");
@@ -1110,7 +1111,7 @@ static const char SCRIPT[] =
     "});\n"
     "</script>\n";
 
-int sp_report_write(const char *run_dir, int quiet, char *err)
+int sp_report_write(const char *run_dir, int quiet, sp_error *err)
 {
     curves c;
     if (read_log(run_dir, &c, err) != 0) return -1;
@@ -1131,7 +1132,7 @@ int sp_report_write(const char *run_dir, int quiet, char *err)
     if (sp_mkdirs(r.plots, err) != 0) goto out;
     r.h = open_memstream(&body, &body_len);
     if (!r.h) {
-        sp_fail(err, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     if (learning_curves(&r, &c) != 0 || probes(&r, &ids, &kinds) != 0 || transition_table(&r) != 0) {
@@ -1141,7 +1142,7 @@ int sp_report_write(const char *run_dir, int quiet, char *err)
     fclose(r.h);
     FILE *h = open_memstream(&html, &html_len);
     if (!h) {
-        sp_fail(err, "out of memory");
+        sp_fail_oom(err, 0);
         goto out;
     }
     fprintf(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sincprobe report: ");
@@ -1193,7 +1194,7 @@ int sp_report_write(const char *run_dir, int quiet, char *err)
     fclose(h);
     char *out = sp_path_join(run_dir, "report.html");
     rc = sp_text_write(out, html, html_len, err);
-    if (rc == 0 && !quiet) fprintf(stderr, "sincprobe: report: %s (%d figures)\n", out, r.figures);
+    if (rc == 0 && !quiet) sp_log_note("report: %s (%d figures)", out, r.figures);
     free(out);
 out:
     free(body);

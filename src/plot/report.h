@@ -18,8 +18,10 @@
 #ifndef SP_REPORT_H
 #define SP_REPORT_H
 
-/* 0, or -1 with a one-line message in err (SP_ERRLEN bytes). Unless
- * quiet, one line on stderr names the report written. */
-int sp_report_write(const char *run_dir, int quiet, char *err);
+#include "base/error.h"
+
+/* 0, or -1 with a one-line message in err (base/error.h). Unless quiet,
+ * a notice (base/log.h) names the report written. */
+int sp_report_write(const char *run_dir, int quiet, sp_error *err);
 
 #endif

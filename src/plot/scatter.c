@@ -4,21 +4,10 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 void sp_scatter_colour(int g, int ngroups, double *r, double *gr, double *b)
 {
@@ -118,22 +107,22 @@ static char *tmp_name(const char *path)
     return tmp;
 }
 
-static int commit(char *tmp, const char *path, cairo_status_t st, char *err, size_t errlen)
+static int commit(char *tmp, const char *path, cairo_status_t st, sp_error *err)
 {
     int rc = 0;
-    if (st != CAIRO_STATUS_SUCCESS) rc = fail(err, errlen, "'%s': %s", path, cairo_status_to_string(st));
-    else if (rename(tmp, path) != 0) rc = fail(err, errlen, "'%s': cannot rename '%s' onto it", path, tmp);
+    if (st != CAIRO_STATUS_SUCCESS) rc = sp_fail(err, "'%s': %s", path, cairo_status_to_string(st));
+    else if (rename(tmp, path) != 0) rc = sp_fail(err, "'%s': cannot rename '%s' onto it", path, tmp);
     if (rc) unlink(tmp);
     free(tmp);
     return rc;
 }
 
 int sp_scatter_write(const char *png_path, const char *svg_path, const float *xy, long n, const int *group,
-                     int ngroups, const char *const *names, const char *title, char *err, size_t errlen)
+                     int ngroups, const char *const *names, const char *title, sp_error *err)
 {
     if (png_path) {
         char *tmp = tmp_name(png_path);
-        if (!tmp) return fail(err, errlen, "out of memory");
+        if (!tmp) return sp_fail_oom(err, 0);
         cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
         cairo_t *cr = cairo_create(s);
         draw(cr, xy, n, group, ngroups, names, title);
@@ -141,11 +130,11 @@ int sp_scatter_write(const char *png_path, const char *svg_path, const float *xy
         cairo_destroy(cr);
         if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_write_to_png(s, tmp);
         cairo_surface_destroy(s);
-        if (commit(tmp, png_path, st, err, errlen) != 0) return -1;
+        if (commit(tmp, png_path, st, err) != 0) return -1;
     }
     if (svg_path) {
         char *tmp = tmp_name(svg_path);
-        if (!tmp) return fail(err, errlen, "out of memory");
+        if (!tmp) return sp_fail_oom(err, 0);
         cairo_surface_t *s = cairo_svg_surface_create(tmp, W, H);
         cairo_t *cr = cairo_create(s);
         draw(cr, xy, n, group, ngroups, names, title);
@@ -154,7 +143,7 @@ int sp_scatter_write(const char *png_path, const char *svg_path, const float *xy
         cairo_surface_finish(s);
         if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(s);
         cairo_surface_destroy(s);
-        if (commit(tmp, svg_path, st, err, errlen) != 0) return -1;
+        if (commit(tmp, svg_path, st, err) != 0) return -1;
     }
     return 0;
 }

@@ -3,6 +3,7 @@
  * resolution, the services probes get, then running the chain. */
 #include "config.h"
 #include "probe/probe_host.h"
+#include "base/log.h"
 #include "base/npy.h"
 #include "base/rng.h"
 #include "base/util.h"
@@ -209,7 +210,7 @@ void sp_probe_option_type(const sp_probe_option *o, char *buf, size_t n)
 
 /* Parse text as a value of o: fills *v (v->text is left alone) and the
  * normalised text into norm (SP_ERRLEN); 0, or -1 with msg. */
-static int parse_value(const sp_probe_option *o, const char *text, sp_probe_value *v, char *norm, char *msg)
+static int parse_value(const sp_probe_option *o, const char *text, sp_probe_value *v, char *norm, sp_error *msg)
 {
     memset(v, 0, sizeof *v);
     snprintf(norm, SP_ERRLEN, "%s", text);
@@ -260,7 +261,7 @@ static int parse_value(const sp_probe_option *o, const char *text, sp_probe_valu
 }
 
 /* A descriptor's well-formedness (past its ABI check); 0 or -1 with msg. */
-static int check_descriptor(const sp_probe_descriptor *d, const char *file, char *msg)
+static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_error *msg)
 {
     const char *id = d->identifier;
     if (!valid_identifier(id))
@@ -288,9 +289,10 @@ static int check_descriptor(const sp_probe_descriptor *d, const char *file, char
         if (!o->help) return sp_fail(msg, "'%s': probe '%s': option '%s' has no help", file, id, o->name);
         if (o->default_value) {
             sp_probe_value v;
-            char norm[SP_ERRLEN], why[SP_ERRLEN];
-            if (parse_value(o, o->default_value, &v, norm, why) != 0)
-                return sp_fail(msg, "'%s': probe '%s': the default of option '%s': %s", file, id, o->name, why);
+            char norm[SP_ERRLEN];
+            sp_error why;
+            if (parse_value(o, o->default_value, &v, norm, &why) != 0)
+                return sp_fail(msg, "'%s': probe '%s': the default of option '%s': %s", file, id, o->name, why.msg);
         }
     }
     return 0;
@@ -300,7 +302,7 @@ static int check_descriptor(const sp_probe_descriptor *d, const char *file, char
  * NULL). Returns 1 found (*out), 0 not in this file, -1 found but refused
  * (ABI, a bad descriptor); msg says why for 0 and -1. */
 static int lib_descriptor(const lib *l, const char *ident, const sp_probe_descriptor **out, unsigned long *index,
-                          char *msg)
+                          sp_error *msg)
 {
     unsigned long i;
     char names[512] = "";
@@ -371,18 +373,18 @@ void sp_probe_scan(sp_probe_catalog *cat)
             for (i = 0; i < MAX_INDEX; i++) {
                 const sp_probe_descriptor *d = l->fn(SP_PROBE_ABI_VERSION, i);
                 if (!d) break;
-                char msg[SP_ERRLEN];
+                sp_error msg;
                 const sp_probe_descriptor *ok = NULL;
                 unsigned long idx;
                 /* Check this one descriptor by its own identifier. */
-                int rc = d->identifier ? lib_descriptor(l, d->identifier, &ok, &idx, msg) : -1;
+                int rc = d->identifier ? lib_descriptor(l, d->identifier, &ok, &idx, &msg) : -1;
                 if (rc == 1 && idx == i) add_found(cat, files[j], i, ok, NULL);
-                else if (rc != 1) add_found(cat, files[j], i, NULL, d->identifier ? msg : "a descriptor without an identifier");
+                else if (rc != 1) add_found(cat, files[j], i, NULL, d->identifier ? msg.msg : "a descriptor without an identifier");
             }
             if (i == 0) {
-                char msg[SP_ERRLEN];
-                sp_fail(msg, "'%s' offers no probe to a host of probe ABI %u", files[j], SP_PROBE_ABI_VERSION);
-                add_found(cat, files[j], 0, NULL, msg);
+                sp_error msg;
+                sp_fail(&msg, "'%s' offers no probe to a host of probe ABI %u", files[j], SP_PROBE_ABI_VERSION);
+                add_found(cat, files[j], 0, NULL, msg.msg);
             }
         }
         free_list(files);
@@ -407,22 +409,22 @@ void sp_probe_catalog_free(sp_probe_catalog *cat)
     memset(cat, 0, sizeof *cat);
 }
 
-const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, char *msg)
+const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, sp_error *err)
 {
     const sp_probe_descriptor *d = NULL;
     unsigned long idx;
     if (strchr(name, '/')) {
         lib *l = lib_open(cat, name);
         if (!l->fn) {
-            sp_fail(msg, "%s", l->problem);
+            sp_fail(err, "%s", l->problem);
             return NULL;
         }
-        if (lib_descriptor(l, NULL, &d, &idx, msg) != 1) return NULL;
+        if (lib_descriptor(l, NULL, &d, &idx, err) != 1) return NULL;
         *file = l->file;
         return d;
     }
     if (!valid_identifier(name)) {
-        sp_fail(msg, "'%s' is neither a probe identifier ([a-z0-9_-]+) nor a file path (with a '/')", name);
+        sp_fail(err, "'%s' is neither a probe identifier ([a-z0-9_-]+) nor a file path (with a '/')", name);
         return NULL;
     }
     char **dirs = sp_probe_path();
@@ -432,8 +434,8 @@ const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name
         if (sp_is_file(path)) {
             lib *l = lib_open(cat, path);
             free(path);
-            if (!l->fn) sp_fail(msg, "%s", l->problem);
-            else if (lib_descriptor(l, name, &d, &idx, msg) == 1) *file = l->file;
+            if (!l->fn) sp_fail(err, "%s", l->problem);
+            else if (lib_descriptor(l, name, &d, &idx, err) == 1) *file = l->file;
             free(so);
             sp_probe_path_free(dirs);
             return d;
@@ -445,11 +447,11 @@ const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name
         char **files = list_so(dirs[k]);
         for (size_t j = 0; files && files[j] && !d; j++) {
             lib *l = lib_open(cat, files[j]);
-            char why[SP_ERRLEN];
-            int rc = l->fn ? lib_descriptor(l, name, &d, &idx, why) : 0;
+            sp_error why;
+            int rc = l->fn ? lib_descriptor(l, name, &d, &idx, &why) : 0;
             if (rc == 1) *file = l->file;
             else if (rc < 0) { /* it is the probe asked for, but refused */
-                sp_fail(msg, "%s", why);
+                sp_fail(err, "%s", why.msg);
                 free_list(files);
                 sp_probe_path_free(dirs);
                 return NULL;
@@ -459,7 +461,7 @@ const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name
     }
     if (!d) {
         char *path = sp_probe_path_string();
-        sp_fail(msg, "no probe '%s' in %s (SINCPROBE_PLUGIN_PATH, then the installed probes; 'sincprobe plugins' lists them)",
+        sp_fail(err, "no probe '%s' in %s (SINCPROBE_PLUGIN_PATH, then the installed probes; 'sincprobe plugins' lists them)",
                 name, path);
         free(path);
     }
@@ -536,7 +538,6 @@ struct sp_probe_chain {
     sp_probe_role role;
     int epoch;
     long eval_step;
-    char error[SP_ERRLEN];
     /* the probe set */
     long pset_n;
     sp_probe_epoch_stats last;    /* the last epoch's numbers, for at_step views */
@@ -619,10 +620,10 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
         }
         e->use = sp_xstrdup(use->value);
         e->use_line = use->line;
-        char msg[SP_ERRLEN];
-        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, use->value, &e->file, msg);
+        sp_error msg;
+        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, use->value, &e->file, &msg);
         if (!desc) {
-            sp_diag_add(d, path, use->line, "[probe %s] use = %s: %s", id, use->value, msg);
+            sp_diag_add(d, path, use->line, "[probe %s] use = %s: %s", id, use->value, msg.msg);
             continue;
         }
         e->d = desc;
@@ -654,10 +655,10 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
                 continue;
             }
             char norm[SP_ERRLEN];
-            if (parse_value(&desc->options[oi], x->value, &e->values[oi], norm, msg) != 0) {
+            if (parse_value(&desc->options[oi], x->value, &e->values[oi], norm, &msg) != 0) {
                 char type[256];
                 sp_probe_option_type(&desc->options[oi], type, sizeof type);
-                sp_diag_add(d, path, x->line, "[probe %s] %s: %s (expected %s; probe '%s', '%s')", id, x->key, msg,
+                sp_diag_add(d, path, x->line, "[probe %s] %s: %s (expected %s; probe '%s', '%s')", id, x->key, msg.msg,
                             type, desc->identifier, e->file);
                 continue;
             }
@@ -678,7 +679,7 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
                 continue;
             }
             char norm[SP_ERRLEN];
-            parse_value(o, o->default_value, &e->values[oi], norm, msg); /* checked with the descriptor */
+            parse_value(o, o->default_value, &e->values[oi], norm, &msg); /* checked with the descriptor */
             e->texts[oi] = sp_xstrdup(norm);
             e->values[oi].text = e->texts[oi];
         }
@@ -714,12 +715,12 @@ void sp_probe_chain_write(FILE *f, const sp_probe_chain *ch)
     }
 }
 
-int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, char *err)
+int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, sp_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    if (!f) return sp_fail(err, "out of memory");
+    if (!f) return sp_fail_oom(err, 0);
     sp_probe_chain_write(f, ch);
     fclose(f);
     int rc = 0;
@@ -742,16 +743,11 @@ char *sp_probe_chain_describe(const sp_probe_chain *ch)
     return s;
 }
 
-int sp_probe_diag_fail(const sp_diag *d, char *err)
+int sp_probe_diag_fail(const sp_diag *d, sp_error *err)
 {
     if (d->n == 0) return sp_fail(err, "probe chain: unknown problem");
-    for (size_t i = 0; i + 1 < d->n; i++) {
-        fputs("sincprobe: ", stderr);
-        sp_problem_print(stderr, &d->v[i]);
-    }
-    const sp_problem *p = &d->v[d->n - 1];
-    if (p->line > 0) return sp_fail(err, "%s:%ld: %s", p->file, p->line, p->message);
-    return sp_fail(err, "%s: %s", p->file, p->message);
+    for (size_t i = 0; i + 1 < d->n; i++) sp_problem_log(SP_LOG_ERROR, &d->v[i]);
+    return sp_problem_fail(&d->v[d->n - 1], err);
 }
 
 /* ------------------------------------------------------------------------
@@ -767,7 +763,7 @@ static void chain_log(sp_probe_chain *ch, const char *line)
 {
     if (ch->log) {
         if (fputs(line, ch->log) == EOF || fflush(ch->log) != 0) {
-            if (!ch->log_failed) fprintf(stderr, "sincprobe: warning: cannot write '%s'\n", ch->log_path);
+            if (!ch->log_failed) sp_log_warn("cannot write '%s'", ch->log_path);
             ch->log_failed = 1;
         }
         return;
@@ -789,7 +785,9 @@ static void svc_log(const sp_probe_context *ctx, sp_probe_log_level level, const
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n') msg[--n] = '\0';
     char *line = sp_xasprintf("probe %s: %s%s\n", e->id, level == SP_PROBE_WARN ? "warning: " : "", msg);
-    fputs(line, stderr);
+    /* A status line of the run, attributed to the probe: INFO whatever
+     * the probe's level (the CLI does not put its name before it). */
+    sp_log_info("%.*s", (int)(strlen(line) - 1), line); /* without the newline */
     chain_log(e->chain, line);
     free(line);
 }
@@ -849,9 +847,9 @@ static int svc_write_npy(const sp_probe_context *ctx, const char *name, sp_probe
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    char msg[SP_ERRLEN];
-    int rc = sp_npy_write(path, (sp_npy_dtype)dtype, data, rank, shape, msg);
-    if (rc) probe_error(err, "%s", msg);
+    sp_error msg;
+    int rc = sp_npy_write(path, (sp_npy_dtype)dtype, data, rank, shape, &msg);
+    if (rc) probe_error(err, "%s", msg.msg);
     free(path);
     return rc;
 }
@@ -861,9 +859,9 @@ static int svc_write_tsv(const sp_probe_context *ctx, const char *name, int ncol
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    char msg[SP_ERRLEN];
-    int rc = sp_tsv_write(path, ncols, header, nrows, rows, msg);
-    if (rc) probe_error(err, "%s", msg);
+    sp_error msg;
+    int rc = sp_tsv_write(path, ncols, header, nrows, rows, &msg);
+    if (rc) probe_error(err, "%s", msg.msg);
     free(path);
     return rc;
 }
@@ -873,9 +871,9 @@ static int svc_write_text(const sp_probe_context *ctx, const char *name, const c
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    char msg[SP_ERRLEN];
-    int rc = sp_text_write(path, text, len, msg);
-    if (rc) probe_error(err, "%s", msg);
+    sp_error msg;
+    int rc = sp_text_write(path, text, len, &msg);
+    if (rc) probe_error(err, "%s", msg.msg);
     free(path);
     return rc;
 }
@@ -885,10 +883,10 @@ static void *svc_read_npy(const sp_probe_context *ctx, const char *name, sp_prob
 {
     char *path = out_path(ctx, name, err);
     if (!path) return NULL;
-    char msg[SP_ERRLEN];
+    sp_error msg;
     sp_npy_dtype t;
-    void *p = sp_npy_read(path, &t, rank, shape, msg);
-    if (!p) probe_error(err, "%s", msg);
+    void *p = sp_npy_read(path, &t, rank, shape, &msg);
+    if (!p) probe_error(err, "%s", msg.msg);
     else *dtype = (sp_probe_dtype)t;
     free(path);
     return p;
@@ -995,7 +993,7 @@ static uint64_t stream_of(const char *id, sp_probe_mode mode)
 }
 
 /* "CONF:LINE: [probe ID] ('FILE'): HOOK: MESSAGE" into err; -1. */
-static int hook_fail(const entry *e, const char *hook, const sp_probe_error *pe, long line, char *err)
+static int hook_fail(const entry *e, const char *hook, const sp_probe_error *pe, long line, sp_error *err)
 {
     return sp_fail(err, "%s:%ld: [probe %s] ('%s'): %s: %s", e->conf, line ? line : e->line, e->id, e->file, hook,
                    pe->message[0] ? pe->message : "failed without a message");
@@ -1010,7 +1008,7 @@ static void destroy_all(sp_probe_chain *ch)
     }
 }
 
-int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *probes_dir, uint64_t seed, char *err)
+int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *probes_dir, uint64_t seed, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     ch->mode = mode;
@@ -1272,7 +1270,7 @@ static void draw_probe_set(sp_probe_chain *ch, long want)
  * Running
  * ---------------------------------------------------------------------- */
 
-int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err)
+int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     sp_model *m = s->model;
@@ -1300,7 +1298,7 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err)
     }
     ch->ready = 1;
     char *desc = sp_probe_chain_describe(ch);
-    fprintf(stderr, "probes: %s\n", desc);
+    sp_log_info("probes: %s", desc);
     free(desc);
 
     sp_probe_run *run = &ch->run;
@@ -1348,16 +1346,17 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err)
             for (int i = 0; i < ch->n; i++) any |= ch->e[i].want[k];
             if (any) mb += 4.0 * (double)ch->pset_n * (double)ch->layers[k].out_n / 1048576.0;
         }
-        fprintf(stderr, "probe set: %ld frames of the %s split%s", ch->pset_n, ch->split[SP_PROBE_DEV],
-                mb > 0 ? "" : "\n");
-        if (mb > 0) fprintf(stderr, "; activations at each epoch's end: %.1f MB\n", mb);
+        if (mb > 0)
+            sp_log_info("probe set: %ld frames of the %s split; activations at each epoch's end: %.1f MB", ch->pset_n,
+                        ch->split[SP_PROBE_DEV], mb);
+        else sp_log_info("probe set: %ld frames of the %s split", ch->pset_n, ch->split[SP_PROBE_DEV]);
     }
     return 0;
 }
 
 /* Run every on_batch on b; a TRAIN label outside [0, nclasses) after a
  * probe is that probe's error. */
-static int run_batches(sp_probe_chain *ch, sp_probe_batch *b, char *err)
+static int run_batches(sp_probe_chain *ch, sp_probe_batch *b, sp_error *err)
 {
     for (int i = 0; i < ch->n; i++) {
         entry *e = &ch->e[i];
@@ -1377,7 +1376,7 @@ static int run_batches(sp_probe_chain *ch, sp_probe_batch *b, char *err)
 }
 
 int sp_probe_chain_train_batch(sp_probe_chain *ch, float *audio, int *labels, int B, const long *utt,
-                               const long *start, const float *gain, long step, int epoch, char *err)
+                               const long *start, const float *gain, long step, int epoch, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     sp_probe_batch b;
@@ -1402,18 +1401,15 @@ void sp_probe_chain_eval_begin(sp_probe_chain *ch, sp_probe_role role, int epoch
     ch->role = role;
     ch->epoch = epoch;
     ch->eval_step = 0;
-    ch->error[0] = '\0';
 }
 
-int sp_probe_chain_eval_batch(void *vch, size_t ui, long frame0, int nb, float *input, int T)
+int sp_probe_chain_eval_batch(void *vch, size_t ui, long frame0, int nb, float *input, int T, sp_error *err)
 {
     sp_probe_chain *ch = vch;
     if (!ch || !ch->n) return 0;
     const sp_dataset *ds = ch->ds[ch->role];
-    if (!ds || ui >= ds->n || nb > ch->maxB) {
-        snprintf(ch->error, sizeof ch->error, "probe chain: an evaluation batch of a split it was not started with");
-        return 1;
-    }
+    if (!ds || ui >= ds->n || nb > ch->maxB)
+        return sp_fail(err, "probe chain: an evaluation batch of a split it was not started with");
     const sp_utterance *u = &ds->utt[ui];
     for (int b = 0; b < nb; b++) {
         long f = frame0 + b;
@@ -1435,15 +1431,10 @@ int sp_probe_chain_eval_batch(void *vch, size_t ui, long frame0, int nb, float *
     b.gain = ch->bgain;
     b.step = ch->eval_step++;
     b.epoch = ch->epoch;
-    return run_batches(ch, &b, ch->error) != 0;
+    return run_batches(ch, &b, err);
 }
 
-const char *sp_probe_chain_error(const sp_probe_chain *ch)
-{
-    return ch && ch->error[0] ? ch->error : "probe chain: unknown error";
-}
-
-int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, double loss, char *err)
+int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, double loss, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     update_filters(ch, 1);
@@ -1476,7 +1467,7 @@ static int wants_step(const entry *e, long steps)
  * asked for (sel[i] set), then on_epoch_end of each selected entry in
  * order. at_step: 0 at an epoch's end, 1 for a want_steps call. */
 static int deliver_view(sp_probe_chain *ch, const sp_probe_epoch_stats *st, int at_step, const unsigned char *sel,
-                        char *err)
+                        sp_error *err)
 {
     sp_model *m = ch->m;
     update_filters(ch, 0);
@@ -1537,7 +1528,7 @@ static int deliver_view(sp_probe_chain *ch, const sp_probe_epoch_stats *st, int 
     return rc;
 }
 
-int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err)
+int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     ch->last = *st;
@@ -1548,7 +1539,7 @@ int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st,
     return rc;
 }
 
-int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, char *err)
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, sp_error *err)
 {
     if (!ch || !ch->n) return 0;
     unsigned char *sel = NULL;
@@ -1567,7 +1558,7 @@ int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, dou
     return rc;
 }
 
-int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs_done, long steps_done, char *err)
+int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs_done, long steps_done, sp_error *err)
 {
     if (!ch || !ch->n || !ch->m) return 0;
     update_filters(ch, 0);
@@ -1583,10 +1574,10 @@ int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs
         pe.message[0] = '\0';
         pe.option = -1;
         if (e->on_finish(e->self, &ch->run, &pe) != 0) {
-            char msg[SP_ERRLEN];
-            hook_fail(e, "on_finish", &pe, 0, msg);
-            if (!rc) rc = sp_fail(err, "%s", msg);
-            else fprintf(stderr, "sincprobe: %s\n", msg);
+            sp_error msg;
+            hook_fail(e, "on_finish", &pe, 0, &msg);
+            if (!rc) rc = sp_fail(err, "%s", msg.msg);
+            else sp_log_error("%s", msg.msg);
         }
     }
     return rc;
@@ -1596,7 +1587,7 @@ int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs
  * sincprobe analyse: one probe on one matrix
  * ---------------------------------------------------------------------- */
 
-int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char *err)
+int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_error *err)
 {
     if (!ch || ch->n != 1 || ch->mode != SP_PROBE_MODE_ANALYSE)
         return sp_fail(err, "analyse: needs a chain of one probe created in analyse mode");

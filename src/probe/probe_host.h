@@ -17,7 +17,8 @@
  *     sp_probe_chain_free(ch)                  destroy, unload
  *
  * Every call on a chain of zero probes returns at once, so a run without
- * probes pays nothing. Errors follow util.h (0, or -1 with err). */
+ * probes pays nothing. Errors follow base/error.h (0, or -1 with err);
+ * messages (the probe set, probes' log lines) go through base/log.h. */
 #ifndef SP_PROBE_HOST_H
 #define SP_PROBE_HOST_H
 
@@ -30,6 +31,7 @@
 #include "base/ini.h"
 #include "nn/model.h"
 #include "corpus/phoneset.h"
+#include "base/error.h"
 
 /* ---- finding probes */
 
@@ -68,9 +70,9 @@ void sp_probe_catalog_free(sp_probe_catalog *cat);
  * (with a '/'), else NAME.so in the first directory of the path that has
  * one, else the first file of the path with a descriptor called name.
  * Returns the descriptor and *file, valid until sp_probe_catalog_free(cat)
- * (cat zeroed, or from sp_probe_scan); NULL with msg (SP_ERRLEN): no such
- * probe, a file that is not a probe, another ABI, a bad descriptor. */
-const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, char *msg);
+ * (cat zeroed, or from sp_probe_scan); NULL with err: no such probe, a
+ * file that is not a probe, another ABI, a bad descriptor. */
+const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, sp_error *err);
 
 /* Text of an option's type: "int", "float [0, 1]", "enum none|peak". */
 void sp_probe_option_type(const sp_probe_option *o, char *buf, size_t n);
@@ -98,7 +100,7 @@ int sp_probe_chain_size(const sp_probe_chain *ch);
 void sp_probe_chain_write(FILE *f, const sp_probe_chain *ch);
 /* Put that text into c->probes (the run's config.conf and checkpoints
  * carry it). */
-int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, char *err);
+int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, sp_error *err);
 /* "ID (identifier), ..." for progress lines. Caller frees. */
 char *sp_probe_chain_describe(const sp_probe_chain *ch);
 
@@ -106,7 +108,7 @@ char *sp_probe_chain_describe(const sp_probe_chain *ch);
  * probes_dir/ID; nothing is written yet. On a refusal the instances made
  * are destroyed and err names the config line and the plugin file. */
 int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *probes_dir, uint64_t seed,
-                          char *err);
+                          sp_error *err);
 
 /* What on_start shows. The model, datasets and phone set must outlive
  * the chain's use (until sp_probe_chain_finish). */
@@ -124,24 +126,22 @@ typedef struct {
 
 /* Create the probes' folders and the probe log, draw the probe set (train
  * mode, when a probe has on_epoch_end), call on_start in order. */
-int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err);
+int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *err);
 
 /* A training batch: the model's input [B][T] and the targets [B] (both
  * rewritable by probes), where each chunk came from, the global step and
  * the epoch. Targets a probe left outside [0, 48) are an error. */
 int sp_probe_chain_train_batch(sp_probe_chain *ch, float *audio, int *labels, int B, const long *utt,
-                               const long *start, const float *gain, long step, int epoch, char *err);
+                               const long *start, const float *gain, long step, int epoch, sp_error *err);
 
 /* Evaluation batches: set the role (DEV or TEST) and epoch (0 in eval
  * mode) of the sp_evaluate_with passes that follow; sp_probe_chain_eval_batch
- * is their sp_eval_batch_fn (bctx = the chain, or NULL). After a non-zero
- * return, sp_probe_chain_error has the message. */
+ * is their sp_eval_batch_fn (bctx = the chain, or NULL): 0, or -1 with err. */
 void sp_probe_chain_eval_begin(sp_probe_chain *ch, sp_probe_role role, int epoch);
-int sp_probe_chain_eval_batch(void *ch, size_t utt, long frame0, int nb, float *input, int T);
-const char *sp_probe_chain_error(const sp_probe_chain *ch);
+int sp_probe_chain_eval_batch(void *ch, size_t utt, long frame0, int nb, float *input, int T, sp_error *err);
 
 /* After backward (finite gradients), before the optimizer step. */
-int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, double loss, char *err);
+int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, double loss, sp_error *err);
 
 typedef struct {
     int epoch;
@@ -151,7 +151,7 @@ typedef struct {
 
 /* At an epoch's end: the probe set through the network when a probe asked
  * for activations, then on_epoch_end in order. */
-int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, char *err);
+int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st, sp_error *err);
 
 /* After the optimizer step that made steps_done global steps, inside an
  * epoch (not at its end): on_epoch_end with view->at_step = 1 for the
@@ -169,20 +169,20 @@ typedef struct {
     int nclasses;
     const char *const *classes;   /* [nclasses] names */
 } sp_probe_analysis;
-int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char *err);
+int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_error *err);
 
-int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, char *err);
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, sp_error *err);
 
 /* on_finish for every probe whose on_start succeeded (once). A failing
  * on_finish is logged; the first such message goes to err (-1). */
 int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs_done, long steps_done,
-                          char *err);
+                          sp_error *err);
 
 /* Destroy every instance, unload the files. NULL is fine. */
 void sp_probe_chain_free(sp_probe_chain *ch);
 
-/* Report the problems of d as one err (the last problem) after printing
- * the others to stderr ("sincprobe: FILE:LINE: ..."); returns -1. */
-int sp_probe_diag_fail(const sp_diag *d, char *err);
+/* Report the problems of d as one err (the last problem) after logging
+ * the others as errors ("FILE:LINE: ..."); returns -1. */
+int sp_probe_diag_fail(const sp_diag *d, sp_error *err);
 
 #endif

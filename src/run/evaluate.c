@@ -1,11 +1,11 @@
 /* evaluate.c - see evaluate.h. */
 #include "config.h"
 #include "run/evaluate.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int sp_argmax(const float *x, int n)
 {
@@ -18,11 +18,11 @@ int sp_argmax(const float *x, int n)
 void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
                  const char *progress, sp_eval_result *out)
 {
-    sp_evaluate_with(m, ds, NULL, NULL, fn, ctx, progress, out);
+    sp_evaluate_with(m, ds, NULL, NULL, fn, ctx, progress, out, NULL);
 }
 
 int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_fn, void *bctx,
-                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out)
+                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out, sp_error *err)
 {
     int rc = 0;
     memset(out, 0, sizeof *out);
@@ -33,14 +33,14 @@ int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_f
     float *post = sp_xmalloc((size_t)(maxf > 0 ? maxf : 1) * SP_NCLASSES * sizeof(float));
     double loss = 0;
     sp_progress pr;
-    int show = progress && isatty(fileno(stderr));
+    int show = progress && sp_log_tty();
     if (show) sp_progress_start(&pr, progress, (long)ds->n);
     for (size_t i = 0; i < ds->n && !rc; i++) {
         const sp_utterance *u = &ds->utt[i];
         for (long f0 = 0; f0 < u->nframes && !rc; f0 += B) {
             int nb = (int)(u->nframes - f0 < B ? u->nframes - f0 : B);
             for (int b = 0; b < nb; b++) sp_dataset_chunk(u, f0 + b, T, 1.0f, m->input + (size_t)b * T);
-            if (batch_fn && (rc = batch_fn(bctx, i, f0, nb, m->input, T)) != 0) break;
+            if (batch_fn && (rc = batch_fn(bctx, i, f0, nb, m->input, T, err)) != 0) break;
             sp_model_forward(m, nb, 0);
             memcpy(post + (size_t)f0 * SP_NCLASSES, m->logp, (size_t)nb * SP_NCLASSES * sizeof(float));
         }

@@ -7,6 +7,7 @@
 
 #include "corpus/dataset.h"
 #include "nn/model.h"
+#include "base/error.h"
 
 typedef struct {
     double loss;      /* mean NLL over labelled frames */
@@ -17,19 +18,20 @@ typedef struct {
 
 /* fn (may be NULL) receives each utterance and its log posteriors
  * [nframes][48] (valid during the call). progress: label for a progress
- * display on stderr, or NULL for none. */
+ * display (base/log.h, shown only on a terminal), or NULL for none. */
 typedef void (*sp_eval_fn)(void *ctx, const sp_utterance *u, const float *logp);
 void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
                  const char *progress, sp_eval_result *out);
 
 /* The same with a hook on each batch before its forward pass (the probe
  * chain): batch_fn gets the utterance's index in ds, the frame of the
- * first chunk, the chunks m->input[nb][T] (writable) and returns 0, or
- * non-zero to stop the evaluation, which then returns that value (out
- * holds what was evaluated so far). batch_fn NULL: sp_evaluate. */
-typedef int (*sp_eval_batch_fn)(void *bctx, size_t utt, long frame0, int nb, float *input, int T);
+ * first chunk, the chunks m->input[nb][T] (writable) and returns 0, or -1
+ * with err (base/error.h) to stop the evaluation, which then returns -1
+ * with that err (out holds what was evaluated so far). batch_fn NULL:
+ * sp_evaluate. */
+typedef int (*sp_eval_batch_fn)(void *bctx, size_t utt, long frame0, int nb, float *input, int T, sp_error *err);
 int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_fn, void *bctx,
-                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out);
+                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out, sp_error *err);
 
 /* Arg-max of one row of n scores (ties to the lower index). */
 int sp_argmax(const float *x, int n);

@@ -9,6 +9,7 @@
 #include "corpus/phoneset.h"
 #include "probe/probe_host.h"
 #include "corpus/timit.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -61,7 +62,7 @@ static const char LOG_HEADER[] = "epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tde
 
 /* log.tsv keeping only the header and the rows of epochs <= keep (a
  * resumed run rewrites what an interrupted epoch may have left). */
-static int log_rewrite(const char *path, int keep, char *err)
+static int log_rewrite(const char *path, int keep, sp_error *err)
 {
     size_t len = 0;
     char *old = sp_is_file(path) ? sp_read_file(path, &len, err) : NULL;
@@ -86,7 +87,7 @@ static int log_rewrite(const char *path, int keep, char *err)
     return sp_atomic_commit(&af, err);
 }
 
-static int log_append(const char *path, const char *row, char *err)
+static int log_append(const char *path, const char *row, sp_error *err)
 {
     /* Append by rewriting atomically: a crash never leaves half a row. */
     size_t len = 0;
@@ -103,7 +104,7 @@ static int log_append(const char *path, const char *row, char *err)
     return sp_atomic_commit(&af, err);
 }
 
-static int write_config(const char *path, const sp_conf *c, char *err)
+static int write_config(const char *path, const sp_conf *c, sp_error *err)
 {
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
@@ -154,7 +155,7 @@ static void show_progress(int tty, int epoch, int epochs, int step, int steps, d
 
 /* ---- the loop */
 
-int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
+int sp_train(const sp_conf *cin, const sp_train_opts *o, sp_error *err)
 {
     int rc = -1;
     sp_conf c = *cin;
@@ -214,7 +215,7 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
     /* Data. */
     sp_diag d;
     sp_diag_init(&d, 0);
-    d.echo = stderr;
+    d.echo = 1;
     fprintf(stderr, "loading %s split of '%s'\n", c.train_split, c.corpus);
     int rc_train = sp_dataset_load(&train, c.corpus, sp_split_parse(c.train_split), c.include_sa, (size_t)c.train_utterances, &ps,
                                    &d, err);
@@ -341,10 +342,9 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
         /* End of epoch: dev evaluation, log row, lr schedule, checkpoints. */
         sp_eval_result ev;
         sp_probe_chain_eval_begin(chain, SP_PROBE_DEV, epoch);
-        if (sp_evaluate_with(&m, &dev, sp_probe_chain_eval_batch, chain, NULL, NULL, o->quiet ? NULL : "dev", &ev) != 0) {
-            sp_fail(err, "%s", sp_probe_chain_error(chain));
+        if (sp_evaluate_with(&m, &dev, sp_probe_chain_eval_batch, chain, NULL, NULL, o->quiet ? NULL : "dev", &ev,
+                             err) != 0)
             goto stop;
-        }
         double seconds = sp_now() - t0;
         double train_loss = pos.loss_sum / pos.step, train_fer = 1.0 - (double)pos.correct / (double)pos.count;
         char row[512];
@@ -380,10 +380,10 @@ stop:
     sigaction(SIGTERM, &old_term, NULL);
     {
         sp_probe_status st = rc != 0 ? SP_PROBE_FAILED : interrupted ? SP_PROBE_INTERRUPTED : SP_PROBE_COMPLETED;
-        char ferr[SP_ERRLEN];
-        if (sp_probe_chain_finish(chain, st, pos.epoch, pos.global_step, ferr) != 0) {
-            if (rc == 0) snprintf(err, SP_ERRLEN, "%s", ferr);
-            else fprintf(stderr, "sincprobe: %s\n", ferr);
+        sp_error ferr;
+        if (sp_probe_chain_finish(chain, st, pos.epoch, pos.global_step, &ferr) != 0) {
+            if (rc == 0) sp_fail(err, "%s", ferr.msg);
+            else sp_log_error("%s", ferr.msg);
             rc = -1;
         }
     }

@@ -9,6 +9,7 @@
 #include "base/conf.h"
 
 #include <stddef.h>
+#include "base/error.h"
 
 typedef struct {
     const char *resume_dir;  /* continue the run in this directory */
@@ -20,7 +21,7 @@ typedef struct {
 
 /* Train c (ignored when resuming: the run's checkpoint carries its
  * config). Returns 0 on success or a clean interruption, -1 with err. */
-int sp_train(const sp_conf *c, const sp_train_opts *o, char *err);
+int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err);
 
 /* 1 once SIGINT or SIGTERM arrived during sp_train. */
 int sp_train_interrupted(void);
