@@ -302,24 +302,24 @@ static double path_score(const brute *b, const sp_phone_seg *seg, size_t k)
     return s + brute_lm(b, prev, SP_BIGRAM_EDGE);
 }
 
-/* Segments cover 0..T-1 in order, last >= first + D - 1, neighbours differ. */
-static int segs_valid(const sp_phone_seg *seg, size_t k, size_t T, int n, int D, char *why)
+/* Segments cover 0..T-1 in order, last >= first + D - 1, neighbours
+ * differ: 0, or -1 with why. */
+static int segs_check(const sp_phone_seg *seg, size_t k, size_t T, int n, int D, sp_error *why)
 {
     long next = 0;
     for (size_t i = 0; i < k; i++) {
         if (seg[i].phone < 0 || seg[i].phone >= n)
-            return snprintf(why, 256, "segment %zu has phone %d", i, seg[i].phone), 0;
+            return sp_fail(why, "segment %zu has phone %d", i, seg[i].phone);
         if (seg[i].first != next)
-            return snprintf(why, 256, "segment %zu starts at %ld, expected %ld", i, seg[i].first, next), 0;
+            return sp_fail(why, "segment %zu starts at %ld, expected %ld", i, seg[i].first, next);
         if (seg[i].last - seg[i].first + 1 < D)
-            return snprintf(why, 256, "segment %zu lasts %ld frames, minimum %d", i,
-                            seg[i].last - seg[i].first + 1, D), 0;
+            return sp_fail(why, "segment %zu lasts %ld frames, minimum %d", i, seg[i].last - seg[i].first + 1, D);
         if (i > 0 && seg[i].phone == seg[i - 1].phone)
-            return snprintf(why, 256, "segments %zu and %zu both phone %d", i - 1, i, seg[i].phone), 0;
+            return sp_fail(why, "segments %zu and %zu both phone %d", i - 1, i, seg[i].phone);
         next = seg[i].last + 1;
     }
-    if ((size_t)next != T) return snprintf(why, 256, "segments end at %ld of %zu frames", next, T), 0;
-    return 1;
+    if ((size_t)next != T) return sp_fail(why, "segments end at %ld of %zu frames", next, T);
+    return 0;
 }
 
 /* Random log-softmax posteriors with logits of the given spread. */
@@ -423,8 +423,8 @@ static void test_viterbi_vs_brute_force(void)
             checked++;
             CHECK(near(score, b.best, 1e-9), "case %d (T=%zu D=%d pen=%g lmw=%g): viterbi score %.12g, brute force %.12g",
                   c, T, D, o.insertion_penalty, o.lm_weight, score, b.best);
-            char why[256];
-            CHECK(segs_valid(seg, k, T, n, b.D, why), "case %d: invalid segmentation: %s", c, why);
+            sp_error why;
+            CHECK(segs_check(seg, k, T, n, b.D, &why) == 0, "case %d: invalid segmentation: %s", c, why.msg);
             CHECK(near(path_score(&b, seg, k), score, 1e-9),
                   "case %d: reported score %.12g but the segments score %.12g", c, score, path_score(&b, seg, k));
             if (b.second > b.best - 1e-9) {
@@ -601,8 +601,8 @@ static void test_min_duration(void)
             size_t k;
             double score;
             CHECK(sp_viterbi_decode(&v, lp, T, seg, &k, &score, &err) == 0, "decode: %s", err.msg);
-            char why[256];
-            CHECK(segs_valid(seg, k, T, n, durs[i], why), "trial %d min_dur %d: %s", trial, durs[i], why);
+            sp_error why;
+            CHECK(segs_check(seg, k, T, n, durs[i], &why) == 0, "trial %d min_dur %d: %s", trial, durs[i], why.msg);
             brute b = { .n = n, .D = durs[i], .T = T, .logpost = lp, .logprior = logprior,
                         .prior_scale = o.prior_scale, .lm_weight = o.lm_weight,
                         .penalty = o.insertion_penalty, .lm = &lm };

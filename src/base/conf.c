@@ -145,8 +145,8 @@ void sp_conf_defaults(sp_conf *c)
     preset(c, "sincnet");
 }
 
-/* Set one key from its text; 0, or -1 with msg. */
-static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size_t msglen)
+/* Set one key from its text; 0, or -1 with err. */
+static int set_key(sp_conf *c, const key_spec *k, const char *v, sp_error *err)
 {
     char *base = (char *)c;
     char *end;
@@ -156,12 +156,10 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
         errno = 0;
         long long x = strtoll(v, &end, 10);
         if (errno || end == v || *end) {
-            snprintf(msg, msglen, "'%s' is not an integer", v);
-            return -1;
+            return sp_fail(err, "'%s' is not an integer", v);
         }
         if ((double)x < k->lo || (double)x > k->hi) {
-            snprintf(msg, msglen, "%lld is out of range [%.15g, %.15g]", x, k->lo, k->hi);
-            return -1;
+            return sp_fail(err, "%lld is out of range [%.15g, %.15g]", x, k->lo, k->hi);
         }
         if (k->type == K_INT) *(int *)(base + k->off) = (int)x;
         else *(long *)(base + k->off) = (long)x;
@@ -171,12 +169,10 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
         errno = 0;
         double x = strtod(v, &end);
         if (errno || end == v || *end || !isfinite(x)) {
-            snprintf(msg, msglen, "'%s' is not a number", v);
-            return -1;
+            return sp_fail(err, "'%s' is not a number", v);
         }
         if (x < k->lo || x > k->hi) {
-            snprintf(msg, msglen, "%g is out of range [%g, %g]", x, k->lo, k->hi);
-            return -1;
+            return sp_fail(err, "%g is out of range [%g, %g]", x, k->lo, k->hi);
         }
         *(double *)(base + k->off) = x;
         return 0;
@@ -187,14 +183,12 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
         else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
             *(int *)(base + k->off) = 0;
         else {
-            snprintf(msg, msglen, "'%s' is not yes or no", v);
-            return -1;
+            return sp_fail(err, "'%s' is not yes or no", v);
         }
         return 0;
     case K_STR:
         if (strlen(v) >= k->size || !*v) {
-            snprintf(msg, msglen, *v ? "value is longer than %zu characters" : "value is empty", k->size - 1);
-            return -1;
+            return sp_fail(err, *v ? "value is longer than %zu characters" : "value is empty", k->size - 1);
         }
         snprintf(base + k->off, k->size, "%s", v);
         return 0;
@@ -208,8 +202,7 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
             }
             p += m + (p[m] == '|');
         }
-        snprintf(msg, msglen, "'%s' is not one of %s", v, k->choices);
-        return -1;
+        return sp_fail(err, "'%s' is not one of %s", v, k->choices);
     }
     case K_CONV:
     case K_INTLIST: {
@@ -217,8 +210,7 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
         const char *p = v;
         while (*p) {
             if (n == SP_CONF_MAXLAYERS) {
-                snprintf(msg, msglen, "more than %d layers", SP_CONF_MAXLAYERS);
-                return -1;
+                return sp_fail(err, "more than %d layers", SP_CONF_MAXLAYERS);
             }
             errno = 0;
             long x = strtol(p, &end, 10), y = 0;
@@ -233,9 +225,8 @@ static int set_key(sp_conf *c, const key_spec *k, const char *v, char *msg, size
             }
             while (*end == ' ') end++;
             if (!ok || (*end && *end != ',')) {
-                snprintf(msg, msglen, k->type == K_CONV ? "expected CHANNELSxKERNEL,... (e.g. 60x5,60x5), got '%s'"
+                return sp_fail(err, k->type == K_CONV ? "expected CHANNELSxKERNEL,... (e.g. 60x5,60x5), got '%s'"
                                                         : "expected positive sizes separated by commas, got '%s'", v);
-                return -1;
             }
             a[n] = (int)x;
             b[n] = (int)y;
@@ -325,12 +316,12 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
             sp_diag_add(d, ini->path, ini->sections[i].line,
                         "unknown section '[%s]': expected [data], [model], [train], [eval], [run] or [probe ID]", s);
     }
-    char msg[SP_ERRLEN];
+    sp_error why;
     const sp_ini_entry *p = sp_ini_get(ini, "model", "preset");
     if (p) {
         const key_spec *k = find_key("model", "preset");
-        if (set_key(c, k, p->value, msg, sizeof msg) != 0)
-            sp_diag_add(d, ini->path, p->line, "[model] preset: %s", msg);
+        if (set_key(c, k, p->value, &why) != 0)
+            sp_diag_add(d, ini->path, p->line, "[model] preset: %s", why.msg);
         else
             preset(c, c->preset);
     }
@@ -343,8 +334,8 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
             continue;
         }
         if (k == find_key("model", "preset")) continue;
-        if (set_key(c, k, e->value, msg, sizeof msg) != 0)
-            sp_diag_add(d, ini->path, e->line, "[%s] %s: %s", e->section, e->key, msg);
+        if (set_key(c, k, e->value, &why) != 0)
+            sp_diag_add(d, ini->path, e->line, "[%s] %s: %s", e->section, e->key, why.msg);
     }
     keep_probe_sections(c, ini, d);
     /* Checks across keys. */

@@ -22,33 +22,29 @@ int sp_sphere_is_sphere(const char *path)
 }
 
 /* Parse "name -type value" into the known fields. Returns 0, or -1 with a
- * message in msg when the line is malformed. */
-static int parse_field(char *line, sp_sphere_info *info, char *msg, size_t msglen)
+ * message in err when the line is malformed. */
+static int parse_field(char *line, sp_sphere_info *info, sp_error *err)
 {
     char *save = NULL;
     char *name = strtok_r(line, " \t", &save);
     char *type = strtok_r(NULL, " \t", &save);
     char *value = save;
     if (!name || !type || !value) {
-        snprintf(msg, msglen, "expected a header field 'NAME -TYPE VALUE'");
-        return -1;
+        return sp_fail(err, "expected a header field 'NAME -TYPE VALUE'");
     }
     while (*value == ' ' || *value == '\t') value++;
     if (*value == '\0') {
-        snprintf(msg, msglen, "header field '%s' has no value", name);
-        return -1;
+        return sp_fail(err, "header field '%s' has no value", name);
     }
     if (type[0] != '-' || (type[1] != 'i' && type[1] != 'r' && type[1] != 's')) {
-        snprintf(msg, msglen, "header field '%s' has type '%s', expected -i, -r or -sN", name, type);
-        return -1;
+        return sp_fail(err, "header field '%s' has type '%s', expected -i, -r or -sN", name, type);
     }
     if (type[1] == 'i') {
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
         if (errno || end == value || (*end && *end != ' ')) {
-            snprintf(msg, msglen, "header field '%s' is -i but '%s' is not an integer", name, value);
-            return -1;
+            return sp_fail(err, "header field '%s' is -i but '%s' is not an integer", name, value);
         }
         if (strcmp(name, "sample_rate") == 0) info->sample_rate = v;
         else if (strcmp(name, "channel_count") == 0) info->channel_count = v;
@@ -59,8 +55,7 @@ static int parse_field(char *line, sp_sphere_info *info, char *msg, size_t msgle
         double v = strtod(value, &end);
         (void)v;
         if (end == value) {
-            snprintf(msg, msglen, "header field '%s' is -r but '%s' is not a number", name, value);
-            return -1;
+            return sp_fail(err, "header field '%s' is -r but '%s' is not a number", name, value);
         }
         /* TIMIT writes sample_rate as -i; some tools write it as -r. */
         if (strcmp(name, "sample_rate") == 0) info->sample_rate = (long)(v + 0.5);
@@ -68,12 +63,10 @@ static int parse_field(char *line, sp_sphere_info *info, char *msg, size_t msgle
         char *end;
         long len = strtol(type + 2, &end, 10);
         if (end == type + 2 || *end || len <= 0) {
-            snprintf(msg, msglen, "header field '%s' has type '%s', expected -sN with a length N", name, type);
-            return -1;
+            return sp_fail(err, "header field '%s' has type '%s', expected -sN with a length N", name, type);
         }
         if ((long)strlen(value) != len) {
-            snprintf(msg, msglen, "header field '%s' declares %ld characters but has %zu", name, len, strlen(value));
-            return -1;
+            return sp_fail(err, "header field '%s' declares %ld characters but has %zu", name, len, strlen(value));
         }
         if (strcmp(name, "sample_byte_format") == 0)
             snprintf(info->byte_format, sizeof info->byte_format, "%s", value);
@@ -140,9 +133,9 @@ int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
         }
         if (ll == 0) continue;
         if (line[0] == ';') continue; /* comment */
-        char msg[512];
-        if (parse_field(line, info, msg, sizeof msg) != 0) {
-            sp_diag_add(d, path, lineno, "%s", msg);
+        sp_error why;
+        if (parse_field(line, info, &why) != 0) {
+            sp_diag_add(d, path, lineno, "%s", why.msg);
             if (sp_diag_stop(d)) break;
         }
     }

@@ -11,8 +11,8 @@
  * Phone indices are those of phoneset.h: the decoder and the LM work on the
  * 48 training phones, scoring on the 39. Logarithms are natural.
  *
- * Error convention as util.h: 0 on success, -1 with a message in err
- * (SP_ERRLEN bytes). Nothing here calls exit(); allocation failure aborts
+ * Errors follow base/error.h: 0 on success, -1 with a message in err.
+ * Nothing here calls exit(); allocation failure aborts
  * through sp_xmalloc. Every object is plain data: *_init, use, *_free; a
  * freed object may be freed again. Not thread-safe per object: one decoder
  * or scorer per thread. */

@@ -23,7 +23,8 @@ typedef struct {
 } sp_phone_decoder;
 
 /* Estimate priors and the LM from the training split named by c, and set
- * up Viterbi with opts. -1 with err (corpus problems are printed). */
+ * up Viterbi with opts. -1 with err (corpus problems are logged as they
+ * are found, base/log.h). */
 int sp_phone_decoder_init(sp_phone_decoder *pd, const sp_conf *c, const sp_viterbi_opts *opts, sp_error *err);
 void sp_phone_decoder_free(sp_phone_decoder *pd);
 

@@ -17,7 +17,7 @@
  * times each power of ten. An axis with no spread is widened by 1 each way (by 10% of the
  * value when it is not 0).
  *
- * Errors: 0, or -1 with a one-line message in err (SP_ERRLEN bytes). */
+ * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_PLOT_H
 #define SP_PLOT_H
 

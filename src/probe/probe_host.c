@@ -209,8 +209,8 @@ void sp_probe_option_type(const sp_probe_option *o, char *buf, size_t n)
 }
 
 /* Parse text as a value of o: fills *v (v->text is left alone) and the
- * normalised text into norm (SP_ERRLEN); 0, or -1 with msg. */
-static int parse_value(const sp_probe_option *o, const char *text, sp_probe_value *v, char *norm, sp_error *msg)
+ * normalised text into norm (SP_ERRLEN bytes); 0, or -1 with err. */
+static int parse_value(const sp_probe_option *o, const char *text, sp_probe_value *v, char *norm, sp_error *err)
 {
     memset(v, 0, sizeof *v);
     snprintf(norm, SP_ERRLEN, "%s", text);
@@ -219,9 +219,9 @@ static int parse_value(const sp_probe_option *o, const char *text, sp_probe_valu
     case SP_PROBE_OPT_INT: {
         errno = 0;
         long long x = strtoll(text, &end, 10);
-        if (errno || end == text || *end) return sp_fail(msg, "'%s' is not an integer", text);
+        if (errno || end == text || *end) return sp_fail(err, "'%s' is not an integer", text);
         if (o->min < o->max && ((double)x < o->min || (double)x > o->max))
-            return sp_fail(msg, "%lld is out of range [%.15g, %.15g]", x, o->min, o->max);
+            return sp_fail(err, "%lld is out of range [%.15g, %.15g]", x, o->min, o->max);
         v->i = x;
         v->f = (double)x;
         return 0;
@@ -229,9 +229,9 @@ static int parse_value(const sp_probe_option *o, const char *text, sp_probe_valu
     case SP_PROBE_OPT_FLOAT: {
         errno = 0;
         double x = strtod(text, &end);
-        if (errno || end == text || *end || !isfinite(x)) return sp_fail(msg, "'%s' is not a number", text);
+        if (errno || end == text || *end || !isfinite(x)) return sp_fail(err, "'%s' is not a number", text);
         if (o->min < o->max && (x < o->min || x > o->max))
-            return sp_fail(msg, "%g is out of range [%.15g, %.15g]", x, o->min, o->max);
+            return sp_fail(err, "%g is out of range [%.15g, %.15g]", x, o->min, o->max);
         v->f = x;
         return 0;
     }
@@ -240,7 +240,7 @@ static int parse_value(const sp_probe_option *o, const char *text, sp_probe_valu
     case SP_PROBE_OPT_BOOL:
         if (!strcmp(text, "yes") || !strcmp(text, "true") || !strcmp(text, "on") || !strcmp(text, "1")) v->i = 1;
         else if (!strcmp(text, "no") || !strcmp(text, "false") || !strcmp(text, "off") || !strcmp(text, "0")) v->i = 0;
-        else return sp_fail(msg, "'%s' is not yes or no", text);
+        else return sp_fail(err, "'%s' is not yes or no", text);
         snprintf(norm, SP_ERRLEN, "%s", v->i ? "yes" : "no");
         return 0;
     case SP_PROBE_OPT_ENUM: {
@@ -254,45 +254,45 @@ static int parse_value(const sp_probe_option *o, const char *text, sp_probe_valu
             }
             p += m + (p[m] == '|');
         }
-        return sp_fail(msg, "'%s' is not one of %s", text, o->choices ? o->choices : "");
+        return sp_fail(err, "'%s' is not one of %s", text, o->choices ? o->choices : "");
     }
     }
-    return sp_fail(msg, "option type %d is unknown", (int)o->type);
+    return sp_fail(err, "option type %d is unknown", (int)o->type);
 }
 
-/* A descriptor's well-formedness (past its ABI check); 0 or -1 with msg. */
-static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_error *msg)
+/* A descriptor's well-formedness (past its ABI check); 0 or -1 with err. */
+static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_error *err)
 {
     const char *id = d->identifier;
     if (!valid_identifier(id))
-        return sp_fail(msg, "'%s': a probe's identifier must be [a-z0-9_-]+, got '%s'", file, id ? id : "(null)");
+        return sp_fail(err, "'%s': a probe's identifier must be [a-z0-9_-]+, got '%s'", file, id ? id : "(null)");
     if (!d->name || !d->version || !d->summary)
-        return sp_fail(msg, "'%s': probe '%s' lacks a name, version or summary", file, id);
+        return sp_fail(err, "'%s': probe '%s' lacks a name, version or summary", file, id);
     if (d->noptions > MAX_OPTIONS || (d->noptions && !d->options))
-        return sp_fail(msg, "'%s': probe '%s' declares %lu options without a table (at most %d)", file, id,
+        return sp_fail(err, "'%s': probe '%s' declares %lu options without a table (at most %d)", file, id,
                        d->noptions, MAX_OPTIONS);
     for (unsigned long i = 0; i < d->noptions; i++) {
         const sp_probe_option *o = &d->options[i];
         if (!valid_option_name(o->name) || !strcmp(o->name, "use") || !strcmp(o->name, "probe_frames"))
-            return sp_fail(msg, "'%s': probe '%s': option %lu's name '%s' is not [a-z0-9_]+ or is the host's (use, probe_frames)",
+            return sp_fail(err, "'%s': probe '%s': option %lu's name '%s' is not [a-z0-9_]+ or is the host's (use, probe_frames)",
                            file, id, i + 1, o->name ? o->name : "(null)");
         for (unsigned long j = 0; j < i; j++)
             if (!strcmp(d->options[j].name, o->name))
-                return sp_fail(msg, "'%s': probe '%s' declares option '%s' twice", file, id, o->name);
+                return sp_fail(err, "'%s': probe '%s' declares option '%s' twice", file, id, o->name);
         if (o->type < SP_PROBE_OPT_INT || o->type > SP_PROBE_OPT_ENUM)
-            return sp_fail(msg, "'%s': probe '%s': option '%s' has unknown type %d", file, id, o->name, (int)o->type);
+            return sp_fail(err, "'%s': probe '%s': option '%s' has unknown type %d", file, id, o->name, (int)o->type);
         if (o->type == SP_PROBE_OPT_ENUM) {
             const char *c = o->choices;
             if (!c || !*c || *c == '|' || c[strlen(c) - 1] == '|' || strstr(c, "||"))
-                return sp_fail(msg, "'%s': probe '%s': enum option '%s' needs choices 'a|b|...'", file, id, o->name);
+                return sp_fail(err, "'%s': probe '%s': enum option '%s' needs choices 'a|b|...'", file, id, o->name);
         }
-        if (!o->help) return sp_fail(msg, "'%s': probe '%s': option '%s' has no help", file, id, o->name);
+        if (!o->help) return sp_fail(err, "'%s': probe '%s': option '%s' has no help", file, id, o->name);
         if (o->default_value) {
             sp_probe_value v;
             char norm[SP_ERRLEN];
             sp_error why;
             if (parse_value(o, o->default_value, &v, norm, &why) != 0)
-                return sp_fail(msg, "'%s': probe '%s': the default of option '%s': %s", file, id, o->name, why.msg);
+                return sp_fail(err, "'%s': probe '%s': the default of option '%s': %s", file, id, o->name, why.msg);
         }
     }
     return 0;
@@ -300,9 +300,9 @@ static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_e
 
 /* Descriptor index of a loaded file: the one called ident (or any, when
  * NULL). Returns 1 found (*out), 0 not in this file, -1 found but refused
- * (ABI, a bad descriptor); msg says why for 0 and -1. */
+ * (ABI, a bad descriptor); err says why for 0 and -1. */
 static int lib_descriptor(const lib *l, const char *ident, const sp_probe_descriptor **out, unsigned long *index,
-                          sp_error *msg)
+                          sp_error *err)
 {
     unsigned long i;
     char names[512] = "";
@@ -320,21 +320,21 @@ static int lib_descriptor(const lib *l, const char *ident, const sp_probe_descri
             char accepts[64];
             if (SP_PROBE_ABI_MIN == SP_PROBE_ABI_VERSION) snprintf(accepts, sizeof accepts, "%u", SP_PROBE_ABI_VERSION);
             else snprintf(accepts, sizeof accepts, "%u to %u", SP_PROBE_ABI_MIN, SP_PROBE_ABI_VERSION);
-            sp_fail(msg, "'%s': probe '%s' was built for probe ABI %u; this sincprobe accepts ABI %s "
+            sp_fail(err, "'%s': probe '%s' was built for probe ABI %u; this sincprobe accepts ABI %s "
                          "(rebuild it against this sincprobe's <sincprobe/probe.h>)",
                     l->file, did, d->abi_version, accepts);
             return -1;
         }
-        if (check_descriptor(d, l->file, msg) != 0) return -1;
+        if (check_descriptor(d, l->file, err) != 0) return -1;
         *out = d;
         *index = i;
         return 1;
     }
     if (i == 0)
-        sp_fail(msg, "'%s' offers no probe to a host of probe ABI %u (%s returned NULL)", l->file, SP_PROBE_ABI_VERSION,
+        sp_fail(err, "'%s' offers no probe to a host of probe ABI %u (%s returned NULL)", l->file, SP_PROBE_ABI_VERSION,
                 SP_PROBE_DESCRIPTOR_SYMBOL);
     else
-        sp_fail(msg, "'%s' has no probe '%s' (it has %s)", l->file, ident ? ident : "", names);
+        sp_fail(err, "'%s' has no probe '%s' (it has %s)", l->file, ident ? ident : "", names);
     return 0;
 }
 
@@ -373,18 +373,18 @@ void sp_probe_scan(sp_probe_catalog *cat)
             for (i = 0; i < MAX_INDEX; i++) {
                 const sp_probe_descriptor *d = l->fn(SP_PROBE_ABI_VERSION, i);
                 if (!d) break;
-                sp_error msg;
+                sp_error why;
                 const sp_probe_descriptor *ok = NULL;
                 unsigned long idx;
                 /* Check this one descriptor by its own identifier. */
-                int rc = d->identifier ? lib_descriptor(l, d->identifier, &ok, &idx, &msg) : -1;
+                int rc = d->identifier ? lib_descriptor(l, d->identifier, &ok, &idx, &why) : -1;
                 if (rc == 1 && idx == i) add_found(cat, files[j], i, ok, NULL);
-                else if (rc != 1) add_found(cat, files[j], i, NULL, d->identifier ? msg.msg : "a descriptor without an identifier");
+                else if (rc != 1) add_found(cat, files[j], i, NULL, d->identifier ? why.msg : "a descriptor without an identifier");
             }
             if (i == 0) {
-                sp_error msg;
-                sp_fail(&msg, "'%s' offers no probe to a host of probe ABI %u", files[j], SP_PROBE_ABI_VERSION);
-                add_found(cat, files[j], 0, NULL, msg.msg);
+                sp_error why;
+                sp_fail(&why, "'%s' offers no probe to a host of probe ABI %u", files[j], SP_PROBE_ABI_VERSION);
+                add_found(cat, files[j], 0, NULL, why.msg);
             }
         }
         free_list(files);
@@ -620,10 +620,10 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
         }
         e->use = sp_xstrdup(use->value);
         e->use_line = use->line;
-        sp_error msg;
-        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, use->value, &e->file, &msg);
+        sp_error why;
+        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, use->value, &e->file, &why);
         if (!desc) {
-            sp_diag_add(d, path, use->line, "[probe %s] use = %s: %s", id, use->value, msg.msg);
+            sp_diag_add(d, path, use->line, "[probe %s] use = %s: %s", id, use->value, why.msg);
             continue;
         }
         e->d = desc;
@@ -655,10 +655,10 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
                 continue;
             }
             char norm[SP_ERRLEN];
-            if (parse_value(&desc->options[oi], x->value, &e->values[oi], norm, &msg) != 0) {
+            if (parse_value(&desc->options[oi], x->value, &e->values[oi], norm, &why) != 0) {
                 char type[256];
                 sp_probe_option_type(&desc->options[oi], type, sizeof type);
-                sp_diag_add(d, path, x->line, "[probe %s] %s: %s (expected %s; probe '%s', '%s')", id, x->key, msg.msg,
+                sp_diag_add(d, path, x->line, "[probe %s] %s: %s (expected %s; probe '%s', '%s')", id, x->key, why.msg,
                             type, desc->identifier, e->file);
                 continue;
             }
@@ -679,7 +679,7 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
                 continue;
             }
             char norm[SP_ERRLEN];
-            parse_value(o, o->default_value, &e->values[oi], norm, &msg); /* checked with the descriptor */
+            parse_value(o, o->default_value, &e->values[oi], norm, &why); /* checked with the descriptor */
             e->texts[oi] = sp_xstrdup(norm);
             e->values[oi].text = e->texts[oi];
         }
@@ -847,9 +847,9 @@ static int svc_write_npy(const sp_probe_context *ctx, const char *name, sp_probe
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    sp_error msg;
-    int rc = sp_npy_write(path, (sp_npy_dtype)dtype, data, rank, shape, &msg);
-    if (rc) probe_error(err, "%s", msg.msg);
+    sp_error why;
+    int rc = sp_npy_write(path, (sp_npy_dtype)dtype, data, rank, shape, &why);
+    if (rc) probe_error(err, "%s", why.msg);
     free(path);
     return rc;
 }
@@ -859,9 +859,9 @@ static int svc_write_tsv(const sp_probe_context *ctx, const char *name, int ncol
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    sp_error msg;
-    int rc = sp_tsv_write(path, ncols, header, nrows, rows, &msg);
-    if (rc) probe_error(err, "%s", msg.msg);
+    sp_error why;
+    int rc = sp_tsv_write(path, ncols, header, nrows, rows, &why);
+    if (rc) probe_error(err, "%s", why.msg);
     free(path);
     return rc;
 }
@@ -871,9 +871,9 @@ static int svc_write_text(const sp_probe_context *ctx, const char *name, const c
 {
     char *path = out_path(ctx, name, err);
     if (!path) return -1;
-    sp_error msg;
-    int rc = sp_text_write(path, text, len, &msg);
-    if (rc) probe_error(err, "%s", msg.msg);
+    sp_error why;
+    int rc = sp_text_write(path, text, len, &why);
+    if (rc) probe_error(err, "%s", why.msg);
     free(path);
     return rc;
 }
@@ -883,10 +883,10 @@ static void *svc_read_npy(const sp_probe_context *ctx, const char *name, sp_prob
 {
     char *path = out_path(ctx, name, err);
     if (!path) return NULL;
-    sp_error msg;
+    sp_error why;
     sp_npy_dtype t;
-    void *p = sp_npy_read(path, &t, rank, shape, &msg);
-    if (!p) probe_error(err, "%s", msg.msg);
+    void *p = sp_npy_read(path, &t, rank, shape, &why);
+    if (!p) probe_error(err, "%s", why.msg);
     else *dtype = (sp_probe_dtype)t;
     free(path);
     return p;
@@ -1574,10 +1574,10 @@ int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs
         pe.message[0] = '\0';
         pe.option = -1;
         if (e->on_finish(e->self, &ch->run, &pe) != 0) {
-            sp_error msg;
-            hook_fail(e, "on_finish", &pe, 0, &msg);
-            if (!rc) rc = sp_fail(err, "%s", msg.msg);
-            else sp_log_error("%s", msg.msg);
+            sp_error why;
+            hook_fail(e, "on_finish", &pe, 0, &why);
+            if (!rc) rc = sp_fail(err, "%s", why.msg);
+            else sp_log_error("%s", why.msg);
         }
     }
     return rc;
