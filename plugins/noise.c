@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
+
 enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OPT_K, OPT_FILE, NOPT };
 enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE };
 enum { SCOPE_CHUNK, SCOPE_UTT };
@@ -80,6 +82,13 @@ static void fail(sp_probe_error *err, int option, const char *fmt, const char *s
 {
     snprintf(err->message, sizeof err->message, fmt, s);
     err->option = option;
+}
+
+static int oom(sp_probe_error *err)
+{
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 /* A finite number filling all of s. */
@@ -226,10 +235,7 @@ static void destroy(void *self)
 static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     noise *x = calloc(1, sizeof *x);
-    if (!x) {
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return -1;
-    }
+    if (!x) return oom(err);
     x->ctx = ctx;
     x->h = ctx->host;
     x->type = (int)ctx->values[OPT_TYPE].i;
@@ -285,10 +291,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     x->blk = fftwf_alloc_real((size_t)T);
     x->spec = fftwf_alloc_complex((size_t)nb);
     x->shape = malloc((size_t)nb * sizeof *x->shape);
-    if (!x->buf || !x->blk || !x->spec || !x->shape) {
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return -1;
-    }
+    if (!x->buf || !x->blk || !x->spec || !x->shape) return oom(err);
     x->fwd = fftwf_plan_dft_r2c_1d(T, x->blk, x->spec, FFTW_ESTIMATE);
     x->inv = fftwf_plan_dft_c2r_1d(T, x->spec, x->blk, FFTW_ESTIMATE);
     if (!x->fwd || !x->inv) {
@@ -319,10 +322,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         const sp_probe_dataset *d = x->data[r];
         if (!x->apply[r] || !d || d->n == 0) continue;
         x->rms[r] = malloc(d->n * sizeof *x->rms[r]);
-        if (!x->rms[r]) {
-            snprintf(err->message, sizeof err->message, "out of memory");
-            return -1;
-        }
+        if (!x->rms[r]) return oom(err);
         for (unsigned long i = 0; i < d->n; i++) {
             double p = 0;
             for (long j = 0; j < d->utt[i].samples; j++) p += (double)d->utt[i].audio[j] * d->utt[i].audio[j];

@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
+
 enum { OPT_MODE, OPT_P, OPT_SEED, NOPT };
 enum { MODE_LABELS, MODE_PERMUTE, MODE_NOISE };
 
@@ -66,8 +68,9 @@ typedef struct {
 
 static int oom(sp_probe_error *err)
 {
-    snprintf(err->message, sizeof err->message, "out of memory");
-    return -1;
+    sp_error e;
+    sp_fail_oom(&e, 0);
+    return sp_error_put(&e, err->message, sizeof err->message);
 }
 
 /* splitmix64's finaliser: a bijective 64-bit mixer. */
