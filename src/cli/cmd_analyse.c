@@ -424,11 +424,11 @@ int cmd_analyse(int argc, char **argv)
     layer = layer_opt ? sp_xstrdup(layer_opt) : layer_name(act);
     if (sp_mkdirs(out, &err) != 0) goto fail;
     if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, (uint64_t)seed, &err) != 0) goto fail;
-    fprintf(stderr, "analyse %s: %ld x %ld from '%s', %d classes; writing '%s'\n", kind, N, D, act, nclasses, out);
+    sp_log_info("analyse %s: %ld x %ld from '%s', %d classes; writing '%s'", kind, N, D, act, nclasses, out);
     sp_probe_analysis an = { layer, out, X, N, D, y, nclasses, (const char *const *)names };
     double t0 = sp_now();
     if (sp_probe_chain_analyse(ch, &an, &err) != 0) goto fail;
-    fprintf(stderr, "analyse %s: done in %.1f s\n", kind, sp_now() - t0);
+    sp_log_info("analyse %s: done in %.1f s", kind, sp_now() - t0);
     if (json) {
         if (print_json(kind, out, layer, N, D, &err) != 0) goto fail;
     } else {

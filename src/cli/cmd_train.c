@@ -55,10 +55,7 @@ int cmd_train(int argc, char **argv)
         sp_diag d;
         sp_diag_init(&d, 0);
         if (sp_conf_load(&c, config, &d) != 0) {
-            for (size_t i = 0; i < d.n; i++) {
-                fputs("sincprobe: ", stderr);
-                sp_problem_print(stderr, &d.v[i]);
-            }
+            for (size_t i = 0; i < d.n; i++) sp_problem_log(SP_LOG_ERROR, &d.v[i]);
             sp_diag_free(&d);
             return SP_EXIT_FAIL;
         }
