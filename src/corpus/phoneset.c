@@ -92,11 +92,7 @@ int sp_phoneset_load_default(sp_phoneset *ps, sp_error *err)
     sp_diag d;
     sp_diag_init(&d, 0);
     int rc = sp_phoneset_load(ps, path, &d);
-    if (rc != 0) {
-        const sp_problem *p = &d.v[0];
-        if (p->line > 0) sp_fail(err, "%s:%ld: %s", p->file, p->line, p->message);
-        else sp_fail(err, "%s: %s", p->file, p->message);
-    }
+    if (rc != 0) sp_problem_fail(&d.v[0], err);
     sp_diag_free(&d);
     free(path);
     return rc;
