@@ -18,6 +18,7 @@
  * In `sincprobe analyse linsep ACT LABELS` mode the one layer (named after
  * the file) is scored once as epoch 0. Eval mode: nothing. */
 #include <sincprobe/probe.h>
+#include <sincprobe/splitmix.h>
 #include "resume_rows.h"
 
 #include <stdio.h>
@@ -134,11 +135,7 @@ static long *subset(long n, long k, uint64_t seed)
     for (long i = 0; i < n; i++) p[i] = i;
     uint64_t s = seed ^ 0x6c696e736570ull;
     for (long i = 0; i < k; i++) {
-        s += 0x9e3779b97f4a7c15ull;
-        uint64_t z = s;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
+        uint64_t z = sp_splitmix64_next(&s);
         long j = i + (long)(z % (uint64_t)(n - i));
         long t = p[i];
         p[i] = p[j];

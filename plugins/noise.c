@@ -5,7 +5,7 @@
  * (white noise band-limited to [f_lo, f_hi]), babble (k utterances of the
  * batch's split summed at equal power), tone (a sine at freq Hz) and file
  * (any audio file libsndfile reads, mixed to mono, resampled to 16 kHz
- * with libsamplerate and looped from a random offset).
+ * by sp_resample (analysis/resample.h) and looped from a random offset).
  *
  * pink, brown and band are made by FFT shaping of white Gaussian noise in
  * blocks of T samples (FFTW r2c, bins scaled by f^-1/2, f^-1, or zeroed
@@ -28,11 +28,12 @@
 #include <errno.h>
 #include <fftw3.h>
 #include <math.h>
-#include <samplerate.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "analysis/resample.h"
 
 enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OPT_K, OPT_FILE, NOPT };
 enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE };
@@ -173,26 +174,19 @@ static int load_file(noise *x, const char *path, sp_probe_error *err)
     }
     free(in);
     if (info.samplerate != RATE) {
-        double ratio = (double)RATE / info.samplerate;
-        long out_n = (long)((double)n * ratio) + 16;
-        float *out = malloc((size_t)out_n * sizeof *out);
-        SRC_DATA d;
-        memset(&d, 0, sizeof d);
-        d.data_in = mono;
-        d.input_frames = n;
-        d.data_out = out;
-        d.output_frames = out_n;
-        d.src_ratio = ratio;
-        int e = out ? src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1) : -1;
+        float *out;
+        long nout;
+        char why[SP_PROBE_ERRLEN];
+        int rc = sp_resample(mono, n, info.samplerate, RATE, &out, &nout, why, sizeof why);
         free(mono);
-        if (e != 0 || d.output_frames_gen < 1) {
+        if (rc != 0 || nout < 1) {
             snprintf(err->message, sizeof err->message, "file: cannot resample '%s' to 16 kHz", path);
             err->option = OPT_FILE;
             free(out);
             return -1;
         }
         mono = out;
-        n = d.output_frames_gen;
+        n = nout;
     }
     double p = 0;
     for (long i = 0; i < n; i++) p += (double)mono[i] * mono[i];

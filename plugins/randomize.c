@@ -28,6 +28,7 @@
  * (rows of the first epochs_done epochs are kept; counts of a resumed
  * epoch cover the batches from the resumed step on). */
 #include <sincprobe/probe.h>
+#include <sincprobe/splitmix.h>
 #include "resume_rows.h"
 
 #include <math.h>
@@ -70,13 +71,11 @@ static int oom(sp_probe_error *err)
     return -1;
 }
 
-/* splitmix64's finaliser: a bijective 64-bit mixer. */
+/* One splitmix64 step from state z (z + gamma, then the finaliser): a
+ * bijective 64-bit mixer. */
 static uint64_t mix(uint64_t z)
 {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return sp_splitmix64_mix(z + SP_SPLITMIX64_GAMMA);
 }
 
 /* H(seed, utt, frame, salt). */

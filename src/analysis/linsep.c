@@ -3,6 +3,8 @@
 #include "analysis/linsep.h"
 #include "base/error.h"
 
+#include <sincprobe/splitmix.h>
+
 #include <cblas.h>
 #include <math.h>
 #include <stdarg.h>
@@ -31,14 +33,6 @@ static int lfail(char *err, const char *fmt, ...)
     vsnprintf(err, SP_ERRLEN, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 /* Work buffers of one objective evaluation. */
@@ -250,7 +244,7 @@ int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, c
         if (y[i] >= 0 && y[i] < nclasses) idx[k++] = i;
     uint64_t st = o->seed;
     for (long i = n - 1; i > 0; i--) {
-        long j = (long)(splitmix64(&st) % (uint64_t)(i + 1));
+        long j = (long)(sp_splitmix64_next(&st) % (uint64_t)(i + 1));
         long t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
