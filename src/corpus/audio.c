@@ -1,6 +1,7 @@
 /* audio.c - see audio.h. */
 #include "config.h"
 #include "corpus/audio.h"
+#include "base/conf.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -40,8 +41,8 @@ int sp_audio_load_16k(const char *path, int16_t **out, long *n, char *err)
     }
     float *mono = buf;
     size_t m = frames;
-    if (si.samplerate != 16000) {
-        double ratio = 16000.0 / si.samplerate;
+    if (si.samplerate != SP_SAMPLE_RATE) {
+        double ratio = (double)SP_SAMPLE_RATE / si.samplerate;
         size_t cap = (size_t)ceil((double)frames * ratio) + 16;
         float *res = sp_xmalloc(cap * sizeof *res);
         SRC_DATA sd;
