@@ -25,7 +25,9 @@
 #define SP_MAX_BLOCKS (SP_CONF_MAXLAYERS + 1) /* conv blocks: the first layer's and nconv more */
 
 typedef enum {
-    SP_LAYER_LAYERNORM, SP_LAYER_SINC, SP_LAYER_CONV, SP_LAYER_ABS, SP_LAYER_POOL,
+    SP_LAYER_LAYERNORM, SP_LAYER_SINC, SP_LAYER_CONV,
+    SP_LAYER_ABS,     /* |.| alone: no config plans it (after sinc it is in the pool) */
+    SP_LAYER_POOL,
     SP_LAYER_ACT, SP_LAYER_DENSE, SP_LAYER_BATCHNORM, SP_LAYER_DROPOUT,
     SP_LAYER_ABSPOOL  /* |.| then max-pool (after the sinc layer) */
 } sp_layer_kind;
