@@ -6,7 +6,11 @@
  *   afr.npy          [epochs][bins] float32
  *   responses.npy    [epochs][F][bins] float32, |H| of every filter
  *   cutoffs.tsv      epoch filter low_hz high_hz (sinc first layers; a
- *                    header only for a conv first layer), and
+ *                    header only for a conv first layer): the effective
+ *                    cut-offs in Hz, f1 = min_low_hz + |low_p| and f2 =
+ *                    min(f1 + min_band_hz + |band_p|, fs/2), from the
+ *                    view's filters; not the learnable low_p, band_p
+ *                    (the sinc layer's "low_hz", "band_hz" tensors), and
  *   cutoffs.npy      [epochs][F][2] float32, the same (read on resume)
  *   freqs.npy, freqs.tsv  the bins' frequencies in Hz (bins = nfft/2+1)
  *   afr_heatmap.png  AFR over epochs (x frequency, y epoch)
@@ -212,6 +216,7 @@ static int write_epochs(afr_probe *x, sp_probe_error *err)
         x->h->write_npy(x->ctx, "responses.npy", SP_PROBE_F32, x->resp, 3, s3, err) != 0 ||
         x->h->write_npy(x->ctx, "cutoffs.npy", SP_PROBE_F32, x->cut, 3, c3, err) != 0)
         return -1;
+    /* low_hz, high_hz: the cut-offs f1, f2 (not the parameters low_p, band_p) */
     static const char *const head[4] = { "epoch", "filter", "low_hz", "high_hz" };
     long nr = x->sinc ? x->E * x->F : 0;
     double *t = malloc((size_t)(nr ? nr : 1) * 4 * sizeof *t);

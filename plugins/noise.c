@@ -39,6 +39,9 @@ enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OP
 enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE };
 enum { SCOPE_CHUNK, SCOPE_UTT };
 
+/* The host's sample rate (16 kHz). The probe learns it only from
+ * run->sample_rate in on_start (x->rate, used from then on); the checks
+ * of create (band, the file's resampling) come before and use this. */
 #define RATE 16000
 
 static const sp_probe_option options[NOPT] = {
@@ -68,6 +71,7 @@ typedef struct {
     float *file;              /* type file: [nfile] at 16 kHz */
     long nfile;
     /* on_start */
+    int rate;                 /* run->sample_rate */
     const sp_probe_dataset *data[SP_PROBE_NROLES];
     double *rms[SP_PROBE_NROLES]; /* babble: each utterance's RMS */
     int T;
@@ -274,6 +278,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     noise *x = self;
     for (int r = 0; r < SP_PROBE_NROLES; r++) x->data[r] = run->data[r];
     x->T = run->T;
+    x->rate = run->sample_rate;
     int T = x->T, nb = T / 2 + 1;
     x->buf = malloc((size_t)T * sizeof *x->buf);
     x->blk = fftwf_alloc_real((size_t)T);
@@ -290,7 +295,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         return -1;
     }
     for (int i = 0; i < nb; i++) {
-        double f = (double)i * RATE / T, g = 1;
+        double f = (double)i * x->rate / T, g = 1;
         if (i == 0) g = 0;
         else if (x->type == T_PINK) g = 1 / sqrt(f);
         else if (x->type == T_BROWN) g = 1 / f;
@@ -391,7 +396,7 @@ static int make_noise(noise *x, const sp_probe_batch *bt, int b, sp_probe_error 
         }
         return 0;
     case T_TONE: {
-        double ph = 2 * M_PI * x->h->rng_uniform(x->r), w = 2 * M_PI * x->freq / RATE;
+        double ph = 2 * M_PI * x->h->rng_uniform(x->r), w = 2 * M_PI * x->freq / x->rate;
         double off = utt ? (double)s0 : 0;
         for (int t = 0; t < T; t++) n[t] = (float)sin(ph + w * (off + t));
         return 0;

@@ -42,15 +42,14 @@ static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, 
         *F = l->out_c;
         *K = l->K;
         *taps = sp_xcalloc((size_t)*F * (size_t)*K, sizeof **taps);
-        const float *p0 = m->params + l->p_off[0];
+        const sp_param_tensors *p = &m->param;
         if (l->kind == SP_LAYER_SINC) {
-            const float *p1 = m->params + l->p_off[1];
             *f1 = sp_xcalloc((size_t)*F, sizeof **f1);
             *f2 = sp_xcalloc((size_t)*F, sizeof **f2);
-            sp_sinc_taps(*taps, p0, p1, &m->sinc);
-            sp_sinc_cutoffs(*f1, *f2, p0, p1, &m->sinc);
+            sp_sinc_taps(*taps, p->sinc_low_p, p->sinc_band_p, &m->sinc);
+            sp_sinc_cutoffs(*f1, *f2, p->sinc_low_p, p->sinc_band_p, &m->sinc);
         } else {
-            memcpy(*taps, p0, (size_t)*F * (size_t)*K * sizeof **taps); /* w [F][1][K] */
+            memcpy(*taps, p->conv_w[0], (size_t)*F * (size_t)*K * sizeof **taps); /* conv1's w [F][1][K] */
         }
         return 0;
     }
@@ -76,6 +75,8 @@ static int write_npy_dir(const char *dir, const float *afr, const float *resp, c
     snprintf(p, n, "%s/freqs.npy", dir);
     rc = rc || sp_npy_write(p, SP_NPY_F32, freqs, 1, s1, err);
     if (!rc) {
+        /* low_hz, high_hz: the effective cut-offs f1, f2 in Hz (nn/layers.h),
+         * not the learnable low_p, band_p */
         static const char *const head[3] = { "filter", "low_hz", "high_hz" };
         long nr = f1 ? F : 0;
         double *t = sp_xcalloc((size_t)(nr ? nr : 1) * 3, sizeof *t);
@@ -168,7 +169,7 @@ int cmd_afr(int argc, char **argv)
     resp = sp_xcalloc((size_t)F * bins, sizeof *resp);
     afr = sp_xcalloc((size_t)bins, sizeof *afr);
     freqs = sp_xcalloc((size_t)bins, sizeof *freqs);
-    sp_afr_freqs(freqs, (int)nfft, 16000.0);
+    sp_afr_freqs(freqs, (int)nfft, (double)SP_SAMPLE_RATE);
     if (sp_afr_compute(a, taps, F, K, norm, db, resp, afr, err, sizeof err) != 0) goto fail;
     if (!strcmp(format, "tsv")) {
         /* --out: the table is built in memory and written atomically */
@@ -208,7 +209,7 @@ int cmd_afr(int argc, char **argv)
     } else {
         long which = 0;
         const char *label = db ? "AFR (dB)" : "AFR";
-        if (sp_afr_png_curves(out, afr, bins, 16000.0, db, 1, &which, &label, err, sizeof err) != 0) goto fail;
+        if (sp_afr_png_curves(out, afr, bins, (double)SP_SAMPLE_RATE, db, 1, &which, &label, err, sizeof err) != 0) goto fail;
     }
     rc = SP_EXIT_OK;
     goto done;

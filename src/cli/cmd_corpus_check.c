@@ -3,6 +3,7 @@
  * the 61, 48 and 39 sets, every problem found). */
 #include "config.h"
 #include "cli/cli.h"
+#include "base/conf.h"
 #include "base/json.h"
 #include "corpus/phoneset.h"
 #include "corpus/timit.h"
@@ -122,7 +123,7 @@ int cmd_corpus_check(int argc, char **argv)
         if (show) sp_progress_update(&prog, (long)i + 1);
     }
     if (show) sp_progress_end(&prog);
-    double hours = (double)s.samples / 16000.0 / 3600.0;
+    double hours = (double)s.samples / SP_SAMPLE_RATE / 3600.0;
 
     if (json) {
         sp_json j;

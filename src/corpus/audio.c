@@ -2,6 +2,7 @@
 #include "config.h"
 #include "corpus/audio.h"
 #include "analysis/resample.h"
+#include "base/conf.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -40,11 +41,11 @@ int sp_audio_load_16k(const char *path, int16_t **out, long *n, char *err)
     }
     float *mono = buf;
     size_t m = frames;
-    if (si.samplerate != 16000) {
+    if (si.samplerate != SP_SAMPLE_RATE) {
         float *res;
         long nres;
         char why[SP_ERRLEN];
-        int rc = sp_resample(buf, (long)frames, si.samplerate, 16000, &res, &nres, why, sizeof why);
+        int rc = sp_resample(buf, (long)frames, si.samplerate, SP_SAMPLE_RATE, &res, &nres, why, sizeof why);
         free(buf);
         if (rc != 0) return sp_fail(err, "cannot resample '%s' from %d Hz: %s", path, si.samplerate, why);
         mono = res;

@@ -22,6 +22,7 @@
  * labels are eSpeak's idea of the timing, not a phonetician's. */
 #include "config.h"
 #include "corpus/synth.h"
+#include "base/conf.h"
 
 #include "corpus/phoneset.h"
 #include "analysis/resample.h"
@@ -50,7 +51,7 @@
  * they are mapped to the corpus rate (OUT_RATE) by the ratio of the two. */
 
 #define ESPEAK_RATE 22050
-#define OUT_RATE 16000
+#define OUT_RATE SP_SAMPLE_RATE
 #define VOICE "en-us"
 
 /* Speaking rates in words a minute: eSpeak's event positions drift above

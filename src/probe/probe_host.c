@@ -1092,24 +1092,6 @@ void sp_probe_chain_free(sp_probe_chain *ch)
  * The model as probes see it
  * ---------------------------------------------------------------------- */
 
-static const char *kind_name(sp_layer_kind k)
-{
-    switch (k) {
-    case SP_LAYER_LAYERNORM: return "layernorm";
-    case SP_LAYER_SINC: return "sinc";
-    case SP_LAYER_CONV: return "conv";
-    case SP_LAYER_ABS: return "abs";
-    case SP_LAYER_POOL: return "pool";
-    case SP_LAYER_ACT: return "act";
-    case SP_LAYER_DENSE: return "dense";
-    case SP_LAYER_BATCHNORM: return "batchnorm";
-    case SP_LAYER_DROPOUT: return "dropout";
-    case SP_LAYER_ABSPOOL: return "abspool";
-    default: break;
-    }
-    return "other";
-}
-
 static void set_param(sp_probe_param *p, const char *name, const float *value, size_t n, int rank, long a, long b,
                       long c)
 {
@@ -1137,39 +1119,16 @@ static void build_layers(sp_probe_chain *ch)
         const sp_layer *l = &m->layer[i];
         sp_probe_layer *p = &ch->layers[i];
         p->name = l->name;
-        p->kind = kind_name(l->kind);
+        p->kind = sp_layer_kind_name(l->kind);
         p->in_c = l->in_c;
         p->in_t = l->in_t;
         p->out_c = l->out_c;
         p->out_t = l->out_t;
         p->out_n = l->out_n;
         p->nparams = l->np;
-        const float *v0 = m->params + l->p_off[0], *v1 = m->params + l->p_off[1];
-        switch (l->kind) {
-        case SP_LAYER_LAYERNORM:
-            set_param(&p->param[0], "gamma", v0, l->p_len[0], 2, l->in_c, l->in_t, 0);
-            set_param(&p->param[1], "beta", v1, l->p_len[1], 2, l->in_c, l->in_t, 0);
-            break;
-        case SP_LAYER_SINC:
-            set_param(&p->param[0], "low_hz", v0, l->p_len[0], 1, l->out_c, 0, 0);
-            set_param(&p->param[1], "band_hz", v1, l->p_len[1], 1, l->out_c, 0, 0);
-            break;
-        case SP_LAYER_CONV:
-            set_param(&p->param[0], "w", v0, l->p_len[0], 3, l->out_c, l->in_c, l->K);
-            set_param(&p->param[1], "b", v1, l->p_len[1], 1, l->out_c, 0, 0);
-            break;
-        case SP_LAYER_DENSE:
-            set_param(&p->param[0], "w", v0, l->p_len[0], 2, l->out_t, l->in_t, 0);
-            set_param(&p->param[1], "b", v1, l->p_len[1], 1, l->out_t, 0, 0);
-            break;
-        case SP_LAYER_BATCHNORM:
-            set_param(&p->param[0], "gamma", v0, l->p_len[0], 1, l->out_t, 0, 0);
-            set_param(&p->param[1], "beta", v1, l->p_len[1], 1, l->out_t, 0, 0);
-            break;
-        default:
-            p->nparams = 0;
-            break;
-        }
+        for (int j = 0; j < l->np; j++) /* names and shapes as the model gives them */
+            set_param(&p->param[j], l->p_name[j], m->params + l->p_off[j], l->p_len[j], l->p_rank[j],
+                      l->p_shape[j][0], l->p_shape[j][1], l->p_shape[j][2]);
         if (ch->first < 0 && (l->kind == SP_LAYER_SINC || l->kind == SP_LAYER_CONV)) ch->first = i;
     }
     ch->glayers = sp_xmalloc((size_t)m->nlayers * sizeof *ch->glayers);
@@ -1185,7 +1144,7 @@ static void build_layers(sp_probe_chain *ch)
     pf->layer = f->name;
     pf->F = F;
     pf->K = K;
-    pf->sample_rate = 16000;
+    pf->sample_rate = SP_SAMPLE_RATE;
     ch->gfilters = *pf;
 }
 
@@ -1194,20 +1153,19 @@ static void build_layers(sp_probe_chain *ch)
 static void update_filters(sp_probe_chain *ch, int grads)
 {
     sp_model *m = ch->m;
-    const sp_layer *f = &m->layer[ch->first];
-    const float *p0 = m->params + f->p_off[0], *p1 = m->params + f->p_off[1];
+    const sp_param_tensors *p = &m->param;
     sp_probe_filters *pf = grads ? &ch->gfilters : &ch->filters;
-    if (f->kind == SP_LAYER_SINC) {
-        sp_sinc_cutoffs(ch->f1, ch->f2, p0, p1, &m->sinc);
+    if (p->sinc_low_p) {
+        sp_sinc_cutoffs(ch->f1, ch->f2, p->sinc_low_p, p->sinc_band_p, &m->sinc);
         if (grads) pf->taps = m->taps;
         else {
-            sp_sinc_taps(ch->taps, p0, p1, &m->sinc);
+            sp_sinc_taps(ch->taps, p->sinc_low_p, p->sinc_band_p, &m->sinc);
             pf->taps = ch->taps;
         }
         pf->f1 = ch->f1;
         pf->f2 = ch->f2;
     } else {
-        pf->taps = p0; /* w [F][1][K] is [F][K] */
+        pf->taps = p->conv_w[0]; /* conv1's w [F][1][K] is [F][K] */
         pf->f1 = pf->f2 = NULL;
     }
 }
@@ -1306,7 +1264,7 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, char *err)
     sp_probe_run *run = &ch->run;
     run->mode = ch->mode;
     run->run_dir = s->run_dir;
-    run->sample_rate = 16000;
+    run->sample_rate = SP_SAMPLE_RATE;
     run->T = m->T;
     run->max_batch = m->maxB;
     run->epochs = s->epochs;
@@ -1630,7 +1588,7 @@ int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, char 
     memset(run, 0, sizeof *run);
     run->mode = SP_PROBE_MODE_ANALYSE;
     run->run_dir = a->out_dir;
-    run->sample_rate = 16000;
+    run->sample_rate = SP_SAMPLE_RATE;
     run->epochs = 1;
     run->seed = ch->seed;
     run->nclasses = a->nclasses;

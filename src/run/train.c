@@ -229,7 +229,7 @@ int sp_train(const sp_conf *cin, const sp_train_opts *o, char *err)
     if (rc_dev != 0) goto out;
     have_dev = 1;
     fprintf(stderr, "train: %zu utterances, %.2f h, %ld frames; dev (%s): %zu utterances, %ld frames\n", train.n,
-            (double)train.samples / 16000.0 / 3600.0, train.frames, c.dev_split, dev.n, dev.frames);
+            (double)train.samples / SP_SAMPLE_RATE / 3600.0, train.frames, c.dev_split, dev.n, dev.frames);
 
     /* Model, optimizer, position. */
     if (o->resume_dir) {
