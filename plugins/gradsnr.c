@@ -36,8 +36,8 @@
 enum { OPT_LAYERS, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "all", NULL, 0, 0,
-      "comma list of layer names, or all: every layer with parameters" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "all",
+      .help = "comma list of layer names, or all: every layer with parameters" },
 };
 
 #define NCOL 10
@@ -276,20 +276,18 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "gradsnr",
-    "Gradient signal-to-noise ratio",
-    "1.0",
-    "per layer, ||mean|| / ||std|| of the mini-batch gradients over each epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    on_gradients,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "gradsnr",
+    .name = "Gradient signal-to-noise ratio",
+    .version = "1.0",
+    .summary = "per layer, ||mean|| / ||std|| of the mini-batch gradients over each epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_gradients = on_gradients,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

@@ -30,14 +30,18 @@
 enum { OPT_LAYERS, OPT_L2, OPT_ITER, OPT_TEST, OPT_SEED, OPT_MAXF, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "dense", NULL, 0, 0,
-      "comma list of layer names, all, or dense (the dense activations dact1.. and out)" },
-    { "l2", SP_PROBE_OPT_FLOAT, "1e-3", NULL, 0, 1e6, "weight of the penalty (l2/2) ||w||^2 on the weights (not the biases)" },
-    { "iterations", SP_PROBE_OPT_INT, "200", NULL, 1, 100000, "l-bfgs iterations per fit" },
-    { "test_fraction", SP_PROBE_OPT_FLOAT, "0.25", NULL, 0.01, 0.99, "share of the probe set held out for scoring" },
-    { "seed", SP_PROBE_OPT_INT, "0", NULL, 0, 9.2e18, "seed of the split and feature subset (0: the run's seed)" },
-    { "max_features", SP_PROBE_OPT_INT, "4096", NULL, 0, 1e9,
-      "wider layers use a seeded random subset of this many units (0: all)" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "dense",
+      .help = "comma list of layer names, all, or dense (the dense activations dact1.. and out)" },
+    { .name = "l2", .type = SP_PROBE_OPT_FLOAT, .default_value = "1e-3", .min = 0, .max = 1e6,
+      .help = "weight of the penalty (l2/2) ||w||^2 on the weights (not the biases)" },
+    { .name = "iterations", .type = SP_PROBE_OPT_INT, .default_value = "200", .min = 1, .max = 100000,
+      .help = "l-bfgs iterations per fit" },
+    { .name = "test_fraction", .type = SP_PROBE_OPT_FLOAT, .default_value = "0.25", .min = 0.01, .max = 0.99,
+      .help = "share of the probe set held out for scoring" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 9.2e18,
+      .help = "seed of the split and feature subset (0: the run's seed)" },
+    { .name = "max_features", .type = SP_PROBE_OPT_INT, .default_value = "4096", .min = 0, .max = 1e9,
+      .help = "wider layers use a seeded random subset of this many units (0: all)" },
 };
 
 #define NCOL 8
@@ -289,20 +293,17 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "linsep",
-    "Linear separability",
-    "1.0",
-    "held-out accuracy of an l2 logistic-regression probe per layer per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    NULL,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "linsep",
+    .name = "Linear separability",
+    .version = "1.0",
+    .summary = "held-out accuracy of an l2 logistic-regression probe per layer per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

@@ -28,18 +28,23 @@
 enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "dense", NULL, 0, 0,
-      "layers to measure: dense (the activations after each dense layer, and out), all, or names separated by ','" },
-    { "estimator", SP_PROBE_OPT_STRING, "fixed", NULL, 0, 0,
-      "estimators separated by ',': fixed, width, adaptive, kde (kde gives kde_upper and kde_lower)" },
-    { "bins", SP_PROBE_OPT_INT, "30", NULL, 2, 1000000, "bin edges of fixed and adaptive binning (edges - 1 bins)" },
-    { "lo", SP_PROBE_OPT_FLOAT, "-1", NULL, 0, 0, "lowest edge of fixed binning (lower values go to the first bin)" },
-    { "hi", SP_PROBE_OPT_FLOAT, "1", NULL, 0, 0, "highest edge of fixed binning (higher values go to the last bin)" },
-    { "binsize", SP_PROBE_OPT_FLOAT, "0.5", NULL, 1e-12, 1e12, "bin width of width binning, bin floor(t / binsize)" },
-    { "sigma2", SP_PROBE_OPT_FLOAT, "0", NULL, 0, 1e12,
-      "noise variance of the kde estimator (required with kde: > 0; 0 is unset)" },
-    { "log_steps", SP_PROBE_OPT_INT, "0", NULL, 0, 100000,
-      "also measure at this many log-spaced global steps between 1 and epochs x steps_per_epoch" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "dense",
+      .help = "layers to measure: dense (the activations after each dense layer, and out), all, or names "
+              "separated by ','" },
+    { .name = "estimator", .type = SP_PROBE_OPT_STRING, .default_value = "fixed",
+      .help = "estimators separated by ',': fixed, width, adaptive, kde (kde gives kde_upper and kde_lower)" },
+    { .name = "bins", .type = SP_PROBE_OPT_INT, .default_value = "30", .min = 2, .max = 1000000,
+      .help = "bin edges of fixed and adaptive binning (edges - 1 bins)" },
+    { .name = "lo", .type = SP_PROBE_OPT_FLOAT, .default_value = "-1",
+      .help = "lowest edge of fixed binning (lower values go to the first bin)" },
+    { .name = "hi", .type = SP_PROBE_OPT_FLOAT, .default_value = "1",
+      .help = "highest edge of fixed binning (higher values go to the last bin)" },
+    { .name = "binsize", .type = SP_PROBE_OPT_FLOAT, .default_value = "0.5", .min = 1e-12, .max = 1e12,
+      .help = "bin width of width binning, bin floor(t / binsize)" },
+    { .name = "sigma2", .type = SP_PROBE_OPT_FLOAT, .default_value = "0", .min = 0, .max = 1e12,
+      .help = "noise variance of the kde estimator (required with kde: > 0; 0 is unset)" },
+    { .name = "log_steps", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 100000,
+      .help = "also measure at this many log-spaced global steps between 1 and epochs x steps_per_epoch" },
 };
 
 /* Row estimators, in the order written. */
@@ -407,20 +412,18 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "mi",
-    "Information plane",
-    "1.0",
-    "mutual information I(X;T) and I(T;Y) of layers on the probe set (binning and kde estimators), per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    NULL,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "mi",
+    .name = "Information plane",
+    .version = "1.0",
+    .summary = "mutual information I(X;T) and I(T;Y) of layers on the probe set (binning and kde estimators), "
+               "per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)
