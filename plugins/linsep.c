@@ -18,6 +18,7 @@
  * In `sincprobe analyse linsep ACT LABELS` mode the one layer (named after
  * the file) is scored once as epoch 0. Eval mode: nothing. */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 #include "resume_rows.h"
 
 #include <stdio.h>
@@ -84,50 +85,26 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     return 0;
 }
 
-static int has(const linsep_probe *x, int li)
-{
-    for (int i = 0; i < x->nsel; i++)
-        if (x->sel[i] == li) return 1;
-    return 0;
-}
-
-/* Resolve the layers option against the run's layers into x->sel. */
+/* Resolve the layers option against the run's layers into x->sel (in
+ * analyse mode, the one layer shown, whatever the option says). */
 static int choose(linsep_probe *x, const sp_probe_run *run, sp_probe_error *err)
 {
     const char *spec = x->ctx->values[OPT_LAYERS].text;
     x->sel = calloc((size_t)run->nlayers + 1, sizeof *x->sel);
     if (!x->sel) return oom(err);
-    int all = !strcmp(spec, "all") || run->mode == SP_PROBE_MODE_ANALYSE;
-    if (all || !strcmp(spec, "dense")) {
-        for (int i = 0; i < run->nlayers; i++) {
-            const sp_probe_layer *l = &run->layers[i];
-            int dense = (!strcmp(l->kind, "act") && l->in_c == 1) || !strcmp(l->name, "out");
-            if (all || dense) x->sel[x->nsel++] = i;
-        }
-        return 0;
+    x->nsel = sp_probe_layers_select(run->layers, run->nlayers, run->mode == SP_PROBE_MODE_ANALYSE ? "all" : spec,
+                                     SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE, x->sel, NULL, err);
+    if (x->nsel < 0) {
+        x->nsel = 0;
+        err->option = OPT_LAYERS;
+        return -1;
     }
-    char *s = strdup(spec);
-    if (!s) return oom(err);
-    int rc = 0;
-    for (char *save = NULL, *t = strtok_r(s, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-        int found = -1;
-        for (int i = 0; i < run->nlayers; i++)
-            if (!strcmp(run->layers[i].name, t)) found = i;
-        if (found < 0) {
-            err->option = OPT_LAYERS;
-            snprintf(err->message, sizeof err->message, "layers: no layer '%s' in this network", t);
-            rc = -1;
-            break;
-        }
-        if (!has(x, found)) x->sel[x->nsel++] = found;
-    }
-    free(s);
-    if (rc == 0 && x->nsel == 0) {
+    if (x->nsel == 0) {
         err->option = OPT_LAYERS;
         snprintf(err->message, sizeof err->message, "layers: '%s' names no layer", spec);
-        rc = -1;
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
 /* A seeded random subset of k of n units, in increasing order. */

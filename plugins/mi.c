@@ -17,6 +17,7 @@
  * the rows of epochs <= epochs_done are read back from mi.tsv and kept.
  * In eval mode it does nothing (there is no epoch end). */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -239,37 +240,22 @@ static int select_layer(mi_probe *x, const char *name)
     return 0;
 }
 
-/* The layers to measure: "dense" = every layer of kind "act" after the
- * first dense layer (the dense blocks' activations) and "out"; "all";
- * else the names listed (checked by want_activations). In analyse mode,
- * the one layer shown, whatever the option says. */
+/* The layers to measure (sincprobe/layers.h): "dense" = every layer of
+ * kind "act" after the first dense layer (the dense blocks' activations)
+ * and "out"; "all"; names. In analyse mode, the one layer shown, whatever
+ * the option says. */
 static int choose_layers(mi_probe *x, const sp_probe_run *run, const char *spec, sp_probe_error *err)
 {
-    if (run->mode == SP_PROBE_MODE_ANALYSE || strcmp(spec, "all") == 0) {
-        for (int i = 0; i < run->nlayers; i++)
-            if (select_layer(x, run->layers[i].name) != 0) return oom(err);
-    } else if (strcmp(spec, "dense") == 0) {
-        int after = 0;
-        for (int i = 0; i < run->nlayers; i++) {
-            const sp_probe_layer *L = &run->layers[i];
-            if (strcmp(L->kind, "dense") == 0) after = 1;
-            if ((after && strcmp(L->kind, "act") == 0) || strcmp(L->name, "out") == 0)
-                if (select_layer(x, L->name) != 0) return oom(err);
-        }
-    } else {
-        char *buf = strdup(spec), *save = NULL;
-        if (!buf) return oom(err);
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            while (*t == ' ') t++;
-            size_t l = strlen(t);
-            while (l && t[l - 1] == ' ') t[--l] = '\0';
-            if (*t && select_layer(x, t) != 0) {
-                free(buf);
-                return oom(err);
-            }
-        }
-        free(buf);
-    }
+    int *index = malloc(((size_t)run->nlayers + 1) * sizeof *index);
+    if (!index) return oom(err);
+    int n = sp_probe_layers_select(run->layers, run->nlayers, run->mode == SP_PROBE_MODE_ANALYSE ? "all" : spec,
+                                   SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE, index, NULL, err);
+    int rc = n < 0 ? -1 : 0;
+    if (n < 0) err->option = OPT_LAYERS;
+    for (int i = 0; i < n && !rc; i++)
+        if (select_layer(x, run->layers[index[i]].name) != 0) rc = oom(err);
+    free(index);
+    if (rc) return -1;
     if (x->nsel == 0) {
         snprintf(err->message, sizeof err->message, "layers: '%s' selects no layer", spec);
         return -1;

@@ -26,6 +26,7 @@
  * the epochs done. src/pca.c, src/tsne.c, src/scatter.c and
  * src/phoneclass.c are compiled into this module. */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -237,6 +238,29 @@ static int add_sel(probe *x, const char *name, size_t len, sp_probe_error *err)
     return 0;
 }
 
+/* The layers option (sincprobe/layers.h): names, "all", or "auto" (the
+ * last hidden activation: the last "act" layer before the output, else
+ * the layer before the output). */
+static int choose_layers(probe *x, const sp_probe_run *run, sp_probe_error *err)
+{
+    int *index = malloc(((size_t)run->nlayers + 1) * sizeof *index);
+    if (!index) return errf(err, -1, "out of memory");
+    const char *bad = NULL;
+    int n = sp_probe_layers_select(run->layers, run->nlayers, x->layers, SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_AUTO,
+                                   index, &bad, NULL);
+    int rc = 0;
+    if (n < 0)
+        rc = errf(err, O_LAYERS, "layers: '%.*s' is not a layer of the network", (int)sp_probe_layers_wordlen(bad), bad);
+    else if (n == 0 && run->nlayers == 0)
+        rc = errf(err, O_LAYERS, "layers: the network has no layers");
+    else if (n == 0)
+        rc = errf(err, O_LAYERS, "layers: '%s' is not a layer of the network", x->layers);
+    for (int i = 0; i < n && !rc; i++)
+        rc = add_sel(x, run->layers[index[i]].name, strlen(run->layers[index[i]].name), err);
+    free(index);
+    return rc;
+}
+
 static int selected_layer(const probe *x, const char *name)
 {
     if (x->analyse) return 1;
@@ -315,31 +339,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     }
     x->active = 1;
     if (!x->analyse) {
-        if (strcmp(x->layers, "auto") == 0) {
-            /* the last hidden activation: the last "act" layer before the
-             * output, else the layer before the output */
-            int pick = -1;
-            for (int i = 0; i < run->nlayers; i++)
-                if (strcmp(run->layers[i].kind, "act") == 0) pick = i;
-            if (pick < 0) pick = run->nlayers >= 2 ? run->nlayers - 2 : run->nlayers - 1;
-            if (pick < 0) return errf(err, O_LAYERS, "layers: the network has no layers");
-            if (add_sel(x, run->layers[pick].name, strlen(run->layers[pick].name), err) != 0) return -1;
-        } else if (strcmp(x->layers, "all") == 0) {
-            for (int i = 0; i < run->nlayers; i++)
-                if (add_sel(x, run->layers[i].name, strlen(run->layers[i].name), err) != 0) return -1;
-        } else {
-            const char *c = x->layers;
-            while (*c) {
-                size_t n = strcspn(c, ",");
-                int found = 0;
-                for (int i = 0; i < run->nlayers; i++)
-                    found |= strlen(run->layers[i].name) == n && strncmp(run->layers[i].name, c, n) == 0;
-                if (!found || n == 0)
-                    return errf(err, O_LAYERS, "layers: '%.*s' is not a layer of the network", (int)n, c);
-                if (add_sel(x, c, n, err) != 0) return -1;
-                c += n + (c[n] == ',');
-            }
-        }
+        if (choose_layers(x, run, err) != 0) return -1;
         /* ask for them one at a time: the host takes any list */
         for (int i = 0; i < x->nsel; i++)
             if (x->h->want_activations(x->ctx, x->sel[i], err) != 0) return -1;

@@ -4,6 +4,7 @@
  * want_steps. */
 #include "config.h"
 #include "probe/host_private.h"
+#include <sincprobe/layers.h>
 #include "base/npy.h"
 #include "base/rng.h"
 #include "base/util.h"
@@ -180,29 +181,25 @@ static int svc_want_activations(const sp_probe_context *ctx, const char *layers,
     }
     if (!e->in_start || ch->mode != SP_PROBE_MODE_TRAIN)
         return probe_error(err, "want_activations: only from on_start, in train mode");
-    char *copy = sp_xstrdup(layers ? layers : ""), *save = NULL;
-    int rc = 0;
-    for (char *w = strtok_r(copy, ", ", &save); w && !rc; w = strtok_r(NULL, ", ", &save)) {
-        if (!strcmp(w, "all")) {
-            memset(e->want, 1, (size_t)ch->nlayers);
-            continue;
-        }
-        int i;
-        for (i = 0; i < ch->nlayers; i++)
-            if (!strcmp(ch->layers[i].name, w)) break;
-        if (i < ch->nlayers) {
-            e->want[i] = 1;
-            continue;
-        }
-        char names[2048] = "";
-        for (int k = 0; k < ch->nlayers; k++) {
-            size_t at = strlen(names);
-            snprintf(names + at, sizeof names - at, "%s%s", k ? ", " : "", ch->layers[k].name);
-        }
-        rc = probe_error(err, "want_activations: no layer '%s' (the layers: %s)", w, names);
+    /* The syntax of sincprobe/layers.h with the keyword "all". */
+    int *index = sp_xmalloc((size_t)(ch->nlayers ? ch->nlayers : 1) * sizeof *index);
+    const char *bad = NULL;
+    int n = sp_probe_layers_select(ch->layers, ch->nlayers, layers, SP_PROBE_LAYERS_ALL, index, &bad, NULL);
+    if (n < 0) { /* the words before the unknown one still count */
+        char *head = sp_xasprintf("%.*s", (int)(bad - layers), layers);
+        n = sp_probe_layers_select(ch->layers, ch->nlayers, head, SP_PROBE_LAYERS_ALL, index, NULL, NULL);
+        free(head);
     }
-    free(copy);
-    return rc;
+    for (int k = 0; k < n; k++) e->want[index[k]] = 1;
+    free(index);
+    if (!bad) return 0;
+    char names[2048] = "";
+    for (int k = 0; k < ch->nlayers; k++) {
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s%s", k ? ", " : "", ch->layers[k].name);
+    }
+    return probe_error(err, "want_activations: no layer '%.*s' (the layers: %s)", (int)sp_probe_layers_wordlen(bad), bad,
+                       names);
 }
 
 int sp_probe_cmp_long(const void *a, const void *b)
