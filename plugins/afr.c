@@ -33,13 +33,14 @@
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "nfft", SP_PROBE_OPT_INT, "1024", NULL, 16, 1048576,
-      "transform length (even, >= the filters' taps); bins = nfft/2 + 1" },
-    { "every", SP_PROBE_OPT_INT, "0", NULL, 0, 1e9,
-      "also take the AFR every N training steps (0: epoch ends only)" },
-    { "normalise", SP_PROBE_OPT_ENUM, "none", "none|peak",
-      0, 0, "peak: divide each filter's |H| by its maximum before averaging" },
-    { "db", SP_PROBE_OPT_BOOL, "no", NULL, 0, 0, "report 20 log10 of the magnitudes (floor -120 dB)" },
+    { .name = "nfft", .type = SP_PROBE_OPT_INT, .default_value = "1024", .min = 16, .max = 1048576,
+      .help = "transform length (even, >= the filters' taps); bins = nfft/2 + 1" },
+    { .name = "every", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1e9,
+      .help = "also take the AFR every N training steps (0: epoch ends only)" },
+    { .name = "normalise", .type = SP_PROBE_OPT_ENUM, .default_value = "none", .choices = "none|peak",
+      .help = "peak: divide each filter's |H| by its maximum before averaging" },
+    { .name = "db", .type = SP_PROBE_OPT_BOOL, .default_value = "no",
+      .help = "report 20 log10 of the magnitudes (floor -120 dB)" },
 };
 
 typedef struct {
@@ -350,20 +351,19 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "afr",
-    "Average frequency response",
-    "1.0",
-    "frequency responses of the first layer's filters and their average (AFR), per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    on_gradients,
-    on_epoch_end,
-    on_finish,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "afr",
+    .name = "Average frequency response",
+    .version = "1.0",
+    .summary = "frequency responses of the first layer's filters and their average (AFR), per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_gradients = on_gradients,
+    .on_epoch_end = on_epoch_end,
+    .on_finish = on_finish,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

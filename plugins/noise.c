@@ -45,17 +45,24 @@ enum { SCOPE_CHUNK, SCOPE_UTT };
 #define RATE 16000
 
 static const sp_probe_option options[NOPT] = {
-    { "type", SP_PROBE_OPT_ENUM, "white", "white|pink|brown|band|babble|tone|file", 0, 0, "the kind of noise" },
-    { "snr_db", SP_PROBE_OPT_STRING, "10", NULL, 0, 0,
-      "signal-to-noise ratio in dB: a number, or lo:hi for a uniform draw per chunk (or utterance)" },
-    { "band", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "f_lo-f_hi in Hz, the band of type band" },
-    { "scope", SP_PROBE_OPT_ENUM, "chunk", "chunk|utterance", 0, 0,
-      "fresh noise per chunk, or one noise signal and SNR draw per utterance" },
-    { "apply_to", SP_PROBE_OPT_STRING, "train", NULL, 0, 0, "the roles noised: a comma list of train, dev, test" },
-    { "seed", SP_PROBE_OPT_INT, "-1", NULL, -1, 2147483647, "the noise's seed (-1: the probe's stream of the run's seed)" },
-    { "freq", SP_PROBE_OPT_FLOAT, "1000", NULL, 1, 8000, "the frequency in Hz of type tone" },
-    { "k", SP_PROBE_OPT_INT, "4", NULL, 1, 64, "type babble: how many utterances are summed" },
-    { "file", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "type file: the audio file (any format libsndfile reads)" },
+    { .name = "type", .type = SP_PROBE_OPT_ENUM, .default_value = "white",
+      .choices = "white|pink|brown|band|babble|tone|file", .help = "the kind of noise" },
+    { .name = "snr_db", .type = SP_PROBE_OPT_STRING, .default_value = "10",
+      .help = "signal-to-noise ratio in dB: a number, or lo:hi for a uniform draw per chunk (or utterance)" },
+    { .name = "band", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "f_lo-f_hi in Hz, the band of type band" },
+    { .name = "scope", .type = SP_PROBE_OPT_ENUM, .default_value = "chunk", .choices = "chunk|utterance",
+      .help = "fresh noise per chunk, or one noise signal and SNR draw per utterance" },
+    { .name = "apply_to", .type = SP_PROBE_OPT_STRING, .default_value = "train",
+      .help = "the roles noised: a comma list of train, dev, test" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "-1", .min = -1, .max = 2147483647,
+      .help = "the noise's seed (-1: the probe's stream of the run's seed)" },
+    { .name = "freq", .type = SP_PROBE_OPT_FLOAT, .default_value = "1000", .min = 1, .max = 8000,
+      .help = "the frequency in Hz of type tone" },
+    { .name = "k", .type = SP_PROBE_OPT_INT, .default_value = "4", .min = 1, .max = 64,
+      .help = "type babble: how many utterances are summed" },
+    { .name = "file", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "type file: the audio file (any format libsndfile reads)" },
 };
 
 typedef struct {
@@ -469,20 +476,17 @@ static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "noise",
-    "Noise injection",
-    "1.0",
-    "adds white, pink, brown, band, babble, tone or file noise to the audio at an exact snr",
-    NOPT,
-    options,
-    create,
-    on_start,
-    on_batch,
-    NULL,
-    NULL,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "noise",
+    .name = "Noise injection",
+    .version = "1.0",
+    .summary = "adds white, pink, brown, band, babble, tone or file noise to the audio at an exact snr",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_batch = on_batch,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)
