@@ -36,7 +36,10 @@
  *   - An option given twice: the last value stands.
  * What stays with the command: which positional arguments are required,
  * options that do not go together, and checks of a value beyond its type
- * (a split name, an even nfft). */
+ * (a split name, an even nfft). The usage array, too, is the command's,
+ * written out: its help lines group values of one option (afr's --format
+ * tsv|npy|png) and describe positional arguments, and tests/man.sh checks
+ * its synopsis lines against the man page's. */
 #ifndef SP_OPT_H
 #define SP_OPT_H
 
@@ -45,7 +48,7 @@
 typedef enum {
     SP_OPTION_END,    /* ends a table */
     SP_OPTION_FLAG,   /* no value: *(int *)value = 1 */
-    SP_OPTION_INT,    /* a whole decimal integer in [lo, hi]: *(int *)value */
+    SP_OPTION_INT,    /* a whole decimal integer in [lo, hi] (within int): *(int *)value */
     SP_OPTION_LONG,   /* the same in a long: *(long *)value */
     SP_OPTION_NUMBER, /* a finite decimal number: *(double *)value */
     SP_OPTION_STRING, /* the argument itself: *(const char **)value */
