@@ -8,6 +8,7 @@
  * and run under ../shared/bench/torch-env to compare with the PyTorch
  * reference (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set the threads). */
 #include "config.h"
+#include "base/conf.h"
 #include "nn/layers.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 {
     int B = argc > 1 ? atoi(argv[1]) : 128, reps = argc > 2 ? atoi(argv[2]) : 3;
     int T = 3200, P = 3;
-    sp_sinc_spec s = sp_sinc_spec_make(80, 251, 16000.0f);
+    sp_sinc_spec s = sp_sinc_spec_make(80, 251, (float)SP_SAMPLE_RATE);
     int F = s.F, T1 = T - s.K + 1, T1p = T1 / P;           // 2950 -> 983
     int C = 60, K = 5, T2 = T1p - K + 1, T2p = T2 / P;     // 979 -> 326
     int T3 = T2p - K + 1, T3p = T3 / P, D0 = C * T3p;      // 322 -> 107, 6420

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <sincprobe/splitmix.h>
+
 #include "analysis/mi.h"
 
 static double now(void)
@@ -28,10 +30,7 @@ static double now(void)
 static uint64_t state = 12345;
 static double unif(void)
 {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
+    uint64_t z = sp_splitmix64_next(&state);
     return ((double)(z >> 11) + 0.5) * 0x1.0p-53;
 }
 

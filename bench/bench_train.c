@@ -227,26 +227,9 @@ static int resolve_config(sp_conf *c, const config_spec *cs)
 }
 
 /* ---------------------------------------------------------------------- */
-/* the model's forward and backward with a clock around each layer: the
- * loops of sp_model_forward and sp_model_backward in src/model.c, call for
- * call (keep them in step; run_child checks they give the same numbers). */
-
-static const char *kind_name(sp_layer_kind k)
-{
-    switch (k) {
-    case SP_LAYER_LAYERNORM: return "layernorm";
-    case SP_LAYER_SINC: return "sinc";
-    case SP_LAYER_CONV: return "conv";
-    case SP_LAYER_ABS: return "abs";
-    case SP_LAYER_POOL: return "pool";
-    case SP_LAYER_ACT: return "act";
-    case SP_LAYER_DENSE: return "dense";
-    case SP_LAYER_BATCHNORM: return "batchnorm";
-    case SP_LAYER_DROPOUT: return "dropout";
-    case SP_LAYER_ABSPOOL: return "abspool";
-    }
-    return "?";
-}
+/* the model's forward and backward with a clock around each layer call
+ * (the model's timing hook, model.h); a fused step's time goes to its
+ * first layer, its second layer shows none of its own. */
 
 /* The per-layer clock: sp_model's timing hook (model.h) around each layer
  * call of sp_model_forward / sp_model_backward themselves, so the
@@ -528,14 +511,13 @@ static double max_abs_diff(const float *a, const float *b, size_t n)
     return d;
 }
 
-static int run_child(const config_spec *cs, int threads, const options *o, result *r)
+/* The config cs resolved, its model and optimiser built for batches of
+ * the larger of its batch and the inference batch, and NB random batches
+ * of that size; r's description fields filled. Returns 0, or -1 (said on
+ * stderr). */
+static int open_child(const config_spec *cs, const options *o, result *r, sp_model *m, sp_optim *opt,
+                      bench_ctx *x)
 {
-    memset(r, 0, sizeof *r);
-    snprintf(r->config, sizeof r->config, "%s", cs->name);
-    r->threads = threads;
-    sp_set_threads(threads); /* OpenBLAS's and OpenMP's, as sincprobe train does */
-    blas_identify(r);
-
     sp_conf c;
     if (resolve_config(&c, cs) != 0) return -1;
     snprintf(r->preset, sizeof r->preset, "%s", c.preset);
@@ -549,122 +531,152 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     r->taps = c.taps;
 
     sp_error err = { "" };
-    sp_model m;
-    if (sp_model_init(&m, &c, maxB, &err) != 0) {
+    if (sp_model_init(m, &c, maxB, &err) != 0) {
         fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
         return -1;
     }
-    sp_optim opt;
-    if (sp_optim_init(&opt, &c, m.nparams, &err) != 0) {
+    if (sp_optim_init(opt, &c, m->nparams, &err) != 0) {
         fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
-        sp_model_free(&m);
+        sp_model_free(m);
         return -1;
     }
-    r->T = m.T;
-    r->nparams = m.nparams;
-    r->nlayers = m.nlayers;
+    r->T = m->T;
+    r->nparams = m->nparams;
+    r->nlayers = m->nlayers;
 
-    bench_ctx x;
-    memset(&x, 0, sizeof x);
-    x.m = &m;
-    x.opt = &opt;
-    x.B = B;
-    x.IB = IB;
-    x.nl = m.nlayers;
-    size_t in_n = (size_t)maxB * m.T;
+    memset(x, 0, sizeof *x);
+    x->m = m;
+    x->opt = opt;
+    x->B = B;
+    x->IB = IB;
+    x->nl = m->nlayers;
+    size_t in_n = (size_t)maxB * m->T;
     sp_rng rng;
     sp_rng_seed(&rng, 20240601u, 7);
     for (int k = 0; k < NB; k++) {
-        x.inputs[k] = malloc(in_n * sizeof(float));
-        x.labels[k] = malloc((size_t)maxB * sizeof(int));
-        if (!x.inputs[k] || !x.labels[k]) abort();
-        fill_random(x.inputs[k], in_n, x.labels[k], maxB, &rng);
+        x->inputs[k] = malloc(in_n * sizeof(float));
+        x->labels[k] = malloc((size_t)maxB * sizeof(int));
+        if (!x->inputs[k] || !x->labels[k]) abort();
+        fill_random(x->inputs[k], in_n, x->labels[k], maxB, &rng);
     }
     r->rss_after_init_mib = current_rss_mib();
+    return 0;
+}
 
-    /* The instrumented passes against the library's: same numbers. */
-    {
-        double tf[SP_MAX_MODEL_LAYERS], tb[SP_MAX_MODEL_LAYERS], tz, tl;
-        memcpy(m.input, x.inputs[0], (size_t)B * m.T * sizeof(float));
-        sp_model_forward(&m, B, 1);
-        sp_model_backward(&m, x.labels[0]);
-        float *logp = malloc((size_t)B * SP_NCLASSES * sizeof(float)), *grads = malloc(m.nparams * sizeof(float));
-        if (!logp || !grads) abort();
-        memcpy(logp, m.logp, (size_t)B * SP_NCLASSES * sizeof(float));
-        memcpy(grads, m.grads, m.nparams * sizeof(float));
-        forward_timed(&m, B, 1, tf, &tl);
-        backward_timed(&m, x.labels[0], tb, &tz, &tl);
-        r->check_logp_maxdiff = max_abs_diff(logp, m.logp, (size_t)B * SP_NCLASSES);
-        r->check_grad_maxdiff = max_abs_diff(grads, m.grads, m.nparams);
-        free(logp);
-        free(grads);
-    }
+static void close_child(bench_ctx *x)
+{
+    for (int k = 0; k < NB; k++) free(x->inputs[k]), free(x->labels[k]);
+    sp_optim_free(x->opt);
+    sp_model_free(x->m);
+}
 
-    /* Training: warm-up, then timed steps. */
+/* The instrumented passes against the library's: the same numbers. */
+static void check_hooked(bench_ctx *x, result *r)
+{
+    sp_model *m = x->m;
+    int B = x->B;
+    double tf[SP_MAX_MODEL_LAYERS], tb[SP_MAX_MODEL_LAYERS], tz, tl;
+    memcpy(m->input, x->inputs[0], (size_t)B * m->T * sizeof(float));
+    sp_model_forward(m, B, 1);
+    sp_model_backward(m, x->labels[0]);
+    float *logp = malloc((size_t)B * SP_NCLASSES * sizeof(float)), *grads = malloc(m->nparams * sizeof(float));
+    if (!logp || !grads) abort();
+    memcpy(logp, m->logp, (size_t)B * SP_NCLASSES * sizeof(float));
+    memcpy(grads, m->grads, m->nparams * sizeof(float));
+    forward_timed(m, B, 1, tf, &tl);
+    backward_timed(m, x->labels[0], tb, &tz, &tl);
+    r->check_logp_maxdiff = max_abs_diff(logp, m->logp, (size_t)B * SP_NCLASSES);
+    r->check_grad_maxdiff = max_abs_diff(grads, m->grads, m->nparams);
+    free(logp);
+    free(grads);
+}
+
+/* Training steps: warm-up, then o->steps timed ones. Returns -1 when the
+ * loss is not finite. */
+static int time_training(bench_ctx *x, const options *o, const char *name, result *r)
+{
     int N = o->steps;
-    double *ts = malloc((size_t)N * sizeof *ts), *ti = malloc((size_t)N * sizeof *ti);
-    if (!ts || !ti) abort();
+    double *ts = malloc((size_t)N * sizeof *ts);
+    if (!ts) abort();
     step_stats st;
-    x.mode = MODE_TRAIN;
-    run_steps(&x, o->warmup, N, 0, o, ts, &st);
-    if (x.bad) {
-        fprintf(stderr, "bench_train: %s: the training loss is not finite\n", cs->name);
+    x->mode = MODE_TRAIN;
+    run_steps(x, o->warmup, N, 0, o, ts, &st);
+    if (x->bad) {
+        fprintf(stderr, "bench_train: %s: the training loss is not finite\n", name);
+        free(ts);
         return -1;
     }
-    r->loss_first = x.loss_first;
-    r->loss_last = x.loss_last;
+    r->loss_first = x->loss_first;
+    r->loss_last = x->loss_last;
     r->train_ms_med = 1e3 * median(ts, N);
     r->train_ms_min = 1e3 * vmin(ts, N);
     r->train_ms_max = 1e3 * vmax(ts, N);
-    r->train_eps = B / (r->train_ms_med / 1e3);
+    r->train_eps = x->B / (r->train_ms_med / 1e3);
     r->train_own_cores = st.own_cores;
     r->train_foreign_cores = st.foreign_cores;
     r->train_rejected = st.rejected;
     r->train_cpu_ms = 1e3 * st.cpu_per_step;
     r->train_forced = st.forced;
     r->rss_after_train_mib = peak_rss_mib();
+    free(ts);
+    return 0;
+}
 
-    /* Per-layer breakdown of training steps (forward, backward, optimizer). */
-    int nl = m.nlayers, LS = o->layer_steps;
+/* The per-layer breakdown of o->layer_steps training steps (forward,
+ * backward, optimizer): r's rows and sums. */
+static void time_layers(bench_ctx *x, const options *o, result *r)
+{
+    const sp_model *m = x->m;
+    int nl = m->nlayers, LS = o->layer_steps;
     size_t slots = (size_t)LS + 1;
-    x.tf = calloc(slots * nl, sizeof(double));
-    x.tb = calloc(slots * nl, sizeof(double));
-    x.tz = calloc(slots, sizeof(double));
-    x.tlf = calloc(slots, sizeof(double));
-    x.tlb = calloc(slots, sizeof(double));
-    x.to = calloc(slots, sizeof(double));
+    x->tf = calloc(slots * nl, sizeof(double));
+    x->tb = calloc(slots * nl, sizeof(double));
+    x->tz = calloc(slots, sizeof(double));
+    x->tlf = calloc(slots, sizeof(double));
+    x->tlb = calloc(slots, sizeof(double));
+    x->to = calloc(slots, sizeof(double));
     double *tstep = calloc(slots, sizeof(double)), *col = calloc(slots, sizeof(double));
-    if (!x.tf || !x.tb || !x.tz || !x.tlf || !x.tlb || !x.to || !tstep || !col) abort();
-    x.mode = MODE_LAYERS;
-    run_steps(&x, 0, LS, r->train_ms_med / 1e3, o, tstep, &st);
+    if (!x->tf || !x->tb || !x->tz || !x->tlf || !x->tlb || !x->to || !tstep || !col) abort();
+    step_stats st;
+    x->mode = MODE_LAYERS;
+    run_steps(x, 0, LS, r->train_ms_med / 1e3, o, tstep, &st);
     r->layers_foreign_cores = st.foreign_cores;
     r->layers_rejected = st.rejected;
     r->nrows = nl;
     r->fwd_sum_ms = r->bwd_sum_ms = 0;
     for (int i = 0; i < nl; i++) {
         row *w = &r->rows[i];
-        snprintf(w->name, sizeof w->name, "%s", m.layer[i].name);
-        snprintf(w->kind, sizeof w->kind, "%s", kind_name(m.layer[i].kind));
-        for (int s = 0; s < LS; s++) col[s] = x.tf[(size_t)s * nl + i];
+        snprintf(w->name, sizeof w->name, "%s", m->layer[i].name);
+        snprintf(w->kind, sizeof w->kind, "%s", sp_layer_kind_name(m->layer[i].kind));
+        for (int s = 0; s < LS; s++) col[s] = x->tf[(size_t)s * nl + i];
         w->fwd_ms = 1e3 * median(col, LS);
-        for (int s = 0; s < LS; s++) col[s] = x.tb[(size_t)s * nl + i];
+        for (int s = 0; s < LS; s++) col[s] = x->tb[(size_t)s * nl + i];
         w->bwd_ms = 1e3 * median(col, LS);
-        layer_flops(&m, i, B, &w->fwd_flop, &w->bwd_flop);
+        layer_flops(m, i, x->B, &w->fwd_flop, &w->bwd_flop);
         r->fwd_sum_ms += w->fwd_ms;
         r->bwd_sum_ms += w->bwd_ms;
     }
-    r->zero_ms = 1e3 * median(x.tz, LS);
-    r->loss_fwd_ms = 1e3 * median(x.tlf, LS);
-    r->loss_bwd_ms = 1e3 * median(x.tlb, LS);
-    r->optim_ms = 1e3 * median(x.to, LS);
+    r->zero_ms = 1e3 * median(x->tz, LS);
+    r->loss_fwd_ms = 1e3 * median(x->tlf, LS);
+    r->loss_bwd_ms = 1e3 * median(x->tlb, LS);
+    r->optim_ms = 1e3 * median(x->to, LS);
     r->fwd_sum_ms += r->loss_fwd_ms;
     r->bwd_sum_ms += r->loss_bwd_ms + r->zero_ms;
     r->step_sum_ms = 1e3 * median(tstep, LS);
-    free(col), free(tstep), free(x.tf), free(x.tb), free(x.tz), free(x.tlf), free(x.tlb), free(x.to);
+    free(col), free(tstep), free(x->tf), free(x->tb), free(x->tz), free(x->tlf), free(x->tlb), free(x->to);
+    x->tf = x->tb = x->tz = x->tlf = x->tlb = x->to = NULL;
+}
 
-    /* Inference at the reference's batch. */
-    x.mode = MODE_INFER;
-    run_steps(&x, o->warmup, N, 0, o, ti, &st);
+/* Inference at the reference's batch: warm-up, then o->steps timed
+ * forward passes. */
+static void time_inference(bench_ctx *x, const options *o, result *r)
+{
+    int N = o->steps;
+    double *ti = malloc((size_t)N * sizeof *ti);
+    if (!ti) abort();
+    step_stats st;
+    x->mode = MODE_INFER;
+    run_steps(x, o->warmup, N, 0, o, ti, &st);
     r->infer_own_cores = st.own_cores;
     r->infer_foreign_cores = st.foreign_cores;
     r->infer_rejected = st.rejected;
@@ -673,14 +685,33 @@ static int run_child(const config_spec *cs, int threads, const options *o, resul
     r->infer_ms_med = 1e3 * median(ti, N);
     r->infer_ms_min = 1e3 * vmin(ti, N);
     r->infer_ms_max = 1e3 * vmax(ti, N);
-    r->infer_eps = IB / (r->infer_ms_med / 1e3);
+    r->infer_eps = x->IB / (r->infer_ms_med / 1e3);
     r->rss_peak_mib = peak_rss_mib();
-
-    free(ts);
     free(ti);
-    for (int k = 0; k < NB; k++) free(x.inputs[k]), free(x.labels[k]);
-    sp_optim_free(&opt);
-    sp_model_free(&m);
+}
+
+/* One config at one thread count, every measurement, into r. Returns 0,
+ * or -1 (r->ok stays 0). */
+static int run_child(const config_spec *cs, int threads, const options *o, result *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->config, sizeof r->config, "%s", cs->name);
+    r->threads = threads;
+    sp_set_threads(threads); /* OpenBLAS's and OpenMP's, as sincprobe train does */
+    blas_identify(r);
+
+    sp_model m;
+    sp_optim opt;
+    bench_ctx x;
+    if (open_child(cs, o, r, &m, &opt, &x) != 0) return -1;
+    check_hooked(&x, r);
+    if (time_training(&x, o, cs->name, r) != 0) {
+        close_child(&x);
+        return -1;
+    }
+    time_layers(&x, o, r);
+    time_inference(&x, o, r);
+    close_child(&x);
 
     if (o->gemm) r->gemm_gflops = gemm_gflops(2048, 5);
     r->ok = 1;
@@ -870,97 +901,107 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: the lists as given, and whether to fork per run. */
+typedef struct {
+    const char *configs, *threads, *json_path;
+    int fork_each;
+} args;
+
+/* Parse argv into o and a. Returns 0; 1 after printing the help; 2 after
+ * a message and the usage on stderr. */
+static int parse_args(int argc, char **argv, options *o, args *a)
 {
-    const char *configs = "big,small", *threads_arg = "1,2", *json_path = NULL;
-    options o = { .steps = 20, .warmup = 3, .layer_steps = 5, .infer_batch = 128, .gemm = 1,
-                  .max_foreign = 0.3, .retry_steps = -1 };
     double mf = 0.3;
-    int fork_each = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *k = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
-        if (!strcmp(a, "--configs") && v) configs = v, i++;
-        else if (!strcmp(a, "--threads") && v) threads_arg = v, i++;
-        else if (!strcmp(a, "--json") && v) json_path = v, i++;
-        else if (!strcmp(a, "--steps") && v) bad = parse_int(v, 1, 100000, &o.steps), i++;
-        else if (!strcmp(a, "--warmup") && v) bad = parse_int(v, 0, 100000, &o.warmup), i++;
-        else if (!strcmp(a, "--layer-steps") && v) bad = parse_int(v, 1, 100000, &o.layer_steps), i++;
-        else if (!strcmp(a, "--infer-batch") && v) bad = parse_int(v, 1, 65536, &o.infer_batch), i++;
-        else if (!strcmp(a, "--retry-steps") && v) bad = parse_int(v, 0, 1000000, &o.retry_steps), i++;
-        else if (!strcmp(a, "--max-foreign") && v) {
+        if (!strcmp(k, "--configs") && v) a->configs = v, i++;
+        else if (!strcmp(k, "--threads") && v) a->threads = v, i++;
+        else if (!strcmp(k, "--json") && v) a->json_path = v, i++;
+        else if (!strcmp(k, "--steps") && v) bad = parse_int(v, 1, 100000, &o->steps), i++;
+        else if (!strcmp(k, "--warmup") && v) bad = parse_int(v, 0, 100000, &o->warmup), i++;
+        else if (!strcmp(k, "--layer-steps") && v) bad = parse_int(v, 1, 100000, &o->layer_steps), i++;
+        else if (!strcmp(k, "--infer-batch") && v) bad = parse_int(v, 1, 65536, &o->infer_batch), i++;
+        else if (!strcmp(k, "--retry-steps") && v) bad = parse_int(v, 0, 1000000, &o->retry_steps), i++;
+        else if (!strcmp(k, "--max-foreign") && v) {
             char *end;
             mf = strtod(v, &end);
             bad = end == v || *end || !(mf >= 0);
             i++;
-        } else if (!strcmp(a, "--no-gemm")) o.gemm = 0;
-        else if (!strcmp(a, "--no-fork")) fork_each = 0;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        } else if (!strcmp(k, "--no-gemm")) o->gemm = 0;
+        else if (!strcmp(k, "--no-fork")) a->fork_each = 0;
+        else if (!strcmp(k, "-h") || !strcmp(k, "--help")) {
             usage(stdout);
-            return 0;
+            return 1;
         } else bad = 1;
         if (bad) {
-            fprintf(stderr, "bench_train: bad argument '%s'%s%s\n", a, v ? " " : "", v && strncmp(a, "--no", 4) ? v : "");
+            fprintf(stderr, "bench_train: bad argument '%s'%s%s\n", k, v ? " " : "", v && strncmp(k, "--no", 4) ? v : "");
             usage(stderr);
             return 2;
         }
     }
+    o->max_foreign = mf;
+    if (o->retry_steps < 0) o->retry_steps = o->steps;
+    return 0;
+}
 
-    o.max_foreign = mf;
-    if (o.retry_steps < 0) o.retry_steps = o.steps;
-    const config_spec *cfgs[8];
-    int ncfg = 0, thr[16], nthr = 0;
+/* The comma lists of configs (at most 8) and thread counts (at most 16).
+ * Returns 0, or 2 after a message. */
+static int parse_lists(const args *a, const config_spec **cfgs, int *ncfg, int *thr, int *nthr)
+{
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", configs);
+    *ncfg = *nthr = 0;
+    snprintf(buf, sizeof buf, "%s", a->configs);
     for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
         const config_spec *cs = find_config(p);
-        if (!cs || ncfg == 8) {
+        if (!cs || *ncfg == 8) {
             fprintf(stderr, "bench_train: unknown config '%s' (big, small)\n", p);
             return 2;
         }
-        cfgs[ncfg++] = cs;
+        cfgs[(*ncfg)++] = cs;
     }
-    snprintf(buf, sizeof buf, "%s", threads_arg);
+    snprintf(buf, sizeof buf, "%s", a->threads);
     for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
-        if (nthr == 16 || parse_int(p, 1, 256, &thr[nthr]) != 0) {
+        if (*nthr == 16 || parse_int(p, 1, 256, &thr[*nthr]) != 0) {
             fprintf(stderr, "bench_train: bad thread count '%s'\n", p);
             return 2;
         }
-        nthr++;
+        (*nthr)++;
     }
+    return 0;
+}
 
-    FILE *jf = NULL;
-    if (json_path) {
-        jf = !strcmp(json_path, "-") ? stdout : fopen(json_path, "w");
-        if (!jf) {
-            fprintf(stderr, "bench_train: cannot write '%s': %s\n", json_path, strerror(errno));
-            return 1;
+/* The CPU's model name from /proc/cpuinfo, or "?". */
+static void cpu_name(char *cpu, size_t n)
+{
+    snprintf(cpu, n, "?");
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (!ci) return;
+    char line[512];
+    while (fgets(line, sizeof line, ci))
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ' || *c == '\t') c++;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(cpu, n, "%s", c);
+            }
+            break;
         }
-    }
-    FILE *hf = jf == stdout ? stderr : stdout; /* the human tables */
+    fclose(ci);
+}
 
-    /* What we run on, before any BLAS work (the children inherit it). */
+/* What we run on, before any BLAS work (the children inherit it): the
+ * header of the human tables, and the "env" JSON record. */
+static void print_env(FILE *hf, FILE *jf, const options *o)
+{
     result env;
     memset(&env, 0, sizeof env);
     blas_identify(&env);
-    char cpu[256] = "?";
-    FILE *ci = fopen("/proc/cpuinfo", "r");
-    if (ci) {
-        char line[512];
-        while (fgets(line, sizeof line, ci))
-            if (!strncmp(line, "model name", 10)) {
-                char *c = strchr(line, ':');
-                if (c) {
-                    c++;
-                    while (*c == ' ' || *c == '\t') c++;
-                    c[strcspn(c, "\n")] = 0;
-                    snprintf(cpu, sizeof cpu, "%s", c);
-                }
-                break;
-            }
-        fclose(ci);
-    }
+    char cpu[256];
+    cpu_name(cpu, sizeof cpu);
     fprintf(hf, "# bench_train: cpu '%s', %ld online cpus\n", cpu, sysconf(_SC_NPROCESSORS_ONLN));
     fprintf(hf, "# blas: %s\n#       config '%s', core %s, threading %s\n", env.blas_path, env.blas_config,
             env.blas_core, parallel_name(env.blas_parallel));
@@ -973,120 +1014,157 @@ int main(int argc, char **argv)
     }
     fprintf(hf, "# steps %d (after %d warm-up), %d instrumented steps for the breakdown, inference batch %d;\n"
                 "# chunks with more than %.2f foreign cores rerun (at most %d steps)\n",
-            o.steps, o.warmup, o.layer_steps, o.infer_batch, o.max_foreign, o.retry_steps);
+            o->steps, o->warmup, o->layer_steps, o->infer_batch, o->max_foreign, o->retry_steps);
     fflush(hf);
-    if (jf) {
-        fprintf(jf, "{\"record\":\"env\",");
-        json_str(jf, "cpu", cpu);
-        fprintf(jf, ",\"cpus\":%ld,", sysconf(_SC_NPROCESSORS_ONLN));
-        json_str(jf, "blas_path", env.blas_path);
-        fputc(',', jf);
-        json_str(jf, "blas_config", env.blas_config);
-        fputc(',', jf);
-        json_str(jf, "blas_core", env.blas_core);
-        fputc(',', jf);
-        json_str(jf, "blas_threading", parallel_name(env.blas_parallel));
-        for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
-            const char *v = getenv(envs[i]);
-            if (v) {
-                char k[64];
-                snprintf(k, sizeof k, "env_%s", envs[i]);
-                fputc(',', jf);
-                json_str(jf, k, v);
+    if (!jf) return;
+    fprintf(jf, "{\"record\":\"env\",");
+    json_str(jf, "cpu", cpu);
+    fprintf(jf, ",\"cpus\":%ld,", sysconf(_SC_NPROCESSORS_ONLN));
+    json_str(jf, "blas_path", env.blas_path);
+    fputc(',', jf);
+    json_str(jf, "blas_config", env.blas_config);
+    fputc(',', jf);
+    json_str(jf, "blas_core", env.blas_core);
+    fputc(',', jf);
+    json_str(jf, "blas_threading", parallel_name(env.blas_parallel));
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+        const char *v = getenv(envs[i]);
+        if (v) {
+            char k[64];
+            snprintf(k, sizeof k, "env_%s", envs[i]);
+            fputc(',', jf);
+            json_str(jf, k, v);
+        }
+    }
+    fprintf(jf, ",\"steps\":%d,\"warmup\":%d,\"layer_steps\":%d,\"infer_batch\":%d}\n", o->steps, o->warmup,
+            o->layer_steps, o->infer_batch);
+    fflush(jf);
+}
+
+/* run_child in a child process of its own (so that peak RSS belongs to
+ * that config alone), its result passed back through a pipe. A child that
+ * fails leaves r zeroed but for its config and threads. Returns 0, or -1
+ * when no child could be started (said on stderr). */
+static int run_forked(const config_spec *cs, int threads, const options *o, result *r)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        perror("bench_train: pipe");
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench_train: fork");
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        result *cr = calloc(1, sizeof *cr);
+        int rc = cr ? run_child(cs, threads, o, cr) : -1;
+        if (cr) {
+            const char *p = (const char *)cr;
+            size_t left = sizeof *cr;
+            while (left) {
+                ssize_t w = write(fd[1], p, left);
+                if (w < 0 && errno == EINTR) continue;
+                if (w <= 0) break;
+                p += w;
+                left -= (size_t)w;
             }
         }
-        fprintf(jf, ",\"steps\":%d,\"warmup\":%d,\"layer_steps\":%d,\"infer_batch\":%d}\n", o.steps, o.warmup,
-                o.layer_steps, o.infer_batch);
+        close(fd[1]);
+        fflush(NULL);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(fd[1]);
+    char *p = (char *)r;
+    size_t got = 0;
+    while (got < sizeof *r) {
+        ssize_t n = read(fd[0], p + got, sizeof *r - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (got != sizeof *r || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        memset(r, 0, sizeof *r);
+        snprintf(r->config, sizeof r->config, "%s", cs->name);
+        r->threads = threads;
+    }
+    return 0;
+}
+
+/* One run's lines in the human tables (and its JSON records). */
+static void report_run(FILE *hf, FILE *jf, const result *r)
+{
+    fprintf(hf,
+            "# %s: %d threads (BLAS reports %d, %s, %s; OpenMP %d): train %.1f ms/step (min %.1f, max %.1f) = "
+            "%.1f ex/s; infer %.1f ms/batch of %d = %.1f ex/s; peak RSS %.0f MiB; gemm 2048^3 %.1f GFLOP/s\n",
+            r->config, r->threads, r->blas_threads, r->blas_core, parallel_name(r->blas_parallel), r->omp_threads,
+            r->train_ms_med, r->train_ms_min, r->train_ms_max, r->train_eps, r->infer_ms_med, r->infer_batch,
+            r->infer_eps, r->rss_peak_mib, r->gemm_gflops);
+    fprintf(hf, "#   check: instrumented pass vs sp_model_forward/backward: max |dlogp| %.3g, max |dgrad| %.3g; "
+                "loss %.3f -> %.3f\n",
+            r->check_logp_maxdiff, r->check_grad_maxdiff, r->loss_first, r->loss_last);
+    fprintf(hf, "#   contention: foreign cores train %.2f (%d steps rerun%s), layers %.2f (%d rerun), "
+                "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f; CPU ms per step train %.1f infer %.1f\n",
+            r->train_foreign_cores, r->train_rejected, r->train_forced ? ", budget exhausted" : "",
+            r->layers_foreign_cores, r->layers_rejected, r->infer_foreign_cores, r->infer_rejected,
+            r->infer_forced ? ", budget exhausted" : "", r->train_own_cores, r->infer_own_cores, r->train_cpu_ms,
+            r->infer_cpu_ms);
+    if (r->check_logp_maxdiff != 0 || r->check_grad_maxdiff != 0)
+        fprintf(hf, "#   WARNING: the instrumented pass differs from the plain sp_model_forward/backward:\n"
+                    "#   the model's results depend on more than its inputs (timing hook, threads?)\n");
+    print_breakdown(hf, r);
+    fflush(hf);
+    if (jf) {
+        print_json(jf, r);
         fflush(jf);
     }
+}
+
+int main(int argc, char **argv)
+{
+    options o = { .steps = 20, .warmup = 3, .layer_steps = 5, .infer_batch = 128, .gemm = 1,
+                  .max_foreign = 0.3, .retry_steps = -1 };
+    args a = { .configs = "big,small", .threads = "1,2", .json_path = NULL, .fork_each = 1 };
+    int rc = parse_args(argc, argv, &o, &a);
+    if (rc != 0) return rc == 1 ? 0 : 2;
+    const config_spec *cfgs[8];
+    int ncfg, thr[16], nthr;
+    if (parse_lists(&a, cfgs, &ncfg, thr, &nthr) != 0) return 2;
+
+    FILE *jf = NULL;
+    if (a.json_path) {
+        jf = !strcmp(a.json_path, "-") ? stdout : fopen(a.json_path, "w");
+        if (!jf) {
+            fprintf(stderr, "bench_train: cannot write '%s': %s\n", a.json_path, strerror(errno));
+            return 1;
+        }
+    }
+    FILE *hf = jf == stdout ? stderr : stdout; /* the human tables */
+    print_env(hf, jf, &o);
 
     static result results[MAX_RUNS];
     int nres = 0, failed = 0;
-    for (int ci_ = 0; ci_ < ncfg; ci_++)
+    for (int ci = 0; ci < ncfg; ci++)
         for (int ti = 0; ti < nthr && nres < MAX_RUNS; ti++) {
             result *r = &results[nres++];
-            fprintf(hf, "# running %s with %d thread%s ...\n", cfgs[ci_]->name, thr[ti], thr[ti] == 1 ? "" : "s");
+            fprintf(hf, "# running %s with %d thread%s ...\n", cfgs[ci]->name, thr[ti], thr[ti] == 1 ? "" : "s");
             fflush(hf);
-            if (!fork_each) {
-                if (run_child(cfgs[ci_], thr[ti], &o, r) != 0) r->ok = 0;
-            } else {
-                int fd[2];
-                if (pipe(fd) != 0) {
-                    perror("bench_train: pipe");
-                    return 1;
-                }
-                fflush(NULL);
-                pid_t pid = fork();
-                if (pid < 0) {
-                    perror("bench_train: fork");
-                    return 1;
-                }
-                if (pid == 0) {
-                    close(fd[0]);
-                    result *cr = calloc(1, sizeof *cr);
-                    int rc = cr ? run_child(cfgs[ci_], thr[ti], &o, cr) : -1;
-                    if (cr) {
-                        const char *p = (const char *)cr;
-                        size_t left = sizeof *cr;
-                        while (left) {
-                            ssize_t w = write(fd[1], p, left);
-                            if (w < 0 && errno == EINTR) continue;
-                            if (w <= 0) break;
-                            p += w;
-                            left -= (size_t)w;
-                        }
-                    }
-                    close(fd[1]);
-                    fflush(NULL);
-                    _exit(rc == 0 ? 0 : 1);
-                }
-                close(fd[1]);
-                char *p = (char *)r;
-                size_t got = 0;
-                while (got < sizeof *r) {
-                    ssize_t n = read(fd[0], p + got, sizeof *r - got);
-                    if (n < 0 && errno == EINTR) continue;
-                    if (n <= 0) break;
-                    got += (size_t)n;
-                }
-                close(fd[0]);
-                int status = 0;
-                while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-                if (got != sizeof *r || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                    memset(r, 0, sizeof *r);
-                    snprintf(r->config, sizeof r->config, "%s", cfgs[ci_]->name);
-                    r->threads = thr[ti];
-                }
-            }
+            if (!a.fork_each) {
+                if (run_child(cfgs[ci], thr[ti], &o, r) != 0) r->ok = 0;
+            } else if (run_forked(cfgs[ci], thr[ti], &o, r) != 0)
+                return 1;
             if (!r->ok) {
                 failed++;
-                fprintf(hf, "# %s with %d threads FAILED\n", cfgs[ci_]->name, thr[ti]);
+                fprintf(hf, "# %s with %d threads FAILED\n", cfgs[ci]->name, thr[ti]);
                 continue;
             }
-            fprintf(hf,
-                    "# %s: %d threads (BLAS reports %d, %s, %s; OpenMP %d): train %.1f ms/step (min %.1f, max %.1f) = "
-                    "%.1f ex/s; infer %.1f ms/batch of %d = %.1f ex/s; peak RSS %.0f MiB; gemm 2048^3 %.1f GFLOP/s\n",
-                    r->config, r->threads, r->blas_threads, r->blas_core, parallel_name(r->blas_parallel), r->omp_threads,
-                    r->train_ms_med, r->train_ms_min, r->train_ms_max, r->train_eps, r->infer_ms_med, r->infer_batch,
-                    r->infer_eps, r->rss_peak_mib, r->gemm_gflops);
-            fprintf(hf, "#   check: instrumented pass vs sp_model_forward/backward: max |dlogp| %.3g, max |dgrad| %.3g; "
-                        "loss %.3f -> %.3f\n",
-                    r->check_logp_maxdiff, r->check_grad_maxdiff, r->loss_first, r->loss_last);
-            fprintf(hf, "#   contention: foreign cores train %.2f (%d steps rerun%s), layers %.2f (%d rerun), "
-                        "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f; CPU ms per step train %.1f infer %.1f\n",
-                    r->train_foreign_cores, r->train_rejected, r->train_forced ? ", budget exhausted" : "",
-                    r->layers_foreign_cores, r->layers_rejected, r->infer_foreign_cores, r->infer_rejected,
-                    r->infer_forced ? ", budget exhausted" : "", r->train_own_cores, r->infer_own_cores, r->train_cpu_ms,
-                    r->infer_cpu_ms);
-            if (r->check_logp_maxdiff != 0 || r->check_grad_maxdiff != 0)
-                fprintf(hf, "#   WARNING: the instrumented pass differs from the plain sp_model_forward/backward:\n"
-                            "#   the model's results depend on more than its inputs (timing hook, threads?)\n");
-            print_breakdown(hf, r);
-            fflush(hf);
-            if (jf) {
-                print_json(jf, r);
-                fflush(jf);
-            }
+            report_run(hf, jf, r);
         }
     print_summary(hf, results, nres);
     if (jf && jf != stdout) fclose(jf);

@@ -6,7 +6,11 @@
  *   afr.npy          [epochs][bins] float32
  *   responses.npy    [epochs][F][bins] float32, |H| of every filter
  *   cutoffs.tsv      epoch filter low_hz high_hz (sinc first layers; a
- *                    header only for a conv first layer), and
+ *                    header only for a conv first layer): the effective
+ *                    cut-offs in Hz, f1 = min_low_hz + |low_p| and f2 =
+ *                    min(f1 + min_band_hz + |band_p|, fs/2), from the
+ *                    view's filters; not the learnable low_p, band_p
+ *                    (the sinc layer's "low_hz", "band_hz" tensors), and
  *   cutoffs.npy      [epochs][F][2] float32, the same (read on resume)
  *   freqs.npy, freqs.tsv  the bins' frequencies in Hz (bins = nfft/2+1)
  *   afr_heatmap.png  AFR over epochs (x frequency, y epoch)
@@ -30,13 +34,14 @@
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "nfft", SP_PROBE_OPT_INT, "1024", NULL, 16, 1048576,
-      "transform length (even, >= the filters' taps); bins = nfft/2 + 1" },
-    { "every", SP_PROBE_OPT_INT, "0", NULL, 0, 1e9,
-      "also take the AFR every N training steps (0: epoch ends only)" },
-    { "normalise", SP_PROBE_OPT_ENUM, "none", "none|peak",
-      0, 0, "peak: divide each filter's |H| by its maximum before averaging" },
-    { "db", SP_PROBE_OPT_BOOL, "no", NULL, 0, 0, "report 20 log10 of the magnitudes (floor -120 dB)" },
+    { .name = "nfft", .type = SP_PROBE_OPT_INT, .default_value = "1024", .min = 16, .max = 1048576,
+      .help = "transform length (even, >= the filters' taps); bins = nfft/2 + 1" },
+    { .name = "every", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1e9,
+      .help = "also take the AFR every N training steps (0: epoch ends only)" },
+    { .name = "normalise", .type = SP_PROBE_OPT_ENUM, .default_value = "none", .choices = "none|peak",
+      .help = "peak: divide each filter's |H| by its maximum before averaging" },
+    { .name = "db", .type = SP_PROBE_OPT_BOOL, .default_value = "no",
+      .help = "report 20 log10 of the magnitudes (floor -120 dB)" },
 };
 
 typedef struct {
@@ -219,6 +224,7 @@ static int write_epochs(afr_probe *x, sp_probe_error *err)
         x->h->write_npy(x->ctx, "responses.npy", SP_PROBE_F32, x->resp, 3, s3, err) != 0 ||
         x->h->write_npy(x->ctx, "cutoffs.npy", SP_PROBE_F32, x->cut, 3, c3, err) != 0)
         return -1;
+    /* low_hz, high_hz: the cut-offs f1, f2 (not the parameters low_p, band_p) */
     static const char *const head[4] = { "epoch", "filter", "low_hz", "high_hz" };
     long nr = x->sinc ? x->E * x->F : 0;
     double *t = malloc((size_t)(nr ? nr : 1) * 4 * sizeof *t);
@@ -352,20 +358,19 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "afr",
-    "Average frequency response",
-    "1.0",
-    "frequency responses of the first layer's filters and their average (AFR), per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    on_gradients,
-    on_epoch_end,
-    on_finish,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "afr",
+    .name = "Average frequency response",
+    .version = "1.0",
+    .summary = "frequency responses of the first layer's filters and their average (AFR), per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_gradients = on_gradients,
+    .on_epoch_end = on_epoch_end,
+    .on_finish = on_finish,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

@@ -25,10 +25,14 @@ enum { OPT_EVERY, OPT_LAYER, OPT_FILTERS, OPT_STAT, NOPT };
 enum { STAT_RMS, STAT_PEAK };
 
 static const sp_probe_option options[NOPT] = {
-    { "every", SP_PROBE_OPT_INT, "0", NULL, 0, 1e9, "log batch statistics every N training steps (0: never)" },
-    { "layer", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "layer whose probe-set activations to save (\"\": none)" },
-    { "filters", SP_PROBE_OPT_BOOL, "yes", NULL, 0, 0, "write the first layer's taps and cut-offs each epoch" },
-    { "stat", SP_PROBE_OPT_ENUM, "rms", "rms|peak", 0, 0, "the batch statistic logged" },
+    { .name = "every", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1e9,
+      .help = "log batch statistics every N training steps (0: never)" },
+    { .name = "layer", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "layer whose probe-set activations to save (\"\": none)" },
+    { .name = "filters", .type = SP_PROBE_OPT_BOOL, .default_value = "yes",
+      .help = "write the first layer's taps and cut-offs each epoch" },
+    { .name = "stat", .type = SP_PROBE_OPT_ENUM, .default_value = "rms", .choices = "rms|peak",
+      .help = "the batch statistic logged" },
 };
 
 #define NCOLS 9
@@ -224,20 +228,20 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "example",
-    "Example probe",
-    "1.0",
-    "logs what the chain shows a probe and writes a table per epoch (a template)",
-    NOPT,
-    options,
-    create,
-    on_start,
-    on_batch,
-    on_gradients,
-    on_epoch_end,
-    on_finish,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "example",
+    .name = "Example probe",
+    .version = "1.0",
+    .summary = "logs what the chain shows a probe and writes a table per epoch (a template)",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_batch = on_batch,
+    .on_gradients = on_gradients,
+    .on_epoch_end = on_epoch_end,
+    .on_finish = on_finish,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

@@ -24,6 +24,7 @@
  * from the resumed step on (the column batches says how many). Eval and
  * analyse modes: nothing (there are no gradients). */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 #include "resume_rows.h"
 
 #include <math.h>
@@ -37,8 +38,8 @@
 enum { OPT_LAYERS, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "all", NULL, 0, 0,
-      "comma list of layer names, or all: every layer with parameters" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "all",
+      .help = "comma list of layer names, or all: every layer with parameters" },
 };
 
 #define NCOL 10
@@ -77,37 +78,27 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     return 0;
 }
 
-static int selected(const char *spec, const char *name)
+/* The layers option (sincprobe/layers.h: names or "all") as a mask
+ * [nlayers]; NULL with err for an unknown name or out of memory. */
+static unsigned char *selected(const char *spec, const sp_probe_run *run, sp_probe_error *err)
 {
-    if (!strcmp(spec, "all")) return 1;
-    size_t n = strlen(name);
-    for (const char *p = spec; *p;) {
-        while (*p == ',' || *p == ' ') p++;
-        size_t k = strcspn(p, ", ");
-        if (k == n && !strncmp(p, name, n)) return 1;
-        p += k;
+    unsigned char *sel = calloc((size_t)run->nlayers + 1, 1);
+    int *index = malloc(((size_t)run->nlayers + 1) * sizeof *index);
+    if (!sel || !index) {
+        free(sel);
+        free(index);
+        oom(err);
+        return NULL;
     }
-    return 0;
-}
-
-static int check_names(const char *spec, const sp_probe_run *run, sp_probe_error *err)
-{
-    if (!strcmp(spec, "all")) return 0;
-    for (const char *p = spec; *p;) {
-        while (*p == ',' || *p == ' ') p++;
-        size_t k = strcspn(p, ", ");
-        if (!k) break;
-        int found = 0;
-        for (int i = 0; i < run->nlayers; i++)
-            if (strlen(run->layers[i].name) == k && !strncmp(p, run->layers[i].name, k)) found = 1;
-        if (!found) {
-            err->option = OPT_LAYERS;
-            snprintf(err->message, sizeof err->message, "layers: no layer '%.*s' in this network", (int)k, p);
-            return -1;
-        }
-        p += k;
+    int n = sp_probe_layers_select(run->layers, run->nlayers, spec, SP_PROBE_LAYERS_ALL, index, NULL, err);
+    for (int i = 0; i < n; i++) sel[index[i]] = 1;
+    free(index);
+    if (n < 0) {
+        err->option = OPT_LAYERS;
+        free(sel);
+        return NULL;
     }
-    return 0;
+    return sel;
 }
 
 /* A kept row's layer and parameter must exist in this network. */
@@ -125,24 +116,22 @@ static void resume(gradsnr_probe *x, const sp_probe_run *run)
     }
 }
 
-static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
+/* Copy the layer and parameter names, and start a statistic for each
+ * parameter of the selected layers (sel [nlayers]); *elems: their size. */
+static int track_layers(gradsnr_probe *x, const sp_probe_run *run, const unsigned char *sel, double *elems,
+                        sp_probe_error *err)
 {
-    gradsnr_probe *x = self;
-    if (run->mode != SP_PROBE_MODE_TRAIN) return 0;
-    const char *spec = x->ctx->values[OPT_LAYERS].text;
-    if (check_names(spec, run, err) != 0) return -1;
     x->nlayers = run->nlayers;
     x->lname = calloc((size_t)run->nlayers, sizeof *x->lname);
     x->pname = calloc((size_t)run->nlayers, sizeof *x->pname);
     x->t = calloc((size_t)run->nlayers * 2 + 1, sizeof *x->t);
     if (!x->lname || !x->pname || !x->t) return oom(err);
-    double elems = 0;
     for (int i = 0; i < run->nlayers; i++) {
         const sp_probe_layer *l = &run->layers[i];
         if (!(x->lname[i] = strdup(l->name))) return oom(err);
         for (int p = 0; p < l->nparams; p++) {
             if (!(x->pname[i][p] = strdup(l->param[p].name))) return oom(err);
-            if (!selected(spec, l->name)) continue;
+            if (!sel[i]) continue;
             track *tr = &x->t[x->ntrack];
             tr->layer = i;
             tr->param = p;
@@ -150,9 +139,23 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
             if (sp_gradsnr_init(&tr->acc, l->param[p].n, &e) != 0)
                 return sp_error_put(&e, err->message, sizeof err->message);
             x->ntrack++;
-            elems += (double)l->param[p].n;
+            *elems += (double)l->param[p].n;
         }
     }
+    return 0;
+}
+
+static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
+{
+    gradsnr_probe *x = self;
+    if (run->mode != SP_PROBE_MODE_TRAIN) return 0;
+    const char *spec = x->ctx->values[OPT_LAYERS].text;
+    unsigned char *sel = selected(spec, run, err);
+    if (!sel) return -1;
+    double elems = 0;
+    int rc = track_layers(x, run, sel, &elems, err);
+    free(sel);
+    if (rc != 0) return -1;
     if (x->ntrack == 0) {
         err->option = OPT_LAYERS;
         snprintf(err->message, sizeof err->message, "layers: '%s' names no layer with parameters", spec);
@@ -280,20 +283,18 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "gradsnr",
-    "Gradient signal-to-noise ratio",
-    "1.0",
-    "per layer, ||mean|| / ||std|| of the mini-batch gradients over each epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    on_gradients,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "gradsnr",
+    .name = "Gradient signal-to-noise ratio",
+    .version = "1.0",
+    .summary = "per layer, ||mean|| / ||std|| of the mini-batch gradients over each epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_gradients = on_gradients,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

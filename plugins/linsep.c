@@ -18,6 +18,8 @@
  * In `sincprobe analyse linsep ACT LABELS` mode the one layer (named after
  * the file) is scored once as epoch 0. Eval mode: nothing. */
 #include <sincprobe/probe.h>
+#include <sincprobe/splitmix.h>
+#include <sincprobe/layers.h>
 #include "resume_rows.h"
 
 #include <stdio.h>
@@ -30,14 +32,18 @@
 enum { OPT_LAYERS, OPT_L2, OPT_ITER, OPT_TEST, OPT_SEED, OPT_MAXF, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "dense", NULL, 0, 0,
-      "comma list of layer names, all, or dense (the dense activations dact1.. and out)" },
-    { "l2", SP_PROBE_OPT_FLOAT, "1e-3", NULL, 0, 1e6, "weight of the penalty (l2/2) ||w||^2 on the weights (not the biases)" },
-    { "iterations", SP_PROBE_OPT_INT, "200", NULL, 1, 100000, "l-bfgs iterations per fit" },
-    { "test_fraction", SP_PROBE_OPT_FLOAT, "0.25", NULL, 0.01, 0.99, "share of the probe set held out for scoring" },
-    { "seed", SP_PROBE_OPT_INT, "0", NULL, 0, 9.2e18, "seed of the split and feature subset (0: the run's seed)" },
-    { "max_features", SP_PROBE_OPT_INT, "4096", NULL, 0, 1e9,
-      "wider layers use a seeded random subset of this many units (0: all)" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "dense",
+      .help = "comma list of layer names, all, or dense (the dense activations dact1.. and out)" },
+    { .name = "l2", .type = SP_PROBE_OPT_FLOAT, .default_value = "1e-3", .min = 0, .max = 1e6,
+      .help = "weight of the penalty (l2/2) ||w||^2 on the weights (not the biases)" },
+    { .name = "iterations", .type = SP_PROBE_OPT_INT, .default_value = "200", .min = 1, .max = 100000,
+      .help = "l-bfgs iterations per fit" },
+    { .name = "test_fraction", .type = SP_PROBE_OPT_FLOAT, .default_value = "0.25", .min = 0.01, .max = 0.99,
+      .help = "share of the probe set held out for scoring" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 9.2e18,
+      .help = "seed of the split and feature subset (0: the run's seed)" },
+    { .name = "max_features", .type = SP_PROBE_OPT_INT, .default_value = "4096", .min = 0, .max = 1e9,
+      .help = "wider layers use a seeded random subset of this many units (0: all)" },
 };
 
 #define NCOL 8
@@ -81,50 +87,26 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     return 0;
 }
 
-static int has(const linsep_probe *x, int li)
-{
-    for (int i = 0; i < x->nsel; i++)
-        if (x->sel[i] == li) return 1;
-    return 0;
-}
-
-/* Resolve the layers option against the run's layers into x->sel. */
+/* Resolve the layers option against the run's layers into x->sel (in
+ * analyse mode, the one layer shown, whatever the option says). */
 static int choose(linsep_probe *x, const sp_probe_run *run, sp_probe_error *err)
 {
     const char *spec = x->ctx->values[OPT_LAYERS].text;
     x->sel = calloc((size_t)run->nlayers + 1, sizeof *x->sel);
     if (!x->sel) return oom(err);
-    int all = !strcmp(spec, "all") || run->mode == SP_PROBE_MODE_ANALYSE;
-    if (all || !strcmp(spec, "dense")) {
-        for (int i = 0; i < run->nlayers; i++) {
-            const sp_probe_layer *l = &run->layers[i];
-            int dense = (!strcmp(l->kind, "act") && l->in_c == 1) || !strcmp(l->name, "out");
-            if (all || dense) x->sel[x->nsel++] = i;
-        }
-        return 0;
+    x->nsel = sp_probe_layers_select(run->layers, run->nlayers, run->mode == SP_PROBE_MODE_ANALYSE ? "all" : spec,
+                                     SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE, x->sel, NULL, err);
+    if (x->nsel < 0) {
+        x->nsel = 0;
+        err->option = OPT_LAYERS;
+        return -1;
     }
-    char *s = strdup(spec);
-    if (!s) return oom(err);
-    int rc = 0;
-    for (char *save = NULL, *t = strtok_r(s, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-        int found = -1;
-        for (int i = 0; i < run->nlayers; i++)
-            if (!strcmp(run->layers[i].name, t)) found = i;
-        if (found < 0) {
-            err->option = OPT_LAYERS;
-            snprintf(err->message, sizeof err->message, "layers: no layer '%s' in this network", t);
-            rc = -1;
-            break;
-        }
-        if (!has(x, found)) x->sel[x->nsel++] = found;
-    }
-    free(s);
-    if (rc == 0 && x->nsel == 0) {
+    if (x->nsel == 0) {
         err->option = OPT_LAYERS;
         snprintf(err->message, sizeof err->message, "layers: '%s' names no layer", spec);
-        rc = -1;
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
 /* A seeded random subset of k of n units, in increasing order. */
@@ -135,11 +117,7 @@ static long *subset(long n, long k, uint64_t seed)
     for (long i = 0; i < n; i++) p[i] = i;
     uint64_t s = seed ^ 0x6c696e736570ull;
     for (long i = 0; i < k; i++) {
-        s += 0x9e3779b97f4a7c15ull;
-        uint64_t z = s;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
+        uint64_t z = sp_splitmix64_next(&s);
         long j = i + (long)(z % (uint64_t)(n - i));
         long t = p[i];
         p[i] = p[j];
@@ -290,20 +268,17 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "linsep",
-    "Linear separability",
-    "1.0",
-    "held-out accuracy of an l2 logistic-regression probe per layer per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    NULL,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "linsep",
+    .name = "Linear separability",
+    .version = "1.0",
+    .summary = "held-out accuracy of an l2 logistic-regression probe per layer per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

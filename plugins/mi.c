@@ -17,6 +17,7 @@
  * the rows of epochs <= epochs_done are read back from mi.tsv and kept.
  * In eval mode it does nothing (there is no epoch end). */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -29,18 +30,23 @@
 enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, NOPT };
 
 static const sp_probe_option options[NOPT] = {
-    { "layers", SP_PROBE_OPT_STRING, "dense", NULL, 0, 0,
-      "layers to measure: dense (the activations after each dense layer, and out), all, or names separated by ','" },
-    { "estimator", SP_PROBE_OPT_STRING, "fixed", NULL, 0, 0,
-      "estimators separated by ',': fixed, width, adaptive, kde (kde gives kde_upper and kde_lower)" },
-    { "bins", SP_PROBE_OPT_INT, "30", NULL, 2, 1000000, "bin edges of fixed and adaptive binning (edges - 1 bins)" },
-    { "lo", SP_PROBE_OPT_FLOAT, "-1", NULL, 0, 0, "lowest edge of fixed binning (lower values go to the first bin)" },
-    { "hi", SP_PROBE_OPT_FLOAT, "1", NULL, 0, 0, "highest edge of fixed binning (higher values go to the last bin)" },
-    { "binsize", SP_PROBE_OPT_FLOAT, "0.5", NULL, 1e-12, 1e12, "bin width of width binning, bin floor(t / binsize)" },
-    { "sigma2", SP_PROBE_OPT_FLOAT, "0", NULL, 0, 1e12,
-      "noise variance of the kde estimator (required with kde: > 0; 0 is unset)" },
-    { "log_steps", SP_PROBE_OPT_INT, "0", NULL, 0, 100000,
-      "also measure at this many log-spaced global steps between 1 and epochs x steps_per_epoch" },
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "dense",
+      .help = "layers to measure: dense (the activations after each dense layer, and out), all, or names "
+              "separated by ','" },
+    { .name = "estimator", .type = SP_PROBE_OPT_STRING, .default_value = "fixed",
+      .help = "estimators separated by ',': fixed, width, adaptive, kde (kde gives kde_upper and kde_lower)" },
+    { .name = "bins", .type = SP_PROBE_OPT_INT, .default_value = "30", .min = 2, .max = 1000000,
+      .help = "bin edges of fixed and adaptive binning (edges - 1 bins)" },
+    { .name = "lo", .type = SP_PROBE_OPT_FLOAT, .default_value = "-1",
+      .help = "lowest edge of fixed binning (lower values go to the first bin)" },
+    { .name = "hi", .type = SP_PROBE_OPT_FLOAT, .default_value = "1",
+      .help = "highest edge of fixed binning (higher values go to the last bin)" },
+    { .name = "binsize", .type = SP_PROBE_OPT_FLOAT, .default_value = "0.5", .min = 1e-12, .max = 1e12,
+      .help = "bin width of width binning, bin floor(t / binsize)" },
+    { .name = "sigma2", .type = SP_PROBE_OPT_FLOAT, .default_value = "0", .min = 0, .max = 1e12,
+      .help = "noise variance of the kde estimator (required with kde: > 0; 0 is unset)" },
+    { .name = "log_steps", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 100000,
+      .help = "also measure at this many log-spaced global steps between 1 and epochs x steps_per_epoch" },
 };
 
 /* Row estimators, in the order written. */
@@ -236,37 +242,22 @@ static int select_layer(mi_probe *x, const char *name)
     return 0;
 }
 
-/* The layers to measure: "dense" = every layer of kind "act" after the
- * first dense layer (the dense blocks' activations) and "out"; "all";
- * else the names listed (checked by want_activations). In analyse mode,
- * the one layer shown, whatever the option says. */
+/* The layers to measure (sincprobe/layers.h): "dense" = every layer of
+ * kind "act" after the first dense layer (the dense blocks' activations)
+ * and "out"; "all"; names. In analyse mode, the one layer shown, whatever
+ * the option says. */
 static int choose_layers(mi_probe *x, const sp_probe_run *run, const char *spec, sp_probe_error *err)
 {
-    if (run->mode == SP_PROBE_MODE_ANALYSE || strcmp(spec, "all") == 0) {
-        for (int i = 0; i < run->nlayers; i++)
-            if (select_layer(x, run->layers[i].name) != 0) return oom(err);
-    } else if (strcmp(spec, "dense") == 0) {
-        int after = 0;
-        for (int i = 0; i < run->nlayers; i++) {
-            const sp_probe_layer *L = &run->layers[i];
-            if (strcmp(L->kind, "dense") == 0) after = 1;
-            if ((after && strcmp(L->kind, "act") == 0) || strcmp(L->name, "out") == 0)
-                if (select_layer(x, L->name) != 0) return oom(err);
-        }
-    } else {
-        char *buf = strdup(spec), *save = NULL;
-        if (!buf) return oom(err);
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            while (*t == ' ') t++;
-            size_t l = strlen(t);
-            while (l && t[l - 1] == ' ') t[--l] = '\0';
-            if (*t && select_layer(x, t) != 0) {
-                free(buf);
-                return oom(err);
-            }
-        }
-        free(buf);
-    }
+    int *index = malloc(((size_t)run->nlayers + 1) * sizeof *index);
+    if (!index) return oom(err);
+    int n = sp_probe_layers_select(run->layers, run->nlayers, run->mode == SP_PROBE_MODE_ANALYSE ? "all" : spec,
+                                   SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE, index, NULL, err);
+    int rc = n < 0 ? -1 : 0;
+    if (n < 0) err->option = OPT_LAYERS;
+    for (int i = 0; i < n && !rc; i++)
+        if (select_layer(x, run->layers[index[i]].name) != 0) rc = oom(err);
+    free(index);
+    if (rc) return -1;
     if (x->nsel == 0) {
         snprintf(err->message, sizeof err->message, "layers: '%s' selects no layer", spec);
         return -1;
@@ -407,20 +398,18 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "mi",
-    "Information plane",
-    "1.0",
-    "mutual information I(X;T) and I(T;Y) of layers on the probe set (binning and kde estimators), per epoch",
-    NOPT,
-    options,
-    create,
-    on_start,
-    NULL,
-    NULL,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "mi",
+    .name = "Information plane",
+    .version = "1.0",
+    .summary = "mutual information I(X;T) and I(T;Y) of layers on the probe set (binning and kde estimators), "
+               "per epoch",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

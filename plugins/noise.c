@@ -5,7 +5,7 @@
  * (white noise band-limited to [f_lo, f_hi]), babble (k utterances of the
  * batch's split summed at equal power), tone (a sine at freq Hz) and file
  * (any audio file libsndfile reads, mixed to mono, resampled to 16 kHz
- * with libsamplerate and looped from a random offset).
+ * by sp_resample (analysis/resample.h) and looped from a random offset).
  *
  * pink, brown and band are made by FFT shaping of white Gaussian noise in
  * blocks of T samples (FFTW r2c, bins scaled by f^-1/2, f^-1, or zeroed
@@ -28,32 +28,42 @@
 #include <errno.h>
 #include <fftw3.h>
 #include <math.h>
-#include <samplerate.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/resample.h"
 #include "base/error.h"
 
 enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OPT_K, OPT_FILE, NOPT };
 enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE };
 enum { SCOPE_CHUNK, SCOPE_UTT };
 
+/* The host's sample rate (16 kHz). The probe learns it only from
+ * run->sample_rate in on_start (x->rate, used from then on); the checks
+ * of create (band, the file's resampling) come before and use this. */
 #define RATE 16000
 
 static const sp_probe_option options[NOPT] = {
-    { "type", SP_PROBE_OPT_ENUM, "white", "white|pink|brown|band|babble|tone|file", 0, 0, "the kind of noise" },
-    { "snr_db", SP_PROBE_OPT_STRING, "10", NULL, 0, 0,
-      "signal-to-noise ratio in dB: a number, or lo:hi for a uniform draw per chunk (or utterance)" },
-    { "band", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "f_lo-f_hi in Hz, the band of type band" },
-    { "scope", SP_PROBE_OPT_ENUM, "chunk", "chunk|utterance", 0, 0,
-      "fresh noise per chunk, or one noise signal and SNR draw per utterance" },
-    { "apply_to", SP_PROBE_OPT_STRING, "train", NULL, 0, 0, "the roles noised: a comma list of train, dev, test" },
-    { "seed", SP_PROBE_OPT_INT, "-1", NULL, -1, 2147483647, "the noise's seed (-1: the probe's stream of the run's seed)" },
-    { "freq", SP_PROBE_OPT_FLOAT, "1000", NULL, 1, 8000, "the frequency in Hz of type tone" },
-    { "k", SP_PROBE_OPT_INT, "4", NULL, 1, 64, "type babble: how many utterances are summed" },
-    { "file", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "type file: the audio file (any format libsndfile reads)" },
+    { .name = "type", .type = SP_PROBE_OPT_ENUM, .default_value = "white",
+      .choices = "white|pink|brown|band|babble|tone|file", .help = "the kind of noise" },
+    { .name = "snr_db", .type = SP_PROBE_OPT_STRING, .default_value = "10",
+      .help = "signal-to-noise ratio in dB: a number, or lo:hi for a uniform draw per chunk (or utterance)" },
+    { .name = "band", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "f_lo-f_hi in Hz, the band of type band" },
+    { .name = "scope", .type = SP_PROBE_OPT_ENUM, .default_value = "chunk", .choices = "chunk|utterance",
+      .help = "fresh noise per chunk, or one noise signal and SNR draw per utterance" },
+    { .name = "apply_to", .type = SP_PROBE_OPT_STRING, .default_value = "train",
+      .help = "the roles noised: a comma list of train, dev, test" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "-1", .min = -1, .max = 2147483647,
+      .help = "the noise's seed (-1: the probe's stream of the run's seed)" },
+    { .name = "freq", .type = SP_PROBE_OPT_FLOAT, .default_value = "1000", .min = 1, .max = 8000,
+      .help = "the frequency in Hz of type tone" },
+    { .name = "k", .type = SP_PROBE_OPT_INT, .default_value = "4", .min = 1, .max = 64,
+      .help = "type babble: how many utterances are summed" },
+    { .name = "file", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "type file: the audio file (any format libsndfile reads)" },
 };
 
 typedef struct {
@@ -69,6 +79,7 @@ typedef struct {
     float *file;              /* type file: [nfile] at 16 kHz */
     long nfile;
     /* on_start */
+    int rate;                 /* run->sample_rate */
     const sp_probe_dataset *data[SP_PROBE_NROLES];
     double *rms[SP_PROBE_NROLES]; /* babble: each utterance's RMS */
     int T;
@@ -182,26 +193,18 @@ static int load_file(noise *x, const char *path, sp_probe_error *err)
     }
     free(in);
     if (info.samplerate != RATE) {
-        double ratio = (double)RATE / info.samplerate;
-        long out_n = (long)((double)n * ratio) + 16;
-        float *out = malloc((size_t)out_n * sizeof *out);
-        SRC_DATA d;
-        memset(&d, 0, sizeof d);
-        d.data_in = mono;
-        d.input_frames = n;
-        d.data_out = out;
-        d.output_frames = out_n;
-        d.src_ratio = ratio;
-        int e = out ? src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1) : -1;
+        float *out;
+        long nout;
+        int rc = sp_resample(mono, n, info.samplerate, RATE, &out, &nout, NULL);
         free(mono);
-        if (e != 0 || d.output_frames_gen < 1) {
+        if (rc != 0 || nout < 1) {
             snprintf(err->message, sizeof err->message, "file: cannot resample '%s' to 16 kHz", path);
             err->option = OPT_FILE;
             free(out);
             return -1;
         }
         mono = out;
-        n = d.output_frames_gen;
+        n = nout;
     }
     double p = 0;
     for (long i = 0; i < n; i++) p += (double)mono[i] * mono[i];
@@ -286,6 +289,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     noise *x = self;
     for (int r = 0; r < SP_PROBE_NROLES; r++) x->data[r] = run->data[r];
     x->T = run->T;
+    x->rate = run->sample_rate;
     int T = x->T, nb = T / 2 + 1;
     x->buf = malloc((size_t)T * sizeof *x->buf);
     x->blk = fftwf_alloc_real((size_t)T);
@@ -299,7 +303,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         return -1;
     }
     for (int i = 0; i < nb; i++) {
-        double f = (double)i * RATE / T, g = 1;
+        double f = (double)i * x->rate / T, g = 1;
         if (i == 0) g = 0;
         else if (x->type == T_PINK) g = 1 / sqrt(f);
         else if (x->type == T_BROWN) g = 1 / f;
@@ -397,7 +401,7 @@ static int make_noise(noise *x, const sp_probe_batch *bt, int b, sp_probe_error 
         }
         return 0;
     case T_TONE: {
-        double ph = 2 * M_PI * x->h->rng_uniform(x->r), w = 2 * M_PI * x->freq / RATE;
+        double ph = 2 * M_PI * x->h->rng_uniform(x->r), w = 2 * M_PI * x->freq / x->rate;
         double off = utt ? (double)s0 : 0;
         for (int t = 0; t < T; t++) n[t] = (float)sin(ph + w * (off + t));
         return 0;
@@ -470,20 +474,17 @@ static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "noise",
-    "Noise injection",
-    "1.0",
-    "adds white, pink, brown, band, babble, tone or file noise to the audio at an exact snr",
-    NOPT,
-    options,
-    create,
-    on_start,
-    on_batch,
-    NULL,
-    NULL,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "noise",
+    .name = "Noise injection",
+    .version = "1.0",
+    .summary = "adds white, pink, brown, band, babble, tone or file noise to the audio at an exact snr",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_batch = on_batch,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

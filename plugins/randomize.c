@@ -28,6 +28,7 @@
  * (rows of the first epochs_done epochs are kept; counts of a resumed
  * epoch cover the batches from the resumed step on). */
 #include <sincprobe/probe.h>
+#include <sincprobe/splitmix.h>
 #include "resume_rows.h"
 
 #include <math.h>
@@ -41,10 +42,13 @@ enum { OPT_MODE, OPT_P, OPT_SEED, NOPT };
 enum { MODE_LABELS, MODE_PERMUTE, MODE_NOISE };
 
 static const sp_probe_option options[NOPT] = {
-    { "mode", SP_PROBE_OPT_ENUM, "labels", "labels|permute|noise", 0, 0,
-      "labels: random classes; permute: a fixed permutation of the classes; noise: gaussian audio of equal power" },
-    { "p", SP_PROBE_OPT_FLOAT, "1", NULL, 0, 1, "fraction of training chunks randomised" },
-    { "seed", SP_PROBE_OPT_INT, "0", NULL, 0, 9.2e18, "seed of every random decision (0: the run's seed)" },
+    { .name = "mode", .type = SP_PROBE_OPT_ENUM, .default_value = "labels", .choices = "labels|permute|noise",
+      .help = "labels: random classes; permute: a fixed permutation of the classes; noise: gaussian audio of "
+              "equal power" },
+    { .name = "p", .type = SP_PROBE_OPT_FLOAT, .default_value = "1", .min = 0, .max = 1,
+      .help = "fraction of training chunks randomised" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 9.2e18,
+      .help = "seed of every random decision (0: the run's seed)" },
 };
 
 #define NCOL 4
@@ -73,13 +77,11 @@ static int oom(sp_probe_error *err)
     return sp_error_put(&e, err->message, sizeof err->message);
 }
 
-/* splitmix64's finaliser: a bijective 64-bit mixer. */
+/* One splitmix64 step from state z (z + gamma, then the finaliser): a
+ * bijective 64-bit mixer. */
 static uint64_t mix(uint64_t z)
 {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return sp_splitmix64_mix(z + SP_SPLITMIX64_GAMMA);
 }
 
 /* H(seed, utt, frame, salt). */
@@ -200,20 +202,18 @@ static void destroy(void *self)
 }
 
 static const sp_probe_descriptor descriptor = {
-    SP_PROBE_ABI_VERSION,
-    "randomize",
-    "Randomisation test",
-    "1.0",
-    "replace training labels at random, permute them, or replace the audio by noise of equal power",
-    NOPT,
-    options,
-    create,
-    on_start,
-    on_batch,
-    NULL,
-    on_epoch_end,
-    NULL,
-    destroy,
+    .abi_version = SP_PROBE_ABI_VERSION,
+    .identifier = "randomize",
+    .name = "Randomisation test",
+    .version = "1.0",
+    .summary = "replace training labels at random, permute them, or replace the audio by noise of equal power",
+    .noptions = NOPT,
+    .options = options,
+    .create = create,
+    .on_start = on_start,
+    .on_batch = on_batch,
+    .on_epoch_end = on_epoch_end,
+    .destroy = destroy,
 };
 
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)

@@ -26,6 +26,7 @@
  * the epochs done. src/pca.c, src/tsne.c, src/scatter.c and
  * src/phoneclass.c are compiled into this module. */
 #include <sincprobe/probe.h>
+#include <sincprobe/layers.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -53,27 +54,36 @@ enum {
 };
 #define NOPT_PCA 4
 
-#define COMMON_OPTIONS                                                                                           \
-    { "layers", SP_PROBE_OPT_STRING, "auto", NULL, 0, 0,                                                         \
-      "layers to map: names separated by ',', \"all\", or \"auto\" (the last hidden activation)" },              \
-    { "epochs", SP_PROBE_OPT_STRING, "last", NULL, 0, 0,                                                         \
-      "epochs to map: numbers separated by ',', \"last\" or \"all\" (epoch 0 of analyse always)" },              \
-    { "colour", SP_PROBE_OPT_ENUM, "class", "class|label|pair", 0, 0,                                            \
-      "colour points by broad phone class, by phone, or show only the two phones of pair" },                     \
-    { "pair", SP_PROBE_OPT_STRING, "", NULL, 0, 0, "with colour = pair: two phones separated by ',' (\"aa,iy\")" }
+#define COMMON_OPTIONS                                                                                             \
+    { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "auto",                                      \
+      .help = "layers to map: names separated by ',', \"all\", or \"auto\" (the last hidden activation)" },        \
+    { .name = "epochs", .type = SP_PROBE_OPT_STRING, .default_value = "last",                                      \
+      .help = "epochs to map: numbers separated by ',', \"last\" or \"all\" (epoch 0 of analyse always)" },        \
+    { .name = "colour", .type = SP_PROBE_OPT_ENUM, .default_value = "class", .choices = "class|label|pair",        \
+      .help = "colour points by broad phone class, by phone, or show only the two phones of pair" },               \
+    { .name = "pair", .type = SP_PROBE_OPT_STRING, .default_value = "",                                            \
+      .help = "with colour = pair: two phones separated by ',' (\"aa,iy\")" }
 
 static const sp_probe_option tsne_options[NOPT_TSNE] = {
     COMMON_OPTIONS,
-    { "perplexity", SP_PROBE_OPT_FLOAT, "30", NULL, 1, 1e6, "the effective number of neighbours of each point" },
-    { "iterations", SP_PROBE_OPT_INT, "1000", NULL, 1, 1e7, "gradient descent iterations" },
-    { "theta", SP_PROBE_OPT_FLOAT, "0.5", NULL, 0, 10, "Barnes-Hut accuracy (0: exact t-SNE, O(N^2))" },
-    { "exaggeration", SP_PROBE_OPT_FLOAT, "12", NULL, 1, 1000, "early exaggeration factor of P" },
-    { "exaggeration_iterations", SP_PROBE_OPT_INT, "250", NULL, 0, 1e7,
-      "iterations with early exaggeration (and momentum 0.5)" },
-    { "learning_rate", SP_PROBE_OPT_FLOAT, "0", NULL, 0, 1e9, "step size (0: max(200, N / 12))" },
-    { "pca_dims", SP_PROBE_OPT_INT, "50", NULL, 2, 1e6, "reduce wider activations to this many by PCA first" },
-    { "max_points", SP_PROBE_OPT_INT, "0", NULL, 0, 1e9, "map a seeded random subset of this many frames (0: all)" },
-    { "seed", SP_PROBE_OPT_INT, "0", NULL, 0, 9.2e18, "seed of the subset and the neighbour tree (0: the run's)" },
+    { .name = "perplexity", .type = SP_PROBE_OPT_FLOAT, .default_value = "30", .min = 1, .max = 1e6,
+      .help = "the effective number of neighbours of each point" },
+    { .name = "iterations", .type = SP_PROBE_OPT_INT, .default_value = "1000", .min = 1, .max = 1e7,
+      .help = "gradient descent iterations" },
+    { .name = "theta", .type = SP_PROBE_OPT_FLOAT, .default_value = "0.5", .min = 0, .max = 10,
+      .help = "Barnes-Hut accuracy (0: exact t-SNE, O(N^2))" },
+    { .name = "exaggeration", .type = SP_PROBE_OPT_FLOAT, .default_value = "12", .min = 1, .max = 1000,
+      .help = "early exaggeration factor of P" },
+    { .name = "exaggeration_iterations", .type = SP_PROBE_OPT_INT, .default_value = "250", .min = 0, .max = 1e7,
+      .help = "iterations with early exaggeration (and momentum 0.5)" },
+    { .name = "learning_rate", .type = SP_PROBE_OPT_FLOAT, .default_value = "0", .min = 0, .max = 1e9,
+      .help = "step size (0: max(200, N / 12))" },
+    { .name = "pca_dims", .type = SP_PROBE_OPT_INT, .default_value = "50", .min = 2, .max = 1e6,
+      .help = "reduce wider activations to this many by PCA first" },
+    { .name = "max_points", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1e9,
+      .help = "map a seeded random subset of this many frames (0: all)" },
+    { .name = "seed", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 9.2e18,
+      .help = "seed of the subset and the neighbour tree (0: the run's)" },
 };
 
 static const sp_probe_option pca_options[NOPT_PCA] = { COMMON_OPTIONS };
@@ -236,6 +246,29 @@ static int add_sel(probe *x, const char *name, size_t len, sp_probe_error *err)
     return 0;
 }
 
+/* The layers option (sincprobe/layers.h): names, "all", or "auto" (the
+ * last hidden activation: the last "act" layer before the output, else
+ * the layer before the output). */
+static int choose_layers(probe *x, const sp_probe_run *run, sp_probe_error *err)
+{
+    int *index = malloc(((size_t)run->nlayers + 1) * sizeof *index);
+    if (!index) return oom(err);
+    const char *bad = NULL;
+    int n = sp_probe_layers_select(run->layers, run->nlayers, x->layers, SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_AUTO,
+                                   index, &bad, NULL);
+    int rc = 0;
+    if (n < 0)
+        rc = errf(err, O_LAYERS, "layers: '%.*s' is not a layer of the network", (int)sp_probe_layers_wordlen(bad), bad);
+    else if (n == 0 && run->nlayers == 0)
+        rc = errf(err, O_LAYERS, "layers: the network has no layers");
+    else if (n == 0)
+        rc = errf(err, O_LAYERS, "layers: '%s' is not a layer of the network", x->layers);
+    for (int i = 0; i < n && !rc; i++)
+        rc = add_sel(x, run->layers[index[i]].name, strlen(run->layers[index[i]].name), err);
+    free(index);
+    return rc;
+}
+
 static int selected_layer(const probe *x, const char *name)
 {
     if (x->analyse) return 1;
@@ -314,31 +347,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     }
     x->active = 1;
     if (!x->analyse) {
-        if (strcmp(x->layers, "auto") == 0) {
-            /* the last hidden activation: the last "act" layer before the
-             * output, else the layer before the output */
-            int pick = -1;
-            for (int i = 0; i < run->nlayers; i++)
-                if (strcmp(run->layers[i].kind, "act") == 0) pick = i;
-            if (pick < 0) pick = run->nlayers >= 2 ? run->nlayers - 2 : run->nlayers - 1;
-            if (pick < 0) return errf(err, O_LAYERS, "layers: the network has no layers");
-            if (add_sel(x, run->layers[pick].name, strlen(run->layers[pick].name), err) != 0) return -1;
-        } else if (strcmp(x->layers, "all") == 0) {
-            for (int i = 0; i < run->nlayers; i++)
-                if (add_sel(x, run->layers[i].name, strlen(run->layers[i].name), err) != 0) return -1;
-        } else {
-            const char *c = x->layers;
-            while (*c) {
-                size_t n = strcspn(c, ",");
-                int found = 0;
-                for (int i = 0; i < run->nlayers; i++)
-                    found |= strlen(run->layers[i].name) == n && strncmp(run->layers[i].name, c, n) == 0;
-                if (!found || n == 0)
-                    return errf(err, O_LAYERS, "layers: '%.*s' is not a layer of the network", (int)n, c);
-                if (add_sel(x, c, n, err) != 0) return -1;
-                c += n + (c[n] == ',');
-            }
-        }
+        if (choose_layers(x, run, err) != 0) return -1;
         /* ask for them one at a time: the host takes any list */
         for (int i = 0; i < x->nsel; i++)
             if (x->h->want_activations(x->ctx, x->sel[i], err) != 0) return -1;
@@ -628,37 +637,32 @@ static void destroy_any(void *self) { destroy(self); }
 
 static const sp_probe_descriptor descriptors[2] = {
     {
-        SP_PROBE_ABI_VERSION,
-        "tsne",
-        "t-SNE map of activations",
-        "1.0",
-        "barnes-hut t-SNE maps of layers' activations on the probe set, with KL, trustworthiness and 10-NN "
-        "preservation",
-        NOPT_TSNE,
-        tsne_options,
-        create_tsne,
-        on_start,
-        NULL,
-        NULL,
-        on_epoch_end,
-        NULL,
-        destroy_any,
+        .abi_version = SP_PROBE_ABI_VERSION,
+        .identifier = "tsne",
+        .name = "t-SNE map of activations",
+        .version = "1.0",
+        .summary = "barnes-hut t-SNE maps of layers' activations on the probe set, with KL, trustworthiness and "
+                   "10-NN preservation",
+        .noptions = NOPT_TSNE,
+        .options = tsne_options,
+        .create = create_tsne,
+        .on_start = on_start,
+        .on_epoch_end = on_epoch_end,
+        .destroy = destroy_any,
     },
     {
-        SP_PROBE_ABI_VERSION,
-        "pca",
-        "PCA map of activations",
-        "1.0",
-        "the first two principal components of layers' activations on the probe set, with explained variance",
-        NOPT_PCA,
-        pca_options,
-        create_pca,
-        on_start,
-        NULL,
-        NULL,
-        on_epoch_end,
-        NULL,
-        destroy_any,
+        .abi_version = SP_PROBE_ABI_VERSION,
+        .identifier = "pca",
+        .name = "PCA map of activations",
+        .version = "1.0",
+        .summary = "the first two principal components of layers' activations on the probe set, with explained "
+                   "variance",
+        .noptions = NOPT_PCA,
+        .options = pca_options,
+        .create = create_pca,
+        .on_start = on_start,
+        .on_epoch_end = on_epoch_end,
+        .destroy = destroy_any,
     },
 };
 

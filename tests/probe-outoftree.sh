@@ -18,6 +18,7 @@ ok; [ $rc -eq 0 ] || fail "staged install failed: $(tail -5 "$work/install.log")
 pc=$(find "$stage" -name sincprobe.pc | head -1)
 hdr=$(find "$stage" -path '*/include/sincprobe/probe.h' | head -1)
 ok; [ -n "$pc" ] && [ -n "$hdr" ] || { fail "staged install lacks sincprobe.pc or sincprobe/probe.h: $(find "$stage" -type f)"; finish; }
+ok; [ -f "$(dirname "$hdr")/layers.h" ] || fail "staged install lacks sincprobe/layers.h"
 
 # pkg-config sees only the staged module; the sysroot maps its -I into the stage.
 export PKG_CONFIG_LIBDIR="$(dirname "$pc")" PKG_CONFIG_PATH= PKG_CONFIG_SYSROOT_DIR="$stage"
@@ -33,11 +34,22 @@ mkdir -p "$work/probes" "$work/hdr"
 $CC_PROBE -std=c99 -pedantic -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden $flags \
   -o "$work/probes/outoftree.so" "$top_srcdir/tests/fixtures/outoftree_probe.c" >"$work/cc.log" 2>&1
 ok; [ -f "$work/probes/outoftree.so" ] || { fail "out-of-tree probe did not compile: $(head -20 "$work/cc.log")"; finish; }
-# The header also compiles as C++ where a C++ compiler exists.
+# The layer-list parser compiles the same way.
+cat >"$work/hdr/layers.c" <<'EOF'
+#include <sincprobe/layers.h>
+int pick(const sp_probe_layer *l, int n, int *index, sp_probe_error *err);
+int pick(const sp_probe_layer *l, int n, int *index, sp_probe_error *err)
+{
+    return sp_probe_layers_select(l, n, "dense,out", SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE, index, NULL, err);
+}
+EOF
+ok; $CC_PROBE -std=c99 -pedantic -Wall -Wextra -Wshadow -Werror $flags -fsyntax-only "$work/hdr/layers.c" \
+  >"$work/layers.log" 2>&1 || fail "sincprobe/layers.h does not compile as C99: $(head -5 "$work/layers.log")"
+# The headers also compile as C++ where a C++ compiler exists.
 if command -v c++ >/dev/null; then
-  printf '#include <sincprobe/probe.h>\nint main() { return SP_PROBE_ABI_VERSION == 2u ? 0 : 1; }\n' >"$work/hdr/t.cc"
+  printf '#include <sincprobe/probe.h>\n#include <sincprobe/layers.h>\nint main() { return SP_PROBE_ABI_VERSION == 2u ? 0 : 1; }\n' >"$work/hdr/t.cc"
   ok; c++ -Wall -Wextra -Werror $flags -fsyntax-only "$work/hdr/t.cc" >"$work/cxx.log" 2>&1 ||
-    fail "sincprobe/probe.h does not compile as C++: $(head -5 "$work/cxx.log")"
+    fail "sincprobe/probe.h or layers.h does not compile as C++: $(head -5 "$work/cxx.log")"
 fi
 # Only the descriptor function is exported.
 if command -v nm >/dev/null; then

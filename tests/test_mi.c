@@ -7,20 +7,15 @@
 #include <math.h>
 #include <stdint.h>
 
+#include <sincprobe/splitmix.h>
+
 #include "analysis/mi.h"
 #include "testlib.h"
 
 #define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))
 
 static uint64_t rs = 0x2545F4914F6CDD1DULL;
-static uint64_t next_u64(void)
-{
-    uint64_t z = (rs += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-static double unif(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
+static double unif(void) { return (double)(sp_splitmix64_next(&rs) >> 11) * 0x1.0p-53; }
 static double gauss(void)
 {
     double u = unif(), v = unif();

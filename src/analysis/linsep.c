@@ -2,6 +2,8 @@
  * (see linsep.h for the procedure). */
 #include "analysis/linsep.h"
 
+#include <sincprobe/splitmix.h>
+
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,14 +27,6 @@ static int oom(sp_error *err, long n, long D)
     sp_fail_oom(err, 0);
     sp_error_prefix(err, "linsep: ");
     return n ? sp_error_append(err, " for %ld x %ld features", n, D) : -1;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 /* Work buffers of one objective evaluation. */
@@ -244,7 +238,7 @@ int sp_linsep_eval(const float *X, long N, long D, const int *y, int nclasses, c
         if (y[i] >= 0 && y[i] < nclasses) idx[k++] = i;
     uint64_t st = o->seed;
     for (long i = n - 1; i > 0; i--) {
-        long j = (long)(splitmix64(&st) % (uint64_t)(i + 1));
+        long j = (long)(sp_splitmix64_next(&st) % (uint64_t)(i + 1));
         long t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;

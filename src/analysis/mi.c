@@ -2,6 +2,8 @@
  * math is stated in mi.h. */
 #include "analysis/mi.h"
 
+#include <sincprobe/splitmix.h>
+
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -110,13 +112,6 @@ static int cmp_hrow(const void *a, const void *b)
     return (x->row > y->row) - (x->row < y->row);
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 long sp_mi_patterns(const int32_t *idx, long N, long D, long *id)
 {
     if (N <= 0) return 0;
@@ -127,10 +122,13 @@ long sp_mi_patterns(const int32_t *idx, long N, long D, long *id)
         free(rep);
         return -1;
     }
+    /* Each row's hash: h = G ^ D, then h = mix(h ^ p[j]) + j over its
+     * entries, with splitmix64's finaliser as the mixer (G its gamma,
+     * only a fixed start value here). Equal hashes are checked below. */
     for (long i = 0; i < N; i++) {
         const int32_t *p = idx + (size_t)i * D;
-        uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)D;
-        for (long j = 0; j < D; j++) h = mix64(h ^ (uint32_t)p[j]) + (uint64_t)j;
+        uint64_t h = SP_SPLITMIX64_GAMMA ^ (uint64_t)D;
+        for (long j = 0; j < D; j++) h = sp_splitmix64_mix(h ^ (uint32_t)p[j]) + (uint64_t)j;
         r[i].h = h;
         r[i].row = i;
     }

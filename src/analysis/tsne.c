@@ -3,6 +3,8 @@
 #include "analysis/tsne.h"
 #include "analysis/pca.h"
 
+#include <sincprobe/splitmix.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +32,6 @@ void sp_tsne_sparse_free(sp_tsne_sparse *P)
     P->row = P->col = NULL;
     P->val = NULL;
     P->N = 0;
-}
-
-/* splitmix64: the vantage-point choice only needs a seeded stream. */
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
 }
 
 /* Euclidean distance, summed in coordinate order (the tree and brute force
@@ -139,7 +132,7 @@ typedef struct {
     double *dd;
     vpnode *nodes;
     long nn;
-    uint64_t rng;
+    uint64_t rng; /* splitmix64 state: the vantage-point choice only needs a seeded stream */
 } vptree;
 
 static void vp_swap(vptree *t, long a, long b)
@@ -161,7 +154,7 @@ static int vp_less(const vptree *t, long a, long b)
 static void vp_select(vptree *t, long lo, long hi, long m)
 {
     while (hi - lo > 1) {
-        long piv = lo + (long)(mix(&t->rng) % (uint64_t)(hi - lo));
+        long piv = lo + (long)(sp_splitmix64_next(&t->rng) % (uint64_t)(hi - lo));
         vp_swap(t, piv, hi - 1);
         long s = lo;
         for (long j = lo; j < hi - 1; j++)
@@ -177,7 +170,7 @@ static long vp_build(vptree *t, long lo, long hi)
 {
     if (lo >= hi) return -1;
     long id = t->nn++;
-    long r = lo + (long)(mix(&t->rng) % (uint64_t)(hi - lo));
+    long r = lo + (long)(sp_splitmix64_next(&t->rng) % (uint64_t)(hi - lo));
     vp_swap(t, lo, r);
     vpnode nd = { t->items[lo], -1, -1, 0.0 };
     if (hi - lo > 1) {

@@ -38,8 +38,8 @@ static const key_spec keys[] = {
     { "model", "input_ms", K_FLOAT, F(input_ms), 0, NULL, 10, 2000, "chunk length in ms" },
     { "model", "filters", K_INT, F(filters), 0, NULL, 1, 1024, "first-layer filters" },
     { "model", "taps", K_INT, F(taps), 0, NULL, 3, 4001, "first-layer taps (odd)" },
-    { "model", "min_low_hz", K_FLOAT, F(min_low_hz), 0, NULL, 0, 8000, "sinc: lowest low cut-off" },
-    { "model", "min_band_hz", K_FLOAT, F(min_band_hz), 0, NULL, 0, 8000, "sinc: narrowest band" },
+    { "model", "min_low_hz", K_FLOAT, F(min_low_hz), 0, NULL, 0, SP_SAMPLE_RATE / 2, "sinc: lowest low cut-off" },
+    { "model", "min_band_hz", K_FLOAT, F(min_band_hz), 0, NULL, 0, SP_SAMPLE_RATE / 2, "sinc: narrowest band" },
     { "model", "conv", K_CONV, 0, 0, NULL, 0, 0, "conv blocks after the first layer, CxK,CxK..." },
     { "model", "pool", K_INT, F(pool), 0, NULL, 1, 16, "max-pool width after each conv" },
     { "model", "input_norm", K_ENUM, F(input_norm), S(input_norm), "layer|none", 0, 0, "normalisation of the raw chunk" },
@@ -111,6 +111,11 @@ static void preset(sp_conf *c, const char *which)
     }
 }
 
+int sp_conf_input_samples(const sp_conf *c)
+{
+    return (int)lround(c->input_ms * (SP_SAMPLE_RATE / 1000.0));
+}
+
 void sp_conf_defaults(sp_conf *c)
 {
     memset(c, 0, sizeof *c);
@@ -120,8 +125,8 @@ void sp_conf_defaults(sp_conf *c)
     snprintf(c->test_split, sizeof c->test_split, "core");
     c->gain_jitter = 0.2;
     snprintf(c->first_layer, sizeof c->first_layer, "sinc");
-    c->min_low_hz = 50;
-    c->min_band_hz = 50;
+    c->min_low_hz = SP_DEFAULT_MIN_LOW_HZ;
+    c->min_band_hz = SP_DEFAULT_MIN_BAND_HZ;
     c->pool = 3;
     snprintf(c->input_norm, sizeof c->input_norm, "layer");
     snprintf(c->conv_norm, sizeof c->conv_norm, "layer");
@@ -340,7 +345,7 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
     keep_probe_sections(c, ini, d);
     /* Checks across keys. */
     if (d->n == before) {
-        int T = (int)lround(c->input_ms * 16.0);
+        int T = sp_conf_input_samples(c);
         const sp_ini_entry *where = sp_ini_get(ini, "model", "taps");
         if (c->taps % 2 == 0)
             sp_diag_add(d, ini->path, where ? where->line : 0, "[model] taps: %d is even; the filters need an odd length", c->taps);

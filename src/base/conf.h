@@ -18,6 +18,18 @@
 #define SP_CONF_MAXLAYERS 16
 #define SP_CONF_PROBES 16384
 
+/* The engine's one sample rate in Hz: TIMIT and the synthetic corpus are
+ * 16 kHz, every other input is resampled to it, and the model's sizes in
+ * samples (input_ms, the sinc layer's fs) are at this rate. */
+#define SP_SAMPLE_RATE 16000
+
+/* Defaults of [model] min_low_hz and min_band_hz, SincNet's floors of the
+ * sinc layer's effective cut-offs (nn/layers.h):
+ *     f1 = min_low_hz + |low_p|,  f2 - f1 >= min_band_hz (before the clamp
+ * to fs/2), low_p and band_p being the learnable parameters. */
+#define SP_DEFAULT_MIN_LOW_HZ 50.0
+#define SP_DEFAULT_MIN_BAND_HZ 50.0
+
 typedef struct {
     /* [data] */
     char corpus[SP_CONF_STR];
@@ -79,6 +91,9 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d);
 
 /* Load and resolve a config file. */
 int sp_conf_load(sp_conf *c, const char *path, sp_diag *d);
+
+/* Input samples of a chunk: input_ms at SP_SAMPLE_RATE, rounded. */
+int sp_conf_input_samples(const sp_conf *c);
 
 /* Write c as a config file with every key (the run directory's resolved
  * config). */

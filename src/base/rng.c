@@ -4,14 +4,7 @@
 #include "base/rng.h"
 
 #include <math.h>
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+#include <sincprobe/splitmix.h>
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -21,7 +14,7 @@ static uint64_t rotl(uint64_t x, int k)
 void sp_rng_seed(sp_rng *r, uint64_t seed, uint64_t stream)
 {
     uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ULL);
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    for (int i = 0; i < 4; i++) r->s[i] = sp_splitmix64_next(&x);
 }
 
 uint64_t sp_rng_u64(sp_rng *r)

@@ -1,5 +1,5 @@
-/* cli.c - helpers shared by the commands: the log sink, errors and
- * usage. */
+/* cli.c - helpers shared by the commands: the log sink, errors, usage,
+ * progress bars. */
 #include "config.h"
 #include "cli/cli.h"
 
@@ -62,4 +62,30 @@ int sp_parse_long(const char *s, long lo, long hi, long *out)
     if (errno || end == s || *end || v < lo || v > hi) return -1;
     *out = v;
     return 0;
+}
+
+static void bar_begin(void *ctx, long total)
+{
+    sp_cli_bar *b = ctx;
+    sp_progress_start(&b->bar, b->label, total);
+}
+
+static void bar_update(void *ctx, long done)
+{
+    sp_cli_bar *b = ctx;
+    sp_progress_update(&b->bar, done);
+}
+
+static void bar_end(void *ctx)
+{
+    sp_cli_bar *b = ctx;
+    sp_progress_end(&b->bar);
+}
+
+const sp_eval_progress *sp_cli_bar_init(sp_cli_bar *b, const char *label)
+{
+    if (!sp_log_tty()) return NULL;
+    b->hooks = (sp_eval_progress){ .begin = bar_begin, .update = bar_update, .end = bar_end, .ctx = b };
+    b->label = label;
+    return &b->hooks;
 }

@@ -10,9 +10,11 @@
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
-#include <stdio.h>
-
+#include "run/evaluate.h"
 #include "base/log.h"
+#include "base/util.h"
+
+#include <stdio.h>
 
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
@@ -43,5 +45,16 @@ int sp_usage_error(const char *const *usage, const char *fmt, ...) __attribute__
 int sp_is_help(const char *arg);
 /* Parse a whole decimal integer in [lo, hi]; 0 or -1. */
 int sp_parse_long(const char *s, long lo, long hi, long *out);
+
+/* The progress bar of an evaluation labelled label (sp_progress, through
+ * base/log.h), when the log is a terminal (sp_log_tty): returns the hooks
+ * to give sp_evaluate (b holds them; label must outlive it), or NULL when
+ * it is not a terminal. */
+typedef struct {
+    sp_eval_progress hooks;
+    sp_progress bar;
+    const char *label;
+} sp_cli_bar;
+const sp_eval_progress *sp_cli_bar_init(sp_cli_bar *b, const char *label);
 
 #endif

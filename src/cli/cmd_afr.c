@@ -5,6 +5,7 @@
 #include "analysis/afr.h"
 #include "nn/checkpoint.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "base/npy.h"
 #include "decode/phonedecoder.h"
 #include "base/util.h"
@@ -42,15 +43,14 @@ static int first_layer(const sp_model *m, float **taps, float **f1, float **f2, 
         *F = l->out_c;
         *K = l->K;
         *taps = sp_xcalloc((size_t)*F * (size_t)*K, sizeof **taps);
-        const float *p0 = m->params + l->p_off[0];
+        const sp_param_tensors *p = &m->param;
         if (l->kind == SP_LAYER_SINC) {
-            const float *p1 = m->params + l->p_off[1];
             *f1 = sp_xcalloc((size_t)*F, sizeof **f1);
             *f2 = sp_xcalloc((size_t)*F, sizeof **f2);
-            sp_sinc_taps(*taps, p0, p1, &m->sinc);
-            sp_sinc_cutoffs(*f1, *f2, p0, p1, &m->sinc);
+            sp_sinc_taps(*taps, p->sinc_low_p, p->sinc_band_p, &m->sinc);
+            sp_sinc_cutoffs(*f1, *f2, p->sinc_low_p, p->sinc_band_p, &m->sinc);
         } else {
-            memcpy(*taps, p0, (size_t)*F * (size_t)*K * sizeof **taps); /* w [F][1][K] */
+            memcpy(*taps, p->conv_w[0], (size_t)*F * (size_t)*K * sizeof **taps); /* conv1's w [F][1][K] */
         }
         return 0;
     }
@@ -72,6 +72,8 @@ static int write_npy_dir(const char *dir, const float *afr, const float *resp, c
     snprintf(p, n, "%s/freqs.npy", dir);
     rc = rc || sp_npy_write(p, SP_NPY_F32, freqs, 1, s1, err);
     if (!rc) {
+        /* low_hz, high_hz: the effective cut-offs f1, f2 in Hz (nn/layers.h),
+         * not the learnable low_p, band_p */
         static const char *const head[3] = { "filter", "low_hz", "high_hz" };
         long nr = f1 ? F : 0;
         double *t = sp_xcalloc((size_t)(nr ? nr : 1) * 3, sizeof *t);
@@ -88,51 +90,35 @@ static int write_npy_dir(const char *dir, const float *afr, const float *resp, c
     return rc ? -1 : 0;
 }
 
+/* --format and --normalise, in the order of their enums */
+enum { FORMAT_TSV, FORMAT_NPY, FORMAT_PNG };
+static const char *const formats[] = { "tsv", "npy", "png", NULL };
+static const char *const norms[] = { "none", "peak", NULL }; /* SP_AFR_NORM_NONE, SP_AFR_NORM_PEAK */
+
 int cmd_afr(int argc, char **argv)
 {
-    const char *model = NULL, *out = NULL, *format = "tsv";
+    const char *out = NULL;
     long nfft = 1024;
-    int db = 0, per_filter = 0;
-    sp_afr_norm norm = SP_AFR_NORM_NONE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        }
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--nfft")) {
-            if (!has || sp_parse_long(argv[++i], 16, 1048576, &nfft) != 0 || nfft % 2)
-                return sp_usage_error(usage, "--nfft: '%s' is not an even number in [16, 1048576]",
-                                      has ? argv[i] : "");
-        } else if (!strcmp(a, "--format")) {
-            if (!has) return sp_usage_error(usage, "--format needs tsv, npy or png");
-            format = argv[++i];
-            if (strcmp(format, "tsv") && strcmp(format, "npy") && strcmp(format, "png"))
-                return sp_usage_error(usage, "--format: '%s' is not tsv, npy or png", format);
-        } else if (!strcmp(a, "--out")) {
-            if (!has) return sp_usage_error(usage, "--out needs a path");
-            out = argv[++i];
-        } else if (!strcmp(a, "--normalise") || !strcmp(a, "--normalize")) {
-            if (!has) return sp_usage_error(usage, "--normalise needs none or peak");
-            const char *v = argv[++i];
-            if (!strcmp(v, "none")) norm = SP_AFR_NORM_NONE;
-            else if (!strcmp(v, "peak")) norm = SP_AFR_NORM_PEAK;
-            else return sp_usage_error(usage, "--normalise: '%s' is not none or peak", v);
-        } else if (!strcmp(a, "--db")) {
-            db = 1;
-        } else if (!strcmp(a, "--per-filter")) {
-            per_filter = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!model) {
-            model = a;
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
-    if (!model) return sp_usage_error(usage, "MODEL is missing");
-    if (strcmp(format, "tsv") && !out) return sp_usage_error(usage, "--format %s needs --out PATH", format);
+    int db = 0, per_filter = 0, format = FORMAT_TSV, norm = SP_AFR_NORM_NONE;
+    sp_opt opts[] = {
+        SP_OPT_LONG("--nfft", &nfft, 16, 1048576),
+        SP_OPT_CHOICE("--format", &format, formats),
+        SP_OPT_STRING("--out", &out),
+        SP_OPT_CHOICE("--normalise", &norm, norms),
+        SP_OPT_CHOICE("--normalize", &norm, norms),
+        SP_OPT_FLAG("--db", &db),
+        SP_OPT_FLAG("--per-filter", &per_filter),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    if (nfft % 2)
+        return sp_usage_error(usage, "invalid value '%ld' for '--nfft': expected an even integer from 16 to 1048576",
+                              nfft);
+    if (nargs < 1) return sp_usage_error(usage, "a MODEL (checkpoint or run directory) is required");
+    const char *model = argv[1];
+    if (format != FORMAT_TSV && !out)
+        return sp_usage_error(usage, "--format %s needs --out PATH", formats[format]);
 
     sp_error err;
     char *rundir = NULL;
@@ -164,9 +150,9 @@ int cmd_afr(int argc, char **argv)
     resp = sp_xcalloc((size_t)F * bins, sizeof *resp);
     afr = sp_xcalloc((size_t)bins, sizeof *afr);
     freqs = sp_xcalloc((size_t)bins, sizeof *freqs);
-    sp_afr_freqs(freqs, (int)nfft, 16000.0);
-    if (sp_afr_compute(a, taps, F, K, norm, db, resp, afr, &err) != 0) goto fail;
-    if (!strcmp(format, "tsv")) {
+    sp_afr_freqs(freqs, (int)nfft, (double)SP_SAMPLE_RATE);
+    if (sp_afr_compute(a, taps, F, K, (sp_afr_norm)norm, db, resp, afr, &err) != 0) goto fail;
+    if (format == FORMAT_TSV) {
         /* --out: the table is built in memory and written atomically */
         char *buf = NULL;
         size_t len = 0;
@@ -199,12 +185,12 @@ int cmd_afr(int argc, char **argv)
             sp_errorf("standard output: write error");
             goto done;
         }
-    } else if (!strcmp(format, "npy")) {
+    } else if (format == FORMAT_NPY) {
         if (write_npy_dir(out, afr, resp, freqs, F, bins, f1, f2, &err) != 0) goto fail;
     } else {
         long which = 0;
         const char *label = db ? "AFR (dB)" : "AFR";
-        if (sp_afr_png_curves(out, afr, bins, 16000.0, db, 1, &which, &label, &err) != 0) goto fail;
+        if (sp_afr_png_curves(out, afr, bins, (double)SP_SAMPLE_RATE, db, 1, &which, &label, &err) != 0) goto fail;
     }
     rc = SP_EXIT_OK;
     goto done;

@@ -14,6 +14,7 @@
  * row under "rows". */
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "base/diag.h"
 #include "base/ini.h"
 #include "base/json.h"
@@ -23,7 +24,7 @@
 #include "base/util.h"
 
 #include <ctype.h>
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,182 +286,200 @@ static int print_json(const char *kind, const char *dir, const char *layer, long
     return 0;
 }
 
-int cmd_analyse(int argc, char **argv)
+/* ---- the arguments */
+
+typedef struct {
+    const char *kind, *act, *labels, *out, *classes, *layer;
+    int json;
+    long seed;
+    sp_opt_pairs probe_opts; /* --OPTION VALUE: the probe's own */
+    char *section;           /* "[probe KIND]", "use = KIND", then probe_opts[k] on line 3 + k */
+} analyse_args;
+
+static void args_free(analyse_args *a)
 {
-    if (argc < 2 || sp_is_help(argv[1])) {
-        if (argc < 2) return sp_usage_error(usage, "which analysis: mi, tsne, pca or linsep");
+    sp_opt_pairs_free(&a->probe_opts);
+    free(a->section);
+}
+
+/* The probe's options as "key = value" lines of a [probe KIND] section
+ * (--log-steps is log_steps). -1, or the exit status of a usage error. */
+static int probe_section(analyse_args *a)
+{
+    a->section = sp_xasprintf("[probe %s]\nuse = %s\n", a->kind, a->kind);
+    for (size_t k = 0; k < a->probe_opts.n; k++) {
+        const sp_opt_pair *p = &a->probe_opts.v[k];
+        char *key = sp_xasprintf("%.*s", (int)p->namelen, p->name);
+        if (!strcmp(key, "use") || !strcmp(key, "probe_frames") || strchr(p->value, '\n') || !*key) {
+            free(key);
+            return sp_usage_error(usage, "'%s' is not an option of the %s probe", p->arg, a->kind);
+        }
+        for (char *c = key; *c; c++)
+            if (*c == '-') *c = '_';
+        char *s2 = sp_xasprintf("%s%s = %s\n", a->section, key, p->value);
+        free(a->section);
+        free(key);
+        a->section = s2;
+    }
+    return -1;
+}
+
+/* -1 to go on, or the exit status. */
+static int parse_args(analyse_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    a->seed = 1;
+    if (argc < 2) return sp_usage_error(usage, "which analysis: mi, tsne, pca or linsep");
+    if (sp_is_help(argv[1])) {
         sp_usage_print(stdout, usage);
         return SP_EXIT_OK;
     }
-    const char *kind = argv[1];
+    a->kind = argv[1];
     int known = 0;
-    for (int i = 0; kinds[i]; i++) known |= !strcmp(kinds[i], kind);
-    if (!known) return sp_usage_error(usage, "unknown analysis '%s': expected mi, tsne, pca or linsep", kind);
+    for (int i = 0; kinds[i]; i++) known |= !strcmp(kinds[i], a->kind);
+    if (!known) return sp_usage_error(usage, "unknown analysis '%s': expected mi, tsne, pca or linsep", a->kind);
 
-    const char *act = NULL, *labels = NULL, *out = NULL, *classes = NULL, *layer_opt = NULL;
-    int json = 0;
-    long seed = 1;
-    /* Probe options as "key = value" lines of a [probe KIND] section. */
-    char *section = sp_xasprintf("[probe %s]\nuse = %s\n", kind, kind);
-    char **optname = NULL; /* [line - 3]: the option as typed, for messages */
-    int nopt = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            goto usage_ok;
-        }
-        if (strncmp(a, "--", 2) != 0) {
-            if (!act) act = a;
-            else if (!labels) labels = a;
-            else {
-                free(section);
-                for (int k = 0; k < nopt; k++) free(optname[k]);
-                free(optname);
-                return sp_usage_error(usage, "unexpected argument '%s'", a);
-            }
-            continue;
-        }
-        if (!strcmp(a, "--json")) {
-            json = 1;
-            continue;
-        }
-        /* --key value or --key=value */
-        char *key = sp_xstrdup(a + 2), *val = strchr(key, '=');
-        const char *value;
-        if (val) {
-            *val++ = '\0';
-            value = val;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            int rc = sp_usage_error(usage, "option '%s' needs a value", a);
-            free(key);
-            free(section);
-            for (int k = 0; k < nopt; k++) free(optname[k]);
-            free(optname);
-            return rc;
-        }
-        if (!strcmp(key, "out")) out = value;
-        else if (!strcmp(key, "classes")) classes = value;
-        else if (!strcmp(key, "layer")) layer_opt = value;
-        else if (!strcmp(key, "seed")) {
-            if (sp_parse_long(value, 0, 9000000000000000000L, &seed) != 0) {
-                int rc = sp_usage_error(usage, "--seed: '%s' is not an integer >= 0", value);
-                free(key);
-                free(section);
-                for (int k = 0; k < nopt; k++) free(optname[k]);
-                free(optname);
-                return rc;
-            }
-        } else if (!strcmp(key, "use") || !strcmp(key, "probe_frames") || strchr(value, '\n') || !*key) {
-            int rc = sp_usage_error(usage, "'%s' is not an option of the %s probe", a, kind);
-            free(key);
-            free(section);
-            for (int k = 0; k < nopt; k++) free(optname[k]);
-            free(optname);
-            return rc;
-        } else {
-            for (char *p = key; *p; p++)
-                if (*p == '-') *p = '_';
-            char *s2 = sp_xasprintf("%s%s = %s\n", section, key, value);
-            free(section);
-            section = s2;
-            optname = sp_xrealloc(optname, (size_t)(nopt + 1) * sizeof *optname);
-            optname[nopt++] = sp_xasprintf("--%s", a + 2);
-        }
-        free(key);
-    }
-    if (!act || !labels || !out) {
-        free(section);
-        for (int k = 0; k < nopt; k++) free(optname[k]);
-        free(optname);
-        return sp_usage_error(usage, "%s", !act ? "no ACTIVATIONS.npy given" : !labels ? "no LABELS given" : "--out DIR is required");
-    }
+    sp_opt opts[] = {
+        SP_OPT_STRING("--out", &a->out),
+        SP_OPT_FLAG("--json", &a->json),
+        SP_OPT_STRING("--classes", &a->classes),
+        SP_OPT_STRING("--layer", &a->layer),
+        SP_OPT_LONG("--seed", &a->seed, 0, LONG_MAX),
+        SP_OPT_OTHER(&a->probe_opts),
+        SP_OPT_END,
+    };
+    /* argv[1], KIND, stands as the command's name */
+    int status, nargs = sp_opt_parse(usage, opts, 2, argc - 1, argv + 1, &status);
+    if (nargs < 0) return status;
+    if ((status = probe_section(a)) >= 0) return status;
+    a->act = nargs > 0 ? argv[2] : NULL;
+    a->labels = nargs > 1 ? argv[3] : NULL;
+    if (!a->act || !a->labels || !a->out)
+        return sp_usage_error(usage, "%s",
+                              !a->act ? "no ACTIVATIONS.npy given" : !a->labels ? "no LABELS given" : "--out DIR is required");
+    return -1;
+}
 
-    int rc = SP_EXIT_FAIL;
-    sp_error err = { "" };
-    float *X = NULL;
-    int *y = NULL;
-    char **names = NULL, *layer = NULL;
-    int nclasses = 0;
-    sp_ini ini;
-    memset(&ini, 0, sizeof ini);
+/* ---- the probe, first: a bad option is refused before the data is read */
+
+/* The chain of the one probe; NULL with the problems printed, naming
+ * the option as typed: "[probe mi] bins: ..." -> "mi --bins VALUE: ...". */
+static sp_probe_chain *probe_chain(const analyse_args *a, sp_ini *ini)
+{
     sp_probe_chain *ch = NULL;
-    long N = 0, D = 0, ny = 0;
-
-    /* The probe first: a bad option is refused before the data is read. */
     sp_diag d;
     sp_diag_init(&d, 0);
-    if (sp_ini_parse(&ini, "sincprobe analyse", section, &d) == 0) ch = sp_probe_chain_resolve(&ini, &d);
+    if (sp_ini_parse(ini, "sincprobe analyse", a->section, &d) == 0) ch = sp_probe_chain_resolve(ini, &d);
     if (d.n || !ch) {
         for (size_t k = 0; k < d.n; k++) {
             const sp_problem *p = &d.v[k];
-            /* "[probe mi] bins: ..." -> "--bins VALUE: ..." where the line is an option's */
             const char *m = p->message;
             if (!strncmp(m, "[probe ", 7) && strstr(m, "] ")) m = strstr(m, "] ") + 2;
-            if (p->line >= 3 && p->line - 3 < nopt) sp_errorf("%s %s: %s", kind, optname[p->line - 3], m);
-            else sp_errorf("%s: %s", kind, m);
+            if (p->line >= 3 && (size_t)(p->line - 3) < a->probe_opts.n)
+                sp_errorf("%s %s: %s", a->kind, a->probe_opts.v[p->line - 3].arg, m);
+            else sp_errorf("%s: %s", a->kind, m);
         }
-        if (!d.n) sp_errorf("%s: the probe could not be set up", kind);
-        sp_diag_free(&d);
-        rc = SP_EXIT_USAGE;
-        goto done;
+        if (!d.n) sp_errorf("%s: the probe could not be set up", a->kind);
+        sp_probe_chain_free(ch);
+        ch = NULL;
     }
     sp_diag_free(&d);
+    return ch;
+}
 
-    X = load_matrix(act, &N, &D, &err);
-    if (!X) goto fail;
-    y = load_labels(labels, &ny, &err);
-    if (!y) goto fail;
-    if (ny != N) {
-        sp_fail(&err, "'%s' has %ld rows but '%s' has %ld labels", act, N, labels, ny);
-        goto fail;
-    }
-    for (long i = 0; i < N; i++)
-        if (y[i] + 1 > nclasses) nclasses = y[i] + 1;
-    names = class_names(classes, nclasses, &err);
-    if (!names) goto fail;
-    layer = layer_opt ? sp_xstrdup(layer_opt) : layer_name(act);
-    if (sp_mkdirs(out, &err) != 0) goto fail;
-    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, out, (uint64_t)seed, &err) != 0) goto fail;
-    sp_log_info("analyse %s: %ld x %ld from '%s', %d classes; writing '%s'", kind, N, D, act, nclasses, out);
-    sp_probe_analysis an = { layer, out, X, N, D, y, nclasses, (const char *const *)names };
+/* ---- the data, the analysis, its summary */
+
+typedef struct {
+    float *X;      /* [N][D] */
+    long N, D;
+    int *y;        /* [N] */
+    int nclasses;
+    char **names;  /* [nclasses] */
+    char *layer;
+} analyse_data;
+
+static void data_free(analyse_data *dt)
+{
+    for (int i = 0; dt->names && i < dt->nclasses; i++) free(dt->names[i]);
+    free(dt->names);
+    free(dt->layer);
+    free(dt->X);
+    free(dt->y);
+}
+
+/* The matrix, the labels, the class names. 0, or -1 with err. */
+static int load_data(const analyse_args *a, analyse_data *dt, sp_error *err)
+{
+    long ny = 0;
+    dt->X = load_matrix(a->act, &dt->N, &dt->D, err);
+    if (!dt->X) return -1;
+    dt->y = load_labels(a->labels, &ny, err);
+    if (!dt->y) return -1;
+    if (ny != dt->N) return sp_fail(err, "'%s' has %ld rows but '%s' has %ld labels", a->act, dt->N, a->labels, ny);
+    for (long i = 0; i < dt->N; i++)
+        if (dt->y[i] + 1 > dt->nclasses) dt->nclasses = dt->y[i] + 1;
+    dt->names = class_names(a->classes, dt->nclasses, err);
+    if (!dt->names) return -1;
+    dt->layer = a->layer ? sp_xstrdup(a->layer) : layer_name(a->act);
+    return 0;
+}
+
+/* KIND.tsv of the output folder on stdout, as written. */
+static int print_tsv(const analyse_args *a, sp_error *err)
+{
+    char *name = sp_xasprintf("%s.tsv", a->kind);
+    char *path = sp_path_join(a->out, name);
+    size_t len;
+    char *text = sp_read_file(path, &len, err);
+    if (text) fputs(text, stdout);
+    int rc = text ? 0 : -1;
+    free(text);
+    free(path);
+    free(name);
+    return rc;
+}
+
+/* Run the probe on the data and print its summary. 0, or -1 with err. */
+static int run(const analyse_args *a, sp_probe_chain *ch, analyse_data *dt, sp_error *err)
+{
+    if (sp_mkdirs(a->out, err) != 0) return -1;
+    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, a->out, (uint64_t)a->seed, err) != 0) return -1;
+    sp_log_info("analyse %s: %ld x %ld from '%s', %d classes; writing '%s'", a->kind, dt->N, dt->D, a->act,
+                dt->nclasses, a->out);
+    sp_probe_analysis an = { dt->layer, a->out, dt->X, dt->N, dt->D, dt->y, dt->nclasses,
+                             (const char *const *)dt->names };
     double t0 = sp_now();
-    if (sp_probe_chain_analyse(ch, &an, &err) != 0) goto fail;
-    sp_log_info("analyse %s: done in %.1f s", kind, sp_now() - t0);
-    if (json) {
-        if (print_json(kind, out, layer, N, D, &err) != 0) goto fail;
-    } else {
-        char *name = sp_xasprintf("%s.tsv", kind);
-        char *path = sp_path_join(out, name);
-        size_t len;
-        char *text = sp_read_file(path, &len, &err);
-        if (text) fputs(text, stdout);
-        free(text);
-        free(path);
-        free(name);
-        if (!text) goto fail;
+    if (sp_probe_chain_analyse(ch, &an, err) != 0) return -1;
+    sp_log_info("analyse %s: done in %.1f s", a->kind, sp_now() - t0);
+    if (a->json) return print_json(a->kind, a->out, dt->layer, dt->N, dt->D, err);
+    return print_tsv(a, err);
+}
+
+int cmd_analyse(int argc, char **argv)
+{
+    analyse_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc >= 0) {
+        args_free(&a);
+        return rc;
     }
-    rc = SP_EXIT_OK;
-    goto done;
-fail:
-    sp_errorf("%s", err.msg);
-done:
+    sp_ini ini;
+    memset(&ini, 0, sizeof ini);
+    sp_probe_chain *ch = probe_chain(&a, &ini);
+    rc = SP_EXIT_USAGE;
+    if (ch) {
+        sp_error err = { "" };
+        analyse_data dt;
+        memset(&dt, 0, sizeof dt);
+        rc = SP_EXIT_OK;
+        if (load_data(&a, &dt, &err) != 0 || run(&a, ch, &dt, &err) != 0) {
+            sp_errorf("%s", err.msg);
+            rc = SP_EXIT_FAIL;
+        }
+        data_free(&dt);
+    }
     sp_probe_chain_free(ch);
     sp_ini_free(&ini);
-    for (int i = 0; names && i < nclasses; i++) free(names[i]);
-    free(names);
-    free(layer);
-    free(X);
-    free(y);
-    free(section);
-    for (int k = 0; k < nopt; k++) free(optname[k]);
-    free(optname);
+    args_free(&a);
     return rc;
-usage_ok:
-    free(section);
-    for (int k = 0; k < nopt; k++) free(optname[k]);
-    free(optname);
-    return SP_EXIT_OK;
 }

@@ -3,6 +3,8 @@
  * the 61, 48 and 39 sets, every problem found). */
 #include "config.h"
 #include "cli/cli.h"
+#include "base/conf.h"
+#include "cli/opt.h"
 #include "base/json.h"
 #include "corpus/phoneset.h"
 #include "corpus/timit.h"
@@ -57,33 +59,22 @@ static void json_counts(sp_json *j, const char *key, int n, const char (*names)[
 
 int cmd_corpus_check(int argc, char **argv)
 {
-    const char *dir = NULL;
-    int split = SP_SPLIT_ALL, json = 0, strict = 0, include_sa = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        } else if (strcmp(a, "--split") == 0) {
-            if (++i >= argc) return sp_usage_error(usage, "'--split' needs a value");
-            split = sp_split_parse(argv[i]);
-            if (split < 0)
-                return sp_usage_error(usage, "unknown split '%s': expected train, dev, core, test or all", argv[i]);
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--strict") == 0) {
-            strict = 1;
-        } else if (strcmp(a, "--include-sa") == 0) {
-            include_sa = 1;
-        } else if (a[0] == '-') {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!dir) {
-            dir = a;
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
-    if (!dir) return sp_usage_error(usage, "a corpus directory is required");
+    const char *split_name = NULL;
+    int json = 0, strict = 0, include_sa = 0;
+    sp_opt opts[] = {
+        SP_OPT_STRING("--split", &split_name),
+        SP_OPT_FLAG("--json", &json),
+        SP_OPT_FLAG("--strict", &strict),
+        SP_OPT_FLAG("--include-sa", &include_sa),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    int split = split_name ? sp_split_parse(split_name) : SP_SPLIT_ALL;
+    if (split < 0)
+        return sp_usage_error(usage, "unknown split '%s': expected train, dev, core, test or all", split_name);
+    if (nargs < 1) return sp_usage_error(usage, "a corpus directory is required");
+    const char *dir = argv[1];
 
     sp_error err;
     sp_phoneset ps;
@@ -122,7 +113,7 @@ int cmd_corpus_check(int argc, char **argv)
         if (show) sp_progress_update(&prog, (long)i + 1);
     }
     if (show) sp_progress_end(&prog);
-    double hours = (double)s.samples / 16000.0 / 3600.0;
+    double hours = (double)s.samples / SP_SAMPLE_RATE / 3600.0;
 
     if (json) {
         sp_json j;

@@ -2,11 +2,11 @@
  * synthetic corpus in TIMIT layout with eSpeak NG (the work is in synth.c). */
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "corpus/synth.h"
 #include "base/util.h"
 
 #include <limits.h>
-#include <string.h>
 
 static const char *const usage[] = {
     "sincprobe corpus synth [--out DIR] [--speakers N] [--test-speakers N] [--sentences N] [--seed S] [--text FILE] [--jobs N]",
@@ -21,53 +21,24 @@ static const char *const usage[] = {
     NULL,
 };
 
-/* The value of option argv[*i], parsed as an integer in [lo, hi]. */
-static int int_option(int argc, char **argv, int *i, long lo, long hi, long *out)
-{
-    const char *name = argv[*i];
-    if (++*i >= argc) return sp_usage_error(usage, "'%s' needs a value", name);
-    if (sp_parse_long(argv[*i], lo, hi, out) != 0)
-        return sp_usage_error(usage, "invalid value '%s' for '%s': expected an integer from %ld to %ld", argv[*i],
-                              name, lo, hi);
-    return 0;
-}
-
 int cmd_corpus_synth(int argc, char **argv)
 {
     sp_synth_opts o;
     sp_synth_defaults(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        long v = 0;
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--text") == 0) {
-            if (i + 1 >= argc) return sp_usage_error(usage, "'%s' needs a value", a);
-            if (!argv[i + 1][0]) return sp_usage_error(usage, "'%s' needs a non-empty value", a);
-            if (a[2] == 'o') o.out = argv[++i];
-            else o.text = argv[++i];
-        } else if (strcmp(a, "--speakers") == 0) {
-            if (int_option(argc, argv, &i, 1, 5000, &v)) return SP_EXIT_USAGE;
-            o.speakers = (int)v;
-        } else if (strcmp(a, "--test-speakers") == 0) {
-            if (int_option(argc, argv, &i, 2, 5000, &v)) return SP_EXIT_USAGE;
-            o.test_speakers = (int)v;
-        } else if (strcmp(a, "--sentences") == 0) {
-            if (int_option(argc, argv, &i, 1, 4095, &v)) return SP_EXIT_USAGE;
-            o.sentences = (int)v;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (int_option(argc, argv, &i, 0, LONG_MAX, &v)) return SP_EXIT_USAGE;
-            o.seed = (unsigned long)v;
-        } else if (strcmp(a, "--jobs") == 0) {
-            if (int_option(argc, argv, &i, 1, 256, &v)) return SP_EXIT_USAGE;
-            o.jobs = (int)v;
-        } else if (a[0] == '-') {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
+    long seed = (long)o.seed;
+    sp_opt opts[] = {
+        SP_OPT_STRING_NONEMPTY("--out", &o.out),
+        SP_OPT_INT("--speakers", &o.speakers, 1, 5000),
+        SP_OPT_INT("--test-speakers", &o.test_speakers, 2, 5000),
+        SP_OPT_INT("--sentences", &o.sentences, 1, 4095),
+        SP_OPT_LONG("--seed", &seed, 0, LONG_MAX),
+        SP_OPT_STRING_NONEMPTY("--text", &o.text),
+        SP_OPT_INT("--jobs", &o.jobs, 1, 256),
+        SP_OPT_END,
+    };
+    int status;
+    if (sp_opt_parse(usage, opts, 0, argc, argv, &status) < 0) return status;
+    o.seed = (unsigned long)seed;
 
     sp_error err;
     sp_synth_stats st;

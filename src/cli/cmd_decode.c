@@ -4,6 +4,7 @@
 #include "corpus/audio.h"
 #include "nn/checkpoint.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "corpus/dataset.h"
 #include "run/evaluate.h"
 #include "decode/phonedecoder.h"
@@ -54,57 +55,27 @@ static void on_utterance(void *vctx, const sp_utterance *u, const float *logp)
 
 int cmd_decode(int argc, char **argv)
 {
-    const char *model = NULL, *corpus = NULL;
-    const char **files = sp_xcalloc((size_t)argc, sizeof *files);
-    int nfiles = 0, no_lm = 0;
-    long min_dur = -1;
+    const char *corpus = NULL;
+    int no_lm = 0, min_dur = 0;
     double ins = NAN;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            free(files);
-            return SP_EXIT_OK;
-        } else if (!strcmp(a, "--no-lm")) {
-            no_lm = 1;
-        } else if (!strcmp(a, "--corpus") || !strcmp(a, "--min-duration") || !strcmp(a, "--insertion-penalty")) {
-            if (++i >= argc) {
-                free(files);
-                return sp_usage_error(usage, "'%s' needs a value", a);
-            }
-            char *end;
-            if (!strcmp(a, "--corpus")) corpus = argv[i];
-            else if (!strcmp(a, "--min-duration")) {
-                if (sp_parse_long(argv[i], 1, 100, &min_dur) != 0) {
-                    free(files);
-                    return sp_usage_error(usage, "'--min-duration' needs an integer in [1, 100], got '%s'", argv[i]);
-                }
-            } else {
-                ins = strtod(argv[i], &end);
-                if (end == argv[i] || *end || !isfinite(ins)) {
-                    free(files);
-                    return sp_usage_error(usage, "'--insertion-penalty' needs a number, got '%s'", argv[i]);
-                }
-            }
-        } else if (a[0] == '-') {
-            free(files);
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!model) {
-            model = a;
-        } else {
-            files[nfiles++] = a;
-        }
-    }
-    if (!model || nfiles == 0) {
-        free(files);
-        return sp_usage_error(usage, "a MODEL and at least one FILE are required");
-    }
+    sp_opt opts[] = {
+        SP_OPT_STRING("--corpus", &corpus),
+        SP_OPT_FLAG("--no-lm", &no_lm),
+        SP_OPT_INT("--min-duration", &min_dur, 1, 100),
+        SP_OPT_NUMBER("--insertion-penalty", &ins),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, -1, argc, argv, &status);
+    if (nargs < 0) return status;
+    if (nargs < 2) return sp_usage_error(usage, "a MODEL and at least one FILE are required");
+    const char *model = argv[1];
+    char **files = argv + 2;
+    int nfiles = nargs - 1;
     sp_error err;
     char *rundir = NULL;
     char *ckpt = sp_resolve_model(model, &rundir, &err);
     if (!ckpt) {
         sp_errorf("%s", err.msg);
-        free(files);
         return SP_EXIT_FAIL;
     }
     sp_model m;
@@ -112,7 +83,6 @@ int cmd_decode(int argc, char **argv)
         sp_errorf("%s", err.msg);
         free(ckpt);
         free(rundir);
-        free(files);
         return SP_EXIT_FAIL;
     }
     int rc = SP_EXIT_FAIL;
@@ -121,7 +91,7 @@ int cmd_decode(int argc, char **argv)
     if (corpus) snprintf(c.corpus, sizeof c.corpus, "%s", corpus);
     sp_viterbi_opts vo;
     sp_viterbi_opts_default(&vo);
-    vo.min_dur = min_dur > 0 ? (int)min_dur : c.min_duration;
+    vo.min_dur = min_dur > 0 ? min_dur : c.min_duration;
     vo.insertion_penalty = isnan(ins) ? c.insertion_penalty : ins;
     vo.lm_weight = c.lm_weight;
     vo.prior_scale = c.prior_scale;
@@ -181,6 +151,5 @@ out:
     sp_model_free(&m);
     free(ckpt);
     free(rundir);
-    free(files);
     return rc;
 }

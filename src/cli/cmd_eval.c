@@ -6,6 +6,7 @@
 #include "config.h"
 #include "nn/checkpoint.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "corpus/dataset.h"
 #include "run/evaluate.h"
 #include "base/json.h"
@@ -77,249 +78,305 @@ bad:
     x->failed = 1;
 }
 
-static int parse_double(const char *s, double *out)
+/* ---- the arguments */
+
+typedef struct {
+    const char *model, *split_name, *corpus, *confusion, *probes_conf;
+    int json, baseline, no_probes;
+    int min_dur;                /* 0: the model's */
+    double ins, lmw, prs;       /* NaN: the model's */
+} eval_args;
+
+/* -1 to go on, or the exit status. */
+static int parse_args(eval_args *a, int argc, char **argv)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v)) return -1;
-    *out = v;
+    memset(a, 0, sizeof *a);
+    a->ins = a->lmw = a->prs = NAN;
+    sp_opt opts[] = {
+        SP_OPT_STRING("--split", &a->split_name),
+        SP_OPT_STRING("--corpus", &a->corpus),
+        SP_OPT_FLAG("--json", &a->json),
+        SP_OPT_INT("--min-duration", &a->min_dur, 1, 100),
+        SP_OPT_NUMBER("--insertion-penalty", &a->ins),
+        SP_OPT_NUMBER("--lm-weight", &a->lmw),
+        SP_OPT_NUMBER("--prior-scale", &a->prs),
+        SP_OPT_STRING("--confusion", &a->confusion),
+        SP_OPT_FLAG("--baseline", &a->baseline),
+        SP_OPT_STRING("--probes", &a->probes_conf),
+        SP_OPT_FLAG("--no-probes", &a->no_probes),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    a->model = nargs ? argv[1] : NULL;
+    if (!a->model) return sp_usage_error(usage, "a MODEL (checkpoint or run directory) is required");
+    if (a->probes_conf && a->no_probes)
+        return sp_usage_error(usage, "'--probes' and '--no-probes' do not go together");
+    if (a->split_name && sp_split_parse(a->split_name) < 0)
+        return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", a->split_name);
+    return -1;
+}
+
+/* ---- one evaluation: what it holds and frees */
+
+typedef struct {
+    const eval_args *a;
+    char *ckpt, *rundir;
+    const char *split_name;      /* --split, or the config's test_split */
+    sp_model m;
+    sp_conf c;                   /* the model's config with --corpus */
+    sp_viterbi_opts vo;
+    sp_probe_chain *chain;
+    sp_probe_role role;
+    sp_phone_decoder pd;
+    sp_dataset ds;
+    int have_model, have_pd, have_ds, have_score;
+    eval_ctx x;
+    sp_eval_result ev;
+    char *conf_path;             /* where the confusion matrix went */
+    sp_error err;
+} eval_run;
+
+/* The model, its config with the command line's overrides, the decoding
+ * options. 0, or -1 with the message printed. */
+static int load_model(eval_run *r)
+{
+    const eval_args *a = r->a;
+    r->ckpt = sp_resolve_model(a->model, &r->rundir, &r->err);
+    if (!r->ckpt) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    if (sp_checkpoint_load(r->ckpt, &r->m, 256, NULL, NULL, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    r->have_model = 1;
+    r->c = r->m.conf;
+    sp_set_threads(r->c.threads);
+    if (a->corpus) snprintf(r->c.corpus, sizeof r->c.corpus, "%s", a->corpus);
+    r->split_name = a->split_name ? a->split_name : r->c.test_split;
+    sp_viterbi_opts_default(&r->vo);
+    r->vo.min_dur = a->min_dur > 0 ? a->min_dur : r->c.min_duration;
+    r->vo.insertion_penalty = isnan(a->ins) ? r->c.insertion_penalty : a->ins;
+    r->vo.lm_weight = isnan(a->lmw) ? r->c.lm_weight : a->lmw;
+    r->vo.prior_scale = isnan(a->prs) ? r->c.prior_scale : a->prs;
     return 0;
+}
+
+/* ---- probe chain (begin): the model's [probe ID] sections, or those of
+ * --probes CONFIG, on the evaluated chunks; refused before any work */
+static int open_probes(eval_run *r)
+{
+    const eval_args *a = r->a;
+    r->role = !strcmp(r->split_name, "dev") ? SP_PROBE_DEV : SP_PROBE_TEST;
+    if (a->baseline || a->no_probes) return 0;
+    sp_diag pdg;
+    sp_diag_init(&pdg, 0);
+    if (a->probes_conf) {
+        sp_conf *pc = sp_xmalloc(sizeof *pc);
+        if (sp_conf_load(pc, a->probes_conf, &pdg) == 0) r->chain = sp_probe_chain_from_conf(pc, &pdg);
+        free(pc);
+    } else {
+        r->chain = sp_probe_chain_from_conf(&r->c, &pdg);
+    }
+    int bad = !r->chain ? sp_probe_diag_fail(&pdg, &r->err) : 0;
+    sp_diag_free(&pdg);
+    char *dir = sp_xasprintf("%s/eval-%s/probes", r->rundir, r->split_name);
+    int rc = 0;
+    if (bad || sp_probe_chain_create(r->chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)r->c.seed, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+/* ---- probe chain (end) */
+
+/* The decoder (priors and phone LM from the training corpus), the split,
+ * the probes started, the scores. 0, or -1 with the message printed. */
+static int load_data(eval_run *r)
+{
+    if (sp_phone_decoder_init(&r->pd, &r->c, &r->vo, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    r->have_pd = 1;
+    r->x.pd = &r->pd;
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    d.echo = 1;
+    int lrc = sp_dataset_load(&r->ds, r->c.corpus, sp_split_parse(r->split_name), r->c.include_sa, 0, &r->pd.ps,
+                              &d, &r->err);
+    sp_diag_free(&d);
+    if (lrc != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    r->have_ds = 1;
+    sp_probe_start pstart = { .run_dir = r->rundir, .model = &r->m, .ps = &r->pd.ps };
+    pstart.data[r->role] = &r->ds;
+    pstart.split[r->role] = r->split_name;
+    if (sp_probe_chain_start(r->chain, &pstart, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    if (sp_score_init(&r->x.score, r->pd.ps.n39, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    r->have_score = 1;
+    sp_fer_init(&r->x.fer39);
+    sp_fer_init(&r->x.fer48);
+    return 0;
+}
+
+/* --baseline: no network; every frame's posterior is the class prior. */
+static void run_baseline(eval_run *r)
+{
+    const sp_dataset *ds = &r->ds;
+    memset(&r->ev, 0, sizeof r->ev);
+    long maxf = 1;
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->utt[i].nframes > maxf) maxf = ds->utt[i].nframes;
+    const double *logprior = r->pd.priors.logprior;
+    float *post = sp_xmalloc((size_t)maxf * SP_NCLASSES * sizeof *post);
+    for (long f = 0; f < maxf; f++)
+        for (int k = 0; k < SP_NCLASSES; k++) post[f * SP_NCLASSES + k] = (float)logprior[k];
+    double loss = 0;
+    for (size_t i = 0; i < ds->n && !r->x.failed; i++) {
+        const sp_utterance *u = &ds->utt[i];
+        for (long f = 0; f < u->nframes; f++)
+            if (u->label[f] >= 0) {
+                loss -= logprior[u->label[f]];
+                r->ev.frames++;
+            }
+        on_utterance(&r->x, u, post);
+    }
+    free(post);
+    r->ev.loss = r->ev.frames ? loss / (double)r->ev.frames : 0.0;
+}
+
+/* The model on every frame, the probes seeing each batch. 0, or -1 with
+ * the message printed. */
+static int run_model(eval_run *r)
+{
+    sp_cli_bar bar;
+    const sp_eval_progress *progress = r->a->json ? NULL : sp_cli_bar_init(&bar, r->split_name);
+    sp_probe_chain_eval_begin(r->chain, r->role, 0);
+    if (sp_evaluate_with(&r->m, &r->ds, sp_probe_chain_eval_batch, r->chain, on_utterance, &r->x, progress,
+                         &r->ev, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    if (sp_probe_chain_finish(r->chain, SP_PROBE_COMPLETED, 0, 0, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the results */
+
+static void print_json(const eval_run *r, double per, double fer39)
+{
+    const sp_edit_counts *t = &r->x.score.total;
+    sp_json j;
+    sp_json_init(&j, stdout, 1);
+    sp_json_begin_object(&j, NULL);
+    sp_json_string(&j, "model", r->a->baseline ? "baseline: class priors" : r->ckpt);
+    sp_json_string(&j, "corpus", r->c.corpus);
+    sp_json_string(&j, "split", r->split_name);
+    sp_json_long(&j, "utterances", (long)r->ds.n);
+    sp_json_long(&j, "frames", r->ev.frames);
+    sp_json_double(&j, "loss", r->ev.loss);
+    sp_json_double(&j, "fer", r->ev.fer);
+    sp_json_double(&j, "fer39", fer39);
+    sp_json_double(&j, "per", per);
+    sp_json_long(&j, "reference_phones", t->ref);
+    sp_json_long(&j, "substitutions", t->sub);
+    sp_json_long(&j, "deletions", t->del);
+    sp_json_long(&j, "insertions", t->ins);
+    sp_json_long(&j, "min_duration", r->vo.min_dur);
+    sp_json_double(&j, "insertion_penalty", r->vo.insertion_penalty);
+    sp_json_double(&j, "lm_weight", r->vo.lm_weight);
+    sp_json_double(&j, "prior_scale", r->vo.prior_scale);
+    sp_json_string(&j, "confusion", r->conf_path);
+    sp_json_end_object(&j);
+    sp_json_finish(&j);
+}
+
+static void print_text(const eval_run *r, double per, double fer39)
+{
+    const sp_edit_counts *t = &r->x.score.total;
+    const sp_viterbi_opts *vo = &r->vo;
+    printf("model       %s\n", r->a->baseline ? "baseline: class priors, bigram LM and durations alone" : r->ckpt);
+    printf("split       %s of '%s': %zu utterances, %ld frames\n", r->split_name, r->c.corpus, r->ds.n,
+           r->ev.frames);
+    printf("loss        %.4f\n", r->ev.loss);
+    printf("FER         %.2f%% (48 classes)  %.2f%% (39)\n", 100 * r->ev.fer, 100 * fer39);
+    printf("PER         %.2f%%  (39 phones; N=%ld  S=%ld  D=%ld  I=%ld; correct %.2f%%)\n", 100 * per, t->ref,
+           t->sub, t->del, t->ins, t->ref ? 100.0 * (double)(t->ref - t->sub - t->del) / (double)t->ref : 0.0);
+    printf("decoding    min duration %d frames, insertion penalty %g, LM weight %g, prior scale %g\n", vo->min_dur,
+           vo->insertion_penalty, vo->lm_weight, vo->prior_scale);
+    printf("confusion   %s\n", r->conf_path);
+}
+
+/* The confusion matrix, then the summary. 0, or -1 with the message
+ * printed. */
+static int report(eval_run *r)
+{
+    r->ev.fer = sp_fer_rate(&r->x.fer48);
+    if (r->x.failed) {
+        sp_errorf("%s", r->x.err.msg);
+        return -1;
+    }
+    const eval_args *a = r->a;
+    r->conf_path = a->confusion ? sp_xstrdup(a->confusion)
+                                : sp_xasprintf("%s/eval-%s%s-confusion.tsv", r->rundir, r->split_name,
+                                               a->baseline ? "-baseline" : "");
+    if (sp_score_write_confusion(&r->x.score, &r->pd.ps, r->conf_path, &r->err) != 0) {
+        sp_errorf("%s", r->err.msg);
+        return -1;
+    }
+    double per = sp_score_per(&r->x.score), fer39 = sp_fer_rate(&r->x.fer39);
+    if (a->json) print_json(r, per, fer39);
+    else print_text(r, per, fer39);
+    return 0;
+}
+
+static void eval_free(eval_run *r)
+{
+    if (r->have_score) sp_score_free(&r->x.score);
+    if (r->have_pd) sp_phone_decoder_free(&r->pd);
+    if (r->have_model) {
+        if (sp_probe_chain_finish(r->chain, SP_PROBE_FAILED, 0, 0, &r->err) != 0) sp_errorf("%s", r->err.msg);
+        sp_probe_chain_free(r->chain);
+        if (r->have_ds) sp_dataset_free(&r->ds);
+        free(r->x.seg);
+        free(r->x.lab);
+        free(r->x.hyp39);
+        free(r->x.ref39);
+        sp_model_free(&r->m);
+    }
+    free(r->conf_path);
+    free(r->ckpt);
+    free(r->rundir);
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model = NULL, *split_name = NULL, *corpus = NULL, *confusion = NULL, *probes_conf = NULL;
-    int json = 0, baseline = 0, no_probes = 0;
-    long min_dur = -1;
-    double ins = NAN, lmw = NAN, prs = NAN;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--baseline")) {
-            baseline = 1;
-        } else if (!strcmp(a, "--no-probes")) {
-            no_probes = 1;
-        } else if (!strcmp(a, "--probes")) {
-            if (++i >= argc) return sp_usage_error(usage, "'%s' needs a value", a);
-            probes_conf = argv[i];
-        } else if (!strcmp(a, "--split") || !strcmp(a, "--corpus") || !strcmp(a, "--confusion") ||
-                   !strcmp(a, "--min-duration") || !strcmp(a, "--insertion-penalty") || !strcmp(a, "--lm-weight") ||
-                   !strcmp(a, "--prior-scale")) {
-            if (++i >= argc) return sp_usage_error(usage, "'%s' needs a value", a);
-            const char *v = argv[i];
-            if (!strcmp(a, "--split")) split_name = v;
-            else if (!strcmp(a, "--corpus")) corpus = v;
-            else if (!strcmp(a, "--confusion")) confusion = v;
-            else if (!strcmp(a, "--min-duration")) {
-                if (sp_parse_long(v, 1, 100, &min_dur) != 0)
-                    return sp_usage_error(usage, "'--min-duration' needs an integer in [1, 100], got '%s'", v);
-            } else {
-                double x;
-                if (parse_double(v, &x) != 0) return sp_usage_error(usage, "'%s' needs a number, got '%s'", a, v);
-                if (!strcmp(a, "--insertion-penalty")) ins = x;
-                else if (!strcmp(a, "--lm-weight")) lmw = x;
-                else prs = x;
-            }
-        } else if (a[0] == '-') {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!model) {
-            model = a;
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
-    if (!model) return sp_usage_error(usage, "a MODEL (checkpoint or run directory) is required");
-    if (probes_conf && no_probes) return sp_usage_error(usage, "'--probes' and '--no-probes' do not go together");
-    if (split_name && sp_split_parse(split_name) < 0)
-        return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", split_name);
+    eval_args a;
+    int status = parse_args(&a, argc, argv);
+    if (status >= 0) return status;
 
-    sp_error err;
-    char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, &err);
-    if (!ckpt) {
-        sp_errorf("%s", err.msg);
-        return SP_EXIT_FAIL;
-    }
-    int rc = SP_EXIT_FAIL;
-    sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        free(ckpt);
-        free(rundir);
-        return SP_EXIT_FAIL;
-    }
-    sp_conf c = m.conf;
-    sp_set_threads(c.threads);
-    if (corpus) snprintf(c.corpus, sizeof c.corpus, "%s", corpus);
-    if (!split_name) split_name = c.test_split;
-    sp_viterbi_opts vo;
-    sp_viterbi_opts_default(&vo);
-    vo.min_dur = min_dur > 0 ? (int)min_dur : c.min_duration;
-    vo.insertion_penalty = isnan(ins) ? c.insertion_penalty : ins;
-    vo.lm_weight = isnan(lmw) ? c.lm_weight : lmw;
-    vo.prior_scale = isnan(prs) ? c.prior_scale : prs;
-
-    eval_ctx x;
-    memset(&x, 0, sizeof x);
-    sp_phone_decoder pd;
-    sp_dataset ds;
-    int have_ds = 0;
-    /* ---- probe chain (begin): the model's [probe ID] sections, or those
-     * of --probes CONFIG, on the evaluated chunks; refused before any work */
-    sp_probe_chain *chain = NULL;
-    sp_probe_role role = !strcmp(split_name, "dev") ? SP_PROBE_DEV : SP_PROBE_TEST;
-    if (!baseline && !no_probes) {
-        sp_diag pdg;
-        sp_diag_init(&pdg, 0);
-        if (probes_conf) {
-            sp_conf *pc = sp_xmalloc(sizeof *pc);
-            if (sp_conf_load(pc, probes_conf, &pdg) == 0) chain = sp_probe_chain_from_conf(pc, &pdg);
-            free(pc);
-        } else {
-            chain = sp_probe_chain_from_conf(&c, &pdg);
-        }
-        int bad = !chain ? sp_probe_diag_fail(&pdg, &err) : 0;
-        sp_diag_free(&pdg);
-        char *dir = sp_xasprintf("%s/eval-%s/probes", rundir, split_name);
-        if (bad || sp_probe_chain_create(chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)c.seed, &err) != 0) {
-            sp_errorf("%s", err.msg);
-            free(dir);
-            goto out;
-        }
-        free(dir);
-    }
-    /* ---- probe chain (end) */
-    if (sp_phone_decoder_init(&pd, &c, &vo, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        goto out;
-    }
-    x.pd = &pd;
-    sp_diag d;
-    sp_diag_init(&d, 0);
-    d.echo = 1;
-    int lrc = sp_dataset_load(&ds, c.corpus, sp_split_parse(split_name), c.include_sa, 0, &pd.ps, &d, &err);
-    sp_diag_free(&d);
-    if (lrc != 0) {
-        sp_errorf("%s", err.msg);
-        goto out_pd;
-    }
-    have_ds = 1;
-    sp_probe_start pstart = { .run_dir = rundir, .model = &m, .ps = &pd.ps };
-    pstart.data[role] = &ds;
-    pstart.split[role] = split_name;
-    if (sp_probe_chain_start(chain, &pstart, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        goto out_pd;
-    }
-    if (sp_score_init(&x.score, pd.ps.n39, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        goto out_pd;
-    }
-    sp_fer_init(&x.fer39);
-    sp_fer_init(&x.fer48);
-    sp_eval_result ev;
-    if (baseline) {
-        /* No network: every frame's posterior is the class prior. */
-        memset(&ev, 0, sizeof ev);
-        long maxf = 1;
-        for (size_t i = 0; i < ds.n; i++)
-            if (ds.utt[i].nframes > maxf) maxf = ds.utt[i].nframes;
-        float *post = sp_xmalloc((size_t)maxf * SP_NCLASSES * sizeof *post);
-        for (long f = 0; f < maxf; f++)
-            for (int k = 0; k < SP_NCLASSES; k++) post[f * SP_NCLASSES + k] = (float)pd.priors.logprior[k];
-        double loss = 0;
-        for (size_t i = 0; i < ds.n && !x.failed; i++) {
-            const sp_utterance *u = &ds.utt[i];
-            for (long f = 0; f < u->nframes; f++)
-                if (u->label[f] >= 0) {
-                    loss -= pd.priors.logprior[u->label[f]];
-                    ev.frames++;
-                }
-            on_utterance(&x, u, post);
-        }
-        free(post);
-        ev.loss = ev.frames ? loss / (double)ev.frames : 0.0;
-    } else {
-        sp_probe_chain_eval_begin(chain, role, 0);
-        if (sp_evaluate_with(&m, &ds, sp_probe_chain_eval_batch, chain, on_utterance, &x, json ? NULL : split_name,
-                             &ev, &err) != 0) {
-            sp_errorf("%s", err.msg);
-            goto out_score;
-        }
-        if (sp_probe_chain_finish(chain, SP_PROBE_COMPLETED, 0, 0, &err) != 0) {
-            sp_errorf("%s", err.msg);
-            goto out_score;
-        }
-    }
-    ev.fer = sp_fer_rate(&x.fer48);
-    if (x.failed) {
-        sp_errorf("%s", x.err.msg);
-        goto out_score;
-    }
-    char *conf_path = confusion ? sp_xstrdup(confusion)
-                                : sp_xasprintf("%s/eval-%s%s-confusion.tsv", rundir, split_name, baseline ? "-baseline" : "");
-    if (sp_score_write_confusion(&x.score, &pd.ps, conf_path, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        free(conf_path);
-        goto out_score;
-    }
-    const sp_edit_counts *t = &x.score.total;
-    double per = sp_score_per(&x.score), fer39 = sp_fer_rate(&x.fer39);
-    if (json) {
-        sp_json j;
-        sp_json_init(&j, stdout, 1);
-        sp_json_begin_object(&j, NULL);
-        sp_json_string(&j, "model", baseline ? "baseline: class priors" : ckpt);
-        sp_json_string(&j, "corpus", c.corpus);
-        sp_json_string(&j, "split", split_name);
-        sp_json_long(&j, "utterances", (long)ds.n);
-        sp_json_long(&j, "frames", ev.frames);
-        sp_json_double(&j, "loss", ev.loss);
-        sp_json_double(&j, "fer", ev.fer);
-        sp_json_double(&j, "fer39", fer39);
-        sp_json_double(&j, "per", per);
-        sp_json_long(&j, "reference_phones", t->ref);
-        sp_json_long(&j, "substitutions", t->sub);
-        sp_json_long(&j, "deletions", t->del);
-        sp_json_long(&j, "insertions", t->ins);
-        sp_json_long(&j, "min_duration", vo.min_dur);
-        sp_json_double(&j, "insertion_penalty", vo.insertion_penalty);
-        sp_json_double(&j, "lm_weight", vo.lm_weight);
-        sp_json_double(&j, "prior_scale", vo.prior_scale);
-        sp_json_string(&j, "confusion", conf_path);
-        sp_json_end_object(&j);
-        sp_json_finish(&j);
-    } else {
-        printf("model       %s\n", baseline ? "baseline: class priors, bigram LM and durations alone" : ckpt);
-        printf("split       %s of '%s': %zu utterances, %ld frames\n", split_name, c.corpus, ds.n, ev.frames);
-        printf("loss        %.4f\n", ev.loss);
-        printf("FER         %.2f%% (48 classes)  %.2f%% (39)\n", 100 * ev.fer, 100 * fer39);
-        printf("PER         %.2f%%  (39 phones; N=%ld  S=%ld  D=%ld  I=%ld; correct %.2f%%)\n", 100 * per, t->ref,
-               t->sub, t->del, t->ins, t->ref ? 100.0 * (double)(t->ref - t->sub - t->del) / (double)t->ref : 0.0);
-        printf("decoding    min duration %d frames, insertion penalty %g, LM weight %g, prior scale %g\n",
-               vo.min_dur, vo.insertion_penalty, vo.lm_weight, vo.prior_scale);
-        printf("confusion   %s\n", conf_path);
-    }
-    free(conf_path);
-    rc = SP_EXIT_OK;
-out_score:
-    sp_score_free(&x.score);
-out_pd:
-    sp_phone_decoder_free(&pd);
-out:
-    if (sp_probe_chain_finish(chain, SP_PROBE_FAILED, 0, 0, &err) != 0) sp_errorf("%s", err.msg);
-    sp_probe_chain_free(chain);
-    if (have_ds) sp_dataset_free(&ds);
-    free(x.seg);
-    free(x.lab);
-    free(x.hyp39);
-    free(x.ref39);
-    sp_model_free(&m);
-    free(ckpt);
-    free(rundir);
-    return rc;
+    eval_run r;
+    memset(&r, 0, sizeof r);
+    r.a = &a;
+    int ok = load_model(&r) == 0 && open_probes(&r) == 0 && load_data(&r) == 0;
+    if (ok && a.baseline) run_baseline(&r);
+    else if (ok) ok = run_model(&r) == 0;
+    ok = ok && report(&r) == 0;
+    eval_free(&r);
+    return ok ? SP_EXIT_OK : SP_EXIT_FAIL;
 }

@@ -3,6 +3,7 @@
  * options with their types, defaults and help. */
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "probe/probe_host.h"
 #include "base/util.h"
 
@@ -100,20 +101,10 @@ static void show(const sp_probe_descriptor *d, const char *file)
 
 int cmd_plugins(int argc, char **argv)
 {
-    const char *want = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        } else if (a[0] == '-') {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!want) {
-            want = a;
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
+    sp_opt opts[] = { SP_OPT_END };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    const char *want = nargs ? argv[1] : NULL;
     int rc = SP_EXIT_OK;
     if (!want) {
         sp_probe_catalog cat;

@@ -2,10 +2,9 @@
  * SVG in RUNDIR/plots) and RUNDIR/report.html gathering them (report.h). */
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "plot/report.h"
 #include "base/util.h"
-
-#include <string.h>
 
 static const char *const usage[] = {
     "sincprobe report RUNDIR [--quiet]",
@@ -20,20 +19,16 @@ static const char *const usage[] = {
 
 int cmd_report(int argc, char **argv)
 {
-    const char *run = NULL;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        }
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
-        else if (a[0] == '-' && a[1]) return sp_usage_error(usage, "unknown option '%s'", a);
-        else if (!run) run = a;
-        else return sp_usage_error(usage, "unexpected argument '%s'", a);
-    }
-    if (!run) return sp_usage_error(usage, "RUNDIR is missing");
+    sp_opt opts[] = {
+        SP_OPT_FLAG("--quiet", &quiet),
+        SP_OPT_FLAG("-q", &quiet),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    if (nargs < 1) return sp_usage_error(usage, "a RUNDIR (run directory) is required");
+    const char *run = argv[1];
     sp_error err;
     if (!sp_is_dir(run)) {
         sp_errorf("'%s': not a directory", run);

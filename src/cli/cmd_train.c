@@ -1,6 +1,7 @@
 /* cmd_train.c - `sincprobe train`: train a model from a config. */
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "base/conf.h"
 #include "plot/report.h"
 #include "run/train.h"
@@ -18,34 +19,90 @@ static const char *const usage[] = {
     NULL,
 };
 
+/* ---- what the run reports, through base/log.h (on stderr) */
+
+typedef struct {
+    int quiet; /* no progress: neither steps nor dev evaluations */
+    int tty;   /* the log is a terminal and progress is shown: a line redrawn with '\r' */
+} display;
+
+static void show_step(const display *d, const sp_train_event *ev)
+{
+    const sp_conf *c = ev->conf;
+    if (d->tty)
+        sp_log_progress("\repoch %d/%d  step %d/%d  loss %.4f  %.0f ex/s  eta %.0fs   ", ev->step.epoch, c->epochs,
+                        ev->step.step, c->steps_per_epoch, ev->step.loss, ev->step.examples_per_s, ev->step.eta);
+    else
+        sp_log_info("epoch %d/%d step %d/%d loss %.4f %.0f ex/s eta %.0fs", ev->step.epoch, c->epochs, ev->step.step,
+                    c->steps_per_epoch, ev->step.loss, ev->step.examples_per_s, ev->step.eta);
+}
+
+static void on_event(void *ctx, const sp_train_event *ev)
+{
+    const display *d = ctx;
+    const sp_conf *c = ev->conf;
+    switch (ev->kind) {
+    case SP_TRAIN_LOADING:
+        sp_log_info("loading %s split of '%s'", c->train_split, c->corpus);
+        break;
+    case SP_TRAIN_DATA:
+        sp_log_info("train: %zu utterances, %.2f h, %ld frames; dev (%s): %zu utterances, %ld frames", ev->train->n,
+                    (double)ev->train->samples / SP_SAMPLE_RATE / 3600.0, ev->train->frames, c->dev_split, ev->dev->n,
+                    ev->dev->frames);
+        break;
+    case SP_TRAIN_RESUMING:
+        sp_log_info("resuming '%s' at epoch %d, step %d", ev->run_dir, ev->resuming.epoch, ev->resuming.step);
+        break;
+    case SP_TRAIN_MODEL: {
+        long frames = ev->train->frames;
+        sp_log_info("model: %s, %zu parameters, %.2f per training frame; batch %d, %s lr %g, %d threads", c->preset,
+                    ev->model.nparams, (double)ev->model.nparams / (double)(frames ? frames : 1), c->batch,
+                    c->optimizer, ev->model.lr, c->threads);
+        break;
+    }
+    case SP_TRAIN_STEP:
+        if (!d->quiet) show_step(d, ev);
+        break;
+    case SP_TRAIN_STEPS_END:
+        if (d->tty) sp_log_progress("\n");
+        break;
+    case SP_TRAIN_EPOCH:
+        sp_log_info("epoch %d: lr %g  train loss %.4f fer %.4f  dev loss %.4f fer %.4f  %.0fs", ev->epoch.epoch,
+                    ev->epoch.lr, ev->epoch.train_loss, ev->epoch.train_fer, ev->epoch.dev_loss, ev->epoch.dev_fer,
+                    ev->epoch.seconds);
+        break;
+    case SP_TRAIN_INTERRUPTED:
+        sp_log_info("interrupted at epoch %d, step %d: saved '%s'; continue with 'sincprobe train --resume %s'",
+                    ev->interrupted.epoch, ev->interrupted.step, ev->interrupted.checkpoint, ev->run_dir);
+        break;
+    case SP_TRAIN_DONE:
+        sp_log_info("done: best dev FER %.4f at epoch %d; run directory '%s'", ev->done.best_dev_fer,
+                    ev->done.best_epoch, ev->run_dir);
+        break;
+    case SP_TRAIN_ALSO_FAILED:
+        sp_errorf("%s", ev->message);
+        break;
+    }
+}
+
+/* ---- the command */
+
 int cmd_train(int argc, char **argv)
 {
-    const char *config = NULL, *dir = NULL;
+    const char *dir = NULL;
+    int quiet = 0;
     sp_train_opts o = { 0 };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (sp_is_help(a)) {
-            sp_usage_print(stdout, usage);
-            return SP_EXIT_OK;
-        } else if (!strcmp(a, "--dir") || !strcmp(a, "--resume")) {
-            if (++i >= argc) return sp_usage_error(usage, "'%s' needs a value", a);
-            if (!strcmp(a, "--dir")) dir = argv[i];
-            else o.resume_dir = argv[i];
-        } else if (!strcmp(a, "--quiet")) {
-            o.quiet = 1;
-        } else if (!strcmp(a, "--stop-after-steps")) { /* for tests of resuming */
-            long v;
-            if (++i >= argc || sp_parse_long(argv[i], 1, 1L << 40, &v) != 0)
-                return sp_usage_error(usage, "'--stop-after-steps' needs a positive integer");
-            o.stop_after_steps = v;
-        } else if (a[0] == '-') {
-            return sp_usage_error(usage, "unknown option '%s'", a);
-        } else if (!config) {
-            config = a;
-        } else {
-            return sp_usage_error(usage, "unexpected argument '%s'", a);
-        }
-    }
+    sp_opt opts[] = {
+        SP_OPT_STRING("--dir", &dir),
+        SP_OPT_STRING("--resume", &o.resume_dir),
+        SP_OPT_FLAG("--quiet", &quiet),
+        /* for tests of resuming; not in the usage */
+        SP_OPT_LONG("--stop-after-steps", &o.stop_after_steps, 1, 1L << 40),
+        SP_OPT_END,
+    };
+    int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
+    if (nargs < 0) return status;
+    const char *config = nargs ? argv[1] : NULL;
     if (!config == !o.resume_dir) return sp_usage_error(usage, "give a CONFIG, or --resume RUNDIR");
     if (o.resume_dir && dir) return sp_usage_error(usage, "'--dir' does not go with '--resume'");
 
@@ -67,6 +124,12 @@ int cmd_train(int argc, char **argv)
     char run_dir[4096];
     o.run_dir_out = run_dir;
     o.run_dir_size = sizeof run_dir;
+    display d = { .quiet = quiet, .tty = !quiet && sp_log_tty() };
+    o.on_event = on_event;
+    o.event_ctx = &d;
+    o.progress_interval = d.tty ? 0.5 : 30.0;
+    sp_cli_bar bar;
+    o.dev_progress = quiet ? NULL : sp_cli_bar_init(&bar, "dev");
     if (sp_train(&c, &o, &err) != 0) {
         sp_errorf("%s", err.msg);
         return SP_EXIT_FAIL;
@@ -74,6 +137,6 @@ int cmd_train(int argc, char **argv)
     /* The run's figures and report.html (also after an interruption, to
      * show the epochs so far). A report that cannot be drawn is a warning:
      * the training's results stand. */
-    if (sp_report_write(run_dir, o.quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
+    if (sp_report_write(run_dir, quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
     return SP_EXIT_OK;
 }

@@ -1,11 +1,12 @@
 /* audio.c - see audio.h. */
 #include "config.h"
 #include "corpus/audio.h"
+#include "analysis/resample.h"
+#include "base/conf.h"
 #include "base/log.h"
 #include "base/util.h"
 
 #include <math.h>
-#include <samplerate.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,26 +42,14 @@ int sp_audio_load_16k(const char *path, int16_t **out, long *n, sp_error *err)
     }
     float *mono = buf;
     size_t m = frames;
-    if (si.samplerate != 16000) {
-        double ratio = 16000.0 / si.samplerate;
-        size_t cap = (size_t)ceil((double)frames * ratio) + 16;
-        float *res = sp_xmalloc(cap * sizeof *res);
-        SRC_DATA sd;
-        memset(&sd, 0, sizeof sd);
-        sd.data_in = buf;
-        sd.input_frames = (long)frames;
-        sd.data_out = res;
-        sd.output_frames = (long)cap;
-        sd.src_ratio = ratio;
-        int e = src_simple(&sd, SRC_SINC_BEST_QUALITY, 1);
-        if (e) {
-            free(buf);
-            free(res);
-            return sp_fail(err, "cannot resample '%s' from %d Hz: %s", path, si.samplerate, src_strerror(e));
-        }
+    if (si.samplerate != SP_SAMPLE_RATE) {
+        float *res;
+        long nres;
+        int rc = sp_resample(buf, (long)frames, si.samplerate, SP_SAMPLE_RATE, &res, &nres, err);
         free(buf);
+        if (rc != 0) return sp_error_prefix(err, "cannot resample '%s' from %d Hz: ", path, si.samplerate);
         mono = res;
-        m = (size_t)sd.output_frames_gen;
+        m = (size_t)nres;
     }
     int16_t *pcm = sp_xmalloc((m ? m : 1) * sizeof *pcm);
     for (size_t i = 0; i < m; i++) {

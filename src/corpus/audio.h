@@ -1,6 +1,6 @@
 /* audio.h - any audio file libsndfile reads, as 16 kHz mono int16:
- * channels averaged (with a notice through base/log.h), resampled with
- * libsamplerate's best sinc converter when the rate differs. */
+ * channels averaged (with a notice through base/log.h), resampled by
+ * sp_resample (analysis/resample.h) when the rate differs. */
 #ifndef SP_AUDIO_H
 #define SP_AUDIO_H
 

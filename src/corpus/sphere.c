@@ -1,6 +1,7 @@
 /* sphere.c - see sphere.h. */
 #include "config.h"
 #include "corpus/sphere.h"
+#include "base/conf.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -149,8 +150,8 @@ int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
         sp_diag_add(d, path, 0, "SPHERE header has no sample_count field");
     if (info->sample_rate < 0)
         sp_diag_add(d, path, 0, "SPHERE header has no sample_rate field");
-    else if (info->sample_rate != 16000)
-        sp_diag_add(d, path, 0, "sample rate %ld Hz, expected 16000", info->sample_rate);
+    else if (info->sample_rate != SP_SAMPLE_RATE)
+        sp_diag_add(d, path, 0, "sample rate %ld Hz, expected %d", info->sample_rate, SP_SAMPLE_RATE);
     if (info->channel_count > 1)
         sp_diag_add(d, path, 0, "%ld channels, expected mono", info->channel_count);
     if (info->sample_n_bytes >= 0 && info->sample_n_bytes != 2)
@@ -234,7 +235,8 @@ int sp_audio_read_pcm16(const char *path, int16_t **samples, long *n, sp_diag *d
         return -1;
     }
     size_t before = d->n;
-    if (si.samplerate != 16000) sp_diag_add(d, path, 0, "sample rate %d Hz, expected 16000", si.samplerate);
+    if (si.samplerate != SP_SAMPLE_RATE)
+        sp_diag_add(d, path, 0, "sample rate %d Hz, expected %d", si.samplerate, SP_SAMPLE_RATE);
     if (si.channels != 1) sp_diag_add(d, path, 0, "%d channels, expected mono", si.channels);
     if ((si.format & SF_FORMAT_SUBMASK) != SF_FORMAT_PCM_16)
         sp_diag_add(d, path, 0, "samples are not 16-bit PCM");

@@ -22,8 +22,10 @@
  * labels are eSpeak's idea of the timing, not a phonetician's. */
 #include "config.h"
 #include "corpus/synth.h"
+#include "base/conf.h"
 
 #include "corpus/phoneset.h"
+#include "analysis/resample.h"
 #include "base/rng.h"
 #include "corpus/sphere.h"
 #include "base/log.h"
@@ -44,14 +46,13 @@
 #include <unistd.h>
 
 #include <espeak-ng/speak_lib.h>
-#include <samplerate.h>
 
 /* ------------------------------------------------------------------------
  * Constants. Sample positions are at eSpeak's rate (ESPEAK_RATE) until
  * they are mapped to the corpus rate (OUT_RATE) by the ratio of the two. */
 
 #define ESPEAK_RATE 22050
-#define OUT_RATE 16000
+#define OUT_RATE SP_SAMPLE_RATE
 #define VOICE "en-us"
 
 /* Speaking rates in words a minute: eSpeak's event positions drift above
@@ -933,29 +934,14 @@ static int write_txt(const char *path, long total, const char *text, sp_error *e
     return sp_atomic_commit(&af, err);
 }
 
+/* eSpeak's int16 samples at ESPEAK_RATE -> float at OUT_RATE. */
 static int resample(const short *in, long n, float **out, long *nout, sp_error *err)
 {
     float *fin = sp_xmalloc((size_t)(n ? n : 1) * sizeof *fin);
-    src_short_to_float_array(in, fin, (int)n);
-    long cap = (long)((double)n * OUT_RATE / ESPEAK_RATE) + 64;
-    float *fout = sp_xmalloc((size_t)cap * sizeof *fout);
-    SRC_DATA d;
-    memset(&d, 0, sizeof d);
-    d.data_in = fin;
-    d.input_frames = n;
-    d.data_out = fout;
-    d.output_frames = cap;
-    d.src_ratio = (double)OUT_RATE / ESPEAK_RATE;
-    d.end_of_input = 1;
-    int e = n > 0 ? src_simple(&d, SRC_SINC_BEST_QUALITY, 1) : 0;
+    for (long i = 0; i < n; i++) fin[i] = (float)in[i] / 32768.0f; /* exact: a power of two */
+    int rc = sp_resample(fin, n, ESPEAK_RATE, OUT_RATE, out, nout, err);
     free(fin);
-    if (e != 0) {
-        free(fout);
-        return sp_fail(err, "cannot resample: %s", src_strerror(e));
-    }
-    *out = fout;
-    *nout = n > 0 ? d.output_frames_gen : 0;
-    return 0;
+    return rc != 0 ? sp_error_prefix(err, "cannot resample: ") : 0;
 }
 
 static int synth_utterance(const plan *p, const speaker *sp, int k, const char *dir, long *samples, sp_error *err)

@@ -2,8 +2,9 @@
  * layers.h).
  *
  * Three parts: taps from the parameters (sp_sinc_taps), the filtering of the
- * batch by the taps, and the chain rule from the taps gradient back to the
- * cut-offs (sp_sinc_taps_backward). The filtering sees only taps, input and
+ * batch by the taps, and the chain rule from the taps gradient back through
+ * the cut-offs f1, f2 to the parameters low_p, band_p
+ * (sp_sinc_taps_backward). The filtering sees only taps, input and
  * output, and has two implementations, chosen per call by a cost model of
  * the sizes (use_fft, at the end):
  *
@@ -23,6 +24,7 @@
  * The two round differently (both ~1e-7 relative to the naive sums); the
  * choice depends only on the sizes, so a run is reproducible. */
 #include "config.h"
+#include "base/conf.h"
 #include "nn/layers.h"
 
 #include <cblas.h>
@@ -43,7 +45,7 @@ static const double PI = 3.14159265358979323846;
 
 sp_sinc_spec sp_sinc_spec_make(int F, int K, float fs)
 {
-    sp_sinc_spec s = { F, K, fs, 50.0f, 50.0f };
+    sp_sinc_spec s = { F, K, fs, (float)SP_DEFAULT_MIN_LOW_HZ, (float)SP_DEFAULT_MIN_BAND_HZ };
     return s;
 }
 
@@ -57,7 +59,7 @@ static double mel_to_hz(double m)
     return 700.0 * (pow(10.0, m / 2595.0) - 1.0);
 }
 
-void sp_sinc_init(float *low_hz, float *band_hz, const sp_sinc_spec *s)
+void sp_sinc_init(float *low_p, float *band_p, const sp_sinc_spec *s)
 {
     double lo = 30.0;
     double hi = s->fs / 2.0 - ((double)s->min_low_hz + s->min_band_hz);
@@ -66,36 +68,36 @@ void sp_sinc_init(float *low_hz, float *band_hz, const sp_sinc_spec *s)
     float prev = (float)mel_to_hz(m_lo);
     for (int f = 0; f < s->F; f++) {
         float next = (float)mel_to_hz(m_lo + (m_hi - m_lo) * (f + 1) / s->F);
-        low_hz[f] = prev;
-        band_hz[f] = next - prev;
+        low_p[f] = prev;
+        band_p[f] = next - prev;
         prev = next;
     }
 }
 
-/* f1 = min_low + |low|; f2raw = f1 + min_band + |band|;
+/* f1 = min_low + |low_p|; f2raw = f1 + min_band + |band_p|;
  * f2 = clamp(f2raw, min_low, fs/2), in double. Returns the clamp's pass
  * mask, 1 when f2raw is inside [min_low, fs/2] (edges included, as
  * torch.clamp's gradient), decided in float32 arithmetic in the reference's
  * order so it is the same decision as torch's: the mel initialisation puts
  * the top filter's f2raw on fs/2 exactly (in float32), right at the kink,
  * where double arithmetic could fall on the other side. */
-static int cutoffs(double *f1, double *f2, float low, float band, const sp_sinc_spec *s)
+static int cutoffs(double *f1, double *f2, float low_p, float band_p, const sp_sinc_spec *s)
 {
     double lo = s->min_low_hz, nyq = s->fs / 2.0;
-    double a = lo + fabs((double)low);
-    double raw = a + s->min_band_hz + fabs((double)band);
+    double a = lo + fabs((double)low_p);
+    double raw = a + s->min_band_hz + fabs((double)band_p);
     *f1 = a;
     *f2 = raw < lo ? lo : raw > nyq ? nyq : raw;
-    float raw32 = (s->min_low_hz + fabsf(low) + s->min_band_hz) + fabsf(band);
+    float raw32 = (s->min_low_hz + fabsf(low_p) + s->min_band_hz) + fabsf(band_p);
     return raw32 >= s->min_low_hz && raw32 <= s->fs / 2.0f;
 }
 
-void sp_sinc_cutoffs(float *f1, float *f2, const float *low_hz, const float *band_hz,
+void sp_sinc_cutoffs(float *f1, float *f2, const float *low_p, const float *band_p,
                      const sp_sinc_spec *s)
 {
     for (int f = 0; f < s->F; f++) {
         double a, b;
-        cutoffs(&a, &b, low_hz[f], band_hz[f], s);
+        cutoffs(&a, &b, low_p[f], band_p[f], s);
         if (f1) f1[f] = (float)a;
         if (f2) f2[f] = (float)b;
     }
@@ -107,12 +109,12 @@ static double hamming(int k, int K)
     return 0.54 - 0.46 * cos(2.0 * PI * k / (K - 1));
 }
 
-void sp_sinc_taps(float *taps, const float *low_hz, const float *band_hz, const sp_sinc_spec *s)
+void sp_sinc_taps(float *taps, const float *low_p, const float *band_p, const sp_sinc_spec *s)
 {
     int K = s->K, half = (K - 1) / 2;
     for (int f = 0; f < s->F; f++) {
         double f1, f2;
-        cutoffs(&f1, &f2, low_hz[f], band_hz[f], s);
+        cutoffs(&f1, &f2, low_p[f], band_p[f], s);
         double norm = 1.0 / (2.0 * (f2 - f1));
         float *h = taps + (size_t)f * K;
         for (int k = 0; k < half; k++) {
@@ -130,14 +132,14 @@ void sp_sinc_taps(float *taps, const float *low_hz, const float *band_hz, const 
  * left half k < half (the centre tap is constant, so its gradient is
  * dropped). g is read as g[f*ldg + k]; when `mirrored` it is a full [F][K]
  * taps gradient and the fold is done here. */
-static void taps_backward(float *dlow_hz, float *dband_hz, const float *g, int ldg,
-                          int mirrored, const float *low_hz, const float *band_hz,
+static void taps_backward(float *dlow_p, float *dband_p, const float *g, int ldg,
+                          int mirrored, const float *low_p, const float *band_p,
                           const sp_sinc_spec *s)
 {
     int K = s->K, half = (K - 1) / 2;
     for (int f = 0; f < s->F; f++) {
         double f1, f2;
-        int pass = cutoffs(&f1, &f2, low_hz[f], band_hz[f], s);
+        int pass = cutoffs(&f1, &f2, low_p[f], band_p[f], s);
         double inv_band = 1.0 / (f2 - f1);
         const float *gf = g + (size_t)f * ldg;
         double g1 = 0.0, g2 = 0.0; // dL/df1, dL/df2 through the taps
@@ -153,21 +155,21 @@ static void taps_backward(float *dlow_hz, float *dband_hz, const float *g, int l
             g2 += gk * (w * c2 - h) * inv_band;
             g1 += gk * (h - w * c1) * inv_band;
         }
-        // f2 = clamp(f1 + min_band + |band|): df2/df1 = df2/d|band| = pass
+        // f2 = clamp(f1 + min_band + |band_p|): df2/df1 = df2/d|band_p| = pass
         double df2 = pass ? g2 : 0.0;
         double df1 = g1 + df2;
-        // f1 = min_low + |low|: d/dlow = sign(low), sign(0) = 0
-        double sl = (low_hz[f] > 0) - (low_hz[f] < 0);
-        double sb = (band_hz[f] > 0) - (band_hz[f] < 0);
-        dlow_hz[f] += (float)(sl * df1);
-        dband_hz[f] += (float)(sb * df2);
+        // f1 = min_low + |low_p|: d/dlow_p = sign(low_p), sign(0) = 0
+        double sl = (low_p[f] > 0) - (low_p[f] < 0);
+        double sb = (band_p[f] > 0) - (band_p[f] < 0);
+        dlow_p[f] += (float)(sl * df1);
+        dband_p[f] += (float)(sb * df2);
     }
 }
 
-void sp_sinc_taps_backward(float *dlow_hz, float *dband_hz, const float *dtaps,
-                           const float *low_hz, const float *band_hz, const sp_sinc_spec *s)
+void sp_sinc_taps_backward(float *dlow_p, float *dband_p, const float *dtaps,
+                           const float *low_p, const float *band_p, const sp_sinc_spec *s)
 {
-    taps_backward(dlow_hz, dband_hz, dtaps, s->K, 1, low_hz, band_hz, s);
+    taps_backward(dlow_p, dband_p, dtaps, s->K, 1, low_p, band_p, s);
 }
 
 // ----------------------------------------------------------------------------
@@ -771,24 +773,24 @@ static int use_fft(const sp_sinc_spec *s, int B, int T, int backward, int dinp)
 }
 
 void sp_sinc_forward(float *out, float *taps, float *ws, const float *inp,
-                     const float *low_hz, const float *band_hz, const sp_sinc_spec *s,
+                     const float *low_p, const float *band_p, const sp_sinc_spec *s,
                      int B, int T)
 {
-    sp_sinc_taps(taps, low_hz, band_hz, s);
+    sp_sinc_taps(taps, low_p, band_p, s);
     if (use_fft(s, B, T, 0, 0) && sinc_fft_forward(out, ws, inp, taps, s->F, s->K, B, T, NULL, NULL, 0) == 0)
         return;
     sinc_filter_forward(out, ws, inp, taps, s->F, s->K, B, T);
 }
 
-void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+void sp_sinc_backward(float *dinp, float *dlow_p, float *dband_p, float *ws,
                       const float *dout, const float *inp, const float *taps,
-                      const float *low_hz, const float *band_hz, const sp_sinc_spec *s,
+                      const float *low_p, const float *band_p, const sp_sinc_spec *s,
                       int B, int T)
 {
     if (use_fft(s, B, T, 1, dinp != NULL)) {
         const float *dtaps = sinc_fft_backward(dinp, ws, dout, inp, taps, s->F, s->K, B, T, NULL, NULL, 0, NULL);
         if (dtaps) {
-            taps_backward(dlow_hz, dband_hz, dtaps, s->K, 1, low_hz, band_hz, s);
+            taps_backward(dlow_p, dband_p, dtaps, s->K, 1, low_p, band_p, s);
             return;
         }
     }
@@ -796,15 +798,15 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
     float *dfold = ws + gemm_workspace(s, B, T) - (size_t)s->F * rows;
     memset(dfold, 0, (size_t)s->F * rows * sizeof(float));
     sinc_filter_backward(dinp, dfold, ws, dout, inp, taps, s->F, s->K, B, T);
-    taps_backward(dlow_hz, dband_hz, dfold, rows, 0, low_hz, band_hz, s);
+    taps_backward(dlow_p, dband_p, dfold, rows, 0, low_p, band_p, s);
 }
 
 void sp_sinc_absmaxpool_forward(float *out, float *pool_out, int *argmax, int P, float *taps,
-                                float *ws, const float *inp, const float *low_hz,
-                                const float *band_hz, const sp_sinc_spec *s, int B, int T)
+                                float *ws, const float *inp, const float *low_p,
+                                const float *band_p, const sp_sinc_spec *s, int B, int T)
 {
     int Tout = T - s->K + 1;
-    sp_sinc_taps(taps, low_hz, band_hz, s);
+    sp_sinc_taps(taps, low_p, band_p, s);
     if (use_fft(s, B, T, 0, 0)
         && sinc_fft_forward(out, ws, inp, taps, s->F, s->K, B, T, pool_out, argmax, P) == 0)
         return;
@@ -812,10 +814,10 @@ void sp_sinc_absmaxpool_forward(float *out, float *pool_out, int *argmax, int P,
     sp_absmaxpool_forward(pool_out, argmax, out, B * s->F, Tout, P);
 }
 
-void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_p, float *dband_p, float *ws,
                                  float *dout, const float *pool_dout, const int *argmax, int P,
                                  const float *out, const float *inp, const float *taps,
-                                 const float *low_hz, const float *band_hz,
+                                 const float *low_p, const float *band_p,
                                  const sp_sinc_spec *s, int B, int T)
 {
     int Tout = T - s->K + 1;
@@ -823,10 +825,10 @@ void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, f
         const float *dtaps = sinc_fft_backward(dinp, ws, NULL, inp, taps, s->F, s->K, B, T, pool_dout,
                                                argmax, P, out);
         if (dtaps) {
-            taps_backward(dlow_hz, dband_hz, dtaps, s->K, 1, low_hz, band_hz, s);
+            taps_backward(dlow_p, dband_p, dtaps, s->K, 1, low_p, band_p, s);
             return;
         }
     }
     sp_absmaxpool_backward(dout, pool_dout, argmax, out, B * s->F, Tout, P);
-    sp_sinc_backward(dinp, dlow_hz, dband_hz, ws, dout, inp, taps, low_hz, band_hz, s, B, T);
+    sp_sinc_backward(dinp, dlow_p, dband_p, ws, dout, inp, taps, low_p, band_p, s, B, T);
 }

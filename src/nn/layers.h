@@ -38,10 +38,14 @@
 /* ------------------------------------------------------------------------
  * sinc filterbank (layer_sinc.c): the SincNet first layer.
  *
- * Parameters per filter f: low_hz[f], band_hz[f] (learnable, in Hz, any
- * sign). The cut-offs are
- *     f1 = min_low_hz + |low_hz|
- *     f2 = clamp(f1 + min_band_hz + |band_hz|, min_low_hz, fs/2)
+ * Two names for two things, kept apart everywhere:
+ * - the learnable parameters per filter f, low_p[f] and band_p[f], in Hz
+ *   but of any sign and not cut-offs themselves (SincNet's low_hz_ and
+ *   band_hz_; the probe ABI still calls them "low_hz" and "band_hz");
+ * - the effective cut-offs f1[f] (low) and f2[f] (high), in Hz, what the
+ *   filter passes (sp_sinc_cutoffs; cutoffs.tsv's low_hz and high_hz):
+ *     f1 = min_low_hz + |low_p|
+ *     f2 = clamp(f1 + min_band_hz + |band_p|, min_low_hz, fs/2)
  * and the K taps (K odd, half = (K-1)/2, t_k = (k - half)/fs seconds) are
  *     h[k] = w[k] * (sin(2 pi f2 t_k) - sin(2 pi f1 t_k)) / (pi t_k)
  *                 / (2 (f2 - f1))                          k != half
@@ -54,11 +58,11 @@
  * than the reference's float32 sines of arguments up to ~400 rad); only
  * the clamp's gradient mask is decided in float32 like the reference,
  * because the mel initialisation puts the top filter's f1 + min_band +
- * |band| exactly on fs/2 in float32, i.e. on the clamp's kink (torch, and
+ * |band_p| exactly on fs/2 in float32, i.e. on the clamp's kink (torch, and
  * so this code, passes the gradient there).
  * Note: once f1 reaches fs/2, f2 - f1 <= 0 and the taps are meaningless
  * (inf/nan at equality), exactly as in the reference; nothing here guards
- * against the optimizer taking low_hz there.
+ * against the optimizer taking low_p there.
  *
  * The layer then correlates every filter with the input (PyTorch conv1d,
  * no kernel flip, valid positions only):
@@ -68,39 +72,40 @@ typedef struct {
     int F;             /* number of filters */
     int K;             /* taps per filter; odd */
     float fs;          /* sample rate in Hz */
-    float min_low_hz;  /* 50 in SincNet */
-    float min_band_hz; /* 50 in SincNet */
+    float min_low_hz;  /* floor of f1; 50 in SincNet (SP_DEFAULT_MIN_LOW_HZ) */
+    float min_band_hz; /* floor of f2 - f1; 50 in SincNet (SP_DEFAULT_MIN_BAND_HZ) */
 } sp_sinc_spec;
 
-/* A spec with SincNet's minimum low cut-off and bandwidth (50 Hz each). */
+/* A spec with SincNet's minimum low cut-off and bandwidth
+ * (SP_DEFAULT_MIN_LOW_HZ, SP_DEFAULT_MIN_BAND_HZ of base/conf.h: 50 Hz each). */
 sp_sinc_spec sp_sinc_spec_make(int F, int K, float fs);
 
 /* Mel-spaced initialisation, as SincConv.__init__: F+1 edges equally spaced
  * on the mel scale (2595 log10(1 + f/700)) from 30 Hz to
- * fs/2 - (min_low_hz + min_band_hz); low_hz[f] = edge[f],
- * band_hz[f] = edge[f+1] - edge[f] (edges rounded to float first, as the
- * reference does). low_hz, band_hz: [F]. */
-void sp_sinc_init(float *low_hz, float *band_hz, const sp_sinc_spec *s);
+ * fs/2 - (min_low_hz + min_band_hz); low_p[f] = edge[f],
+ * band_p[f] = edge[f+1] - edge[f] (edges rounded to float first, as the
+ * reference does). low_p, band_p: [F]. */
+void sp_sinc_init(float *low_p, float *band_p, const sp_sinc_spec *s);
 
 /* The effective cut-offs f1[f], f2[f] in Hz (as above); for probes and
  * export. Either output may be NULL. */
-void sp_sinc_cutoffs(float *f1, float *f2, const float *low_hz, const float *band_hz,
+void sp_sinc_cutoffs(float *f1, float *f2, const float *low_p, const float *band_p,
                      const sp_sinc_spec *s);
 
 /* taps: [F][K] <- h as above. Exactly symmetric: h[K-1-k] == h[k]. */
-void sp_sinc_taps(float *taps, const float *low_hz, const float *band_hz, const sp_sinc_spec *s);
+void sp_sinc_taps(float *taps, const float *low_p, const float *band_p, const sp_sinc_spec *s);
 
 /* Chain rule from a taps gradient to the parameters:
- *     dlow_hz[f]  += sign(low_hz[f])  * (dL/df1 + m dL/df2)
- *     dband_hz[f] += sign(band_hz[f]) * m dL/df2
- * where m = 1 when min_low_hz <= f1 + min_band_hz + |band_hz| <= fs/2
+ *     dlow_p[f]  += sign(low_p[f])  * (dL/df1 + m dL/df2)
+ *     dband_p[f] += sign(band_p[f]) * m dL/df2
+ * where m = 1 when min_low_hz <= f1 + min_band_hz + |band_p| <= fs/2
  * (the clamp passes the gradient, as torch.clamp does at its edges too)
  * and 0 otherwise, sign(0) = 0 (as torch.abs), and for k != half
  *     dh[k]/df2 = ( w[k] cos(2 pi f2 t_k) - h[k]) / (f2 - f1)
  *     dh[k]/df1 = (-w[k] cos(2 pi f1 t_k) + h[k]) / (f2 - f1)
  * (the centre tap is constant). dtaps: [F][K]. */
-void sp_sinc_taps_backward(float *dlow_hz, float *dband_hz, const float *dtaps,
-                           const float *low_hz, const float *band_hz, const sp_sinc_spec *s);
+void sp_sinc_taps_backward(float *dlow_p, float *dband_p, const float *dtaps,
+                           const float *low_p, const float *band_p, const sp_sinc_spec *s);
 
 /* Floats of workspace sp_sinc_forward and sp_sinc_backward need for a
  * batch of B inputs of T samples (T >= K). */
@@ -109,15 +114,15 @@ size_t sp_sinc_workspace(const sp_sinc_spec *s, int B, int T);
 /* out: [B][F][T-K+1]; taps: [F][K], written (the cache backward reads, and
  * what probes show); ws: sp_sinc_workspace floats; inp: [B][T]. */
 void sp_sinc_forward(float *out, float *taps, float *ws, const float *inp,
-                     const float *low_hz, const float *band_hz, const sp_sinc_spec *s,
+                     const float *low_p, const float *band_p, const sp_sinc_spec *s,
                      int B, int T);
 
 /* dinp: [B][T] or NULL (the first layer needs no input gradient);
- * dlow_hz, dband_hz: [F], added into; dout: [B][F][T-K+1]; taps: as left
+ * dlow_p, dband_p: [F], added into; dout: [B][F][T-K+1]; taps: as left
  * by sp_sinc_forward for the same parameters. */
-void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+void sp_sinc_backward(float *dinp, float *dlow_p, float *dband_p, float *ws,
                       const float *dout, const float *inp, const float *taps,
-                      const float *low_hz, const float *band_hz, const sp_sinc_spec *s,
+                      const float *low_p, const float *band_p, const sp_sinc_spec *s,
                       int B, int T);
 
 /* The sinc layer followed by |.| and max-pool of width P
@@ -131,12 +136,12 @@ void sp_sinc_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
  * GEMM path stores the sinc output's gradient there); the rest as
  * sp_sinc_backward. */
 void sp_sinc_absmaxpool_forward(float *out, float *pool_out, int *argmax, int P, float *taps,
-                                float *ws, const float *inp, const float *low_hz,
-                                const float *band_hz, const sp_sinc_spec *s, int B, int T);
-void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_hz, float *dband_hz, float *ws,
+                                float *ws, const float *inp, const float *low_p,
+                                const float *band_p, const sp_sinc_spec *s, int B, int T);
+void sp_sinc_absmaxpool_backward(float *dinp, float *dlow_p, float *dband_p, float *ws,
                                  float *dout, const float *pool_dout, const int *argmax, int P,
                                  const float *out, const float *inp, const float *taps,
-                                 const float *low_hz, const float *band_hz,
+                                 const float *low_p, const float *band_p,
                                  const sp_sinc_spec *s, int B, int T);
 
 /* ------------------------------------------------------------------------

@@ -20,12 +20,35 @@ void sp_set_threads(int n)
 }
 
 /* ---------------------------------------------------------------------- */
-/* building */
+/* building: the layer list, the step list and the parameter layout */
+
+const char *sp_layer_kind_name(sp_layer_kind kind)
+{
+    switch (kind) {
+    case SP_LAYER_LAYERNORM: return "layernorm";
+    case SP_LAYER_SINC: return "sinc";
+    case SP_LAYER_CONV: return "conv";
+    case SP_LAYER_ABS: return "abs";
+    case SP_LAYER_POOL: return "pool";
+    case SP_LAYER_ACT: return "act";
+    case SP_LAYER_DENSE: return "dense";
+    case SP_LAYER_BATCHNORM: return "batchnorm";
+    case SP_LAYER_DROPOUT: return "dropout";
+    case SP_LAYER_ABSPOOL: return "abspool";
+    }
+    return "other";
+}
 
 int sp_model_input_samples(const sp_conf *c)
 {
-    return (int)lround(c->input_ms * 16.0);
+    return sp_conf_input_samples(c);
 }
+
+/* Where a tensor's pointer lives in sp_param_tensors (sp_state_tensors):
+ * field f, or element i of the array field f. */
+#define PARAM(f) offsetof(sp_param_tensors, f)
+#define PARAM_AT(f, i) (offsetof(sp_param_tensors, f) + (size_t)(i) * sizeof(float *))
+#define STATE_AT(f, i) (offsetof(sp_state_tensors, f) + (size_t)(i) * sizeof(float *))
 
 static sp_layer *add_layer(sp_model *m, sp_layer_kind kind, const char *name, int in_c, int in_t,
                            int out_c, int out_t)
@@ -43,28 +66,49 @@ static sp_layer *add_layer(sp_model *m, sp_layer_kind kind, const char *name, in
     return l;
 }
 
-static void add_param(sp_model *m, sp_layer *l, size_t n)
+/* A learned tensor of l, next in the block: its name as probes see it,
+ * its field in sp_param_tensors, and its shape (rank 1 to 3; d0 d1 d2
+ * elements, the unused sizes 0). */
+static void add_param(sp_model *m, sp_layer *l, const char *name, size_t field, int rank, long d0, long d1,
+                      long d2)
 {
-    l->p_off[l->np] = m->nparams;
-    l->p_len[l->np] = n;
-    l->np++;
+    int j = l->np++;
+    size_t n = (size_t)d0 * (size_t)(rank > 1 ? d1 : 1) * (size_t)(rank > 2 ? d2 : 1);
+    l->p_off[j] = m->nparams;
+    l->p_len[j] = n;
+    l->p_name[j] = name;
+    l->p_field[j] = field;
+    l->p_rank[j] = rank;
+    l->p_shape[j][0] = d0;
+    l->p_shape[j][1] = rank > 1 ? d1 : 0;
+    l->p_shape[j][2] = rank > 2 ? d2 : 0;
     m->nparams += n;
 }
 
-static void add_state(sp_model *m, sp_layer *l, size_t n)
+static void add_state(sp_model *m, sp_layer *l, size_t field, size_t n)
 {
     l->s_off[l->ns] = m->nstate;
     l->s_len[l->ns] = n;
+    l->s_field[l->ns] = field;
     l->ns++;
     m->nstate += n;
 }
 
+/* The step computing the last n layers added (n = 2: fused). */
+static void add_step(sp_model *m, sp_step_kind kind, int n)
+{
+    sp_step *s = &m->step[m->nsteps++];
+    s->kind = kind;
+    s->layer = m->nlayers - n;
+    s->nlayers = n;
+}
+
 /* Layer norm over the last axis of a C x T map, gain/bias of full shape. */
-static void add_layernorm(sp_model *m, const char *name, int C, int T)
+static void add_layernorm(sp_model *m, const char *name, int C, int T, size_t gamma, size_t beta)
 {
     sp_layer *l = add_layer(m, SP_LAYER_LAYERNORM, name, C, T, C, T);
-    add_param(m, l, l->out_n);
-    add_param(m, l, l->out_n);
+    add_param(m, l, "gamma", gamma, 2, C, T, 0);
+    add_param(m, l, "beta", beta, 2, C, T, 0);
 }
 
 static void add_act(sp_model *m, const char *name, int C, int T, sp_act_kind act)
@@ -73,100 +117,147 @@ static void add_act(sp_model *m, const char *name, int C, int T, sp_act_kind act
     l->act = act;
 }
 
-static void add_pool(sp_model *m, const char *name, int C, int T, int P)
-{
-    sp_layer *l = add_layer(m, SP_LAYER_POOL, name, C, T, C, T / P);
-    l->P = P;
-}
-
-static void add_dense(sp_model *m, const char *name, int Din, int Dout)
+/* A dense layer and its step. */
+static void add_dense(sp_model *m, const char *name, int Din, int Dout, size_t w, size_t b)
 {
     sp_layer *l = add_layer(m, SP_LAYER_DENSE, name, 1, Din, 1, Dout);
-    add_param(m, l, (size_t)Din * (size_t)Dout);
-    add_param(m, l, (size_t)Dout);
+    add_param(m, l, "w", w, 2, Dout, Din, 0);
+    add_param(m, l, "b", b, 1, Dout, 0, 0);
+    add_step(m, SP_STEP_DENSE, 1);
 }
 
-/* The layer list of c; shapes only, no memory. */
+/* Conv block b's convolution (for b = 0 the first layer: the sinc layer
+ * or conv1) of Cin x T into Cout channels with K taps, and its max-pool:
+ * two layers, one fused step. SincNet takes |.| of the sinc output before
+ * pooling: fused into the pool, so the full-resolution |.| map is never
+ * stored. Returns the time steps left after the pool. */
+static int add_conv_pool(sp_model *m, const sp_conf *c, int b, int Cin, int T, int Cout, int K)
+{
+    int sinc = b == 0 && !strcmp(c->first_layer, "sinc");
+    char name[24];
+    sp_layer *l;
+    if (sinc) {
+        l = add_layer(m, SP_LAYER_SINC, "sinc", 1, T, Cout, T - K + 1);
+        add_param(m, l, "low_hz", PARAM(sinc_low_p), 1, Cout, 0, 0);
+        add_param(m, l, "band_hz", PARAM(sinc_band_p), 1, Cout, 0, 0);
+    } else {
+        snprintf(name, sizeof name, "conv%d", b + 1);
+        l = add_layer(m, SP_LAYER_CONV, name, Cin, T, Cout, T - K + 1);
+        add_param(m, l, "w", PARAM_AT(conv_w, b), 3, Cout, Cin, K);
+        add_param(m, l, "b", PARAM_AT(conv_b, b), 1, Cout, 0, 0);
+    }
+    l->K = K;
+    T = T - K + 1;
+    snprintf(name, sizeof name, "pool%d", b + 1);
+    sp_layer *p = add_layer(m, sinc ? SP_LAYER_ABSPOOL : SP_LAYER_POOL, name, Cout, T, Cout, T / c->pool);
+    p->P = c->pool;
+    add_step(m, sinc ? SP_STEP_SINC_ABSPOOL : SP_STEP_CONV_POOL, 2);
+    return T / c->pool;
+}
+
+/* Conv block b's layer norm (conv_norm = layer) and activation of a C x T
+ * map: ln{b+1} and act{b+1} as one fused step, or act{b+1} alone. */
+static void add_norm_act(sp_model *m, const sp_conf *c, int b, int C, int T, sp_act_kind act)
+{
+    char name[24];
+    int ln = !strcmp(c->conv_norm, "layer");
+    if (ln) {
+        snprintf(name, sizeof name, "ln%d", b + 1);
+        add_layernorm(m, name, C, T, PARAM_AT(ln_gamma, b), PARAM_AT(ln_beta, b));
+    }
+    snprintf(name, sizeof name, "act%d", b + 1);
+    add_act(m, name, C, T, act);
+    add_step(m, ln ? SP_STEP_LAYERNORM_ACT : SP_STEP_ACT, ln ? 2 : 1);
+}
+
+/* Dense block i: dense{i+1} of Din -> Dout, its normalisation (bn{i+1},
+ * or dln{i+1} fused with the activation), dact{i+1}, drop{i+1}. */
+static void add_dense_block(sp_model *m, const sp_conf *c, int i, int Din, int Dout, sp_act_kind act)
+{
+    char name[24];
+    snprintf(name, sizeof name, "dense%d", i + 1);
+    add_dense(m, name, Din, Dout, PARAM_AT(dense_w, i), PARAM_AT(dense_b, i));
+    int D = Dout, ln = 0;
+    if (!strcmp(c->dense_norm, "batch")) {
+        snprintf(name, sizeof name, "bn%d", i + 1);
+        sp_layer *l = add_layer(m, SP_LAYER_BATCHNORM, name, 1, D, 1, D);
+        add_param(m, l, "gamma", PARAM_AT(bn_gamma, i), 1, D, 0, 0);
+        add_param(m, l, "beta", PARAM_AT(bn_beta, i), 1, D, 0, 0);
+        add_state(m, l, STATE_AT(bn_mean, i), (size_t)D);
+        add_state(m, l, STATE_AT(bn_var, i), (size_t)D);
+        add_step(m, SP_STEP_BATCHNORM, 1);
+    } else if (!strcmp(c->dense_norm, "layer")) {
+        snprintf(name, sizeof name, "dln%d", i + 1);
+        add_layernorm(m, name, 1, D, PARAM_AT(dln_gamma, i), PARAM_AT(dln_beta, i));
+        ln = 1;
+    }
+    snprintf(name, sizeof name, "dact%d", i + 1);
+    add_act(m, name, 1, D, act);
+    add_step(m, ln ? SP_STEP_LAYERNORM_ACT : SP_STEP_ACT, ln ? 2 : 1);
+    if (c->dropout > 0) {
+        snprintf(name, sizeof name, "drop%d", i + 1);
+        sp_layer *l = add_layer(m, SP_LAYER_DROPOUT, name, 1, D, 1, D);
+        l->dropout = (float)c->dropout;
+        add_step(m, SP_STEP_DROPOUT, 1);
+    }
+}
+
+/* The layer and step lists of c; shapes and offsets only, no memory.
+ * Each block adds at most 4 layers; the check after each keeps the lists
+ * inside their arrays. */
 static int plan(sp_model *m, const sp_conf *c, sp_error *err)
 {
-    m->nlayers = 0;
+    m->nlayers = m->nsteps = 0;
     m->nparams = m->nstate = 0;
     int T = m->T;
     int act = sp_act_parse(c->activation);
     if (act < 0) return sp_fail(err, "unknown activation '%s'", c->activation);
-    char name[24];
-    if (!strcmp(c->input_norm, "layer")) add_layernorm(m, "in_ln", 1, T);
-
-    int C = c->filters, K = c->taps;
-    if (T < K) return sp_fail(err, "input of %d samples is shorter than the %d taps", T, K);
-    if (!strcmp(c->first_layer, "sinc")) {
-        sp_layer *l = add_layer(m, SP_LAYER_SINC, "sinc", 1, T, C, T - K + 1);
-        l->K = K;
-        add_param(m, l, (size_t)C); /* low_hz */
-        add_param(m, l, (size_t)C); /* band_hz */
-    } else {
-        sp_layer *l = add_layer(m, SP_LAYER_CONV, "conv1", 1, T, C, T - K + 1);
-        l->K = K;
-        add_param(m, l, (size_t)C * (size_t)K);
-        add_param(m, l, (size_t)C);
+    if (!strcmp(c->input_norm, "layer")) {
+        add_layernorm(m, "in_ln", 1, T, PARAM(in_ln_gamma), PARAM(in_ln_beta));
+        add_step(m, SP_STEP_LAYERNORM, 1);
     }
-    T = T - K + 1;
+    int C = c->filters;
     for (int b = 0; b <= c->nconv; b++) {
-        if (b > 0) {
-            int Cout = c->conv_channels[b - 1];
-            K = c->conv_kernel[b - 1];
-            if (T < K) return sp_fail(err, "conv block %d: %d time steps left for a kernel of %d", b + 1, T, K);
-            snprintf(name, sizeof name, "conv%d", b + 1);
-            sp_layer *l = add_layer(m, SP_LAYER_CONV, name, C, T, Cout, T - K + 1);
-            l->K = K;
-            add_param(m, l, (size_t)Cout * (size_t)C * (size_t)K);
-            add_param(m, l, (size_t)Cout);
-            C = Cout;
-            T = T - K + 1;
-        }
-        snprintf(name, sizeof name, "pool%d", b + 1);
-        add_pool(m, name, C, T, c->pool);
-        /* SincNet takes |.| of the sinc output before pooling: fused here,
-         * so the full-resolution |.| map is never stored. */
-        if (b == 0 && !strcmp(c->first_layer, "sinc")) m->layer[m->nlayers - 1].kind = SP_LAYER_ABSPOOL;
-        T /= c->pool;
+        int Cin = b == 0 ? 1 : C, Cout = b == 0 ? C : c->conv_channels[b - 1];
+        int K = b == 0 ? c->taps : c->conv_kernel[b - 1];
+        if (T < K && b == 0) return sp_fail(err, "input of %d samples is shorter than the %d taps", T, K);
+        if (T < K) return sp_fail(err, "conv block %d: %d time steps left for a kernel of %d", b + 1, T, K);
+        T = add_conv_pool(m, c, b, Cin, T, Cout, K);
+        C = Cout;
         if (T < 2) return sp_fail(err, "conv block %d leaves %d time steps; the input is too short", b + 1, T);
-        if (!strcmp(c->conv_norm, "layer")) {
-            snprintf(name, sizeof name, "ln%d", b + 1);
-            add_layernorm(m, name, C, T);
-        }
-        snprintf(name, sizeof name, "act%d", b + 1);
-        add_act(m, name, C, T, (sp_act_kind)act);
-    }
-    int D = C * T;
-    if (!strcmp(c->input_norm, "layer")) add_layernorm(m, "flat_ln", 1, D);
-    for (int i = 0; i < c->ndense; i++) {
-        int Dout = c->dense[i];
-        snprintf(name, sizeof name, "dense%d", i + 1);
-        add_dense(m, name, D, Dout);
-        D = Dout;
-        if (!strcmp(c->dense_norm, "batch")) {
-            snprintf(name, sizeof name, "bn%d", i + 1);
-            sp_layer *l = add_layer(m, SP_LAYER_BATCHNORM, name, 1, D, 1, D);
-            add_param(m, l, (size_t)D);
-            add_param(m, l, (size_t)D);
-            add_state(m, l, (size_t)D);
-            add_state(m, l, (size_t)D);
-        } else if (!strcmp(c->dense_norm, "layer")) {
-            snprintf(name, sizeof name, "dln%d", i + 1);
-            add_layernorm(m, name, 1, D);
-        }
-        snprintf(name, sizeof name, "dact%d", i + 1);
-        add_act(m, name, 1, D, (sp_act_kind)act);
-        if (c->dropout > 0) {
-            snprintf(name, sizeof name, "drop%d", i + 1);
-            sp_layer *l = add_layer(m, SP_LAYER_DROPOUT, name, 1, D, 1, D);
-            l->dropout = (float)c->dropout;
-        }
+        add_norm_act(m, c, b, C, T, (sp_act_kind)act);
         if (m->nlayers > SP_MAX_MODEL_LAYERS - 8) return sp_fail(err, "too many layers");
     }
-    add_dense(m, "out", D, SP_NCLASSES);
+    int D = C * T;
+    if (!strcmp(c->input_norm, "layer")) {
+        add_layernorm(m, "flat_ln", 1, D, PARAM(flat_ln_gamma), PARAM(flat_ln_beta));
+        add_step(m, SP_STEP_LAYERNORM, 1);
+    }
+    for (int i = 0; i < c->ndense; i++) {
+        add_dense_block(m, c, i, D, c->dense[i], (sp_act_kind)act);
+        D = c->dense[i];
+        if (m->nlayers > SP_MAX_MODEL_LAYERS - 8) return sp_fail(err, "too many layers");
+    }
+    add_dense(m, "out", D, SP_NCLASSES, PARAM(out_w), PARAM(out_b));
     return 0;
+}
+
+void sp_model_point(sp_param_tensors *t, const sp_model *m, float *block)
+{
+    *t = (sp_param_tensors){ 0 };
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        for (int j = 0; j < l->np; j++) *(float **)((char *)t + l->p_field[j]) = block + l->p_off[j];
+    }
+}
+
+static void point_state(sp_state_tensors *t, const sp_model *m)
+{
+    *t = (sp_state_tensors){ 0 };
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        for (int j = 0; j < l->ns; j++) *(float **)((char *)t + l->s_field[j]) = m->state + l->s_off[j];
+    }
 }
 
 static void init_params(sp_model *m, const sp_conf *c)
@@ -209,7 +300,7 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
     m->conf = *c;
     m->T = sp_model_input_samples(c);
     m->maxB = maxB;
-    m->sinc = sp_sinc_spec_make(c->filters, c->taps, 16000.0f);
+    m->sinc = sp_sinc_spec_make(c->filters, c->taps, (float)SP_SAMPLE_RATE);
     m->sinc.min_low_hz = (float)c->min_low_hz;
     m->sinc.min_band_hz = (float)c->min_band_hz;
     if (plan(m, c, err) != 0) return -1;
@@ -247,6 +338,9 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
     }
     m->ws_n = ws;
     m->ws = sp_xmalloc(ws * sizeof(float));
+    sp_model_point(&m->param, m, m->params);
+    sp_model_point(&m->grad, m, m->grads);
+    point_state(&m->stat, m);
     sp_rng_seed(&m->dropout_rng, (uint64_t)c->seed, 2);
     init_params(m, c);
     return 0;
@@ -281,97 +375,62 @@ static void hook(const sp_model *m, int layer, sp_phase phase, int end)
     if (m->hook) m->hook(m->hook_ctx, layer, phase, end);
 }
 
-/* Layer i is the sinc layer followed by the fused |.| + max-pool: the two
- * run as one call (sp_sinc_absmaxpool_*), so the sinc output is pooled as
- * it is made and its gradient never stored; the pool's own slot then does
- * nothing. */
-static int sinc_pool(const sp_model *m, int i)
+/* The input of layer i: the previous layer's output, or the chunk. */
+static const float *input_of(const sp_model *m, int i)
 {
-    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_SINC
-           && m->layer[i + 1].kind == SP_LAYER_ABSPOOL;
+    return i > 0 ? m->layer[i - 1].out : m->input;
 }
 
-/* Layer i is a conv followed by a max-pool: the conv pools each output
- * row while in cache (sp_conv1d_maxpool_forward), the pool's forward slot
- * does nothing. Backward is unchanged (the pool's needs only argmax, the
- * conv's only its input). */
-static int conv_pool(const sp_model *m, int i)
+/* Layer l's learned tensor j (w, gamma, low_p: 0; b, beta, band_p: 1). */
+static float *param(const sp_model *m, const sp_layer *l, int j)
 {
-    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_CONV
-           && m->layer[i + 1].kind == SP_LAYER_POOL;
-}
-
-/* Layer i is a layer norm followed by an activation: the two run as one
- * fused call (sp_layernorm_act_*), both ways, to save a pass over the
- * map. The activation's own slot then does nothing. */
-static int ln_act(const sp_model *m, int i)
-{
-    return i + 1 < m->nlayers && m->layer[i].kind == SP_LAYER_LAYERNORM
-           && m->layer[i + 1].kind == SP_LAYER_ACT;
+    return m->params + l->p_off[j];
 }
 
 void sp_model_forward(sp_model *m, int B, int training)
 {
     m->B = B;
     m->training = training;
-    const float *x = m->input;
-    for (int i = 0; i < m->nlayers; i++) {
-        sp_layer *l = &m->layer[i];
-        const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
+    for (int s = 0; s < m->nsteps; s++) {
+        int i = m->step[s].layer;
+        sp_layer *l = &m->layer[i], *next = l + 1; /* next: the second layer of a fused step */
+        const float *x = input_of(m, i), *p0 = param(m, l, 0), *p1 = param(m, l, 1);
         size_t N = (size_t)B * l->out_n;
         hook(m, i, SP_PHASE_FORWARD, 0);
-        switch (l->kind) {
-        case SP_LAYER_LAYERNORM:
-            if (ln_act(m, i))
-                sp_layernorm_act_forward(l->out, m->layer[i + 1].out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c,
-                                         l->in_t, SP_LAYERNORM_EPS, m->layer[i + 1].act);
-            else
-                sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
-                                     SP_LAYERNORM_EPS);
+        switch (m->step[s].kind) {
+        case SP_STEP_LAYERNORM:
+            sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
             break;
-        case SP_LAYER_SINC:
-            if (sinc_pool(m, i))
-                sp_sinc_absmaxpool_forward(l->out, m->layer[i + 1].out, m->layer[i + 1].argmax, m->layer[i + 1].P,
-                                           m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
-            else
-                sp_sinc_forward(l->out, m->taps, m->ws, x, p0, p1, &m->sinc, B, l->in_t);
+        case SP_STEP_LAYERNORM_ACT:
+            sp_layernorm_act_forward(l->out, next->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
+                                     SP_LAYERNORM_EPS, next->act);
             break;
-        case SP_LAYER_CONV:
-            if (conv_pool(m, i))
-                sp_conv1d_maxpool_forward(l->out, m->layer[i + 1].out, m->layer[i + 1].argmax, m->layer[i + 1].P,
-                                          m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
-            else
-                sp_conv1d_forward(l->out, m->ws, x, p0, p1, B, l->in_c, l->out_c, l->in_t, l->K);
+        case SP_STEP_SINC_ABSPOOL:
+            sp_sinc_absmaxpool_forward(l->out, next->out, next->argmax, next->P, m->taps, m->ws, x, p0, p1, &m->sinc,
+                                       B, l->in_t);
             break;
-        case SP_LAYER_ABS:
-            sp_abs_forward(l->out, x, N);
+        case SP_STEP_CONV_POOL:
+            sp_conv1d_maxpool_forward(l->out, next->out, next->argmax, next->P, m->ws, x, p0, p1, B, l->in_c,
+                                      l->out_c, l->in_t, l->K);
             break;
-        case SP_LAYER_POOL:
-            if (!(i > 0 && conv_pool(m, i - 1))) sp_maxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
+        case SP_STEP_ACT:
+            sp_act_forward(l->out, x, N, l->act);
             break;
-        case SP_LAYER_ABSPOOL:
-            if (!(i > 0 && sinc_pool(m, i - 1)))
-                sp_absmaxpool_forward(l->out, l->argmax, x, B * l->in_c, l->in_t, l->P);
-            break;
-        case SP_LAYER_ACT:
-            if (!(i > 0 && ln_act(m, i - 1))) sp_act_forward(l->out, x, N, l->act);
-            break;
-        case SP_LAYER_DENSE:
+        case SP_STEP_DENSE:
             sp_dense_forward(l->out, x, p0, p1, B, l->in_t, l->out_t);
             break;
-        case SP_LAYER_BATCHNORM:
+        case SP_STEP_BATCHNORM:
             sp_batchnorm_forward(l->out, l->cache_a, l->cache_b, m->state + l->s_off[0], m->state + l->s_off[1], x,
                                  p0, p1, B, l->out_t, SP_BATCHNORM_MOMENTUM, SP_BATCHNORM_EPS, training && B > 1);
             break;
-        case SP_LAYER_DROPOUT:
+        case SP_STEP_DROPOUT:
             sp_dropout_forward(l->out, l->cache_a, x, N, l->dropout, &m->dropout_rng, training);
             break;
         }
         hook(m, i, SP_PHASE_FORWARD, 1);
-        x = l->out;
     }
     hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 0);
-    sp_logsoftmax_nll_forward(m->logp, x, NULL, B, SP_NCLASSES);
+    sp_logsoftmax_nll_forward(m->logp, m->layer[m->nlayers - 1].out, NULL, B, SP_NCLASSES);
     hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 1);
 }
 
@@ -393,65 +452,56 @@ void sp_model_backward(sp_model *m, const int *targets)
     hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 0);
     sp_logsoftmax_nll_backward(last->dout, m->logp, targets, B, SP_NCLASSES, 1.0f);
     hook(m, SP_HOOK_LOSS, SP_PHASE_BACKWARD, 1);
-    for (int i = m->nlayers - 1; i >= 0; i--) {
-        sp_layer *l = &m->layer[i];
-        const float *x = i > 0 ? m->layer[i - 1].out : m->input;
-        float *dx = i > 0 ? m->layer[i - 1].dout : NULL;
-        const float *p0 = m->params + l->p_off[0], *p1 = m->params + l->p_off[1];
+    for (int s = m->nsteps - 1; s >= 0; s--) {
+        int i = m->step[s].layer;
+        sp_layer *l = &m->layer[i], *next = l + 1;
+        const float *x = input_of(m, i), *p0 = param(m, l, 0), *p1 = param(m, l, 1);
+        float *dx = i > 0 ? m->layer[i - 1].dout : NULL; /* the first layer needs no input gradient */
         float *g0 = m->grads + l->p_off[0], *g1 = m->grads + l->p_off[1];
         size_t N = (size_t)B * l->out_n;
-        /* Backward functions add into dx; the pooling ones write all of it
-         * (their scatter leaves most of it zero), and so does the fused
-         * layer norm + activation into the norm's output gradient, so only
-         * the others need it cleared first. */
-        int fused_act = l->kind == SP_LAYER_ACT && i > 0 && ln_act(m, i - 1);
-        if (dx && l->kind != SP_LAYER_POOL && l->kind != SP_LAYER_ABSPOOL && !fused_act) {
+        if (m->step[s].kind == SP_STEP_CONV_POOL) {
+            /* The pool's backward, on its own: it writes the whole of the
+             * conv's output gradient (its scatter leaves most of it 0). */
+            hook(m, i + 1, SP_PHASE_BACKWARD, 0);
+            sp_maxpool_backward_write(l->dout, next->dout, next->argmax, B * next->in_c, next->in_t, next->P);
+            hook(m, i + 1, SP_PHASE_BACKWARD, 1);
+        }
+        /* The layer functions add into dx, so it is cleared first. (Inside
+         * a fused step the gradient between its two layers is written.) */
+        if (dx) {
             hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
             memset(dx, 0, (size_t)B * l->in_n * sizeof(float));
             hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 1);
         }
         hook(m, i, SP_PHASE_BACKWARD, 0);
-        switch (l->kind) {
-        case SP_LAYER_LAYERNORM:
-            if (ln_act(m, i))
-                sp_layernorm_act_backward(dx, g0, g1, l->dout, m->layer[i + 1].dout, m->layer[i + 1].out, x,
-                                          l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t, SP_LAYERNORM_EPS,
-                                          m->layer[i + 1].act);
-            else
-                sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
-                                      SP_LAYERNORM_EPS);
+        switch (m->step[s].kind) {
+        case SP_STEP_LAYERNORM:
+            sp_layernorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->in_c, l->in_t,
+                                  SP_LAYERNORM_EPS);
             break;
-        case SP_LAYER_SINC:
-            if (sinc_pool(m, i))
-                sp_sinc_absmaxpool_backward(dx, g0, g1, m->ws, l->dout, m->layer[i + 1].dout, m->layer[i + 1].argmax,
-                                            m->layer[i + 1].P, l->out, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
-            else
-                sp_sinc_backward(dx, g0, g1, m->ws, l->dout, x, m->taps, p0, p1, &m->sinc, B, l->in_t);
+        case SP_STEP_LAYERNORM_ACT:
+            sp_layernorm_act_backward(dx, g0, g1, l->dout, next->dout, next->out, x, l->cache_a, l->cache_b, p0, B,
+                                      l->in_c, l->in_t, SP_LAYERNORM_EPS, next->act);
             break;
-        case SP_LAYER_CONV:
+        case SP_STEP_SINC_ABSPOOL:
+            sp_sinc_absmaxpool_backward(dx, g0, g1, m->ws, l->dout, next->dout, next->argmax, next->P, l->out, x,
+                                        m->taps, p0, p1, &m->sinc, B, l->in_t);
+            break;
+        case SP_STEP_CONV_POOL:
             sp_conv1d_backward(dx, g0, g1, m->ws, l->dout, x, p0, B, l->in_c, l->out_c, l->in_t, l->K);
             break;
-        case SP_LAYER_ABS:
-            if (dx) sp_abs_backward(dx, l->dout, x, N);
+        case SP_STEP_ACT:
+            sp_act_backward(dx, l->dout, l->out, N, l->act);
             break;
-        case SP_LAYER_POOL:
-            if (dx) sp_maxpool_backward_write(dx, l->dout, l->argmax, B * l->in_c, l->in_t, l->P);
-            break;
-        case SP_LAYER_ABSPOOL:
-            if (dx && !(i > 0 && sinc_pool(m, i - 1))) sp_absmaxpool_backward(dx, l->dout, l->argmax, x, B * l->in_c, l->in_t, l->P);
-            break;
-        case SP_LAYER_ACT:
-            if (dx && !fused_act) sp_act_backward(dx, l->dout, l->out, N, l->act);
-            break;
-        case SP_LAYER_DENSE:
+        case SP_STEP_DENSE:
             sp_dense_backward(dx, g0, g1, l->dout, x, p0, B, l->in_t, l->out_t);
             break;
-        case SP_LAYER_BATCHNORM:
+        case SP_STEP_BATCHNORM:
             sp_batchnorm_backward(dx, g0, g1, l->dout, x, l->cache_a, l->cache_b, p0, B, l->out_t,
                                   m->training && B > 1);
             break;
-        case SP_LAYER_DROPOUT:
-            if (dx) sp_dropout_backward(dx, l->dout, l->cache_a, N);
+        case SP_STEP_DROPOUT:
+            sp_dropout_backward(dx, l->dout, l->cache_a, N);
             break;
         }
         hook(m, i, SP_PHASE_BACKWARD, 1);

@@ -1,7 +1,8 @@
 /* model.h - a SincNet-style network assembled from a config: the layer
  * list, one contiguous block of parameters (and one each of gradients and
- * non-learned state such as batch-norm running statistics), activation
- * buffers for a maximum batch, and forward/backward over a batch.
+ * non-learned state such as batch-norm running statistics) with a struct
+ * of named pointers into each, activation buffers for a maximum batch, and
+ * forward/backward over a batch as a list of layer calls (steps).
  *
  *   chunk [B][T] -> input layer norm -> first layer (sinc, or conv)
  *   -> max-pool (of |.| after sinc) -> layer norm -> act   (first block)
@@ -22,13 +23,55 @@
 
 #define SP_NCLASSES 48
 #define SP_MAX_MODEL_LAYERS 64
+#define SP_MAX_BLOCKS (SP_CONF_MAXLAYERS + 1) /* conv blocks: the first layer's and nconv more */
 
 typedef enum {
-    SP_LAYER_LAYERNORM, SP_LAYER_SINC, SP_LAYER_CONV, SP_LAYER_ABS, SP_LAYER_POOL,
+    SP_LAYER_LAYERNORM, SP_LAYER_SINC, SP_LAYER_CONV,
+    SP_LAYER_ABS,     /* |.| alone: no config plans it (after sinc it is in the pool) */
+    SP_LAYER_POOL,
     SP_LAYER_ACT, SP_LAYER_DENSE, SP_LAYER_BATCHNORM, SP_LAYER_DROPOUT,
-    SP_LAYER_ABSPOOL  /* |.| then max-pool, fused (after the sinc layer) */
+    SP_LAYER_ABSPOOL  /* |.| then max-pool (after the sinc layer) */
 } sp_layer_kind;
 
+/* "layernorm", "sinc", "conv", "abs", "pool", "act", "dense", "batchnorm",
+ * "dropout", "abspool" (as probes and benchmarks show a layer's kind). */
+const char *sp_layer_kind_name(sp_layer_kind kind);
+
+/* The learned tensors by name, as llm.c's ParameterTensors: pointers into
+ * one block laid out as m->params. The same struct over m->grads names the
+ * gradients (sp_model_point names any block of that layout, e.g. an
+ * optimiser moment). Shapes beside each, outermost first; a field is NULL
+ * when the config has no such layer. Conv block b (0-based) is the layers
+ * conv{b+1}, pool{b+1}, ln{b+1}, act{b+1}; block 0's conv is the first
+ * layer (sinc, or conv1 when first_layer = conv). Dense block i is dense{i+1},
+ * bn{i+1} or dln{i+1}, dact{i+1}, drop{i+1}. In the block the tensors lie in
+ * layer order, each layer's first tensor first (the checkpoint's order). */
+typedef struct {
+    float *in_ln_gamma, *in_ln_beta;     /* [1][T]         in_ln: the chunk (input_norm = layer) */
+    float *sinc_low_p, *sinc_band_p;     /* [F]            sinc: the learnable low_p, band_p in Hz
+                                          *                (cut-offs f1 = min_low_hz + |low_p| ...: layers.h) */
+    float *conv_w[SP_MAX_BLOCKS];        /* [Cout][Cin][K] conv{b+1}; [0]: conv1 [F][1][K], NULL for sinc */
+    float *conv_b[SP_MAX_BLOCKS];        /* [Cout] */
+    float *ln_gamma[SP_MAX_BLOCKS];      /* [C][T'] ln{b+1}, after the pool (conv_norm = layer) */
+    float *ln_beta[SP_MAX_BLOCKS];       /* [C][T'] */
+    float *flat_ln_gamma, *flat_ln_beta; /* [1][D]         flat_ln: the flattened map (input_norm = layer) */
+    float *dense_w[SP_CONF_MAXLAYERS];   /* [Dout][Din]    dense{i+1} */
+    float *dense_b[SP_CONF_MAXLAYERS];   /* [Dout] */
+    float *bn_gamma[SP_CONF_MAXLAYERS];  /* [D]            bn{i+1} (dense_norm = batch) */
+    float *bn_beta[SP_CONF_MAXLAYERS];   /* [D] */
+    float *dln_gamma[SP_CONF_MAXLAYERS]; /* [1][D]         dln{i+1} (dense_norm = layer) */
+    float *dln_beta[SP_CONF_MAXLAYERS];  /* [1][D] */
+    float *out_w, *out_b;                /* [48][D], [48]  out: the logits */
+} sp_param_tensors;
+
+/* The non-learned state by name, pointers into m->state. */
+typedef struct {
+    float *bn_mean[SP_CONF_MAXLAYERS];   /* [D] bn{i+1}'s running mean */
+    float *bn_var[SP_CONF_MAXLAYERS];    /* [D] and running (unbiased) variance */
+} sp_state_tensors;
+
+/* One entry per named output: what probes see as the model's layers, each
+ * with its output buffer. A fused step (below) computes two of them. */
 typedef struct {
     sp_layer_kind kind;
     char name[24];        /* e.g. "sinc", "pool1", "ln1", "act1", "conv2", "dense1", "out" */
@@ -36,11 +79,18 @@ typedef struct {
     int in_c, in_t, out_c, out_t;
     size_t in_n, out_n;   /* per-example element counts */
     /* Learned parameters: up to two tensors at offsets into the model's
-     * param block (w and bias; gamma and beta; low_hz and band_hz). */
+     * param block (w and b; gamma and beta; low_p and band_p), each with
+     * its name as probes see it ("w", "b", "gamma", "beta", "low_hz",
+     * "band_hz"), its shape, and its field in sp_param_tensors. */
     size_t p_off[2], p_len[2];
+    const char *p_name[2];
+    int p_rank[2];
+    long p_shape[2][3];
+    size_t p_field[2];    /* byte offset of the field in sp_param_tensors */
     int np;
     /* Non-learned state (batch norm running mean and var). */
     size_t s_off[2], s_len[2];
+    size_t s_field[2];    /* byte offset of the field in sp_state_tensors */
     int ns;
     int K, P;             /* kernel, pool */
     sp_act_kind act;
@@ -51,9 +101,33 @@ typedef struct {
     int *argmax;               /* pooling */
 } sp_layer;
 
+/* The forward pass is a list of steps, one layer function call each (the
+ * backward pass runs them in reverse). Fused steps compute two layers in
+ * one call, to save a pass over a map; their results are those of the two
+ * layers one after the other, both layers' outputs written. */
+typedef enum {
+    SP_STEP_LAYERNORM,     /* sp_layernorm_* */
+    SP_STEP_LAYERNORM_ACT, /* layer norm, then the next layer's activation: sp_layernorm_act_* */
+    SP_STEP_SINC_ABSPOOL,  /* sinc, then the next layer's |.| and max-pool: sp_sinc_absmaxpool_* */
+    SP_STEP_CONV_POOL,     /* conv, then the next layer's max-pool: sp_conv1d_maxpool_forward;
+                            * backward sp_maxpool_backward_write then sp_conv1d_backward */
+    SP_STEP_ACT,           /* sp_act_* */
+    SP_STEP_DENSE,         /* sp_dense_* */
+    SP_STEP_BATCHNORM,     /* sp_batchnorm_* */
+    SP_STEP_DROPOUT        /* sp_dropout_* */
+} sp_step_kind;
+
+typedef struct {
+    sp_step_kind kind;
+    int layer;            /* the (first) layer it computes; its input is layer - 1's output */
+    int nlayers;          /* 1, or 2 for a fused step (layer and layer + 1) */
+} sp_step;
+
 /* A timing hook for benchmarks (bench/bench_train.c): when sp_model.hook is
  * set, forward and backward call it right before (end = 0) and right after
- * (end = 1) each layer's function, with the layer index, or one of the
+ * (end = 1) each layer function they call, with the index of the layer it
+ * computes (a fused step's first layer; the conv + pool step's backward is
+ * two calls, the pool's reported at the pool layer), or one of the
  * pseudo-layers below. It must not touch the model. */
 typedef enum { SP_PHASE_FORWARD, SP_PHASE_BACKWARD } sp_phase;
 enum {
@@ -68,8 +142,13 @@ typedef struct {
     int maxB;
     int nlayers;
     sp_layer layer[SP_MAX_MODEL_LAYERS];
+    int nsteps;
+    sp_step step[SP_MAX_MODEL_LAYERS];
     size_t nparams, nstate;
     float *params, *grads, *state;
+    sp_param_tensors param; /* named views of params, */
+    sp_param_tensors grad;  /* of grads */
+    sp_state_tensors stat;  /* and of state */
     float *input;         /* [maxB][T], the chunk as given */
     float *dinput;        /* [maxB][T], scratch for the input gradient */
     float *logp;          /* [maxB][48] */
@@ -103,8 +182,12 @@ void sp_model_backward(sp_model *m, const int *targets);
  * layers. */
 void sp_set_threads(int n);
 
-/* Number of input samples of a chunk. */
+/* Number of input samples of a chunk (sp_conf_input_samples). */
 int sp_model_input_samples(const sp_conf *c);
+/* Point t's fields into block, an array laid out as m->params (nparams
+ * floats): sp_model_init does it for m->param (m->params) and m->grad
+ * (m->grads). Fields of layers the model lacks are NULL. */
+void sp_model_point(sp_param_tensors *t, const sp_model *m, float *block);
 /* Index of the first layer whose parameters contain flat index i, for
  * messages ("NaN gradient in layer 'conv2'"). */
 const sp_layer *sp_model_layer_of_param(const sp_model *m, size_t i);

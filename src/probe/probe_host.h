@@ -2,7 +2,9 @@
  * loader (search path, dlopen, descriptor checks), the chain of [probe ID]
  * sections (options parsed and checked against each descriptor), the
  * services probes get (log, RNG streams, .npy/.tsv writers), and the glue
- * that shows probes the training loop and evaluations.
+ * that shows probes the training loop and evaluations. They live in
+ * loader.c, chain.c, services.c, view.c and hooks.c of src/probe/, which
+ * share host_private.h.
  *
  * A caller's sequence (train.c, cmd_eval.c):
  *
@@ -156,6 +158,8 @@ int sp_probe_chain_epoch_end(sp_probe_chain *ch, const sp_probe_epoch_stats *st,
 /* After the optimizer step that made steps_done global steps, inside an
  * epoch (not at its end): on_epoch_end with view->at_step = 1 for the
  * probes that asked for this count with want_steps (ABI 2). */
+int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, sp_error *err);
+
 /* sincprobe analyse: run the chain's one probe (created in mode
  * SP_PROBE_MODE_ANALYSE with probes_dir = the --out folder) on an [N][D]
  * matrix: on_start with one layer named `layer`, one on_epoch_end
@@ -170,8 +174,6 @@ typedef struct {
     const char *const *classes;   /* [nclasses] names */
 } sp_probe_analysis;
 int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_error *err);
-
-int sp_probe_chain_step_done(sp_probe_chain *ch, long steps_done, int epoch, double lr, sp_error *err);
 
 /* on_finish for every probe whose on_start succeeded (once). A failing
  * on_finish is logged; the first such message goes to err (-1). */

@@ -1,7 +1,6 @@
 /* evaluate.c - see evaluate.h. */
 #include "config.h"
 #include "run/evaluate.h"
-#include "base/log.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -16,13 +15,14 @@ int sp_argmax(const float *x, int n)
 }
 
 void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
-                 const char *progress, sp_eval_result *out)
+                 const sp_eval_progress *progress, sp_eval_result *out)
 {
     sp_evaluate_with(m, ds, NULL, NULL, fn, ctx, progress, out, NULL);
 }
 
 int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_fn, void *bctx,
-                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out, sp_error *err)
+                     sp_eval_fn fn, void *ctx, const sp_eval_progress *progress, sp_eval_result *out,
+                     sp_error *err)
 {
     int rc = 0;
     memset(out, 0, sizeof *out);
@@ -32,9 +32,7 @@ int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_f
         if (ds->utt[i].nframes > maxf) maxf = ds->utt[i].nframes;
     float *post = sp_xmalloc((size_t)(maxf > 0 ? maxf : 1) * SP_NCLASSES * sizeof(float));
     double loss = 0;
-    sp_progress pr;
-    int show = progress && sp_log_tty();
-    if (show) sp_progress_start(&pr, progress, (long)ds->n);
+    if (progress) progress->begin(progress->ctx, (long)ds->n);
     for (size_t i = 0; i < ds->n && !rc; i++) {
         const sp_utterance *u = &ds->utt[i];
         for (long f0 = 0; f0 < u->nframes && !rc; f0 += B) {
@@ -54,9 +52,9 @@ int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_f
             if (sp_argmax(row, SP_NCLASSES) != lab) out->errors++;
         }
         if (fn) fn(ctx, u, post);
-        if (show) sp_progress_update(&pr, (long)i + 1);
+        if (progress) progress->update(progress->ctx, (long)i + 1);
     }
-    if (show) sp_progress_end(&pr);
+    if (progress) progress->end(progress->ctx);
     free(post);
     out->loss = out->frames ? loss / (double)out->frames : 0.0;
     out->fer = out->frames ? (double)out->errors / (double)out->frames : 0.0;

@@ -16,12 +16,22 @@ typedef struct {
     double fer;       /* errors / frames */
 } sp_eval_result;
 
+/* How far an evaluation is, for a display the caller draws (the engine
+ * prints nothing): begin(ctx, total) once with the number of utterances,
+ * update(ctx, done) after each utterance, end(ctx) once, also when a
+ * batch hook stopped the evaluation. All three are set. */
+typedef struct {
+    void (*begin)(void *ctx, long total);
+    void (*update)(void *ctx, long done);
+    void (*end)(void *ctx);
+    void *ctx;
+} sp_eval_progress;
+
 /* fn (may be NULL) receives each utterance and its log posteriors
- * [nframes][48] (valid during the call). progress: label for a progress
- * display (base/log.h, shown only on a terminal), or NULL for none. */
+ * [nframes][48] (valid during the call). progress: NULL for none. */
 typedef void (*sp_eval_fn)(void *ctx, const sp_utterance *u, const float *logp);
 void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
-                 const char *progress, sp_eval_result *out);
+                 const sp_eval_progress *progress, sp_eval_result *out);
 
 /* The same with a hook on each batch before its forward pass (the probe
  * chain): batch_fn gets the utterance's index in ds, the frame of the
@@ -31,7 +41,8 @@ void sp_evaluate(sp_model *m, const sp_dataset *ds, sp_eval_fn fn, void *ctx,
  * sp_evaluate. */
 typedef int (*sp_eval_batch_fn)(void *bctx, size_t utt, long frame0, int nb, float *input, int T, sp_error *err);
 int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_fn, void *bctx,
-                     sp_eval_fn fn, void *ctx, const char *progress, sp_eval_result *out, sp_error *err);
+                     sp_eval_fn fn, void *ctx, const sp_eval_progress *progress, sp_eval_result *out,
+                     sp_error *err);
 
 /* Arg-max of one row of n scores (ties to the lower index). */
 int sp_argmax(const float *x, int n);

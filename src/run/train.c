@@ -9,7 +9,6 @@
 #include "corpus/phoneset.h"
 #include "probe/probe_host.h"
 #include "corpus/timit.h"
-#include "base/log.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -17,7 +16,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -139,267 +137,348 @@ static int grads_finite(const sp_model *m)
     return s == 0.0f; /* NaN * 0 and Inf * 0 are NaN */
 }
 
-/* ---- progress */
+/* ---- one run: what it holds, from open to close */
 
-static void show_progress(int tty, int epoch, int epochs, int step, int steps, double loss, double exs, double eta)
-{
-    if (tty) {
-        fprintf(stderr, "\repoch %d/%d  step %d/%d  loss %.4f  %.0f ex/s  eta %.0fs   ", epoch, epochs, step, steps,
-                loss, exs, eta);
-    } else {
-        fprintf(stderr, "epoch %d/%d step %d/%d loss %.4f %.0f ex/s eta %.0fs\n", epoch, epochs, step, steps, loss,
-                exs, eta);
-    }
-    fflush(stderr);
-}
-
-/* ---- the loop */
-
-int sp_train(const sp_conf *cin, const sp_train_opts *o, sp_error *err)
-{
-    int rc = -1;
-    sp_conf c = *cin;
+typedef struct {
+    const sp_train_opts *o;
+    sp_conf c;
     sp_model m;
     sp_optim opt;
     sp_train_pos pos;
     sp_dataset train, dev;
     sp_phoneset ps;
-    int have_model = 0, have_train = 0, have_dev = 0;
-    int *targets = NULL;
+    int have_model, have_train, have_dev;
+    int *targets;                     /* [batch] */
     /* probe chain: the chain, and where each chunk of a batch came from */
-    sp_probe_chain *chain = NULL;
-    long *src_utt = NULL, *src_start = NULL;
-    float *src_gain = NULL;
+    sp_probe_chain *chain;
+    long *src_utt, *src_start;        /* [batch] */
+    float *src_gain;                  /* [batch] */
     run_paths rp;
-    memset(&rp, 0, sizeof rp);
-    memset(&train, 0, sizeof train);
-    memset(&dev, 0, sizeof dev);
+    int started;                      /* signal handlers set: close restores them and finishes the chain */
+    struct sigaction old_int, old_term;
+    long steps_done;                  /* by this process */
+} train_run;
 
-    if (sp_phoneset_load_default(&ps, err) != 0) return -1;
-    if (o->resume_dir) {
-        paths_make(&rp, o->resume_dir);
-        if (!sp_is_file(rp.last)) {
-            sp_fail(err, "cannot resume '%s': no checkpoint '%s'", o->resume_dir, rp.last);
-            goto out;
-        }
-        if (sp_checkpoint_load(rp.last, &m, 1, NULL, NULL, err) != 0) goto out;
-        c = m.conf;
-        sp_model_free(&m);
-        snprintf(c.dir, sizeof c.dir, "%s", o->resume_dir);
-    } else {
-        paths_make(&rp, c.dir);
-        if (sp_is_file(rp.last)) {
-            sp_fail(err, "run directory '%s' already holds a run; continue it with --resume '%s' or set another [run] dir",
-                    c.dir, c.dir);
-            goto out;
-        }
+/* Fill in what every event carries and hand it to the caller. */
+static void report(const train_run *r, sp_train_event *ev)
+{
+    if (!r->o->on_event) return;
+    ev->conf = &r->c;
+    ev->run_dir = r->rp.dir;
+    ev->train = r->have_train ? &r->train : NULL;
+    ev->dev = r->have_dev ? &r->dev : NULL;
+    r->o->on_event(r->o->event_ctx, ev);
+}
+
+static void report_kind(const train_run *r, sp_train_event_kind kind)
+{
+    sp_train_event ev = { .kind = kind };
+    report(r, &ev);
+}
+
+/* The config (a resumed run's from its last checkpoint) and the run
+ * directory's paths; a new run refuses a directory that holds one. */
+static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
+{
+    const sp_train_opts *o = r->o;
+    r->c = *cin;
+    if (!o->resume_dir) {
+        paths_make(&r->rp, r->c.dir);
+        if (sp_is_file(r->rp.last))
+            return sp_fail(err,
+                           "run directory '%s' already holds a run; continue it with --resume '%s' or set another [run] dir",
+                           r->c.dir, r->c.dir);
+        return 0;
     }
+    paths_make(&r->rp, o->resume_dir);
+    if (!sp_is_file(r->rp.last))
+        return sp_fail(err, "cannot resume '%s': no checkpoint '%s'", o->resume_dir, r->rp.last);
+    sp_model m;
+    if (sp_checkpoint_load(r->rp.last, &m, 1, NULL, NULL, err) != 0) return -1;
+    r->c = m.conf;
+    sp_model_free(&m);
+    snprintf(r->c.dir, sizeof r->c.dir, "%s", o->resume_dir);
+    return 0;
+}
 
-    /* ---- probe chain (begin): resolve and create before anything is
-     * loaded or written; c then carries every option's value. */
-    {
-        sp_diag pd;
-        sp_diag_init(&pd, 0);
-        chain = sp_probe_chain_from_conf(&c, &pd);
-        int bad = !chain ? sp_probe_diag_fail(&pd, err) : 0;
-        sp_diag_free(&pd);
-        if (bad || sp_probe_chain_store(chain, &c, err) != 0) goto out;
-        char *probes_dir = sp_path_join(rp.dir, "probes");
-        int crc = sp_probe_chain_create(chain, SP_PROBE_MODE_TRAIN, probes_dir, (uint64_t)c.seed, err);
-        free(probes_dir);
-        if (crc != 0) goto out;
-    }
-    /* ---- probe chain (end) */
-    sp_set_threads(c.threads);
+/* ---- probe chain (begin): resolve and create before anything is
+ * loaded or written; c then carries every option's value. */
+static int open_probes(train_run *r, sp_error *err)
+{
+    sp_diag pd;
+    sp_diag_init(&pd, 0);
+    r->chain = sp_probe_chain_from_conf(&r->c, &pd);
+    int bad = !r->chain ? sp_probe_diag_fail(&pd, err) : 0;
+    sp_diag_free(&pd);
+    if (bad || sp_probe_chain_store(r->chain, &r->c, err) != 0) return -1;
+    char *probes_dir = sp_path_join(r->rp.dir, "probes");
+    int crc = sp_probe_chain_create(r->chain, SP_PROBE_MODE_TRAIN, probes_dir, (uint64_t)r->c.seed, err);
+    free(probes_dir);
+    return crc != 0 ? -1 : 0;
+}
+/* ---- probe chain (end) */
 
-    /* Data. */
+/* The train and dev sets. */
+static int open_data(train_run *r, sp_error *err)
+{
+    const sp_conf *c = &r->c;
     sp_diag d;
     sp_diag_init(&d, 0);
     d.echo = 1;
-    fprintf(stderr, "loading %s split of '%s'\n", c.train_split, c.corpus);
-    int rc_train = sp_dataset_load(&train, c.corpus, sp_split_parse(c.train_split), c.include_sa, (size_t)c.train_utterances, &ps,
-                                   &d, err);
-    if (rc_train != 0) {
-        sp_diag_free(&d);
-        goto out;
+    report_kind(r, SP_TRAIN_LOADING);
+    int rc = sp_dataset_load(&r->train, c->corpus, sp_split_parse(c->train_split), c->include_sa,
+                             (size_t)c->train_utterances, &r->ps, &d, err);
+    if (rc == 0) {
+        r->have_train = 1;
+        rc = sp_dataset_load(&r->dev, c->corpus, sp_split_parse(c->dev_split), c->include_sa,
+                             (size_t)c->dev_utterances, &r->ps, &d, err);
+        if (rc == 0) r->have_dev = 1;
     }
-    have_train = 1;
-    int rc_dev = sp_dataset_load(&dev, c.corpus, sp_split_parse(c.dev_split), c.include_sa, (size_t)c.dev_utterances,
-                                 &ps, &d, err);
     sp_diag_free(&d);
-    if (rc_dev != 0) goto out;
-    have_dev = 1;
-    fprintf(stderr, "train: %zu utterances, %.2f h, %ld frames; dev (%s): %zu utterances, %ld frames\n", train.n,
-            (double)train.samples / 16000.0 / 3600.0, train.frames, c.dev_split, dev.n, dev.frames);
+    if (rc != 0) return -1;
+    report_kind(r, SP_TRAIN_DATA);
+    return 0;
+}
 
-    /* Model, optimizer, position. */
-    if (o->resume_dir) {
-        if (sp_checkpoint_load(rp.last, &m, c.batch, &opt, &pos, err) != 0) goto out;
-        have_model = 1;
-        fprintf(stderr, "resuming '%s' at epoch %d, step %d\n", rp.dir, pos.epoch + 1, pos.step);
+/* Model, optimizer and position: a resumed run's from its last
+ * checkpoint; a new run's fresh, with its directory and config.conf. */
+static int open_model(train_run *r, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    sp_train_pos *pos = &r->pos;
+    if (r->o->resume_dir) {
+        if (sp_checkpoint_load(r->rp.last, &r->m, c->batch, &r->opt, pos, err) != 0) return -1;
+        r->have_model = 1;
+        sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step } };
+        report(r, &ev);
     } else {
-        if (sp_model_init(&m, &c, c.batch, err) != 0) goto out;
-        have_model = 1;
-        if (sp_optim_init(&opt, &c, m.nparams, err) != 0) goto out;
-        memset(&pos, 0, sizeof pos);
-        pos.lr = c.lr;
-        pos.best_dev_fer = 2.0;
-        sp_rng_seed(&pos.sampler, (uint64_t)c.seed, 3);
-        pos.dropout = m.dropout_rng;
-        if (sp_mkdirs(rp.ckdir, err) != 0) goto out;
-        if (write_config(rp.conf, &c, err) != 0) goto out;
+        if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
+        r->have_model = 1;
+        if (sp_optim_init(&r->opt, c, r->m.nparams, err) != 0) return -1;
+        memset(pos, 0, sizeof *pos);
+        pos->lr = c->lr;
+        pos->best_dev_fer = 2.0;
+        sp_rng_seed(&pos->sampler, (uint64_t)c->seed, 3);
+        pos->dropout = r->m.dropout_rng;
+        if (sp_mkdirs(r->rp.ckdir, err) != 0) return -1;
+        if (write_config(r->rp.conf, c, err) != 0) return -1;
     }
-    fprintf(stderr, "model: %s, %zu parameters, %.2f per training frame; batch %d, %s lr %g, %d threads\n", c.preset,
-            m.nparams, (double)m.nparams / (double)(train.frames ? train.frames : 1), c.batch, c.optimizer, pos.lr,
-            c.threads);
-    if (log_rewrite(rp.log, pos.epoch, err) != 0) goto out;
+    sp_train_event ev = { .kind = SP_TRAIN_MODEL, .model = { r->m.nparams, pos->lr } };
+    report(r, &ev);
+    return 0;
+}
 
-    targets = sp_xmalloc((size_t)c.batch * sizeof *targets);
-    src_utt = sp_xmalloc((size_t)c.batch * sizeof *src_utt);
-    src_start = sp_xmalloc((size_t)c.batch * sizeof *src_start);
-    src_gain = sp_xmalloc((size_t)c.batch * sizeof *src_gain);
-    struct sigaction sa, old_int, old_term;
+/* Open a run: everything up to the first step. -1 with err; a run that
+ * got as far as its signal handlers is then still closed by run_close. */
+static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
+{
+    if (sp_phoneset_load_default(&r->ps, err) != 0) return -1;
+    if (open_dir(r, cin, err) != 0 || open_probes(r, err) != 0) return -1;
+    sp_set_threads(r->c.threads);
+    if (open_data(r, err) != 0 || open_model(r, err) != 0) return -1;
+    if (log_rewrite(r->rp.log, r->pos.epoch, err) != 0) return -1;
+
+    int B = r->c.batch;
+    r->targets = sp_xmalloc((size_t)B * sizeof *r->targets);
+    r->src_utt = sp_xmalloc((size_t)B * sizeof *r->src_utt);
+    r->src_start = sp_xmalloc((size_t)B * sizeof *r->src_start);
+    r->src_gain = sp_xmalloc((size_t)B * sizeof *r->src_gain);
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     interrupted = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &r->old_int);
+    sigaction(SIGTERM, &sa, &r->old_term);
+    r->started = 1;
 
-    int tty = !o->quiet && isatty(fileno(stderr));
-    long steps_done = 0;
-    {
-        sp_probe_start ps_start = {
-            .run_dir = rp.dir, .model = &m, .data = { &train, &dev, NULL },
-            .split = { c.train_split, c.dev_split, NULL }, .ps = &ps, .epochs = c.epochs,
-            .steps_per_epoch = c.steps_per_epoch, .epochs_done = pos.epoch, .steps_done = pos.global_step,
-            .resumed = o->resume_dir != NULL,
-        };
-        if (sp_probe_chain_start(chain, &ps_start, err) != 0) goto stop;
-    }
-    while (pos.epoch < c.epochs) {
-        int epoch = pos.epoch + 1;
-        double t0 = sp_now(), tlast = t0;
-        int step0 = pos.step;
-        opt.lr = pos.lr;
-        while (pos.step < c.steps_per_epoch) {
-            for (int b = 0; b < c.batch; b++)
-                targets[b] = sp_dataset_sample_at(&train, &pos.sampler, m.T, c.gain_jitter, m.input + (size_t)b * m.T,
-                                                  &src_utt[b], &src_start[b], &src_gain[b]);
-            if (sp_probe_chain_train_batch(chain, m.input, targets, c.batch, src_utt, src_start, src_gain,
-                                           pos.global_step, epoch, err) != 0)
-                goto stop;
-            sp_model_forward(&m, c.batch, 1);
-            double loss = sp_model_loss(&m, targets, c.batch);
-            if (!isfinite(loss)) {
-                const char *bad = first_bad_layer(&m, 0);
-                sp_fail(err, "loss is %s at step %ld (epoch %d): the output of layer '%s' is not finite",
-                        isnan(loss) ? "NaN" : "Inf", pos.global_step + 1, epoch, bad ? bad : "out");
-                goto stop;
-            }
-            sp_model_backward(&m, targets);
-            if (!grads_finite(&m)) {
-                const char *bad = first_bad_layer(&m, 1);
-                sp_fail(err, "a gradient is not finite at step %ld (epoch %d), in layer '%s'", pos.global_step + 1,
-                        epoch, bad ? bad : "?");
-                goto stop;
-            }
-            if (sp_probe_chain_gradients(chain, pos.global_step, epoch, c.batch, loss, err) != 0) goto stop;
-            sp_optim_step(&opt, m.params, m.grads);
-            for (int b = 0; b < c.batch; b++)
-                if (sp_argmax(m.logp + (size_t)b * SP_NCLASSES, SP_NCLASSES) == targets[b]) pos.correct++;
-            pos.count += c.batch;
-            pos.loss_sum += loss;
-            pos.step++;
-            pos.global_step++;
-            steps_done++;
-            if (pos.step < c.steps_per_epoch &&
-                sp_probe_chain_step_done(chain, pos.global_step, epoch, opt.lr, err) != 0)
-                goto stop;
-            double now = sp_now();
-            if (!o->quiet && (now - tlast > (tty ? 0.5 : 30.0) || pos.step == c.steps_per_epoch)) {
-                tlast = now;
-                double exs = (double)(pos.step - step0) * c.batch / (now - t0);
-                show_progress(tty, epoch, c.epochs, pos.step, c.steps_per_epoch, pos.loss_sum / pos.step, exs,
-                              (double)(c.steps_per_epoch - pos.step) * c.batch / exs);
-            }
-            if (interrupted || (o->stop_after_steps && steps_done >= o->stop_after_steps)) {
-                interrupted = 1;
-                pos.dropout = m.dropout_rng;
-                pos.elapsed += sp_now() - t0;
-                if (tty) fputc('\n', stderr);
-                if (sp_checkpoint_save(rp.last, &m, &opt, &pos, err) != 0) goto stop;
-                fprintf(stderr, "interrupted at epoch %d, step %d: saved '%s'; continue with 'sincprobe train --resume %s'\n",
-                        epoch, pos.step, rp.last, rp.dir);
-                rc = 0;
-                goto stop;
-            }
-        }
-        if (tty) fputc('\n', stderr);
-        double train_seconds = sp_now() - t0;
-        double exs = (double)(pos.step - step0) * c.batch / train_seconds;
+    sp_probe_start ps_start = {
+        .run_dir = r->rp.dir, .model = &r->m, .data = { &r->train, &r->dev, NULL },
+        .split = { r->c.train_split, r->c.dev_split, NULL }, .ps = &r->ps, .epochs = r->c.epochs,
+        .steps_per_epoch = r->c.steps_per_epoch, .epochs_done = r->pos.epoch, .steps_done = r->pos.global_step,
+        .resumed = r->o->resume_dir != NULL,
+    };
+    return sp_probe_chain_start(r->chain, &ps_start, err) != 0 ? -1 : 0;
+}
 
-        /* End of epoch: dev evaluation, log row, lr schedule, checkpoints. */
-        sp_eval_result ev;
-        sp_probe_chain_eval_begin(chain, SP_PROBE_DEV, epoch);
-        if (sp_evaluate_with(&m, &dev, sp_probe_chain_eval_batch, chain, NULL, NULL, o->quiet ? NULL : "dev", &ev,
-                             err) != 0)
-            goto stop;
-        double seconds = sp_now() - t0;
-        double train_loss = pos.loss_sum / pos.step, train_fer = 1.0 - (double)pos.correct / (double)pos.count;
-        char row[512];
-        snprintf(row, sizeof row, "%d\t%.6g\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\t%.1f\n", epoch, pos.lr, train_loss,
-                 train_fer, ev.loss, ev.fer, seconds, exs);
-        fprintf(stderr, "epoch %d: lr %g  train loss %.4f fer %.4f  dev loss %.4f fer %.4f  %.0fs\n", epoch, pos.lr,
-                train_loss, train_fer, ev.loss, ev.fer, seconds);
-        if (log_append(rp.log, row, err) != 0) goto stop;
-        sp_probe_epoch_stats pst = { epoch, pos.global_step, pos.lr, train_loss, train_fer, ev.loss, ev.fer };
-        if (sp_probe_chain_epoch_end(chain, &pst, err) != 0) goto stop;
-        int improved = ev.fer < pos.best_dev_fer;
-        if (c.lr_halving && pos.best_dev_fer <= 1.0 &&
-            (pos.best_dev_fer - ev.fer) / pos.best_dev_fer < c.lr_halving_threshold)
-            pos.lr /= 2;
-        if (improved) {
-            pos.best_dev_fer = ev.fer;
-            pos.best_epoch = epoch;
-        }
-        pos.epoch = epoch;
-        pos.step = 0;
-        pos.loss_sum = 0;
-        pos.correct = pos.count = 0;
-        pos.elapsed += seconds;
-        pos.dropout = m.dropout_rng;
-        if (sp_checkpoint_save(rp.last, &m, &opt, &pos, err) != 0) goto stop;
-        if (improved && sp_checkpoint_save(rp.best, &m, &opt, &pos, err) != 0) goto stop;
+/* ---- one step: a batch of random chunks, forward, backward, update */
+
+static int train_step(train_run *r, int epoch, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    sp_model *m = &r->m;
+    sp_train_pos *pos = &r->pos;
+    for (int b = 0; b < c->batch; b++)
+        r->targets[b] = sp_dataset_sample_at(&r->train, &pos->sampler, m->T, c->gain_jitter, m->input + (size_t)b * m->T,
+                                             &r->src_utt[b], &r->src_start[b], &r->src_gain[b]);
+    if (sp_probe_chain_train_batch(r->chain, m->input, r->targets, c->batch, r->src_utt, r->src_start, r->src_gain,
+                                   pos->global_step, epoch, err) != 0)
+        return -1;
+    sp_model_forward(m, c->batch, 1);
+    double loss = sp_model_loss(m, r->targets, c->batch);
+    if (!isfinite(loss)) {
+        const char *bad = first_bad_layer(m, 0);
+        return sp_fail(err, "loss is %s at step %ld (epoch %d): the output of layer '%s' is not finite",
+                       isnan(loss) ? "NaN" : "Inf", pos->global_step + 1, epoch, bad ? bad : "out");
     }
-    fprintf(stderr, "done: best dev FER %.4f at epoch %d; run directory '%s'\n", pos.best_dev_fer, pos.best_epoch,
-            rp.dir);
-    rc = 0;
-stop:
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    {
+    sp_model_backward(m, r->targets);
+    if (!grads_finite(m)) {
+        const char *bad = first_bad_layer(m, 1);
+        return sp_fail(err, "a gradient is not finite at step %ld (epoch %d), in layer '%s'", pos->global_step + 1,
+                       epoch, bad ? bad : "?");
+    }
+    if (sp_probe_chain_gradients(r->chain, pos->global_step, epoch, c->batch, loss, err) != 0) return -1;
+    sp_optim_step(&r->opt, m->params, m->grads);
+    for (int b = 0; b < c->batch; b++)
+        if (sp_argmax(m->logp + (size_t)b * SP_NCLASSES, SP_NCLASSES) == r->targets[b]) pos->correct++;
+    pos->count += c->batch;
+    pos->loss_sum += loss;
+    pos->step++;
+    pos->global_step++;
+    r->steps_done++;
+    if (pos->step < c->steps_per_epoch &&
+        sp_probe_chain_step_done(r->chain, pos->global_step, epoch, r->opt.lr, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Stopped in the middle of an epoch begun at t0: save the position. */
+static int save_interrupted(train_run *r, int epoch, double t0, sp_error *err)
+{
+    interrupted = 1;
+    r->pos.dropout = r->m.dropout_rng;
+    r->pos.elapsed += sp_now() - t0;
+    report_kind(r, SP_TRAIN_STEPS_END);
+    if (sp_checkpoint_save(r->rp.last, &r->m, &r->opt, &r->pos, err) != 0) return -1;
+    sp_train_event ev = { .kind = SP_TRAIN_INTERRUPTED, .interrupted = { epoch, r->pos.step, r->rp.last } };
+    report(r, &ev);
+    return 0;
+}
+
+/* ---- an epoch's end: dev evaluation, log row, lr schedule, checkpoints */
+
+static int epoch_end(train_run *r, int epoch, double t0, double exs, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    sp_train_pos *pos = &r->pos;
+    sp_eval_result ev;
+    sp_probe_chain_eval_begin(r->chain, SP_PROBE_DEV, epoch);
+    if (sp_evaluate_with(&r->m, &r->dev, sp_probe_chain_eval_batch, r->chain, NULL, NULL, r->o->dev_progress, &ev,
+                         err) != 0)
+        return -1;
+    double seconds = sp_now() - t0;
+    double train_loss = pos->loss_sum / pos->step, train_fer = 1.0 - (double)pos->correct / (double)pos->count;
+    char row[512];
+    snprintf(row, sizeof row, "%d\t%.6g\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\t%.1f\n", epoch, pos->lr, train_loss, train_fer,
+             ev.loss, ev.fer, seconds, exs);
+    sp_train_event e = { .kind = SP_TRAIN_EPOCH,
+                         .epoch = { epoch, pos->lr, train_loss, train_fer, ev.loss, ev.fer, seconds, exs } };
+    report(r, &e);
+    if (log_append(r->rp.log, row, err) != 0) return -1;
+    sp_probe_epoch_stats pst = { epoch, pos->global_step, pos->lr, train_loss, train_fer, ev.loss, ev.fer };
+    if (sp_probe_chain_epoch_end(r->chain, &pst, err) != 0) return -1;
+    int improved = ev.fer < pos->best_dev_fer;
+    if (c->lr_halving && pos->best_dev_fer <= 1.0 &&
+        (pos->best_dev_fer - ev.fer) / pos->best_dev_fer < c->lr_halving_threshold)
+        pos->lr /= 2;
+    if (improved) {
+        pos->best_dev_fer = ev.fer;
+        pos->best_epoch = epoch;
+    }
+    pos->epoch = epoch;
+    pos->step = 0;
+    pos->loss_sum = 0;
+    pos->correct = pos->count = 0;
+    pos->elapsed += seconds;
+    pos->dropout = r->m.dropout_rng;
+    if (sp_checkpoint_save(r->rp.last, &r->m, &r->opt, &r->pos, err) != 0) return -1;
+    if (improved && sp_checkpoint_save(r->rp.best, &r->m, &r->opt, &r->pos, err) != 0) return -1;
+    return 0;
+}
+
+/* ---- an epoch: its remaining steps, then its end. 0 when done, 1 when
+ * stopped (position saved), -1 with err. */
+
+static int run_epoch(train_run *r, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    const sp_train_opts *o = r->o;
+    sp_train_pos *pos = &r->pos;
+    int epoch = pos->epoch + 1;
+    double t0 = sp_now(), tlast = t0;
+    int step0 = pos->step;
+    r->opt.lr = pos->lr;
+    while (pos->step < c->steps_per_epoch) {
+        if (train_step(r, epoch, err) != 0) return -1;
+        double now = sp_now();
+        if (o->on_event && (now - tlast > o->progress_interval || pos->step == c->steps_per_epoch)) {
+            tlast = now;
+            double exs = (double)(pos->step - step0) * c->batch / (now - t0);
+            sp_train_event ev = { .kind = SP_TRAIN_STEP,
+                                  .step = { epoch, pos->step, pos->loss_sum / pos->step, exs,
+                                            (double)(c->steps_per_epoch - pos->step) * c->batch / exs } };
+            report(r, &ev);
+        }
+        if (interrupted || (o->stop_after_steps && r->steps_done >= o->stop_after_steps))
+            return save_interrupted(r, epoch, t0, err) != 0 ? -1 : 1;
+    }
+    report_kind(r, SP_TRAIN_STEPS_END);
+    double exs = (double)(pos->step - step0) * c->batch / (sp_now() - t0);
+    return epoch_end(r, epoch, t0, exs, err);
+}
+
+/* ---- close: the probes told how the run ended, everything freed */
+
+static int run_close(train_run *r, int rc, sp_error *err)
+{
+    if (r->started) {
+        sigaction(SIGINT, &r->old_int, NULL);
+        sigaction(SIGTERM, &r->old_term, NULL);
         sp_probe_status st = rc != 0 ? SP_PROBE_FAILED : interrupted ? SP_PROBE_INTERRUPTED : SP_PROBE_COMPLETED;
         sp_error ferr;
-        if (sp_probe_chain_finish(chain, st, pos.epoch, pos.global_step, &ferr) != 0) {
-            if (rc == 0) sp_fail(err, "%s", ferr.msg);
-            else sp_log_error("%s", ferr.msg);
+        if (sp_probe_chain_finish(r->chain, st, r->pos.epoch, r->pos.global_step, &ferr) != 0) {
+            if (rc == 0) {
+                sp_fail(err, "%s", ferr.msg);
+            } else {
+                sp_train_event ev = { .kind = SP_TRAIN_ALSO_FAILED, .message = ferr.msg };
+                report(r, &ev);
+            }
             rc = -1;
         }
+        if (rc == 0 && r->o->run_dir_out) snprintf(r->o->run_dir_out, r->o->run_dir_size, "%s", r->rp.dir);
     }
-    if (rc == 0 && o->run_dir_out) snprintf(o->run_dir_out, o->run_dir_size, "%s", rp.dir);
-out:
-    sp_probe_chain_free(chain);
-    free(src_utt);
-    free(src_start);
-    free(src_gain);
-    free(targets);
-    if (have_model) {
-        sp_model_free(&m);
-        sp_optim_free(&opt);
+    sp_probe_chain_free(r->chain);
+    free(r->src_utt);
+    free(r->src_start);
+    free(r->src_gain);
+    free(r->targets);
+    if (r->have_model) {
+        sp_model_free(&r->m);
+        sp_optim_free(&r->opt);
     }
-    if (have_train) sp_dataset_free(&train);
-    if (have_dev) sp_dataset_free(&dev);
-    paths_free(&rp);
+    if (r->have_train) sp_dataset_free(&r->train);
+    if (r->have_dev) sp_dataset_free(&r->dev);
+    paths_free(&r->rp);
+    return rc;
+}
+
+/* ---- the loop */
+
+int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err)
+{
+    train_run *r = sp_xcalloc(1, sizeof *r);
+    r->o = o;
+    int rc = run_open(r, c, err), stopped = 0;
+    while (rc == 0 && !stopped && r->pos.epoch < r->c.epochs) {
+        int e = run_epoch(r, err);
+        if (e < 0) rc = -1;
+        else stopped = e;
+    }
+    if (rc == 0 && !stopped) {
+        sp_train_event ev = { .kind = SP_TRAIN_DONE, .done = { r->pos.best_dev_fer, r->pos.best_epoch } };
+        report(r, &ev);
+    }
+    rc = run_close(r, rc, err);
+    free(r);
     return rc;
 }

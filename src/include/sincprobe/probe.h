@@ -235,7 +235,10 @@ typedef struct {
 typedef struct {
     const char *name;         /* "w", "b" (conv, dense); "gamma", "beta"
                                  (layer and batch norm); "low_hz",
-                                 "band_hz" (sinc) */
+                                 "band_hz" (sinc: the learnable low_p,
+                                 band_p, not the cut-offs, which are
+                                 f1 = min_low_hz + |low_p| ...: see
+                                 sp_probe_filters) */
     int rank;                 /* 1..3 */
     long shape[3];            /* conv w [Cout][Cin][K]; dense w
                                  [Dout][Din]; layer norm [C][T]; others

@@ -1,0 +1,105 @@
+/* view.c - the model as probes see it (sp_probe_layer, sp_probe_param,
+ * sp_probe_filters): the chain's layer list, built once at on_start with
+ * pointers into the model's parameters and gradients, and the first
+ * layer's filters, refreshed before each hook that shows them. */
+#include "config.h"
+#include "probe/host_private.h"
+#include "base/util.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * The model as probes see it
+ * ---------------------------------------------------------------------- */
+
+static void set_param(sp_probe_param *p, const char *name, const float *value, size_t n, int rank, long a, long b,
+                      long c)
+{
+    p->name = name;
+    p->value = value;
+    p->n = n;
+    p->rank = rank;
+    p->shape[0] = a;
+    p->shape[1] = b;
+    p->shape[2] = c;
+    if ((size_t)a * (size_t)(rank > 1 ? b : 1) * (size_t)(rank > 2 ? c : 1) != n) { /* never: a safe fallback */
+        p->rank = 1;
+        p->shape[0] = (long)n;
+        p->shape[1] = p->shape[2] = 0;
+    }
+}
+
+static void build_layers(sp_probe_chain *ch)
+{
+    sp_model *m = ch->m;
+    ch->nlayers = m->nlayers;
+    ch->layers = sp_xcalloc((size_t)m->nlayers, sizeof *ch->layers);
+    ch->first = -1;
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        sp_probe_layer *p = &ch->layers[i];
+        p->name = l->name;
+        p->kind = sp_layer_kind_name(l->kind);
+        p->in_c = l->in_c;
+        p->in_t = l->in_t;
+        p->out_c = l->out_c;
+        p->out_t = l->out_t;
+        p->out_n = l->out_n;
+        p->nparams = l->np;
+        for (int j = 0; j < l->np; j++) /* names and shapes as the model gives them */
+            set_param(&p->param[j], l->p_name[j], m->params + l->p_off[j], l->p_len[j], l->p_rank[j],
+                      l->p_shape[j][0], l->p_shape[j][1], l->p_shape[j][2]);
+        if (ch->first < 0 && (l->kind == SP_LAYER_SINC || l->kind == SP_LAYER_CONV)) ch->first = i;
+    }
+    ch->glayers = sp_xmalloc((size_t)m->nlayers * sizeof *ch->glayers);
+    memcpy(ch->glayers, ch->layers, (size_t)m->nlayers * sizeof *ch->glayers);
+    for (int i = 0; i < m->nlayers; i++)
+        for (int j = 0; j < ch->glayers[i].nparams; j++) ch->glayers[i].param[j].grad = m->grads + m->layer[i].p_off[j];
+    const sp_layer *f = &m->layer[ch->first];
+    int F = f->out_c, K = f->K;
+    ch->taps = sp_xcalloc((size_t)F * (size_t)K, sizeof *ch->taps);
+    ch->f1 = sp_xcalloc((size_t)F, sizeof *ch->f1);
+    ch->f2 = sp_xcalloc((size_t)F, sizeof *ch->f2);
+    sp_probe_filters *pf = &ch->filters;
+    pf->layer = f->name;
+    pf->F = F;
+    pf->K = K;
+    pf->sample_rate = SP_SAMPLE_RATE;
+    ch->gfilters = *pf;
+}
+
+/* Fill the filters from the current parameters; gradients: the taps the
+ * last forward pass used. */
+static void update_filters(sp_probe_chain *ch, int grads)
+{
+    sp_model *m = ch->m;
+    const sp_param_tensors *p = &m->param;
+    sp_probe_filters *pf = grads ? &ch->gfilters : &ch->filters;
+    if (p->sinc_low_p) {
+        sp_sinc_cutoffs(ch->f1, ch->f2, p->sinc_low_p, p->sinc_band_p, &m->sinc);
+        if (grads) pf->taps = m->taps;
+        else {
+            sp_sinc_taps(ch->taps, p->sinc_low_p, p->sinc_band_p, &m->sinc);
+            pf->taps = ch->taps;
+        }
+        pf->f1 = ch->f1;
+        pf->f2 = ch->f2;
+    } else {
+        pf->taps = p->conv_w[0]; /* conv1's w [F][1][K] is [F][K] */
+        pf->f1 = pf->f2 = NULL;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * For the hooks (host_private.h)
+ * ---------------------------------------------------------------------- */
+
+void sp_probe_build_layers(sp_probe_chain *ch)
+{
+    build_layers(ch);
+}
+
+void sp_probe_update_filters(sp_probe_chain *ch, int grads)
+{
+    update_filters(ch, grads);
+}
