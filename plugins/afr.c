@@ -1,7 +1,8 @@
 /* afr.c - the afr probe: the frequency response of every first-layer
  * filter and their average, AFR(w) = (1/F) sum_c |H_c(w)|, at each
- * epoch's end (and every N steps), by FFTW (src/afr.c, compiled into this
- * module). Writes, in its folder runs/NAME/probes/ID/:
+ * epoch's end (and every N steps), by FFTW (src/analysis/afr.c, compiled
+ * into this module, as is src/plot/afr_figures.c that draws the figures).
+ * Writes, in its folder runs/NAME/probes/ID/:
  *
  *   afr.npy          [epochs][bins] float32
  *   responses.npy    [epochs][F][bins] float32, |H| of every filter
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "analysis/afr.h"
+#include "plot/afr_figures.h"
 
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 

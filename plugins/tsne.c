@@ -20,11 +20,11 @@
  * and scored on the rest; linsep_chance that of the most frequent class.
  *
  * t-SNE first reduces the activations to pca_dims dimensions by PCA (when
- * wider), then embeds them (src/tsne.c); trustworthiness (k = 5) and 10-NN
+ * wider), then embeds them (src/analysis/tsne.c); trustworthiness (k = 5) and 10-NN
  * preservation compare the embedding with that reduced input. The summary
  * tables are rewritten whole at each row; on resume they keep the rows of
- * the epochs done. src/pca.c, src/tsne.c, src/scatter.c and
- * src/phoneclass.c are compiled into this module. */
+ * the epochs done. src/analysis/ pca.c, tsne.c, linsep.c and phoneclass.c
+ * and src/plot/ scatter.c and draw.c are compiled into this module. */
 #include <sincprobe/probe.h>
 
 #include <math.h>
