@@ -20,6 +20,7 @@
  * (epoch 0). On resume it keeps the rows of the epochs (and steps)
  * already done and continues them. Options: nfft, every, normalise, db. */
 #include <sincprobe/probe.h>
+#include "report_manifest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +299,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (rc) return -1;
     if (!x->sinc)
         x->h->log(x->ctx, SP_PROBE_INFO, "first layer '%s' is free-form conv: cutoffs.tsv has no rows", f->layer);
+    if (sp_write_manifest(x->ctx, run, sp_manifest_afr, err) != 0) return -1;
     if (run->mode == SP_PROBE_MODE_EVAL) return add_epoch(x, f, 0, err);
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return 0;

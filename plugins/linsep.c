@@ -18,6 +18,7 @@
  * In `sincprobe analyse linsep ACT LABELS` mode the one layer (named after
  * the file) is scored once as epoch 0. Eval mode: nothing. */
 #include <sincprobe/probe.h>
+#include "report_manifest.h"
 #include "resume_rows.h"
 
 #include <stdio.h>
@@ -222,7 +223,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     }
     int rc = x->h->want_activations(x->ctx, names, err);
     free(names);
-    if (rc != 0) return -1;
+    if (rc != 0 || sp_write_manifest(x->ctx, run, sp_manifest_linsep, err) != 0) return -1;
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return 0;
 }
