@@ -3,7 +3,7 @@
  * sp_manifest_NAME (tools/manifest2c.sh, plugins/plugins.am); on_start
  * writes it into the probe's folder as report.manifest, which tells
  * `sincprobe report` what to draw of the folder (sincprobe-probe(3),
- * REPORT MANIFESTS), as a probe built out of tree does with its own. A
+ * Report manifests), as a probe built out of tree does with its own. A
  * header of static code: a probe links against nothing of sincprobe's. */
 #ifndef SP_PLUGIN_REPORT_MANIFEST_H
 #define SP_PLUGIN_REPORT_MANIFEST_H

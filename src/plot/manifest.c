@@ -3,6 +3,7 @@
 #include "plot/manifest.h"
 #include "base/util.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 static const char *const heatmap_keys[] = { "npy", "x", "x_divisor", "file", "rows", "cols", "value", "group",
                                             "group_default", "range", "annotate", "mean", "title", "xlabel",
                                             "ylabel", "clabel", "caption", "empty", NULL };
-static const char *const lines_keys[] = { "*file", "*x", "*y", "*series", "split", "split_name", "group",
+static const char *const lines_keys[] = { "*file", "*x", "*y", "series", "split", "split_name", "group",
                                           "group_default", "colour", "only", "only_note", "log", "markers",
                                           "xinteger", "optional", "title", "xlabel", "ylabel", "caption",
                                           "empty", NULL };
@@ -110,8 +111,8 @@ static int check_values(const sp_manifest *m, const sp_panel *p, char *err)
     char c;
     if ((v = sp_panel_get(m, p, "range")) && sscanf(v, "%lf %lf %c", &a, &b, &c) != 2)
         return mfail(err, m->path, sp_panel_line(m, p, "range"), "range: '%s' is not two numbers LO HI", v);
-    if ((v = sp_panel_get(m, p, "x_divisor")) && sscanf(v, "%lf %c", &a, &c) != 1)
-        return mfail(err, m->path, sp_panel_line(m, p, "x_divisor"), "x_divisor: '%s' is not a number", v);
+    if ((v = sp_panel_get(m, p, "x_divisor")) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
+        return mfail(err, m->path, sp_panel_line(m, p, "x_divisor"), "x_divisor: '%s' is not a number other than 0", v);
     if (p->type == SP_PANEL_HEATMAP) {
         int npy = sp_panel_get(m, p, "npy") != NULL, tsv = sp_panel_get(m, p, "file") != NULL;
         if (npy == tsv) return mfail(err, m->path, p->line, "[%s]: give either npy (and x) or file", p->section);

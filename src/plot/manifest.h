@@ -11,7 +11,7 @@
  * The syntax is that of sincprobe.conf (base/ini.h): one [report] section
  * (kind, heading, files) and then one section per panel, [TYPE NAME] with
  * TYPE heatmap, lines, images or table, in the order of the page. The keys
- * of each type are in sincprobe-probe(3), REPORT MANIFESTS; parsing checks
+ * of each type are in sincprobe-probe(3), Report manifests; parsing checks
  * the sections, that every key belongs to its type, the required keys and
  * the values of flags and numbers. plot/report_panels.c draws the panels.
  *

@@ -1,6 +1,6 @@
 /* report_figures.c - the manifest panels drawn as figures (plot.h):
  * heatmaps of an .npy matrix or of a table, and line plots of table
- * columns. The keys are in sincprobe-probe(3), REPORT MANIFESTS. See
+ * columns. The keys are in sincprobe-probe(3), Report manifests. See
  * report_parts.h. */
 #include "config.h"
 #include "plot/report_parts.h"
@@ -276,7 +276,7 @@ static int lines_columns(lines_ctx *c, char *err)
     int nn = 0, *idx = sp_xcalloc((size_t)c->y.n + 5, sizeof *idx);
     need[nn++] = sp_panel_get(m, p, "x");
     for (int j = 0; j < c->y.n; j++) need[nn++] = c->y.s[j];
-    need[nn++] = sp_panel_get(m, p, "series");
+    if (sp_panel_get(m, p, "series")) need[nn++] = sp_panel_get(m, p, "series");
     if (group && !sp_panel_get(m, p, "group_default")) need[nn++] = group;
     if (c->colour.n) need[nn++] = c->colour.s[0];
     int rc = 0;
@@ -289,7 +289,7 @@ static int lines_columns(lines_ctx *c, char *err)
     c->cx = sp_table_col(&c->t, sp_panel_get(m, p, "x"));
     c->cy = sp_xcalloc((size_t)c->y.n, sizeof *c->cy);
     for (int j = 0; j < c->y.n; j++) c->cy[j] = sp_table_col(&c->t, c->y.s[j]);
-    c->cseries = sp_table_col(&c->t, sp_panel_get(m, p, "series"));
+    c->cseries = sp_panel_get(m, p, "series") ? sp_table_col(&c->t, sp_panel_get(m, p, "series")) : -1;
     c->cgroup = group ? sp_table_col(&c->t, group) : -1;
     c->csplit = sp_panel_get(m, p, "split") ? sp_table_col(&c->t, sp_panel_get(m, p, "split")) : -1;
     c->conly = c->only.n ? sp_table_col(&c->t, c->only.s[0]) : -1;
@@ -348,11 +348,12 @@ static int lines_keys(const lines_ctx *c, const long *R, long nr, sp_strset *key
 {
     const sp_manifest *m = c->m;
     sp_strset splits = { 0 };
-    for (long k = 0; c->csplit >= 0 && k < nr; k++) sp_strset_add(&splits, sp_table_cell(&c->t, R[k], c->csplit));
+    for (long k = 0; c->csplit >= 0 && c->cseries >= 0 && k < nr; k++) sp_strset_add(&splits, sp_table_cell(&c->t, R[k], c->csplit));
     int many = splits.n > 1, rc = 0;
     sp_strset_free(&splits);
     for (long k = 0; k < nr && rc == 0; k++) {
-        const char *series = sp_table_cell(&c->t, R[k], c->cseries);
+        /* without a series column, one series named after the first y */
+        const char *series = c->cseries >= 0 ? sp_table_cell(&c->t, R[k], c->cseries) : c->y.s[0];
         if (!many) {
             key[k] = sp_strset_add(keys, series);
             continue;

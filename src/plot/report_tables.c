@@ -3,7 +3,7 @@
  * columns beneath each image), and a table of a TSV's columns that may
  * join another probe folder's table (the epoch at which one of its
  * columns peaks, per matching row). The keys are in sincprobe-probe(3),
- * REPORT MANIFESTS. See report_parts.h. */
+ * Report manifests. See report_parts.h. */
 #include "config.h"
 #include "plot/report_parts.h"
 #include "base/util.h"
