@@ -1,7 +1,8 @@
 /* afr.c - the afr probe: the frequency response of every first-layer
  * filter and their average, AFR(w) = (1/F) sum_c |H_c(w)|, at each
- * epoch's end (and every N steps), by FFTW (src/afr.c, compiled into this
- * module). Writes, in its folder runs/NAME/probes/ID/:
+ * epoch's end (and every N steps), by FFTW (src/analysis/afr.c, compiled
+ * into this module, as is src/plot/afr_figures.c that draws the figures).
+ * Writes, in its folder runs/NAME/probes/ID/:
  *
  *   afr.npy          [epochs][bins] float32
  *   responses.npy    [epochs][F][bins] float32, |H| of every filter
@@ -23,6 +24,7 @@
  * (epoch 0). On resume it keeps the rows of the epochs (and steps)
  * already done and continues them. Options: nfft, every, normalise, db. */
 #include <sincprobe/probe.h>
+#include "report_manifest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 
 #include "analysis/afr.h"
 #include "base/error.h"
+#include "plot/afr_figures.h"
 
 enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
 
@@ -309,6 +312,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (rc) return -1;
     if (!x->sinc)
         x->h->log(x->ctx, SP_PROBE_INFO, "first layer '%s' is free-form conv: cutoffs.tsv has no rows", f->layer);
+    if (sp_write_manifest(x->ctx, run, sp_manifest_afr, err) != 0) return -1;
     if (run->mode == SP_PROBE_MODE_EVAL) return add_epoch(x, f, 0, err);
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return 0;

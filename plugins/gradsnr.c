@@ -25,6 +25,7 @@
  * analyse modes: nothing (there are no gradients). */
 #include <sincprobe/probe.h>
 #include <sincprobe/layers.h>
+#include "report_manifest.h"
 #include "resume_rows.h"
 
 #include <math.h>
@@ -163,6 +164,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     }
     x->h->log(x->ctx, SP_PROBE_INFO, "tracking %d tensors, %.0f elements (%.1f MB of statistics)", x->ntrack, elems,
               elems * 16 / 1e6);
+    if (sp_write_manifest(x->ctx, run, sp_manifest_gradsnr, err) != 0) return -1;
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return 0;
 }

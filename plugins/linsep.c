@@ -20,6 +20,7 @@
 #include <sincprobe/probe.h>
 #include <sincprobe/splitmix.h>
 #include <sincprobe/layers.h>
+#include "report_manifest.h"
 #include "resume_rows.h"
 
 #include <stdio.h>
@@ -201,7 +202,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     }
     int rc = x->h->want_activations(x->ctx, names, err);
     free(names);
-    if (rc != 0) return -1;
+    if (rc != 0 || sp_write_manifest(x->ctx, run, sp_manifest_linsep, err) != 0) return -1;
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return 0;
 }

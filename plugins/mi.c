@@ -18,6 +18,7 @@
  * In eval mode it does nothing (there is no epoch end). */
 #include <sincprobe/probe.h>
 #include <sincprobe/layers.h>
+#include "report_manifest.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -311,6 +312,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         free(list);
         if (rc != 0) return -1;
         if (ask_steps(x, run, err) != 0) return -1;
+        if (sp_write_manifest(x->ctx, run, sp_manifest_mi, err) != 0) return -1;
         if (run->resumed && run->epochs_done > 0) resume(x, run->epochs_done);
     }
     return 0;

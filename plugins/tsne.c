@@ -20,13 +20,14 @@
  * and scored on the rest; linsep_chance that of the most frequent class.
  *
  * t-SNE first reduces the activations to pca_dims dimensions by PCA (when
- * wider), then embeds them (src/tsne.c); trustworthiness (k = 5) and 10-NN
+ * wider), then embeds them (src/analysis/tsne.c); trustworthiness (k = 5) and 10-NN
  * preservation compare the embedding with that reduced input. The summary
  * tables are rewritten whole at each row; on resume they keep the rows of
- * the epochs done. src/pca.c, src/tsne.c, src/scatter.c and
- * src/phoneclass.c are compiled into this module. */
+ * the epochs done. src/analysis/ pca.c, tsne.c, linsep.c and phoneclass.c
+ * and src/plot/ scatter.c and draw.c are compiled into this module. */
 #include <sincprobe/probe.h>
 #include <sincprobe/layers.h>
+#include "report_manifest.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -351,6 +352,8 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         /* ask for them one at a time: the host takes any list */
         for (int i = 0; i < x->nsel; i++)
             if (x->h->want_activations(x->ctx, x->sel[i], err) != 0) return -1;
+        if (sp_write_manifest(x->ctx, run, x->kind == KIND_TSNE ? sp_manifest_tsne : sp_manifest_pca, err) != 0)
+            return -1;
         if (run->resumed && run->epochs_done > 0) resume_rows(x, run->epochs_done);
     }
     return 0;

@@ -3,7 +3,9 @@
 # rules, with DESTDIR), compile tests/fixtures/outoftree_probe.c with a
 # plain compiler, -std=c99 -pedantic -Werror, against
 # `pkg-config --cflags --libs sincprobe` only, list it with
-# `sincprobe plugins`, run it in a short training and check what it wrote.
+# `sincprobe plugins`, run it in a short training and check what it wrote,
+# and that the report manifest it wrote (and that of the example of
+# sincprobe-probe(3)) put its panels in report.html.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 CC_PROBE=${PROBE_CC:-cc}
@@ -153,6 +155,36 @@ assert rows[0] == ['epoch', 'N', 'layers', 'F', 'K', 'f1_0'], rows[0]
 assert [r[0] for r in rows[1:]] == ['1', '2'] and rows[1][1] == '40' and rows[1][3] == '8' and rows[1][4] == '65'
 assert float(rows[1][5]) >= 50
 PY
+
+# Its report manifest: its panels in the report the training wrote, as
+# the built-in probes get theirs.
+html=$(cat "$work/run/report.html" 2>&1)
+ok; [ -f "$d/report.manifest" ] || fail "no report.manifest in $d"
+expect_match "$html" '<td id="probes">(clip \(clip\); )?oot \(outoftree\)</td>' "the summary names its kind"
+expect_match "$html" '<h3>What the host showed</h3>' "its heading"
+expect_match "$html" '<img src="plots/oot_f1\.png".*<figcaption>the low cut-off of the first filter at each epoch.s end: x <span class="range" data-axis="x">1 \.\. 2</span>' "its figure"
+ok; [ "$(head -c 8 "$work/run/plots/oot_f1.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+  [ -s "$work/run/plots/oot_f1.svg" ] || fail "plots/oot_f1.png and .svg: $(ls "$work/run/plots")"
+expect_match "$html" '^<p>What on_epoch_end saw\.</p>$' "its table's intro"
+expect_match "$html" '<th>epoch</th><th>probe frames</th><th>layers</th><th>filters</th><th>taps</th><th>f1 of filter 0 \(Hz\)</th>' "its table's header"
+expect_match "$html" '^<tr><td>2</td><td>40</td><td>[0-9]+</td><td>8</td><td>65</td><td>[0-9.]+</td></tr>$' "its table's rows"
+if [ -f "$work/probes/clip.so" ]; then
+  expect_match "$html" '<h3>Clipped samples</h3>' "the example probe's heading"
+  expect_match "$html" '<figcaption>the fraction of the training samples clipped in each epoch: x ' "the example probe's figure"
+  ok; [ -s "$work/run/plots/clip_clipped.png" ] || fail "no plots/clip_clipped.png: $(ls "$work/run/plots")"
+fi
+# A mistake in a manifest is named by file and line; the report stays as it was.
+cp "$d/report.manifest" "$work/manifest.good"
+printf '\n[lines more]\nfile = view.tsv\nx = epoch\ny = f1_0\nbogus = 1\n' >>"$d/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/run"
+expect_match "$err" "^sincprobe: '.*/probes/oot/report\.manifest' line [0-9]+: \[lines more\]: no key 'bogus' in this section$" "a bad manifest key"
+ok; [ "$(cat "$work/run/report.html")" = "$html" ] || fail "a failed report changed report.html"
+cp "$work/manifest.good" "$d/report.manifest"
+printf '[report]\nkind = outoftree\n[lines f1]\nfile = view.tsv\nx = epoch\ny = f1_0\ncaption = {nope}\n' >"$d/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/run"
+expect_match "$err" "report\.manifest' line 7: no placeholder '\{nope\}' here" "an unknown placeholder"
+cp "$work/manifest.good" "$d/report.manifest"
+expect_status 0 "$SINCPROBE" report "$work/run" --quiet
 
 # sincprobe eval runs the run's own pipeline on the test split.
 expect_status 0 "$SINCPROBE" eval "$work/run" --split test

@@ -6,6 +6,7 @@
  * reads back, written without leaving temporary files. */
 #include "config.h"
 #include "analysis/afr.h"
+#include "plot/afr_figures.h"
 #include "nn/layers.h"
 #include "testlib.h"
 

@@ -1,8 +1,8 @@
 /* afr.h - frequency responses of a first layer's filters and their average
  * (AFR), as the afr probe (plugins/afr.c) and `sincprobe afr`
- * (cmd_afr.c) compute and draw them. Self-contained (FFTW single
- * precision, cairo, libc): it is compiled into libsincprobe and into the
- * afr probe module, which must not link against sincprobe.
+ * (cmd_afr.c) compute them; plot/afr_figures.h draws them. Self-contained
+ * (FFTW single precision, libc): it is compiled into libsincprobe and
+ * into the afr probe module, which must not link against sincprobe.
  *
  * For F filters of K taps h_c[k] (the layer's impulse responses, [F][K]):
  *     H_c(w_j) = sum_k h_c[k] e^{-i 2 pi j k / nfft},  j = 0 .. nfft/2
@@ -48,18 +48,5 @@ int sp_afr_compute(sp_afr *a, const float *taps, int F, int K, sp_afr_norm norm,
 
 /* freqs [bins]: j fs / nfft. */
 void sp_afr_freqs(float *freqs, int nfft, double fs);
-
-/* PNG figures drawn with cairo, written to a temporary file in the same
- * directory and renamed onto path (the file is whole or as it was).
- * The heatmap: afr [rows][bins], x = frequency (0 .. fs/2), y = row
- * (first at the bottom), colour = value (min..max of the data, dB or
- * linear). row_label[rows] labels the y axis ("epoch" values); NULL:
- * 1 .. rows. */
-int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, double fs, int db,
-                       const int *row_label, const char *ylabel, sp_error *err);
-/* Curves: ncurves rows of afr [..][bins] chosen by which[ncurves]
- * (indices into afr's rows), labelled label[ncurves] in the legend. */
-int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, int db, int ncurves,
-                      const long *which, const char *const *label, sp_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  * them each epoch (afr.h), as a table, .npy files or a figure. */
 #include "config.h"
 #include "analysis/afr.h"
+#include "plot/afr_figures.h"
 #include "nn/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/opt.h"

@@ -1,6 +1,7 @@
 /* plot.c - line plots and heatmaps with cairo, to PNG and SVG. See plot.h. */
 #include "config.h"
 #include "plot/plot.h"
+#include "plot/draw.h"
 #include "base/util.h"
 
 #include <cairo.h>
@@ -11,24 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-void sp_plot_viridis(double x, double *r, double *g, double *b)
-{
-    static const double cm[9][3] = {
-        { 0.267, 0.005, 0.329 }, { 0.278, 0.175, 0.483 }, { 0.231, 0.322, 0.546 },
-        { 0.173, 0.449, 0.558 }, { 0.128, 0.567, 0.551 }, { 0.153, 0.681, 0.506 },
-        { 0.361, 0.785, 0.388 }, { 0.667, 0.862, 0.196 }, { 0.993, 0.906, 0.144 },
-    };
-    if (!(x > 0)) x = 0;
-    if (x > 1) x = 1;
-    double p = x * 8;
-    int i = (int)p;
-    if (i > 7) i = 7;
-    double t = p - i;
-    *r = cm[i][0] + t * (cm[i + 1][0] - cm[i][0]);
-    *g = cm[i][1] + t * (cm[i + 1][1] - cm[i][1]);
-    *b = cm[i][2] + t * (cm[i + 1][2] - cm[i][2]);
-}
 
 /* Categorical colours for the series (distinguishable, colour-blind
  * tolerant order). */
@@ -104,26 +87,7 @@ static int valid(const axis *a, double v)
 }
 
 // ----------------------------------------------------------------------------
-// text and output
-
-static void text(cairo_t *cr, double x, double y, double halign, const char *s)
-{
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    cairo_move_to(cr, x - halign * e.width - e.x_bearing, y);
-    cairo_show_text(cr, s);
-}
-
-static void vtext(cairo_t *cr, double x, double y, const char *s)
-{
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    cairo_save(cr);
-    cairo_move_to(cr, x, y + e.width / 2);
-    cairo_rotate(cr, -M_PI / 2);
-    cairo_show_text(cr, s);
-    cairo_restore(cr);
-}
+// tick labels and output
 
 static void tick_label(char *buf, size_t n, double v, int log)
 {
@@ -156,8 +120,8 @@ static void draw_ticks(cairo_t *cr, const axis *a, int is_x, double at)
         }
         cairo_stroke(cr);
         tick_label(buf, sizeof buf, v, a->log);
-        if (is_x) text(cr, p, at + 18, 0.5, buf);
-        else text(cr, at - 8, p + 4, 1, buf);
+        if (is_x) sp_draw_text(cr, p, at + 18, 0.5, buf);
+        else sp_draw_text(cr, at - 8, p + 4, 1, buf);
         /* 2 and 5 times the power of ten on short log axes */
         for (int m = 2; a->log && n <= 3 && i < n && m <= 5; m += 3) {
             double p2 = axis_px(a, v * m);
@@ -170,8 +134,8 @@ static void draw_ticks(cairo_t *cr, const axis *a, int is_x, double at)
             }
             cairo_stroke(cr);
             tick_label(buf, sizeof buf, v * m, 1);
-            if (is_x) text(cr, p2, at + 18, 0.5, buf);
-            else text(cr, at - 8, p2 + 4, 1, buf);
+            if (is_x) sp_draw_text(cr, p2, at + 18, 0.5, buf);
+            else sp_draw_text(cr, at - 8, p2 + 4, 1, buf);
         }
     }
 }
@@ -255,7 +219,7 @@ static void colour_bar(cairo_t *cr, double bx, double y0, double h, double lo, d
     double bw = 16;
     for (int i = 0; i < (int)h; i++) {
         double R, G, B;
-        sp_plot_viridis(1.0 - (double)i / (h - 1), &R, &G, &B);
+        sp_draw_viridis(1.0 - (double)i / (h - 1), &R, &G, &B);
         cairo_set_source_rgb(cr, R, G, B);
         cairo_rectangle(cr, bx, y0 + i, bw, 1.5);
         cairo_fill(cr);
@@ -265,10 +229,10 @@ static void colour_bar(cairo_t *cr, double bx, double y0, double h, double lo, d
     cairo_rectangle(cr, bx, y0, bw, h);
     cairo_stroke(cr);
     snprintf(buf, sizeof buf, "%.4g", hi);
-    text(cr, bx + bw + 4, y0 + 10, 0, buf);
+    sp_draw_text(cr, bx + bw + 4, y0 + 10, 0, buf);
     snprintf(buf, sizeof buf, "%.4g", lo);
-    text(cr, bx + bw + 4, y0 + h, 0, buf);
-    if (label) text(cr, bx, y0 - 6, 0, label);
+    sp_draw_text(cr, bx + bw + 4, y0 + h, 0, buf);
+    if (label) sp_draw_text(cr, bx, y0 - 6, 0, label);
 }
 
 static int has_colour(const sp_plot_lines *p)
@@ -296,11 +260,11 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     cairo_stroke(cr);
     draw_ticks(cr, &ax, 1, MT + PH);
     draw_ticks(cr, &ay, 0, ML);
-    if (p->xlabel) text(cr, ML + PW / 2.0, MT + PH + 40, 0.5, p->xlabel);
-    if (p->ylabel) vtext(cr, 18, MT + PH / 2.0, p->ylabel);
+    if (p->xlabel) sp_draw_text(cr, ML + PW / 2.0, MT + PH + 40, 0.5, p->xlabel);
+    if (p->ylabel) sp_draw_vtext(cr, 18, MT + PH / 2.0, p->ylabel);
     if (p->title) {
         cairo_set_font_size(cr, 14);
-        text(cr, ML + PW / 2.0, 22, 0.5, p->title);
+        sp_draw_text(cr, ML + PW / 2.0, 22, 0.5, p->title);
         cairo_set_font_size(cr, 12);
     }
     /* no clip: the axes span all the data, and a dot on the frame stays whole */
@@ -336,7 +300,7 @@ static void draw_lines(cairo_t *cr, const void *ctx)
             cairo_arc(cr, x, y, se->c ? 4.5 : 3, 0, 2 * M_PI);
             if (se->c) {
                 double cr_, cg, cb, span = p->chi - p->clo;
-                sp_plot_viridis(span > 0 ? (se->c[i] - p->clo) / span : 0.5, &cr_, &cg, &cb);
+                sp_draw_viridis(span > 0 ? (se->c[i] - p->clo) / span : 0.5, &cr_, &cg, &cb);
                 cairo_set_source_rgb(cr, cr_, cg, cb);
                 cairo_fill_preserve(cr);
                 cairo_set_source_rgb(cr, R, G, B);
@@ -370,7 +334,7 @@ static void draw_lines(cairo_t *cr, const void *ctx)
         cairo_stroke(cr);
         cairo_set_dash(cr, NULL, 0, 0);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        text(cr, lx + 28, ly, 0, se->name);
+        sp_draw_text(cr, lx + 28, ly, 0, se->name);
     }
 }
 
@@ -431,7 +395,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
         uint32_t *line = (uint32_t *)(void *)(px + (size_t)y * stride);
         for (int j = 0; j < C; j++) {
             double v = h->v[(size_t)r * C + j], cr_ = 0.85, cg = 0.85, cb = 0.85;
-            if (isfinite(v)) sp_plot_viridis(span > 0 ? (v - c->lo) / span : 0.5, &cr_, &cg, &cb);
+            if (isfinite(v)) sp_draw_viridis(span > 0 ? (v - c->lo) / span : 0.5, &cr_, &cg, &cb);
             line[j] = (uint32_t)(cr_ * 255 + 0.5) << 16 | (uint32_t)(cg * 255 + 0.5) << 8 | (uint32_t)(cb * 255 + 0.5);
         }
     }
@@ -459,7 +423,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
                 if (f < 0.6) cairo_set_source_rgb(cr, 1, 1, 1);
                 else cairo_set_source_rgb(cr, 0, 0, 0);
                 snprintf(buf, sizeof buf, "%.2f", v);
-                text(cr, ml + (j + 0.5) * cw, MT + ph - (r + 0.5) * rh + 4, 0.5, buf);
+                sp_draw_text(cr, ml + (j + 0.5) * cw, MT + ph - (r + 0.5) * rh + 4, 0.5, buf);
             }
         cairo_set_font_size(cr, 12);
         cairo_set_source_rgb(cr, 0, 0, 0);
@@ -471,7 +435,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
         cairo_move_to(cr, ml - 5, y);
         cairo_line_to(cr, ml, y);
         cairo_stroke(cr);
-        text(cr, ml - 8, y + 4, 1, h->row_label ? h->row_label[r] : "");
+        sp_draw_text(cr, ml - 8, y + 4, 1, h->row_label ? h->row_label[r] : "");
     }
     if (h->col_label) {
         every = C / 16 + 1;
@@ -480,7 +444,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
             cairo_move_to(cr, x, MT + ph);
             cairo_line_to(cr, x, MT + ph + 5);
             cairo_stroke(cr);
-            text(cr, x, MT + ph + 18, 0.5, h->col_label[j]);
+            sp_draw_text(cr, x, MT + ph + 18, 0.5, h->col_label[j]);
         }
     } else if (C > 1 && h->x1 > h->x0) {
         /* column j's centre is at x0 + j (x1 - x0) / (C - 1) */
@@ -493,14 +457,14 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
             cairo_line_to(cr, x, MT + ph + 5);
             cairo_stroke(cr);
             tick_label(buf, sizeof buf, v, 0);
-            text(cr, x, MT + ph + 18, 0.5, buf);
+            sp_draw_text(cr, x, MT + ph + 18, 0.5, buf);
         }
     }
-    if (h->xlabel) text(cr, ml + pw / 2.0, MT + ph + 40, 0.5, h->xlabel);
-    if (h->ylabel) vtext(cr, 18, MT + ph / 2.0, h->ylabel);
+    if (h->xlabel) sp_draw_text(cr, ml + pw / 2.0, MT + ph + 40, 0.5, h->xlabel);
+    if (h->ylabel) sp_draw_vtext(cr, 18, MT + ph / 2.0, h->ylabel);
     if (h->title) {
         cairo_set_font_size(cr, 14);
-        text(cr, ml + pw / 2.0, 22, 0.5, h->title);
+        sp_draw_text(cr, ml + pw / 2.0, 22, 0.5, h->title);
         cairo_set_font_size(cr, 12);
     }
     colour_bar(cr, ml + pw + 20, MT + 14, ph - 14, c->lo, c->hi, h->clabel);

@@ -65,9 +65,6 @@ typedef struct {
 
 int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err);
 
-/* The viridis colour map at x in [0, 1]. */
-void sp_plot_viridis(double x, double *r, double *g, double *b);
-
 /* The axis range rule above, for tests: lo, hi from the data's
  * [min, max] (log: both > 0). */
 void sp_plot_axis_range(double min, double max, int log, double *lo, double *hi, double *step);

@@ -2,17 +2,20 @@
  * `sincprobe report` command, also run at the end of a training).
  *
  * Reads RUN/log.tsv (required), RUN/config.conf and every probe folder
- * RUN/probes/ID/ (optional; a folder's kind is told by its files: afr.npy
- * + freqs.npy, mi.tsv, gradsnr.tsv (+ transition.tsv), tsne.tsv, pca.tsv,
- * linsep.tsv), draws RUN/plots/NAME.png and NAME.svg (plot.h) and writes
- * RUN/report.html: the run's numbers, the figures (relative links), the
- * probes' own t-SNE/PCA images, the transition table and the config,
- * self-contained otherwise (no network, no external script or style).
+ * RUN/probes/ID/ (optional), draws RUN/plots/NAME.png and NAME.svg
+ * (plot.h) and writes RUN/report.html: the run's numbers, the learning
+ * curves, each probe folder's panels (figures, its own images, tables) as
+ * its report manifest says (manifest.h: the probe's report.manifest, or
+ * else the built-in probes' manifests whose files the folder holds; the
+ * report knows no probe by name), the sections manifests place after the
+ * probes, and the config; self-contained otherwise (no network, no
+ * external script or style).
  *
  * A TSV is read by its header's column names (extra columns are ignored,
  * the needed ones must be there); a row with another number of fields
- * than the header, or a needed field that is not a number, is an error
- * naming the file and line. A missing optional file is not an error.
+ * than the header, a needed field that is not a number, or a mistake in
+ * a manifest is an error naming the file and line. A missing optional
+ * file is not an error.
  * Every output is written to a temporary file and renamed, so a failure
  * leaves report.html whole or as it was. */
 #ifndef SP_REPORT_H

@@ -1,5 +1,6 @@
 /* scatter.c - scatter plots with cairo, PNG and SVG. See scatter.h. */
 #include "plot/scatter.h"
+#include "plot/draw.h"
 
 #include <cairo-svg.h>
 #include <cairo.h>
@@ -55,8 +56,7 @@ static void draw(cairo_t *cr, const float *xy, long n, const int *group, int ngr
     if (title) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_font_size(cr, 14);
-        cairo_move_to(cr, ML, MT - 12);
-        cairo_show_text(cr, title);
+        sp_draw_text(cr, ML, MT - 12, 0, title);
     }
     /* points, in index order (later points on top) */
     double rad = n > 5000 ? 1.4 : n > 1000 ? 2.0 : 3.0;
@@ -88,8 +88,7 @@ static void draw(cairo_t *cr, const float *xy, long n, const int *group, int ngr
         cairo_arc(cr, x + 4, ly + 4, 4, 0, 2 * M_PI);
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_move_to(cr, x + 12, ly + fs * 0.75);
-        cairo_show_text(cr, names && names[g] ? names[g] : "?");
+        sp_draw_text(cr, x + 12, ly + fs * 0.75, 0, names && names[g] ? names[g] : "?");
         if (++row == 36) row = 0, col++;
     }
     free(seen);
