@@ -11,6 +11,8 @@
  *   acts.npy     [N][out_n] activations of `layer` on the probe set, and
  *   labels.npy   [N] their classes (int32), when `layer` is set
  *   batches.tsv  in eval mode: batches and chunks seen per role
+ *   report.manifest  in train mode: its panel in report.html (the mean
+ *                gradient norm by epoch), see sincprobe-probe(3)
  *
  * Options: every (log batch statistics every N training steps; 0: never),
  * layer (a layer name, "" for none), filters (yes|no), stat (rms|peak). */
@@ -69,9 +71,32 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     return 0;
 }
 
+/* What report.html shows of this probe's folder (sincprobe-probe(3),
+ * Report manifests): one line plot from epochs.tsv. The report assembles
+ * the panels it finds in the manifests; it knows no probe by name. */
+static const char manifest[] =
+    "[report]\n"
+    "kind = example\n"
+    "heading = Example probe\n"
+    "files = epochs.tsv\n"
+    "\n"
+    "[lines example_grad_norm]\n"
+    "file = epochs.tsv\n"
+    "x = epoch\n"
+    "y = grad_norm\n"
+    "markers = yes\n"
+    "xinteger = yes\n"
+    "title = mean gradient norm\n"
+    "xlabel = epoch\n"
+    "ylabel = norm\n"
+    "caption = {title} by epoch\n";
+
 static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
 {
     example *x = self;
+    if (run->mode == SP_PROBE_MODE_TRAIN &&
+        x->h->write_text(x->ctx, "report.manifest", manifest, sizeof manifest - 1, err) != 0)
+        return -1;
     x->h->log(x->ctx, SP_PROBE_INFO, "%s run in '%s': chunks of %d samples, batches of up to %d, %d layers, "
               "first layer '%s' (%d x %d)", run->mode == SP_PROBE_MODE_TRAIN ? "train" : "eval", run->run_dir,
               run->T, run->max_batch, run->nlayers, run->filters->layer, run->filters->F, run->filters->K);

@@ -85,6 +85,11 @@ for f in epochs.tsv epochs.npy filters.npy cutoffs.tsv acts.npy labels.npy; do
   ok; [ -s "$work/ex/probes/ex/$f" ] || fail "example probe did not write $f"
 done
 ok; [ -s "$work/ex/probes/m/counts.tsv" ] || fail "mutate did not write counts.tsv"
+# the template's report manifest: its panel is in report.html, drawn
+ok; [ -s "$work/ex/probes/ex/report.manifest" ] || fail "example probe did not write report.manifest"
+expect_match "$(cat "$work/ex/report.html")" 'Example probe' "the example probe's heading in report.html"
+expect_match "$(cat "$work/ex/report.html")" 'mean gradient norm by epoch' "the example probe's caption in report.html"
+ok; ls "$work/ex/plots/" | grep -q 'example_grad_norm.*\.png' || fail "no example_grad_norm figure in plots/: $(ls "$work/ex/plots/")"
 
 # ---- a probe built for ABI 1 still runs in this ABI 2 host
 expect_status 0 "$SINCPROBE" plugins abione && expect_match "$out" '^abi +1$' "plugins shows the ABI 1 probe's version"

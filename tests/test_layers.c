@@ -1223,6 +1223,99 @@ static int net_fd(net *n, float *x, double h, uint64_t sig0, double *fd)
 #define MIN_MARGIN 1e-3
 #define MAX_DRAWS 200
 
+/* Every activation, cache and gradient buffer of test_network's net. */
+static void net_alloc(net *n)
+{
+    int B = n->B, F = n->s.F;
+    size_t bt = (size_t)B * n->T, s1 = (size_t)B * F * n->T1, p1 = (size_t)B * F * n->T1p;
+    size_t c2 = (size_t)B * n->C2 * n->T2, d0 = (size_t)B * n->D0, d1 = (size_t)B * n->D1;
+    n->x = fnew(bt), n->a0 = fnew(bt), n->m0 = fnew(B), n->s0 = fnew(B);
+    n->s1 = fnew(s1), n->taps = fnew((size_t)F * n->s.K), n->a1 = fnew(s1);
+    n->p1 = fnew(p1), n->l1 = fnew(p1), n->m1 = fnew((size_t)B * F), n->v1 = fnew((size_t)B * F);
+    n->r1 = fnew(p1), n->c2 = fnew(c2), n->p2 = fnew(d0), n->l2 = fnew(d0);
+    n->m2 = fnew((size_t)B * n->C2), n->v2 = fnew((size_t)B * n->C2), n->r2 = fnew(d0);
+    n->l3 = fnew(d0), n->m3 = fnew(B), n->v3 = fnew(B), n->h1 = fnew(d1), n->n1 = fnew(d1);
+    n->bnm = fnew(n->D1), n->bnr = fnew(n->D1), n->rm = fnew(n->D1), n->rv = fnew(n->D1);
+    n->r3 = fnew(d1), n->d3 = fnew(d1), n->mask = fnew(d1), n->z = fnew((size_t)B * n->V);
+    n->logp = fnew((size_t)B * n->V);
+    n->am1 = sp_xcalloc(p1, sizeof(int)), n->am2 = sp_xcalloc(d0, sizeof(int));
+    size_t ws1 = sp_sinc_workspace(&n->s, B, n->T), ws2 = sp_conv1d_workspace(B, F, n->C2, n->T1p, n->K2);
+    n->ws = fnew(ws1 > ws2 ? ws1 : ws2);
+    n->da0 = fnew(bt), n->ds1 = fnew(s1), n->da1 = fnew(s1), n->dp1 = fnew(p1), n->dl1 = fnew(p1);
+    n->dr1 = fnew(p1), n->dc2 = fnew(c2), n->dp2 = fnew(d0), n->dl2 = fnew(d0), n->dr2 = fnew(d0);
+    n->dl3 = fnew(d0), n->dh1 = fnew(d1), n->dn1 = fnew(d1), n->dr3 = fnew(d1), n->dd3 = fnew(d1);
+    n->dz = fnew((size_t)B * n->V);
+}
+
+static void net_free(net *n)
+{
+    for (int i = 0; i < N_PARAMS; i++) free(n->prm[i].p), free(n->prm[i].g);
+    float *bufs[] = { n->x, n->a0, n->m0, n->s0, n->s1, n->taps, n->a1, n->p1, n->l1, n->m1, n->v1,
+                      n->r1, n->c2, n->p2, n->l2, n->m2, n->v2, n->r2, n->l3, n->m3, n->v3, n->h1,
+                      n->n1, n->bnm, n->bnr, n->rm, n->rv, n->r3, n->d3, n->mask, n->z, n->logp,
+                      n->ws, n->da0, n->ds1, n->da1, n->dp1, n->dl1, n->dr1, n->dc2, n->dp2, n->dl2,
+                      n->dr2, n->dl3, n->dh1, n->dn1, n->dr3, n->dd3, n->dz };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
+    free(n->am1), free(n->am2);
+}
+
+/* One parameter tensor of test_network against finite differences (see
+ * the comment in test_network). */
+static void net_check_param(net *n, net_param *p, uint64_t sig0, double sigma, int *skipped, int *halved)
+{
+    enum { PER_PARAM = 4, MAX_TRIES = 40, HALVINGS = 3 };
+    double dmax = 0.0, fmax = 0.0, gall = maxabs(p->g, p->n);
+    double ent_d[PER_PARAM], ent_noise[PER_PARAM];
+    size_t top = 0;
+    for (size_t j = 1; j < p->n; j++)
+        if (fabsf(p->g[j]) > fabsf(p->g[top])) top = j;
+    int done = 0;
+    for (int tries = 0; done < PER_PARAM && tries < MAX_TRIES; tries++) {
+        if (p->n <= PER_PARAM && tries >= (int)p->n) break;
+        size_t j = p->n <= PER_PARAM ? (size_t)tries
+                   : tries == 0      ? top
+                                     : (size_t)sp_rng_below(&trng, p->n);
+        double fd = 0.0, h = p->h;
+        int ok = 0;
+        for (int k = 0; k <= HALVINGS; k++, h /= 2) {
+            ok = net_fd(n, &p->p[j], h, sig0, &fd);
+            if (ok) break;
+            (*halved)++;
+        }
+        if (!ok) {
+            (*skipped)++;
+            continue;
+        }
+        double g = p->g[j];
+        ent_d[done] = fabs(g - fd);
+        ent_noise[done] = 2 * 3 * sigma / h;
+        if (fabs(g - fd) > dmax) dmax = fabs(g - fd);
+        if (fabs(fd) > fmax) fmax = fabs(fd);
+        done++;
+    }
+    CHECK_MSG(done > 0, "network: no kink-free entry of %s", p->name);
+    char what[64];
+    if (p->zero) {
+        net_param *ref = &n->prm[p->zero - 1];
+        double fl = 1e-5 * maxabs(ref->g, ref->n);
+        snprintf(what, sizeof what, "%s (zero)", p->name);
+        record("network", what, gall);
+        CHECK_MSG(gall <= fl && fmax <= 1e-3,
+                  "network: %s gradient should vanish: analytic %.3g (floor %.3g), fd %.3g",
+                  p->name, gall, fl, fmax);
+    } else {
+        double scale = fmax > gall ? fmax : gall;
+        double e = scale > 0 ? dmax / scale : dmax;
+        snprintf(what, sizeof what, "d loss/d %s", p->name);
+        record("network", what, e);
+        int bad = 0;
+        for (int k = 0; k < done; k++) bad += ent_d[k] > FD_TOL * scale + ent_noise[k];
+        CHECK_MSG(!bad,
+                  "network: gradient of %s: max rel err %.3g > %g (max|g| %.3g) beyond the "
+                  "rounding noise (sigma %.2g)", p->name, e, FD_TOL, scale, sigma);
+    }
+}
+
 static void test_network(void)
 {
     static const int labels[4] = { 3, 0, 4, 1 };
@@ -1264,24 +1357,7 @@ static void test_network(void)
     net_param_add(&n, P_W2, "dense2 w", (size_t)n.V * n.D1, -0.5, 0.5, hn, 0);
     net_param_add(&n, P_B2, "dense2 bias", n.V, -0.3, 0.3, hn, 0);
 
-    size_t bt = (size_t)B * n.T, s1 = (size_t)B * F * n.T1, p1 = (size_t)B * F * n.T1p;
-    size_t c2 = (size_t)B * n.C2 * n.T2, d0 = (size_t)B * n.D0, d1 = (size_t)B * n.D1;
-    n.x = fnew(bt), n.a0 = fnew(bt), n.m0 = fnew(B), n.s0 = fnew(B);
-    n.s1 = fnew(s1), n.taps = fnew((size_t)F * n.s.K), n.a1 = fnew(s1);
-    n.p1 = fnew(p1), n.l1 = fnew(p1), n.m1 = fnew((size_t)B * F), n.v1 = fnew((size_t)B * F);
-    n.r1 = fnew(p1), n.c2 = fnew(c2), n.p2 = fnew(d0), n.l2 = fnew(d0);
-    n.m2 = fnew((size_t)B * n.C2), n.v2 = fnew((size_t)B * n.C2), n.r2 = fnew(d0);
-    n.l3 = fnew(d0), n.m3 = fnew(B), n.v3 = fnew(B), n.h1 = fnew(d1), n.n1 = fnew(d1);
-    n.bnm = fnew(n.D1), n.bnr = fnew(n.D1), n.rm = fnew(n.D1), n.rv = fnew(n.D1);
-    n.r3 = fnew(d1), n.d3 = fnew(d1), n.mask = fnew(d1), n.z = fnew((size_t)B * n.V);
-    n.logp = fnew((size_t)B * n.V);
-    n.am1 = sp_xcalloc(p1, sizeof(int)), n.am2 = sp_xcalloc(d0, sizeof(int));
-    size_t ws1 = sp_sinc_workspace(&n.s, B, n.T), ws2 = sp_conv1d_workspace(B, F, n.C2, n.T1p, n.K2);
-    n.ws = fnew(ws1 > ws2 ? ws1 : ws2);
-    n.da0 = fnew(bt), n.ds1 = fnew(s1), n.da1 = fnew(s1), n.dp1 = fnew(p1), n.dl1 = fnew(p1);
-    n.dr1 = fnew(p1), n.dc2 = fnew(c2), n.dp2 = fnew(d0), n.dl2 = fnew(d0), n.dr2 = fnew(d0);
-    n.dl3 = fnew(d0), n.dh1 = fnew(d1), n.dn1 = fnew(d1), n.dr3 = fnew(d1), n.dd3 = fnew(d1);
-    n.dz = fnew((size_t)B * n.V);
+    net_alloc(&n);
     /* A waveform: a few tones plus noise, different per example, drawn
      * again until every kink is at least MIN_MARGIN away (abs and leaky
      * inputs, the gap between a pool window's two largest values): then
@@ -1314,7 +1390,6 @@ static void test_network(void)
      * skipped. The error reported is
      *     max |analytic - fd| / max(max |fd|, max |analytic over all entries|)
      * i.e. relative to the scale of that parameter's gradient. */
-    enum { PER_PARAM = 4, MAX_TRIES = 40, HALVINGS = 3 };
     /* The difference quotient's rounding noise: the loss is a float
      * computation, so it jitters by some sigma under any perturbation;
      * sigma is measured as the largest change of the loss when parameters
@@ -1338,72 +1413,13 @@ static void test_network(void)
     }
     net_forward(&n);
     int skipped = 0, halved = 0;
-    for (int i = 0; i < N_PARAMS; i++) {
-        net_param *p = &n.prm[i];
-        double dmax = 0.0, fmax = 0.0, gall = maxabs(p->g, p->n);
-        double ent_d[PER_PARAM], ent_noise[PER_PARAM];
-        size_t top = 0;
-        for (size_t j = 1; j < p->n; j++)
-            if (fabsf(p->g[j]) > fabsf(p->g[top])) top = j;
-        int done = 0;
-        for (int tries = 0; done < PER_PARAM && tries < MAX_TRIES; tries++) {
-            if (p->n <= PER_PARAM && tries >= (int)p->n) break;
-            size_t j = p->n <= PER_PARAM ? (size_t)tries
-                       : tries == 0      ? top
-                                         : (size_t)sp_rng_below(&trng, p->n);
-            double fd = 0.0, h = p->h;
-            int ok = 0;
-            for (int k = 0; k <= HALVINGS; k++, h /= 2) {
-                ok = net_fd(&n, &p->p[j], h, sig0, &fd);
-                if (ok) break;
-                halved++;
-            }
-            if (!ok) {
-                skipped++;
-                continue;
-            }
-            double g = p->g[j];
-            ent_d[done] = fabs(g - fd);
-            ent_noise[done] = 2 * 3 * sigma / h;
-            if (fabs(g - fd) > dmax) dmax = fabs(g - fd);
-            if (fabs(fd) > fmax) fmax = fabs(fd);
-            done++;
-        }
-        CHECK_MSG(done > 0, "network: no kink-free entry of %s", p->name);
-        char what[64];
-        if (p->zero) {
-            net_param *ref = &n.prm[p->zero - 1];
-            double fl = 1e-5 * maxabs(ref->g, ref->n);
-            snprintf(what, sizeof what, "%s (zero)", p->name);
-            record("network", what, gall);
-            CHECK_MSG(gall <= fl && fmax <= 1e-3,
-                      "network: %s gradient should vanish: analytic %.3g (floor %.3g), fd %.3g",
-                      p->name, gall, fl, fmax);
-        } else {
-            double scale = fmax > gall ? fmax : gall;
-            double e = scale > 0 ? dmax / scale : dmax;
-            snprintf(what, sizeof what, "d loss/d %s", p->name);
-            record("network", what, e);
-            int bad = 0;
-            for (int k = 0; k < done; k++) bad += ent_d[k] > FD_TOL * scale + ent_noise[k];
-            CHECK_MSG(!bad,
-                      "network: gradient of %s: max rel err %.3g > %g (max|g| %.3g) beyond the "
-                      "rounding noise (sigma %.2g)", p->name, e, FD_TOL, scale, sigma);
-        }
-    }
+    for (int i = 0; i < N_PARAMS; i++) net_check_param(&n, &n.prm[i], sig0, sigma, &skipped, &halved);
     printf("network: loss rounding noise %.2g; %d steps halved, %d entries skipped (a kink "
            "within +-h)\n", sigma, halved, skipped);
     net_forward(&n);
     CHECK(n.sig == sig0);
 
-    for (int i = 0; i < N_PARAMS; i++) free(n.prm[i].p), free(n.prm[i].g);
-    float *bufs[] = { n.x, n.a0, n.m0, n.s0, n.s1, n.taps, n.a1, n.p1, n.l1, n.m1, n.v1,
-                      n.r1, n.c2, n.p2, n.l2, n.m2, n.v2, n.r2, n.l3, n.m3, n.v3, n.h1,
-                      n.n1, n.bnm, n.bnr, n.rm, n.rv, n.r3, n.d3, n.mask, n.z, n.logp,
-                      n.ws, n.da0, n.ds1, n.da1, n.dp1, n.dl1, n.dr1, n.dc2, n.dp2, n.dl2,
-                      n.dr2, n.dl3, n.dh1, n.dn1, n.dr3, n.dd3, n.dz };
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    free(n.am1), free(n.am2);
+    net_free(&n);
 }
 
 // ----------------------------------------------------------------------------

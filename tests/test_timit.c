@@ -104,14 +104,11 @@ static void expect_utt_problem(const sp_corpus *c, const char *id, const char *e
     sp_diag_free(&d);
 }
 
-int main(void)
+/* The LDC layout in both cases and with RIFF copies, and the splits. */
+static void test_tree_and_splits(void)
 {
-    sp_error err;
-    if (sp_phoneset_load_default(&ps, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return 1;
-    }
-    root = sp_test_tmpdir();
+    sp_corpus c;
+    sp_diag d;
 
     /* TRAIN: an upper-case LDC speaker, a lower-case copy, a RIFF copy. */
     utt("TRAIN/DR1/FCJF0/SI1027", ".WAV", "U");
@@ -126,8 +123,6 @@ int main(void)
     utt("TEST/DR1/MDAB0/SX139", ".WAV", "U");
     utt("TEST/DR4/MXYZ0/SI555", ".WAV", "U");
 
-    sp_corpus c;
-    sp_diag d;
     CHECK(scan(SP_SPLIT_TRAIN, 0, &c, &d) == 4);
     CHECK(d.n == 0);
     CHECK(find(&c, "TRAIN/DR1/FCJF0/SI1027") != NULL);
@@ -189,7 +184,14 @@ int main(void)
     free(lst);
     CHECK(sp_split_parse("core") == SP_SPLIT_CORE && sp_split_parse("nope") < 0);
 
-    /* Validation errors, one utterance each, in a second tree. */
+}
+
+/* Validation errors, one utterance each, in a second tree. */
+static void test_validation(void)
+{
+    sp_error err;
+    sp_corpus c;
+    sp_diag d;
     sp_test_rmtree(root);
     free(root);
     root = sp_test_tmpdir();
@@ -268,7 +270,13 @@ int main(void)
     }
     sp_corpus_free(&c);
 
-    /* No TRAIN folder at all. */
+}
+
+/* No TRAIN folder at all. */
+static void test_no_train(void)
+{
+    sp_corpus c;
+    sp_diag d;
     sp_test_rmtree(root);
     free(root);
     root = sp_test_tmpdir();
@@ -277,6 +285,19 @@ int main(void)
     sp_corpus_free(&c);
     sp_diag_free(&d);
 
+}
+
+int main(void)
+{
+    sp_error err;
+    if (sp_phoneset_load_default(&ps, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    root = sp_test_tmpdir();
+    test_tree_and_splits();
+    test_validation();
+    test_no_train();
     sp_test_rmtree(root);
     free(root);
     return sp_test_result("test_timit");
