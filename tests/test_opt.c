@@ -17,6 +17,7 @@ typedef struct {
     long big;
     double num;
     const char *str, *nonempty;
+    sp_opt_list list;
     sp_opt_pairs other;
 } vars;
 
@@ -46,6 +47,7 @@ static int parse(vars *v, int with_other, int max_args, const char *line, char *
         SP_OPT_STRING("--str", &v->str),
         SP_OPT_STRING_NONEMPTY("--nonempty", &v->nonempty),
         SP_OPT_CHOICE("--colour", &v->choice, colours),
+        SP_OPT_LIST("--list", &v->list),
         with_other ? (sp_opt)SP_OPT_OTHER(&v->other) : (sp_opt)SP_OPT_END,
         SP_OPT_END,
     };
@@ -134,6 +136,15 @@ int main(void)
     EXPECT_ERROR(&v, 0, 0, "a", "unexpected argument 'a'");
     EXPECT_ERROR(&v, 0, 1, "a b --help", "unexpected argument 'b'");
     EXPECT_ERROR(&v, 0, 1, "--frob --help", "unknown option '--frob'");
+
+    /* SP_OPT_LIST: every value kept, in order, both forms */
+    n = parse(&v, 0, 1, "--list a=1,b --str s --list=c=2 p --list ''", args, &st);
+    CHECK(n == 1 && v.list.n == 3);
+    if (v.list.n == 3) CHECK(!strcmp(v.list.v[0], "a=1,b") && !strcmp(v.list.v[1], "c=2") && !*v.list.v[2]);
+    sp_opt_list_free(&v.list);
+    CHECK(v.list.v == NULL && v.list.n == 0);
+    EXPECT_ERROR(&v, 0, 1, "--list x --list", "'--list' needs a value");
+    CHECK(v.list.v == NULL && v.list.n == 0); /* freed when the parse stops */
 
     /* SP_OPT_OTHER: every other --NAME VALUE, in order, as typed */
     n = parse(&v, 1, 2, "p --bins 3 --log-steps=1,2 q --flag --x --y", args, &st);

@@ -2,6 +2,8 @@
  * progress bars. */
 #include "config.h"
 #include "cli/cli.h"
+#include "decode/phonedecoder.h"
+#include "nn/checkpoint.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -61,6 +63,18 @@ int sp_parse_long(const char *s, long lo, long hi, long *out)
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) return -1;
     *out = v;
+    return 0;
+}
+
+int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir)
+{
+    sp_error err;
+    *rundir = NULL;
+    *ckpt = sp_resolve_model(model, rundir, &err);
+    if (!*ckpt || sp_checkpoint_load(*ckpt, m, maxB, NULL, NULL, &err) != 0) {
+        sp_errorf("%s", err.msg);
+        return -1;
+    }
     return 0;
 }
 

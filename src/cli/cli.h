@@ -11,6 +11,7 @@
 #define SP_CLI_H
 
 #include "run/evaluate.h"
+#include "nn/model.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -28,6 +29,7 @@ int cmd_plugins(int argc, char **argv);
 int cmd_afr(int argc, char **argv);
 int cmd_analyse(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_robustness(int argc, char **argv);
 
 /* The log sink of the command line (base/log.h), on stderr: progress as
  * given, INFO lines as they are, "sincprobe: " before notices and errors,
@@ -45,6 +47,13 @@ int sp_usage_error(const char *const *usage, const char *fmt, ...) __attribute__
 int sp_is_help(const char *arg);
 /* Parse a whole decimal integer in [lo, hi]; 0 or -1. */
 int sp_parse_long(const char *s, long lo, long hi, long *out);
+
+/* MODEL as the commands take it (a checkpoint, or a run directory
+ * meaning its best checkpoint, else its last) loaded into m for batches
+ * of up to maxB. *ckpt and *rundir get the checkpoint's path and its run
+ * directory (the caller frees both, also after a failure, when they may
+ * be NULL). 0, or -1 with the error printed; m is then not to be freed. */
+int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir);
 
 /* The progress bar of an evaluation labelled label (sp_progress, through
  * base/log.h), when the log is a terminal (sp_log_tty): returns the hooks

@@ -4,11 +4,9 @@
 #include "config.h"
 #include "analysis/afr.h"
 #include "plot/afr_figures.h"
-#include "nn/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "base/npy.h"
-#include "decode/phonedecoder.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -122,15 +120,9 @@ int cmd_afr(int argc, char **argv)
         return sp_usage_error(usage, "--format %s needs --out PATH", formats[format]);
 
     sp_error err;
-    char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, &err);
-    if (!ckpt) {
-        sp_errorf("%s", err.msg);
-        return SP_EXIT_FAIL;
-    }
+    char *rundir, *ckpt;
     sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 1, NULL, NULL, &err) != 0) {
-        sp_errorf("%s", err.msg);
+    if (sp_cli_load_model(model, 1, &m, &ckpt, &rundir) != 0) {
         free(ckpt);
         free(rundir);
         return SP_EXIT_FAIL;

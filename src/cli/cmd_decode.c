@@ -2,7 +2,6 @@
  * .PHN form (begin and end in 16 kHz samples, a 48-set phone). */
 #include "config.h"
 #include "corpus/audio.h"
-#include "nn/checkpoint.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "corpus/dataset.h"
@@ -72,15 +71,9 @@ int cmd_decode(int argc, char **argv)
     char **files = argv + 2;
     int nfiles = nargs - 1;
     sp_error err;
-    char *rundir = NULL;
-    char *ckpt = sp_resolve_model(model, &rundir, &err);
-    if (!ckpt) {
-        sp_errorf("%s", err.msg);
-        return SP_EXIT_FAIL;
-    }
+    char *rundir, *ckpt;
     sp_model m;
-    if (sp_checkpoint_load(ckpt, &m, 256, NULL, NULL, &err) != 0) {
-        sp_errorf("%s", err.msg);
+    if (sp_cli_load_model(model, 256, &m, &ckpt, &rundir) != 0) {
         free(ckpt);
         free(rundir);
         return SP_EXIT_FAIL;

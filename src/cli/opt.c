@@ -16,6 +16,13 @@ void sp_opt_pairs_free(sp_opt_pairs *p)
     p->n = 0;
 }
 
+void sp_opt_list_free(sp_opt_list *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
 /* The entry naming argument a: its exact name, or "NAME=..." for a name
  * starting with "--" (then *eq points to the '='). NULL when none does. */
 static const sp_opt *find(const sp_opt *opts, const char *a, const char **eq)
@@ -87,6 +94,12 @@ static int store(const char *const *usage, const sp_opt *o, const char *name, in
             return sp_usage_error(usage, "'%.*s' needs a non-empty value", namelen, name);
         *(const char **)o->value = v;
         return 0;
+    case SP_OPTION_LIST: {
+        sp_opt_list *l = o->value;
+        l->v = sp_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+        l->v[l->n++] = v;
+        return 0;
+    }
     case SP_OPTION_CHOICE:
         for (int i = 0; o->choices[i]; i++)
             if (!strcmp(v, o->choices[i])) {
@@ -105,6 +118,7 @@ static void free_others(const sp_opt *opts)
 {
     for (const sp_opt *o = opts; o->type != SP_OPTION_END; o++)
         if (o->type == SP_OPTION_OTHER) sp_opt_pairs_free(o->value);
+        else if (o->type == SP_OPTION_LIST) sp_opt_list_free(o->value);
 }
 
 /* Handle the option at argv[*i] (not -h or --help); 0, or the status of

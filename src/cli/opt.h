@@ -34,7 +34,8 @@
  *         invalid value 'x' for '--lm-weight': expected a number
  *         invalid value 'x' for '--format': expected tsv, npy or png
  *         unexpected argument 'x'                   (more than max_args)
- *   - An option given twice: the last value stands.
+ *   - An option given twice: the last value stands (SP_OPTION_LIST: every
+ *     value is kept).
  * What stays with the command: which positional arguments are required,
  * options that do not go together, and checks of a value beyond its type
  * (a split name, an even nfft). The usage array, too, is the command's,
@@ -54,6 +55,8 @@ typedef enum {
     SP_OPTION_NUMBER, /* a finite decimal number: *(double *)value */
     SP_OPTION_STRING, /* the argument itself: *(const char **)value */
     SP_OPTION_CHOICE, /* one of choices[]: its index in *(int *)value */
+    SP_OPTION_LIST,   /* repeatable: each value appended, in order, to
+                         *(sp_opt_list *)value (eval's --noise) */
     SP_OPTION_OTHER,  /* repeatable: every --NAME VALUE (or --NAME=VALUE) that
                          no other entry names, appended in order to
                          *(sp_opt_pairs *)value; name is unused */
@@ -88,6 +91,16 @@ typedef struct {
 /* Free the pairs' array (not the strings: they are argv's). */
 void sp_opt_pairs_free(sp_opt_pairs *p);
 
+/* The values of a SP_OPTION_LIST, in command-line order. Pointers into
+ * argv. */
+typedef struct {
+    const char **v;
+    size_t n;
+} sp_opt_list;
+
+/* Free the list's array (not the strings). */
+void sp_opt_list_free(sp_opt_list *l);
+
 /* The table's entries. The `1 ? (p) : (T *)0` makes the compiler check
  * that p points to the type the parser writes. */
 #define SP_OPT_END { .type = SP_OPTION_END }
@@ -102,6 +115,7 @@ void sp_opt_pairs_free(sp_opt_pairs *p);
     { .type = SP_OPTION_STRING, .name = (n), .value = (1 ? (p) : (const char **)0), .flags = SP_OPT_NONEMPTY }
 #define SP_OPT_CHOICE(n, p, c) \
     { .type = SP_OPTION_CHOICE, .name = (n), .value = (1 ? (p) : (int *)0), .choices = (c) }
+#define SP_OPT_LIST(n, p) { .type = SP_OPTION_LIST, .name = (n), .value = (1 ? (p) : (sp_opt_list *)0) }
 #define SP_OPT_OTHER(p) { .type = SP_OPTION_OTHER, .value = (1 ? (p) : (sp_opt_pairs *)0) }
 
 /* Parse argv[1 .. argc-1] (argv[0] is the command's name) against opts,
@@ -109,7 +123,7 @@ void sp_opt_pairs_free(sp_opt_pairs *p);
  * Returns the number n of positional arguments, moved in order to
  * argv[1 .. n]; or -1 when the command is to end at once with exit
  * status *status: 0 after -h/--help, 2 after a usage error (both already
- * printed; SP_OPTION_OTHER lists are then freed). */
+ * printed; SP_OPTION_OTHER and SP_OPTION_LIST lists are then freed). */
 int sp_opt_parse(const char *const *usage, const sp_opt *opts, int max_args, int argc, char **argv, int *status);
 
 #endif

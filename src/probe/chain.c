@@ -118,15 +118,24 @@ static void option_names(const sp_probe_descriptor *d, char *buf, size_t n)
     if (!d->noptions) snprintf(buf, n, "none");
 }
 
-sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
+/* The entry of ID id among the first n of ch, or NULL. */
+static const entry *find_id(const sp_probe_chain *ch, int n, const char *id)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(ch->e[i].id, id)) return &ch->e[i];
+    return NULL;
+}
+
+int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
 {
     size_t before = d->n;
-    sp_probe_chain *ch = sp_xcalloc(1, sizeof *ch);
     const char *path = ini->path;
+    int had = ch->n;
     for (size_t si = 0; si < ini->nsections; si++) {
         const sp_ini_section *s = &ini->sections[si];
         if (strncmp(s->section, "probe ", 6) != 0) continue;
         const char *id = s->section + 6;
+        const entry *twin = find_id(ch, had, id);
         ch->e = sp_xrealloc(ch->e, (size_t)(ch->n + 1) * sizeof *ch->e);
         entry *e = &ch->e[ch->n++];
         memset(e, 0, sizeof *e);
@@ -136,6 +145,11 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
         e->probe_frames = DEFAULT_PROBE_FRAMES;
         if (!valid_id(id)) {
             sp_diag_add(d, path, s->line, "[probe %s]: a probe ID is letters, digits, '_' and '-'", id);
+            continue;
+        }
+        if (twin) {
+            sp_diag_add(d, path, s->line, "[probe %s]: the chain already has a probe of that ID (%s:%ld)", id,
+                        twin->conf, twin->line);
             continue;
         }
         const sp_ini_entry *use = sp_ini_get(ini, s->section, "use");
@@ -209,7 +223,13 @@ sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
             e->values[oi].text = e->texts[oi];
         }
     }
-    if (d->n > before) {
+    return d->n > before ? -1 : 0;
+}
+
+sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d)
+{
+    sp_probe_chain *ch = sp_xcalloc(1, sizeof *ch);
+    if (sp_probe_chain_add(ch, ini, d) != 0) {
         sp_probe_chain_free(ch);
         return NULL;
     }

@@ -91,6 +91,12 @@ typedef struct sp_probe_chain sp_probe_chain;
  * file. Returns the chain (maybe of zero probes), or NULL when there were
  * problems. */
 sp_probe_chain *sp_probe_chain_resolve(const sp_ini *ini, sp_diag *d);
+/* Resolve the [probe ID] sections of ini the same way into ch, after
+ * the probes it has (ch not yet created): how `eval --noise` puts its
+ * noise probes after the model's. An ID the chain already has is a
+ * problem too. 0, or -1 when there were problems (ch then holds refused
+ * entries: free it). */
+int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d);
 /* The same for a resolved config's sections (c->probes, whose lines are
  * those of c->probes_file). */
 sp_probe_chain *sp_probe_chain_from_conf(const sp_conf *c, sp_diag *d);
