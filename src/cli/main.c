@@ -21,6 +21,7 @@ static const struct command commands[] = {
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
+    { "robustness", cmd_robustness, "models x test conditions (noise types, SNRs): PER/FER table and figure" },
     { "report", cmd_report, "figures and report.html of a run directory" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
