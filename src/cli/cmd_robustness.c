@@ -681,7 +681,7 @@ static int parse_args(robustness_args *a, grid *g, int argc, char **argv)
     sp_error err;
     for (size_t i = 0; i < a->lists.n; i++)
         if (sp_conditions_add_list(&g->cs, a->lists.v[i], &err) != 0)
-            return sp_usage_error(usage, "--conditions '%s': %s", a->lists.v[i], err.msg);
+            return sp_usage_error(usage, "--conditions: %s", err.msg);
     for (size_t i = 0; i < a->specs.n; i++)
         if (sp_conditions_add_spec(&g->cs, a->specs.v[i], &err) != 0)
             return sp_usage_error(usage, "%s", err.msg);

@@ -65,7 +65,7 @@ static int add_token(sp_noise_spec *s, char *tok, sp_error *err)
 {
     char *eq = strchr(tok, '=');
     if (!eq) {
-        if (!s->n) return sp_fail(err, "'%s' is not key=value", tok);
+        if (!s->n) return sp_fail(err, "'%s' is not key=value (the noise probe's options: type=white,snr_db=10)", tok);
         char *v = sp_xasprintf("%s,%s", s->v[s->n - 1].value, tok);
         free(s->v[s->n - 1].value);
         s->v[s->n - 1].value = v;
@@ -455,7 +455,7 @@ int sp_conditions_add_list(sp_conditions *cs, const char *list, sp_error *err)
         p = comma ? comma + 1 : NULL;
         char *at = strrchr(item, '@');
         if (!*item) {
-            rc = sp_fail(err, "an empty item between commas");
+            rc = sp_fail(err, "an empty item between commas in '%s'", list);
         } else if (!strcmp(item, "clean")) {
             push(cs, sp_xstrdup("clean"), NULL, sp_xstrdup("clean"), sp_xstrdup("clean"), sp_xstrdup(""));
         } else if (!at) {
@@ -476,7 +476,7 @@ int sp_conditions_add_list(sp_conditions *cs, const char *list, sp_error *err)
         }
     }
     if (rc == 0 && npending)
-        rc = sp_fail(err, "'%s' has no SNR: write %s@SNR[:SNR...], or put it before an item with SNRs (%s,white@10:0)",
+        rc = sp_fail(err, "'%s' has no SNR: write %s@SNR[:SNR...], or put it before an item with SNRs (as in %s,pink@10:0)",
                      pending[0], pending[0], pending[0]);
     free(pending);
     free(buf);
