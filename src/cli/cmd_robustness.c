@@ -631,6 +631,7 @@ static int run_model(grid *g, size_t i)
     sp_scoring_init(&s, &m, &o);
     sp_error err;
     int rc = sp_scoring_load(&s, &err);
+    if (rc != 0) sp_error_prefix(&err, "%s: ", g->m[i].arg);
     for (size_t j = 0; j < g->cs.n && rc == 0; j++) {
         const sp_condition *c = &g->cs.v[j];
         if (cell(g, i, c)) continue;
