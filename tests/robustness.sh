@@ -140,10 +140,21 @@ expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^3$' "resumed: 3 c
 cut -f1-19 "$tsv" >"$work/resumed.cols"
 cut -f1-19 "$work/full.tsv" >"$work/full.cols"
 ok; cmp -s "$work/resumed.cols" "$work/full.cols" || fail "resumed cells differ: $(diff "$work/resumed.cols" "$work/full.cols")"
-# a grid extended by a condition computes only that one, and keeps the table's other rows
-expect_status 0 "$SINCPROBE" robustness "$work/m1" --split test --out "$work/rob" --conditions clean,white@20
-expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^1$' "extended: one cell computed"
-ok; [ "$(wc -l <"$tsv")" -eq 14 ] || fail "extended: expected 13 rows and a header"
+# a grid extended by conditions computes only those, and keeps the table's other rows;
+# a noise file (8 kHz, resampled) and a tone
+"$PY" -c '
+import random, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+random.seed(3)
+w.writeframes(b"".join(struct.pack("<h", random.randint(-8000, 8000)) for _ in range(8000)))
+w.close()' "$work/n.wav"
+expect_status 0 "$SINCPROBE" robustness "$work/m1" --split test --out "$work/rob" \
+  --conditions "clean,white@20,tone:440@10,file:$work/n.wav@5"
+expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^3$' "extended: three cells computed"
+ok; [ "$(wc -l <"$tsv")" -eq 16 ] || fail "extended: expected 15 rows and a header"
+expect_match "$(awk -F'\t' '$2 ~ /^file:/ {print $3, $4, $16, $17}' "$tsv")" "^file 5 file:$work/n\.wav file=$work/n\.wav,snr_db=5,type=file$" "the file condition's row"
+expect_match "$(awk -F'\t' '$2 == "tone:440@10" {print $3, $4, $16, $17}' "$tsv")" "^tone 10 tone:440 freq=440,snr_db=10,type=tone$" "the tone condition's row"
 # another split is another cell
 expect_status 0 "$SINCPROBE" robustness "$work/m1" --split dev --out "$work/rob" --conditions clean
 expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^1$' "another split: computed"
