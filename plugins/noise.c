@@ -17,12 +17,13 @@
  * the union of the bands, every bin inside one gets gain 1, so each band
  * holds a share of the noise energy proportional to its width (its number
  * of FFT bins); the bands must be given in increasing order without
- * overlap. One band is the single band of before, bin for bin.
+ * overlap. One band gets the gains it always got, bin for bin.
  *
  * A type list (type = white,pink,babble) draws the type of each chunk
  * (scope utterance: of each utterance) uniformly from the list, from the
  * same seeded stream as the SNR draw; a type listed twice is drawn twice
- * as often. A list of one type draws nothing: the same noise as before.
+ * as often. A list of one type draws no type, so a single-type config adds
+ * the noise it always did (tests/test_noise.c keeps fingerprints).
  *
  * SNR: for each chunk, signal power Ps = mean square of the chunk as
  * given; the noise is scaled so that 10 log10(Ps / Pn) is the target
@@ -38,10 +39,10 @@
 #include <sincprobe/probe.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fftw3.h>
 #include <math.h>
 #include <sndfile.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,11 +380,12 @@ static int make_shapes(noise *x, sp_probe_error *err)
         if (!g) return oom(err);
         for (int i = 0; i < nb; i++) {
             double f = (double)i * x->rate / T, v = 0;
-            if (i == 0) v = 0;
+            if (i == 0) v = 0; /* DC */
             else if (t == T_PINK) v = 1 / sqrt(f);
             else if (t == T_BROWN) v = 1 / f;
             else
-                for (int j = 0; j < x->nband; j++) v = v > 0 || (f >= x->f_lo[j] && f <= x->f_hi[j]);
+                for (int j = 0; j < x->nband; j++)
+                    if (f >= x->f_lo[j] && f <= x->f_hi[j]) v = 1;
             g[i] = (float)v;
         }
     }

@@ -10,7 +10,14 @@
  *   white, pink and brown: spectral slopes near 0, -3 and -6 dB/octave;
  * - apply_to: which roles are noised, in train and eval mode;
  * - determinism (same seed, same noise; another seed, other noise) and
- *   scope = utterance (overlapping chunks share their noise).
+ *   scope = utterance (overlapping chunks share their noise);
+ * - several bands (band = 1200-1600,1800-2100): SNR exact to 1e-5 dB, the
+ *   energy in the bands and none between, each band's share its share of
+ *   the bins; unsorted or overlapping bands refused;
+ * - type lists: SNR exact with every type listed, every listed type drawn
+ *   (each chunk's noise classified), one type per utterance under scope
+ *   utterance; single types add the noise they added before type lists
+ *   (fingerprints taken from the code before the change).
  *
  * The chunks are synthetic speech-like signals, or, when $NOISE_CORPUS
  * names a corpus (tests/noise.sh sets it to a `corpus synth` corpus),
