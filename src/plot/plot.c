@@ -488,7 +488,10 @@ int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err)
         p->xhi = ceil(xmax - 1e-9);
         if (p->xhi <= p->xlo) p->xlo -= 1, p->xhi += 1;
     }
+    if (p->yrange) ymin = p->yrange[0], ymax = p->yrange[1];
     sp_plot_axis_range(ymin, ymax, p->logy, &p->ylo, &p->yhi, &p->ystep);
+    if (p->yrange && p->yrange[0] < p->yrange[1] && (!p->logy || p->yrange[0] > 0))
+        p->ylo = p->yrange[0], p->yhi = p->yrange[1]; /* exactly; the ticks from LO by the step */
     if (cmin > cmax) cmin = cmax = 0;
     p->clo = cmin, p->chi = cmax;
     return render(base, ML + PW + 16 + CBW + 20, MT + PH + MB, draw_bands, p, err);

@@ -72,6 +72,8 @@ typedef struct {
                                       start[r] .. start[r+1] - 1, by x */
     const double *x, *centre, *width; /* [start[rows]]; NaN breaks a row */
     const double *value;           /* [rows]: each row's colour value */
+    const double *yrange;          /* [2]: the y axis from LO to HI, what
+                                      lies beyond clipped; NULL: the data's */
     /* out: the axes' ranges and tick steps, the colour range */
     double xlo, xhi, ylo, yhi, xstep, ystep, clo, chi;
 } sp_plot_bands;

@@ -553,6 +553,9 @@ static int bands_group(sp_report *r, const bands_ctx *c, const char *group)
     b.clabel = sp_panel_get(m, p, "clabel") ? sp_panel_get(m, p, "clabel") : sp_panel_get(m, p, "row");
     b.logy = log && !strcmp(log, "y"), b.xinteger = sp_panel_flag(m, p, "xinteger");
     b.rows = R, b.start = start, b.x = bx, b.centre = bc, b.width = bw, b.value = val;
+    double yr[2];
+    if (sp_panel_get(m, p, "y_range") && sscanf(sp_panel_get(m, p, "y_range"), "%lf %lf", &yr[0], &yr[1]) == 2)
+        b.yrange = yr;
     int rc = title ? sp_plot_bands_write(base, &b, r->err) : -1;
     if (rc == 1) rc = sp_report_nothing(r, title);
     else if (rc == 0) {
