@@ -27,7 +27,7 @@
  *                    before the first step: (f1 + f2) / 2 and f2 - f1 of
  *                    a sinc filter, the centroid and sqrt(12) x RMS
  *                    bandwidth of a conv filter's |H| (analysis/afr.h);
- *                    bands.npy float64 [1 + epochs][F][2] the same
+ *                    bands.npy float64 [1 + epochs][2][F] the same
  *   movement.tsv     per epoch: step, mean and max |change| of centre and
  *                    bandwidth since the previous epoch (d_) and since
  *                    epoch 0 (d0_), and the mean and max over the epoch's
@@ -87,7 +87,7 @@ typedef struct {
     /* movement (train mode) */
     int first;                  /* the first layer's index in the layer list */
     float *mag;                 /* [F][bins] linear |H| (conv centres) */
-    double *bands;              /* [1 + E][F][2] centre, band; row 0 the start */
+    double *bands;              /* [1 + E][2][F] centres, bandwidths; row 0 the start */
     long M;
     double *mv;                 /* [M][NMV] movement.tsv's rows */
     /* ||g|| over the current epoch's steps */
