@@ -3,7 +3,10 @@
  * has its analytic pass-band gain fs / (2 (f2 - f1)), its -6 dB points at
  * f1 and f2, and a stop band far below; AFR is the mean of |H| (with peak
  * normalisation and dB); K > nfft is refused; the figures are PNGs cairo
- * reads back, written without leaving temporary files. */
+ * reads back, written without leaving temporary files. Centres and
+ * bandwidths from |H|: exact on an ideal band-pass (to a bin), blind to
+ * scale, NaN without energy, close to (f1 + f2) / 2 and f2 - f1 on sinc
+ * band-passes; the movement statistics on a hand-worked example. */
 #include "config.h"
 #include "analysis/afr.h"
 #include "plot/afr_figures.h"
@@ -67,6 +70,51 @@ static int count_entries(const char *dir)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
     if (d) closedir(d);
     return n;
+}
+
+/* sp_afr_bands and sp_afr_movement. */
+static void test_bands(void)
+{
+    sp_error err;
+    int nfft = 4096, bins = sp_afr_bins(nfft), K = 251;
+    double fs = 16000, df = fs / nfft;
+    float *mag = calloc((size_t)3 * bins, sizeof *mag);
+    /* an ideal band-pass 1000..3000 Hz (bins 256..768), the same times 7,
+     * and a filter with no energy */
+    for (int j = 256; j <= 768; j++) mag[j] = 1, mag[bins + j] = 7;
+    double c[3], b[3];
+    sp_afr_bands(mag, 3, bins, fs, c, b);
+    CHECK_MSG(fabs(c[0] - 2000) < 1e-9 && fabs(b[0] - 2000) <= df, "ideal 1000-3000 Hz: centre %.6f band %.6f", c[0],
+              b[0]);
+    CHECK_MSG(fabs(c[1] - c[0]) < 1e-9 && fabs(b[1] - b[0]) < 1e-9, "scale changes the band: %.9g %.9g", c[1], b[1]);
+    CHECK(isnan(c[2]) && isnan(b[2]));
+    /* sinc band-passes: their |H| gives back their cut-offs (the band a
+     * little narrower: the power falls off inside the -6 dB points) */
+    static const float edges[][2] = { { 1000, 3000 }, { 300, 800 }, { 4000, 7000 } };
+    sp_afr *a = sp_afr_new(nfft, &err);
+    float taps[251], *afr = malloc((size_t)bins * sizeof *afr);
+    sp_sinc_spec s = sp_sinc_spec_make(1, K, (float)fs);
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        float f1 = edges[i][0], f2 = edges[i][1], low = f1 - s.min_low_hz, band = f2 - f1 - s.min_band_hz;
+        sp_sinc_taps(taps, &low, &band, &s);
+        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_NONE, 0, mag, afr, &err) == 0);
+        sp_afr_bands(mag, 1, bins, fs, c, b);
+        double ec = c[0] - (f1 + f2) / 2, eb = b[0] / (f2 - f1) - 1;
+        CHECK_MSG(fabs(ec) < 5 && fabs(eb) < 0.1, "sinc %.0f-%.0f Hz: centre %.2f band %.2f", f1, f2, c[0], b[0]);
+        printf("sinc %.0f-%.0f Hz from |H|: centre %.2f Hz (%+.2f), band %.2f Hz (%+.2f%%)\n", f1, f2, c[0], ec, b[0],
+               100 * eb);
+    }
+    sp_afr_free(a);
+    free(afr);
+    free(mag);
+    /* movement: |dc| = 1, 3, 2 and |db| = 4, 0, 8 */
+    double ca[3] = { 100, 200, 300 }, ba[3] = { 50, 60, 70 }, cb[3] = { 101, 197, 302 }, bb[3] = { 54, 60, 62 };
+    double m[4];
+    sp_afr_movement(ca, ba, cb, bb, 3, m);
+    CHECK_MSG(m[0] == 2 && m[1] == 3 && m[2] == 4 && m[3] == 8, "movement %g %g %g %g", m[0], m[1], m[2], m[3]);
+    cb[1] = NAN;
+    sp_afr_movement(ca, ba, cb, bb, 3, m);
+    CHECK(isnan(m[0]) && isnan(m[1]) && isnan(m[2]) && isnan(m[3]));
 }
 
 int main(void)
@@ -215,5 +263,6 @@ int main(void)
         free(dir);
         sp_afr_free(a);
     }
+    test_bands();
     return sp_test_result("test_afr");
 }

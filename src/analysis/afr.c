@@ -108,3 +108,49 @@ void sp_afr_freqs(float *freqs, int nfft, double fs)
 {
     for (int j = 0; j < sp_afr_bins(nfft); j++) freqs[j] = (float)(j * fs / nfft);
 }
+
+void sp_afr_bands(const float *mag, int F, int bins, double fs, double *centre, double *band)
+{
+    double df = fs / (2.0 * (bins - 1)); /* bins = nfft/2 + 1: bin j at j fs / nfft */
+    for (int c = 0; c < F; c++) {
+        const float *m = mag + (size_t)c * bins;
+        double sp = 0, sfp = 0;
+        for (int j = 0; j < bins; j++) {
+            double p = (double)m[j] * m[j];
+            sp += p;
+            sfp += j * df * p;
+        }
+        if (!(sp > 0)) {
+            centre[c] = band[c] = NAN;
+            continue;
+        }
+        double mu = sfp / sp, var = 0;
+        for (int j = 0; j < bins; j++) {
+            double d = j * df - mu;
+            var += d * d * ((double)m[j] * m[j]);
+        }
+        centre[c] = mu;
+        band[c] = sqrt(12.0 * var / sp);
+    }
+}
+
+void sp_afr_movement(const double *centre_a, const double *band_a, const double *centre_b, const double *band_b,
+                     int F, double out[4])
+{
+    double sc = 0, mc = 0, sb = 0, mb = 0;
+    for (int c = 0; c < F; c++) {
+        double dc = fabs(centre_b[c] - centre_a[c]), db = fabs(band_b[c] - band_a[c]);
+        if (isnan(dc) || isnan(db)) {
+            out[0] = out[1] = out[2] = out[3] = NAN;
+            return;
+        }
+        sc += dc;
+        sb += db;
+        if (dc > mc) mc = dc;
+        if (db > mb) mb = db;
+    }
+    out[0] = F > 0 ? sc / F : NAN;
+    out[1] = F > 0 ? mc : NAN;
+    out[2] = F > 0 ? sb / F : NAN;
+    out[3] = F > 0 ? mb : NAN;
+}

@@ -16,6 +16,9 @@ static const char *const lines_keys[] = { "*file", "*x", "*y", "series", "split"
                                           "group_default", "colour", "only", "only_note", "log", "markers",
                                           "xinteger", "optional", "title", "xlabel", "ylabel", "caption",
                                           "empty", NULL };
+static const char *const bands_keys[] = { "*file", "*x", "*row", "*centre", "*width", "y_divisor", "y_range",
+                                          "log", "group", "group_default", "xinteger", "title", "xlabel", "ylabel",
+                                          "clabel", "caption", "empty", NULL };
 static const char *const images_keys[] = { "*file", "*images", "*rows", "*cols", "empty", NULL };
 static const char *const table_keys[] = { "*file", "*columns", "labels", "section", "intro", "join", "join_key",
                                           "join_group", "join_by", "join_max", "join_unit", "join_class",
@@ -29,6 +32,7 @@ static const struct {
 } types[] = {
     { "heatmap", SP_PANEL_HEATMAP, heatmap_keys },
     { "lines", SP_PANEL_LINES, lines_keys },
+    { "bands", SP_PANEL_BANDS, bands_keys },
     { "images", SP_PANEL_IMAGES, images_keys },
     { "table", SP_PANEL_TABLE, table_keys },
 };
@@ -110,8 +114,15 @@ static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
     char c;
     if ((v = sp_panel_get(m, p, "range")) && sscanf(v, "%lf %lf %c", &a, &b, &c) != 2)
         return mfail(err, m->path, sp_panel_line(m, p, "range"), "range: '%s' is not two numbers LO HI", v);
-    if ((v = sp_panel_get(m, p, "x_divisor")) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
-        return mfail(err, m->path, sp_panel_line(m, p, "x_divisor"), "x_divisor: '%s' is not a number other than 0", v);
+    if ((v = sp_panel_get(m, p, "y_range")) && (sscanf(v, "%lf %lf %c", &a, &b, &c) != 2 || !(a < b) || !isfinite(b)))
+        return mfail(err, m->path, sp_panel_line(m, p, "y_range"), "y_range: '%s' is not two numbers LO < HI", v);
+    static const char *const divisors[] = { "x_divisor", "y_divisor" };
+    for (int i = 0; i < 2; i++)
+        if ((v = sp_panel_get(m, p, divisors[i])) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
+            return mfail(err, m->path, sp_panel_line(m, p, divisors[i]), "%s: '%s' is not a number other than 0",
+                         divisors[i], v);
+    if (p->type == SP_PANEL_BANDS && (v = sp_panel_get(m, p, "log")) && strcmp(v, "y") && strcmp(v, "none"))
+        return mfail(err, m->path, sp_panel_line(m, p, "log"), "log: '%s' is not y or none (bands have a linear x)", v);
     if (p->type == SP_PANEL_HEATMAP) {
         int npy = sp_panel_get(m, p, "npy") != NULL, tsv = sp_panel_get(m, p, "file") != NULL;
         if (npy == tsv) return mfail(err, m->path, p->line, "[%s]: give either npy (and x) or file", p->section);
@@ -161,7 +172,7 @@ static int add_panel(sp_manifest *m, const sp_ini_section *s, sp_error *err)
         if (check_keys(m, s->section, s->line, types[t].keys, err) != 0) return -1;
         return check_values(m, p, err);
     }
-    return mfail(err, m->path, s->line, "[%s]: not [report] nor a panel (heatmap, lines, images or table)",
+    return mfail(err, m->path, s->line, "[%s]: not [report] nor a panel (heatmap, lines, bands, images or table)",
                  s->section);
 }
 

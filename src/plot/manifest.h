@@ -10,7 +10,7 @@
  *
  * The syntax is that of sincprobe.conf (base/ini.h): one [report] section
  * (kind, heading, files) and then one section per panel, [TYPE NAME] with
- * TYPE heatmap, lines, images or table, in the order of the page. The keys
+ * TYPE heatmap, lines, bands, images or table, in the order of the page. The keys
  * of each type are in sincprobe-probe(3), Report manifests; parsing checks
  * the sections, that every key belongs to its type, the required keys and
  * the values of flags and numbers. plot/report_panels.c draws the panels.
@@ -25,7 +25,7 @@
 /* The name of a manifest in a probe's folder. */
 #define SP_MANIFEST_FILE "report.manifest"
 
-typedef enum { SP_PANEL_HEATMAP, SP_PANEL_LINES, SP_PANEL_IMAGES, SP_PANEL_TABLE } sp_panel_type;
+typedef enum { SP_PANEL_HEATMAP, SP_PANEL_LINES, SP_PANEL_IMAGES, SP_PANEL_TABLE, SP_PANEL_BANDS } sp_panel_type;
 
 typedef struct {
     sp_panel_type type;
