@@ -41,7 +41,10 @@
  * In eval mode it writes the AFR files for the evaluated model, as one
  * row (epoch 0). On resume it keeps the rows of the epochs (and steps)
  * already done and continues them, epoch 0 of bands.npy included.
- * Options: nfft, every, normalise, db. */
+ * Options: nfft, every, normalise, db, and mark: frequency bands (the
+ * ones a noise probe corrupted, say) drawn as hatched stripes on its
+ * PNGs and, through the marks key of report.manifest, on the report's
+ * AFR heatmap and filter bands. */
 #include <sincprobe/probe.h>
 #include "report_manifest.h"
 #include "resume_rows.h"
@@ -55,7 +58,12 @@
 #include "base/error.h"
 #include "plot/afr_figures.h"
 
-enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, NOPT };
+enum { OPT_NFFT, OPT_EVERY, OPT_NORMALISE, OPT_DB, OPT_MARK, NOPT };
+enum { MAX_MARKS = 32 };
+
+/* The host's sample rate: create checks the marks against its Nyquist
+ * frequency before on_start says the rate (which checks them again). */
+#define RATE 16000
 
 static const sp_probe_option options[NOPT] = {
     { .name = "nfft", .type = SP_PROBE_OPT_INT, .default_value = "1024", .min = 16, .max = 1048576,
@@ -66,6 +74,8 @@ static const sp_probe_option options[NOPT] = {
       .help = "peak: divide each filter's |H| by its maximum before averaging" },
     { .name = "db", .type = SP_PROBE_OPT_BOOL, .default_value = "no",
       .help = "report 20 log10 of the magnitudes (floor -120 dB)" },
+    { .name = "mark", .type = SP_PROBE_OPT_STRING, .default_value = "",
+      .help = "bands to mark on the figures: f_lo-f_hi in Hz, or a comma list of them in increasing order" },
 };
 
 typedef struct {
@@ -75,6 +85,8 @@ typedef struct {
     int nfft, bins, every, db;
     sp_afr_norm norm;
     int F, K, sinc, fs;
+    int nmarks;
+    double marks[2 * MAX_MARKS]; /* [nmarks][2] f_lo f_hi in Hz */
     float *resp_now, *afr_now;  /* [F][bins], [bins] */
     /* epoch rows */
     long E;
@@ -121,6 +133,14 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     x->norm = ctx->values[OPT_NORMALISE].i ? SP_AFR_NORM_PEAK : SP_AFR_NORM_NONE;
     x->db = (int)ctx->values[OPT_DB].i;
     sp_error e;
+    const char *mark = ctx->values[OPT_MARK].text;
+    if (mark && mark[0] && (x->nmarks = sp_afr_parse_marks(mark, RATE, x->marks, MAX_MARKS, &e)) < 0) {
+        sp_error_prefix(&e, "mark: ");
+        sp_error_put(&e, err->message, sizeof err->message);
+        err->option = OPT_MARK;
+        free(x);
+        return -1;
+    }
     x->afr = sp_afr_new(x->nfft, &e);
     if (!x->afr) {
         sp_error_put(&e, err->message, sizeof err->message);
@@ -241,7 +261,7 @@ static int write_png(afr_probe *x, const char *name, int heat, const float *rows
     int rc;
     sp_error e;
     if (heat) {
-        rc = sp_afr_png_heatmap(path, rows, n, x->bins, x->fs, x->db, label, ylabel, &e);
+        rc = sp_afr_png_heatmap(path, rows, n, x->bins, x->fs, x->db, label, ylabel, x->marks, x->nmarks, &e);
     } else {
         long which[3] = { 0, (n - 1) / 2, n - 1 };
         int nc = n >= 3 ? 3 : (int)n;
@@ -252,7 +272,7 @@ static int write_png(afr_probe *x, const char *name, int heat, const float *rows
             snprintf(lab[i], sizeof lab[i], "%s %d", ylabel, label[which[i]]);
             labs[i] = lab[i];
         }
-        rc = sp_afr_png_curves(path, rows, x->bins, x->fs, x->db, nc, which, labs, &e);
+        rc = sp_afr_png_curves(path, rows, x->bins, x->fs, x->db, nc, which, labs, x->marks, x->nmarks, &e);
     }
     free(path);
     return rc ? sp_error_put(&e, err->message, sizeof err->message) : 0;
@@ -465,6 +485,52 @@ static void add_grad_norm(afr_probe *x, const sp_probe_gradients *g)
 }
 
 // ----------------------------------------------------------------------------
+// the marks in report.manifest
+
+/* afr.manifest's panels whose axis is frequency in kHz (their x_divisor,
+ * y_divisor = 1000): the marks go there, in kHz. */
+static const char *const mark_sections[] = { "[heatmap afr]\n", "[bands bands]\n" };
+
+/* The manifest with "marks = LO-HI ..." (kHz) after the header of each
+ * of mark_sections; NULL when out of memory. */
+static char *manifest_with_marks(const afr_probe *x)
+{
+    char line[48 * MAX_MARKS + 16];
+    size_t n = (size_t)snprintf(line, sizeof line, "marks =");
+    for (int k = 0; k < x->nmarks; k++)
+        n += (size_t)snprintf(line + n, sizeof line - n, " %g-%g", x->marks[2 * k] / 1000, x->marks[2 * k + 1] / 1000);
+    snprintf(line + n, sizeof line - n, "\n");
+    size_t len = strlen(sp_manifest_afr), add = strlen(line);
+    char *out = malloc(len + 2 * add + 1);
+    if (!out) return NULL;
+    const char *from = sp_manifest_afr;
+    char *to = out;
+    /* each section once, in the order they come in the file */
+    for (size_t i = 0; i < 2; i++) {
+        const char *at = strstr(from, mark_sections[i]);
+        if (!at) continue;
+        at += strlen(mark_sections[i]);
+        memcpy(to, from, (size_t)(at - from));
+        to += at - from;
+        memcpy(to, line, add);
+        to += add;
+        from = at;
+    }
+    strcpy(to, from);
+    return out;
+}
+
+static int write_manifest(afr_probe *x, const sp_probe_run *run, sp_probe_error *err)
+{
+    if (x->nmarks == 0) return sp_write_manifest(x->ctx, run, sp_manifest_afr, err);
+    char *m = manifest_with_marks(x);
+    if (!m) return oom(err);
+    int rc = sp_write_manifest(x->ctx, run, m, err);
+    free(m);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
 // the hooks
 
 static int next_pow2(int k)
@@ -482,6 +548,12 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     x->K = f->K;
     x->fs = f->sample_rate;
     x->sinc = f->f1 != NULL;
+    for (int k = 0; k < x->nmarks; k++)
+        if (x->marks[2 * k + 1] > x->fs / 2.0) {
+            snprintf(err->message, sizeof err->message, "mark: %g-%g Hz is above the Nyquist frequency %g Hz",
+                     x->marks[2 * k], x->marks[2 * k + 1], x->fs / 2.0);
+            return -1;
+        }
     if (f->K > x->nfft) {
         err->option = OPT_NFFT;
         snprintf(err->message, sizeof err->message,
@@ -510,7 +582,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (!x->sinc)
         x->h->log(x->ctx, SP_PROBE_INFO, "first layer '%s' is free-form conv: cutoffs.tsv has no rows; bands.tsv "
                   "takes centres and bandwidths from |H|", f->layer);
-    if (sp_write_manifest(x->ctx, run, sp_manifest_afr, err) != 0) return -1;
+    if (write_manifest(x, run, err) != 0) return -1;
     if (run->mode == SP_PROBE_MODE_EVAL) return add_epoch(x, f, 0, err);
     if (run->resumed && run->epochs_done > 0) resume(x, run);
     return start_motion(x, run, err);

@@ -5,7 +5,9 @@
 # each format. How far the first layer moved (bands.tsv, movement.tsv)
 # recomputed from cutoffs.tsv (sinc) and from responses.npy (conv), the
 # start checked against the mel initialisation, the gradient norm finite
-# and positive, and a resume that continues them bit for bit.
+# and positive, and a resume that continues them bit for bit. mark: the
+# marks in report.manifest and report.html, bad lists refused at their
+# config line; `sincprobe afr --mark`.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
@@ -22,12 +24,13 @@ expect_match "$out" '^nfft +int \[16, 1048576\] +1024 ' "plugins afr: nfft"
 expect_match "$out" '^normalise +enum none\|peak +none ' "plugins afr: normalise"
 expect_match "$out" '^every +int ' "plugins afr: every"
 expect_match "$out" '^db +bool +no ' "plugins afr: db"
+expect_match "$out" '^mark +string ' "plugins afr: mark"
 
 # ---- a run with the probe
 # lr 0.01: the cut-offs move far enough in 12 steps to tell the start
 # from the first epoch's end
 lr01() { sed 's/^batch = 16$/&\nlr = 0.01/'; }
-conf "$work/run" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' | lr01 >"$work/run.conf"
+conf "$work/run" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0\nmark = 1200-1600, 1800-2100' | lr01 >"$work/run.conf"
 expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
 d="$work/run/probes/a"
 ok; [ "$(npy_shape "$d/afr.npy")" = "(2, 257)" ] || fail "afr.npy shape $(npy_shape "$d/afr.npy"), want (2, 257)"
@@ -51,6 +54,26 @@ ok; [ "$(npy_shape "$d/afr_steps.npy")" = "(4, 257)" ] || fail "afr_steps.npy sh
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2}' "$d/steps.tsv" | tr '\n' ' ')" = "0:1 3:1 6:2 9:2 " ] ||
   fail "steps.tsv: $(cat "$d/steps.tsv")"
 ok; [ -z "$(find "$work/run/probes" -name '.*')" ] || fail "temporary files left: $(find "$work/run/probes" -name '.*')"
+
+# ---- mark: the marks (kHz) in report.manifest, right after the headers
+# of the AFR heatmap and of the filter bands; none without it; drawn
+m="$work/run/probes/p/report.manifest"
+ok; [ "$(grep -A1 -F -e '[heatmap afr]' -e '[bands bands]' "$m" | grep -c '^marks = 1\.2-1\.6 1\.8-2\.1$')" = 2 ] ||
+  fail "mark: report.manifest lacks the marks: $(grep -n marks "$m")"
+ok; [ "$(grep -c '^marks' "$m")" = 2 ] && ! grep -q '^marks' "$d/report.manifest" || fail "marks where they do not belong"
+expect_match "$(cat "$work/run/report.html")" 'hatched: the marked x ranges 1\.2 \.\. 1\.6, 1\.8 \.\. 2\.1\)' "mark: the report's AFR heatmap"
+expect_match "$(cat "$work/run/report.html")" 'hatched: the marked y ranges 1\.2 \.\. 1\.6, 1\.8 \.\. 2\.1\)' "mark: the report's filter bands"
+ok; is_png "$work/run/plots/p_afr.png" && is_png "$work/run/plots/p_bands.png" || fail "mark: the report's figures"
+# a bad list is refused before training, naming the option's line
+for bad in '1800-2100,1200-1600|1200-1600 does not start above the end of 1800-2100' \
+           '1200-9000|.1200-9000. is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000' \
+           '1200-1600,x|.x. \(in a comma list\) is not f_lo-f_hi'; do
+  conf "$work/badmark" "[probe a]\nuse = afr\nmark = ${bad%%|*}" >"$work/badmark.conf"
+  line=$(grep -n '^mark = ' "$work/badmark.conf" | cut -d: -f1)
+  expect_status 1 "$SINCPROBE" train "$work/badmark.conf" --quiet
+  expect_match "$err" "badmark\.conf:$line: .*mark: .*${bad#*|}" "mark = ${bad%%|*} refused at its line"
+  ok; [ ! -e "$work/badmark" ] || fail "the refused run wrote its directory"
+done
 
 # ---- how far the first layer moved, recomputed
 # movement_check RUN PROBE KIND: bands.tsv epochs 1.. against cutoffs.tsv
@@ -187,6 +210,13 @@ ok; [ "$(tail -c 1028 "$d/afr.npy" | od -An -tx1)" = "$(tail -c 1028 "$work/npy/
 ok; [ "$(wc -l <"$work/npy/cutoffs.tsv")" -eq 9 ] || fail "afr npy cutoffs.tsv"
 expect_status 0 "$SINCPROBE" afr "$ck" --format png --out "$work/afr.png" --db --normalise peak
 ok; is_png "$work/afr.png" || fail "afr --format png"
+expect_status 0 "$SINCPROBE" afr "$ck" --format png --out "$work/afr-marked.png" --db --normalise peak --mark 1200-1600,1800-2100
+ok; is_png "$work/afr-marked.png" && ! cmp -s "$work/afr.png" "$work/afr-marked.png" || fail "afr --mark: not drawn"
+expect_status 2 "$SINCPROBE" afr "$ck" --format png --out "$work/afr-bad.png" --mark 1600-1200
+expect_match "$err" "--mark: '1600-1200' is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000" "afr --mark: a bad list"
+ok; [ ! -e "$work/afr-bad.png" ] || fail "afr --mark: a bad list wrote the figure"
+expect_status 2 "$SINCPROBE" afr "$ck" --mark 1200-1600
+expect_match "$err" "--mark is for --format png" "afr --mark without png"
 expect_status 0 "$SINCPROBE" afr "$ck" --db --normalise peak
 expect_match "$(printf '%s\n' "$out" | awk -F'\t' 'NR > 1 && $2 > 0.001 {print "positive dB: " $0}')" '^$' "peak-normalised dB <= 0"
 expect_status 1 "$SINCPROBE" afr "$ck" --nfft 32

@@ -4,7 +4,8 @@
 # training with the afr probe; PNG and SVG validity, report.html linking
 # only existing files, headless Chromium loading it with every image
 # decoded; malformed inputs give a message naming file and line and leave
-# report.html as it was; a probe's own [bands] panel.
+# report.html as it was; a probe's own [bands] panel; marks on a bands
+# panel and a heatmap.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
@@ -256,6 +257,30 @@ done
 # filter 0's lower edge 100 - 120 < 0 does not set the range; the lowest
 # point is its centre, 100, the highest 302 + 140
 expect_match "$(cat "$work/bands/report.html")" '3 rows; x <span class="range" data-axis="x">0 \.\. 2</span>, y <span class="range" data-axis="y">100 \.\. 1000</span>' "bands: log axis range"
+
+# ---- marks: hatched ranges on the bands' y axis and on a matrix
+# heatmap's x axis (after the divisors), noted in the captions; a bad
+# value, or marks on a heatmap of a table, stops the report at its line
+cp "$work/bands/plots/zb_b_one.png" "$work/zb_plain.png"
+mkdir -p "$work/bands/probes/zh"
+cp "$fake/probes/a/afr.npy" "$fake/probes/a/freqs.npy" "$work/bands/probes/zh/"
+printf '[report]\nkind = zh\n[heatmap h]\nnpy = afr.npy\nx = freqs.npy\nx_divisor = 1000\nmarks = 1.2-1.6  6-9\ncaption = {rows} rows\n' \
+  >"$work/bands/probes/zh/report.manifest"
+sed -i 's/^caption = {rows} rows; {axes}$/&\nmarks = 150-250 600-700/' "$work/bands/probes/zb/report.manifest"
+expect_status 0 "$SINCPROBE" report "$work/bands"
+ok; is_png "$work/bands/plots/zh_h.png" && [ -s "$work/bands/plots/zh_h.svg" ] || fail "marks: no heatmap"
+ok; ! cmp -s "$work/zb_plain.png" "$work/bands/plots/zb_b_one.png" || fail "marks: the bands figure did not change"
+expect_match "$(cat "$work/bands/report.html")" '3 rows \(hatched: the marked x ranges 1\.2 \.\. 1\.6, 6 \.\. 9\)' "marks: heatmap caption"
+expect_match "$(cat "$work/bands/report.html")" 'y <span class="range" data-axis="y">100 \.\. 1000</span> \(hatched: the marked y ranges 150 \.\. 250, 600 \.\. 700\)' "marks: bands caption, the range unchanged"
+for bad in '1.6-1.2' '1.2-x' '1.2' 'nan-2'; do
+  sed -i "s/^marks = 1\.2.*/marks = 1.2-1.6 $bad/" "$work/bands/probes/zh/report.manifest"
+  expect_status 1 "$SINCPROBE" report "$work/bands"
+  expect_match "$err" "zh/report\.manifest' line 7: marks: '$bad' is not LO-HI with LO < HI" "marks = $bad refused at its line"
+done
+sed -i 's/^marks = .*/marks = 1-2/; s/^npy = afr\.npy$/file = t.tsv\nrows = a\ncols = b\nvalue = c/; /^x = /d; /^x_divisor/d' "$work/bands/probes/zh/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/bands"
+expect_match "$err" "zh/report\.manifest' line 8: marks: only on a heatmap of an \.npy matrix" "marks on a table's heatmap refused"
+rm -r "$work/bands/probes/zh"
 
 # ---- a short real training with the afr probe
 tiny_corpus

@@ -74,4 +74,17 @@ void sp_afr_bands(const float *mag, int F, int bins, double fs, double *centre, 
 void sp_afr_movement(const double *centre_a, const double *band_a, const double *centre_b, const double *band_b,
                      int F, double out[4]);
 
+/* ---- marked bands: frequency ranges drawn over the figures (the bands
+ * a noise probe corrupted, say); the afr probe's mark option and
+ * `sincprobe afr --mark`.
+ *
+ * s: a comma list of f_lo-f_hi in Hz ("1200-1600,1800-2100"; spaces
+ * around an item are ignored), each 0 <= f_lo < f_hi <= fs/2, in
+ * increasing order, each starting above the end of the one before (as
+ * the noise probe's band option: a list that is not what it looks like
+ * is likelier a typo than a wish). The pairs go to lohi[2 max]; returns
+ * their count, or -1 with err (the caller prefixes the option's name)
+ * when s is empty, malformed or has more than max items. */
+int sp_afr_parse_marks(const char *s, double fs, double *lohi, int max, sp_error *err);
+
 #endif

@@ -5,20 +5,21 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The keys of each panel type; a leading '*' marks a required one. */
 static const char *const heatmap_keys[] = { "npy", "x", "x_divisor", "file", "rows", "cols", "value", "group",
-                                            "group_default", "range", "annotate", "mean", "title", "xlabel",
-                                            "ylabel", "clabel", "caption", "empty", NULL };
+                                            "group_default", "range", "annotate", "mean", "marks", "title",
+                                            "xlabel", "ylabel", "clabel", "caption", "empty", NULL };
 static const char *const lines_keys[] = { "*file", "*x", "*y", "series", "split", "split_name", "group",
                                           "group_default", "colour", "only", "only_note", "log", "markers",
                                           "xinteger", "optional", "title", "xlabel", "ylabel", "caption",
                                           "empty", NULL };
 static const char *const bands_keys[] = { "*file", "*x", "*row", "*centre", "*width", "y_divisor", "y_range",
-                                          "log", "group", "group_default", "xinteger", "title", "xlabel", "ylabel",
-                                          "clabel", "caption", "empty", NULL };
+                                          "log", "group", "group_default", "xinteger", "marks", "title", "xlabel",
+                                          "ylabel", "clabel", "caption", "empty", NULL };
 static const char *const images_keys[] = { "*file", "*images", "*rows", "*cols", "empty", NULL };
 static const char *const table_keys[] = { "*file", "*columns", "labels", "section", "intro", "join", "join_key",
                                           "join_group", "join_by", "join_max", "join_unit", "join_class",
@@ -98,6 +99,43 @@ static int check_keys(const sp_manifest *m, const char *section, long line, cons
     return 0;
 }
 
+/* marks = LO-HI LO-HI ...: the ranges into lohi[2 n] (NULL: only
+ * counted); their count, or -1 with the first bad word in bad[64]. A
+ * number may be negative, so LO ends where strtod stops. */
+static int parse_marks(const char *v, double *lohi, char *bad)
+{
+    char *copy = sp_xstrdup(v), *save = NULL;
+    int n = 0;
+    for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save), n++) {
+        char *end;
+        double lo = strtod(w, &end), hi = NAN;
+        if (end != w && *end == '-') {
+            char *b = end + 1;
+            hi = strtod(b, &end);
+            if (end == b || *end) hi = NAN;
+        }
+        if (!(lo < hi) || !isfinite(lo) || !isfinite(hi)) {
+            snprintf(bad, 64, "%s", w);
+            n = -1;
+            break;
+        }
+        if (lohi) lohi[2 * n] = lo, lohi[2 * n + 1] = hi;
+    }
+    free(copy);
+    return n;
+}
+
+int sp_panel_marks(const sp_manifest *m, const sp_panel *p, double **lohi)
+{
+    const char *v = sp_panel_get(m, p, "marks");
+    char bad[64];
+    int n = v ? parse_marks(v, NULL, bad) : 0;
+    *lohi = NULL;
+    if (n <= 0) return 0;
+    *lohi = sp_xmalloc((size_t)n * 2 * sizeof **lohi);
+    return parse_marks(v, *lohi, bad);
+}
+
 /* The values a panel's keys may take, beyond being given. */
 static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
 {
@@ -121,6 +159,13 @@ static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
         if ((v = sp_panel_get(m, p, divisors[i])) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
             return mfail(err, m->path, sp_panel_line(m, p, divisors[i]), "%s: '%s' is not a number other than 0",
                          divisors[i], v);
+    char bad[64];
+    if ((v = sp_panel_get(m, p, "marks")) && parse_marks(v, NULL, bad) < 0)
+        return mfail(err, m->path, sp_panel_line(m, p, "marks"),
+                     "marks: '%s' is not LO-HI with LO < HI (ranges in the axis's units, separated by spaces)", bad);
+    if (v && p->type == SP_PANEL_HEATMAP && !sp_panel_get(m, p, "npy"))
+        return mfail(err, m->path, sp_panel_line(m, p, "marks"),
+                     "marks: only on a heatmap of an .npy matrix (its x axis is numeric)");
     if (p->type == SP_PANEL_BANDS && (v = sp_panel_get(m, p, "log")) && strcmp(v, "y") && strcmp(v, "none"))
         return mfail(err, m->path, sp_panel_line(m, p, "log"), "log: '%s' is not y or none (bands have a linear x)", v);
     if (p->type == SP_PANEL_HEATMAP) {

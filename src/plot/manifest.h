@@ -60,6 +60,10 @@ long sp_panel_line(const sp_manifest *m, const sp_panel *p, const char *key);
  * or 0; 0 when not given. */
 int sp_panel_flag(const sp_manifest *m, const sp_panel *p, const char *key);
 
+/* The ranges of p's marks key (checked when parsed: LO-HI words, LO <
+ * HI) into a new array *lohi [n][2] (NULL when none); returns n. */
+int sp_panel_marks(const sp_manifest *m, const sp_panel *p, double **lohi);
+
 /* The built-in probes' manifests, NULL-terminated, in the order a probe
  * folder without a manifest is shown with them (generated from
  * plugins/NAME.manifest at build time: src/plot/manifests.c). */

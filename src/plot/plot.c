@@ -432,6 +432,12 @@ static void draw_bands(cairo_t *cr, const void *ctx)
      * each other less (the lines are all drawn) */
     int stride = sp_plot_bands_stride(p->rows);
     double span = p->chi - p->clo;
+    /* the marks beneath the data */
+    const double clip[4] = { ML, MT, PW, PH };
+    for (int k = 0; k < p->nmarks; k++) {
+        double lo = p->marks[2 * k], hi = p->marks[2 * k + 1];
+        if (!ay.log || hi > 0) sp_draw_mark(cr, ML, ML + PW, edge_px(&ay, lo), axis_px(&ay, hi), 0, 0, clip);
+    }
     cairo_save(cr);
     cairo_rectangle(cr, ML, MT, PW, PH);
     cairo_clip(cr);
@@ -537,6 +543,12 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
     cairo_fill(cr);
     cairo_restore(cr);
     cairo_surface_destroy(img);
+    /* marks over the cells: column j's centre is at x0 + j (x1 - x0) / (C - 1) */
+    const double clip[4] = { ml, MT, pw, ph };
+    for (int k = 0; !h->col_label && C > 1 && h->x1 > h->x0 && k < h->nmarks; k++) {
+        double f0 = (h->marks[2 * k] - h->x0) / (h->x1 - h->x0), f1 = (h->marks[2 * k + 1] - h->x0) / (h->x1 - h->x0);
+        sp_draw_mark(cr, ml + (f0 * (C - 1) + 0.5) * cw, ml + (f1 * (C - 1) + 0.5) * cw, MT, MT + ph, 1, 1, clip);
+    }
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ml, MT, pw, ph);
     cairo_stroke(cr);

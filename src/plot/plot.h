@@ -74,6 +74,11 @@ typedef struct {
     const double *value;           /* [rows]: each row's colour value */
     const double *yrange;          /* [2]: the y axis from LO to HI, what
                                       lies beyond clipped; NULL: the data's */
+    int nmarks;
+    const double *marks;           /* [nmarks][2]: y ranges LO HI drawn as
+                                      hatched stripes across the plot
+                                      (sp_draw_mark); they do not set the
+                                      range, what lies beyond is clipped */
     /* out: the axes' ranges and tick steps, the colour range */
     double xlo, xhi, ylo, yhi, xstep, ystep, clo, chi;
 } sp_plot_bands;
@@ -91,6 +96,11 @@ typedef struct {
     double x0, x1;                 /* the numeric x axis: column 0 .. cols-1 centres */
     int annotate;                  /* print each value in its cell, %.2f */
     double vmin, vmax;             /* colour scale; NaN: the data's range */
+    int nmarks;
+    const double *marks;           /* [nmarks][2]: ranges LO HI of the numeric
+                                      x axis drawn as hatched stripes over
+                                      the cells (sp_draw_mark), clipped to
+                                      it; ignored with col_label */
 } sp_plot_heatmap;
 
 int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err);

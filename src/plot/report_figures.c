@@ -35,6 +35,23 @@ static double num_key(const sp_manifest *m, const sp_panel *p, const char *key, 
     return v ? strtod(v, NULL) : dflt;
 }
 
+/* The caption cap (HTML, new) with a note of the marks lohi[n][2] on
+ * axis ("x", "y") appended; cap freed. */
+static char *marks_note(char *cap, const char *axis, const double *lohi, int n)
+{
+    if (!cap || n == 0) return cap;
+    char *note = sp_xasprintf("%s (hatched: the marked %s range%s", cap, axis, n > 1 ? "s" : "");
+    for (int k = 0; k < n; k++) {
+        char *t = sp_xasprintf("%s%s %g .. %g", note, k ? "," : "", lohi[2 * k], lohi[2 * k + 1]);
+        free(note);
+        note = t;
+    }
+    char *t = sp_xasprintf("%s)", note);
+    free(note);
+    free(cap);
+    return t;
+}
+
 /* range = LO HI, else NaN NaN (the data's range). */
 static void colour_range(const sp_manifest *m, const sp_panel *p, double *lo, double *hi)
 {
@@ -76,6 +93,8 @@ static int heatmap_npy(sp_report *r, const sp_manifest *m, const sp_panel *p, co
     h.clabel = sp_panel_get(m, p, "clabel");
     h.rows = (int)E, h.cols = (int)B, h.v = v, h.row_label = (const char *const *)lab;
     h.x0 = fr[0] / div, h.x1 = fr[B - 1] / div;
+    double *marks;
+    h.nmarks = sp_panel_marks(m, p, &marks), h.marks = marks;
     colour_range(m, p, &h.vmin, &h.vmax);
     rc = title ? sp_plot_heatmap_write(base, &h, r->err) : -1;
     if (rc == 0) {
@@ -85,9 +104,11 @@ static int heatmap_npy(sp_report *r, const sp_manifest *m, const sp_panel *p, co
         snprintf(x1, sizeof x1, "%g", (double)fr[B - 1]);
         sp_tvar tv[] = { { "id", id, 0 }, { "title", title, 0 }, { "rows", rows, 0 }, { "x0", x0, 0 }, { "x1", x1, 0 } };
         cap = sp_template(sp_panel_get(m, p, "caption"), tv, 5, 1, m->path, sp_panel_line(m, p, "caption"), r->err);
+        cap = marks_note(cap, "x", marks, h.nmarks);
         if (cap) sp_report_figure(r, name, cap);
         else rc = -1;
     }
+    free(marks);
     for (long e = 0; e < E; e++) free(lab[e]);
     free(lab);
     free(v);
@@ -556,10 +577,12 @@ static int bands_group(sp_report *r, const bands_ctx *c, const char *group)
     double yr[2];
     if (sp_panel_get(m, p, "y_range") && sscanf(sp_panel_get(m, p, "y_range"), "%lf %lf", &yr[0], &yr[1]) == 2)
         b.yrange = yr;
+    double *marks;
+    b.nmarks = sp_panel_marks(m, p, &marks), b.marks = marks;
     int rc = title ? sp_plot_bands_write(base, &b, r->err) : -1;
     if (rc == 1) rc = sp_report_nothing(r, title);
     else if (rc == 0) {
-        char *cap = bands_caption(c, &b, group, r->err);
+        char *cap = marks_note(bands_caption(c, &b, group, r->err), "y", marks, b.nmarks);
         if (cap) sp_report_figure(r, name, cap);
         else rc = -1;
         free(cap);
@@ -567,6 +590,7 @@ static int bands_group(sp_report *r, const bands_ctx *c, const char *group)
     free(title);
     free(name);
     free(base);
+    free(marks);
     free(buf);
     free(start);
     free(pt);
