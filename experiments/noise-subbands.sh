@@ -18,7 +18,9 @@
 #     chunk, on the train and dev chunks;
 #   - the afr probe (nfft 1024, normalise = none: the raw |H| average, so
 #     that the network's own gain choices show), which also writes the
-#     first layer's movement and gradient norm per epoch (movement.tsv).
+#     first layer's movement and gradient norm per epoch (movement.tsv),
+#     with mark = the noisy bands (noisy and clean runs alike): hatched on
+#     its AFR heatmap and curves and on the report's AFR and filter figures.
 # Budget: about 4-5 minutes a run on 2 cores (measured runs: see the
 # README), one hour for all twelve. Runs are resumable: a finished run is
 # kept, an interrupted one resumed (remove runs/noise-subbands/NAME to
@@ -103,6 +105,7 @@ config() {
     echo "use = afr"
     echo "nfft = 1024"
     echo "normalise = none"
+    echo "mark = $bands"
   } >"$f"
   echo "$f"
 }
