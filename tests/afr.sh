@@ -2,7 +2,12 @@
 # nfft/2+1), responses.npy, cutoffs.tsv, the frequency axis, PNG figures,
 # step snapshots, a resume that continues the arrays bit for bit), its
 # refusal of nfft < taps, and `sincprobe afr` on the run's checkpoint in
-# each format.
+# each format. How far the first layer moved (bands.tsv, movement.tsv)
+# recomputed from cutoffs.tsv (sinc) and from responses.npy (conv), the
+# start checked against the mel initialisation, the gradient norm finite
+# and positive, and a resume that continues them bit for bit. mark: the
+# marks in report.manifest and report.html, bad lists refused at their
+# config line; `sincprobe afr --mark`.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
@@ -19,9 +24,13 @@ expect_match "$out" '^nfft +int \[16, 1048576\] +1024 ' "plugins afr: nfft"
 expect_match "$out" '^normalise +enum none\|peak +none ' "plugins afr: normalise"
 expect_match "$out" '^every +int ' "plugins afr: every"
 expect_match "$out" '^db +bool +no ' "plugins afr: db"
+expect_match "$out" '^mark +string ' "plugins afr: mark"
 
 # ---- a run with the probe
-conf "$work/run" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' >"$work/run.conf"
+# lr 0.01: the cut-offs move far enough in 12 steps to tell the start
+# from the first epoch's end
+lr01() { sed 's/^batch = 16$/&\nlr = 0.01/'; }
+conf "$work/run" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0\nmark = 1200-1600, 1800-2100' | lr01 >"$work/run.conf"
 expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
 d="$work/run/probes/a"
 ok; [ "$(npy_shape "$d/afr.npy")" = "(2, 257)" ] || fail "afr.npy shape $(npy_shape "$d/afr.npy"), want (2, 257)"
@@ -46,12 +55,127 @@ ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2}' "$d/steps.tsv" | tr '\n' ' ')" = 
   fail "steps.tsv: $(cat "$d/steps.tsv")"
 ok; [ -z "$(find "$work/run/probes" -name '.*')" ] || fail "temporary files left: $(find "$work/run/probes" -name '.*')"
 
+# ---- mark: the marks (kHz) in report.manifest, right after the headers
+# of the AFR heatmap and of the filter bands; none without it; drawn
+m="$work/run/probes/p/report.manifest"
+ok; [ "$(grep -A1 -F -e '[heatmap afr]' -e '[bands bands]' "$m" | grep -c '^marks = 1\.2-1\.6 1\.8-2\.1$')" = 2 ] ||
+  fail "mark: report.manifest lacks the marks: $(grep -n marks "$m")"
+ok; [ "$(grep -c '^marks' "$m")" = 2 ] && ! grep -q '^marks' "$d/report.manifest" || fail "marks where they do not belong"
+expect_match "$(cat "$work/run/report.html")" 'hatched: the marked x ranges 1\.2 \.\. 1\.6, 1\.8 \.\. 2\.1\)' "mark: the report's AFR heatmap"
+expect_match "$(cat "$work/run/report.html")" 'hatched: the marked y ranges 1\.2 \.\. 1\.6, 1\.8 \.\. 2\.1\)' "mark: the report's filter bands"
+ok; is_png "$work/run/plots/p_afr.png" && is_png "$work/run/plots/p_bands.png" || fail "mark: the report's figures"
+# a bad list is refused before training, naming the option's line
+for bad in '1800-2100,1200-1600|1200-1600 does not start above the end of 1800-2100' \
+           '1200-9000|.1200-9000. is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000' \
+           '1200-1600,x|.x. \(in a comma list\) is not f_lo-f_hi'; do
+  conf "$work/badmark" "[probe a]\nuse = afr\nmark = ${bad%%|*}" >"$work/badmark.conf"
+  line=$(grep -n '^mark = ' "$work/badmark.conf" | cut -d: -f1)
+  expect_status 1 "$SINCPROBE" train "$work/badmark.conf" --quiet
+  expect_match "$err" "badmark\.conf:$line: .*mark: .*${bad#*|}" "mark = ${bad%%|*} refused at its line"
+  ok; [ ! -e "$work/badmark" ] || fail "the refused run wrote its directory"
+done
+
+# ---- how far the first layer moved, recomputed
+# movement_check RUN PROBE KIND: bands.tsv epochs 1.. against cutoffs.tsv
+# (KIND sinc: (f1 + f2) / 2, f2 - f1) or responses.npy (conv: centroid and
+# sqrt(12) x RMS width of |H|^2), epoch 0 against the mel initialisation
+# (sinc), movement.tsv against bands.tsv; the gradient norm finite and
+# positive over every step.
+movement_check() {
+  "$PY" - "$1" "$2" "$3" <<'PY'
+import math, re, struct, sys
+run, probe, kind = sys.argv[1:]
+d = "%s/probes/%s/" % (run, probe)
+def tsv(name):
+    lines = open(d + name).read().split("\n")
+    head = lines[0].split("\t")
+    return head, [[float(v) for v in l.split("\t")] for l in lines[1:] if l]
+conf = open(run + "/config.conf").read()
+key = lambda k: float(re.search(r"^%s = (\S+)" % k, conf, re.M).group(1))
+F, steps = int(key("filters")), int(key("steps_per_epoch"))
+head, bands = tsv("bands.tsv")
+assert head == ["epoch", "filter", "centre_hz", "band_hz"], head
+E = len(bands) // F - 1
+assert E >= 2 and len(bands) == (E + 1) * F, len(bands)
+B = {}
+for e, i, c, w in bands: B[int(e), int(i)] = (c, w)
+assert sorted(B) == [(e, i) for e in range(E + 1) for i in range(F)], "bands.tsv rows"
+close = lambda a, b, tol: abs(a - b) <= tol * (1 + abs(b))
+if kind == "sinc":
+    _, cut = tsv("cutoffs.tsv")
+    for e, i, lo, hi in cut:
+        c, w = B[int(e), int(i)]
+        assert close(c, (lo + hi) / 2, 1e-9) and close(w, hi - lo, 1e-9), ("sinc", e, i, c, w, lo, hi)
+    # epoch 0: the mel initialisation (float32 as the model stores it)
+    f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]
+    mel, imel = lambda f: 2595 * math.log10(1 + f / 700), lambda m: 700 * (10 ** (m / 2595) - 1)
+    lo_hz, band_hz, nyq = key("min_low_hz"), key("min_band_hz"), 8000.0
+    m0, m1 = mel(30.0), mel(nyq - (lo_hz + band_hz))
+    prev = f32(imel(m0))
+    for i in range(F):
+        nxt = f32(imel(m0 + (m1 - m0) * (i + 1) / F))
+        f1 = lo_hz + prev
+        f2 = min(f1 + band_hz + f32(nxt - prev), nyq)
+        c, w = B[0, i]
+        assert abs(c - (f1 + f2) / 2) < 1e-3 and abs(w - (f2 - f1)) < 1e-3, ("start", i, c, w, f1, f2)
+        prev = nxt
+else:
+    raw = open(d + "responses.npy", "rb").read()
+    hl = struct.unpack("<H", raw[8:10])[0]
+    shape = tuple(int(v) for v in re.search(r"'shape': \(([0-9, ]*)\)", raw[10:10 + hl].decode()).group(1).split(",") if v.strip())
+    assert shape[0] == E and shape[1] == F, shape
+    nb = shape[2]
+    mag = struct.unpack("<%df" % (E * F * nb), raw[10 + hl:])
+    df = 8000.0 / (nb - 1)
+    for e in range(1, E + 1):
+        for i in range(F):
+            m = mag[((e - 1) * F + i) * nb:((e - 1) * F + i + 1) * nb]
+            p = [v * v for v in m]
+            sp = sum(p)
+            mu = sum(j * df * p[j] for j in range(nb)) / sp
+            w = math.sqrt(12 * sum((j * df - mu) ** 2 * p[j] for j in range(nb)) / sp)
+            c0, w0 = B[e, i]
+            assert close(c0, mu, 1e-6) and close(w0, w, 1e-6), ("conv", e, i, c0, w0, mu, w)
+head, mv = tsv("movement.tsv")
+want = "epoch step d_centre_mean d_centre_max d_band_mean d_band_max d0_centre_mean d0_centre_max d0_band_mean d0_band_max grad_norm_mean grad_norm_max grad_steps".split()
+assert head == want, head
+assert len(mv) == E, len(mv)
+def stats(a, b):
+    dc = [abs(B[b, i][0] - B[a, i][0]) for i in range(F)]
+    dw = [abs(B[b, i][1] - B[a, i][1]) for i in range(F)]
+    return [sum(dc) / F, max(dc), sum(dw) / F, max(dw)]
+for r in mv:
+    e = int(r[0])
+    assert r[1] == e * steps, ("step", r)
+    got, exp = r[2:10], stats(e - 1, e) + stats(0, e)
+    for g, x in zip(got, exp):
+        assert abs(g - x) <= 1e-6 + 1e-6 * abs(x), ("movement", e, got, exp)
+    gm, gx, gs = r[10:13]
+    assert math.isfinite(gm) and gm > 0 and gx >= gm and gs == steps, ("grad norm", r)
+assert mv[0][7] > 0.01, "the first epoch moved no filter: the start cannot be told from it"
+print("%s %s: %d filters, %d epochs; d0_centre_mean %s Hz; grad_norm_mean %s" %
+      (probe, kind, F, E, " ".join("%.4g" % r[6] for r in mv), " ".join("%.3g" % r[10] for r in mv)))
+PY
+}
+ok; movement_check "$work/run" a sinc >"$work/mv" 2>&1 || fail "movement (sinc): $(cat "$work/mv")"
+ok; cmp -s "$d/movement.tsv" "$work/run/probes/p/movement.tsv" || fail "normalise and db changed the movement"
+ok; [ "$(npy_shape "$d/bands.npy")" = "(3, 2, 8)" ] || fail "bands.npy shape $(npy_shape "$d/bands.npy")"
+conf "$work/conv" '[probe a]\nuse = afr\nnfft = 256' '[probe p]\nuse = afr\nnfft = 256\nnormalise = peak\ndb = yes' |
+  sed 's/^taps = 65$/&\nfirst_layer = conv/' >"$work/conv.conf"
+expect_status 0 "$SINCPROBE" train "$work/conv.conf" --quiet || finish
+ok; movement_check "$work/conv" a conv >"$work/mv" 2>&1 || fail "movement (conv): $(cat "$work/mv")"
+for f in bands.tsv movement.tsv; do
+  ok; cmp -s "$work/conv/probes/a/$f" "$work/conv/probes/p/$f" || fail "conv: normalise and db changed $f"
+done
+expect_match "$(cat "$work/conv/probes/log.txt")" "bands\.tsv takes centres and bandwidths from \|H\|" "conv: the log says where the bands come from"
+
 # ---- resume continues the arrays: the same bytes as the uninterrupted run
-conf "$work/res" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' >"$work/res.conf"
+conf "$work/res" '[probe a]\nuse = afr\nnfft = 512\nevery = 3' '[probe p]\nuse = afr\nnormalise = peak\ndb = yes\nprobe_frames = 0' | lr01 >"$work/res.conf"
 expect_status 0 "$SINCPROBE" train "$work/res.conf" --quiet --stop-after-steps 8
 ok; [ "$(npy_shape "$work/res/probes/a/afr.npy")" = "(1, 257)" ] || fail "interrupted afr.npy $(npy_shape "$work/res/probes/a/afr.npy")"
 expect_status 0 "$SINCPROBE" train --resume "$work/res" --quiet
-for f in a/afr.npy a/responses.npy a/cutoffs.tsv a/afr_steps.npy a/steps.tsv p/afr.npy p/responses.npy; do
+for f in a/afr.npy a/responses.npy a/cutoffs.tsv a/afr_steps.npy a/steps.tsv p/afr.npy p/responses.npy \
+         a/bands.tsv a/bands.npy a/movement.tsv a/movement.npy p/movement.tsv; do
   ok; cmp -s "$d/../$f" "$work/res/probes/$f" || fail "resumed $f differs from the uninterrupted run's"
 done
 
@@ -86,6 +210,13 @@ ok; [ "$(tail -c 1028 "$d/afr.npy" | od -An -tx1)" = "$(tail -c 1028 "$work/npy/
 ok; [ "$(wc -l <"$work/npy/cutoffs.tsv")" -eq 9 ] || fail "afr npy cutoffs.tsv"
 expect_status 0 "$SINCPROBE" afr "$ck" --format png --out "$work/afr.png" --db --normalise peak
 ok; is_png "$work/afr.png" || fail "afr --format png"
+expect_status 0 "$SINCPROBE" afr "$ck" --format png --out "$work/afr-marked.png" --db --normalise peak --mark 1200-1600,1800-2100
+ok; is_png "$work/afr-marked.png" && ! cmp -s "$work/afr.png" "$work/afr-marked.png" || fail "afr --mark: not drawn"
+expect_status 2 "$SINCPROBE" afr "$ck" --format png --out "$work/afr-bad.png" --mark 1600-1200
+expect_match "$err" "--mark: '1600-1200' is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000" "afr --mark: a bad list"
+ok; [ ! -e "$work/afr-bad.png" ] || fail "afr --mark: a bad list wrote the figure"
+expect_status 2 "$SINCPROBE" afr "$ck" --mark 1200-1600
+expect_match "$err" "--mark is for --format png" "afr --mark without png"
 expect_status 0 "$SINCPROBE" afr "$ck" --db --normalise peak
 expect_match "$(printf '%s\n' "$out" | awk -F'\t' 'NR > 1 && $2 > 0.001 {print "positive dB: " $0}')" '^$' "peak-normalised dB <= 0"
 expect_status 1 "$SINCPROBE" afr "$ck" --nfft 32

@@ -11,7 +11,7 @@ export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
 expect_status 0 "$SINCPROBE" plugins
 expect_match "$out" '^noise	1\.0	adds white, pink, brown.*	.*/plugins/\.libs/noise\.so$' "plugins lists noise"
 expect_status 0 "$SINCPROBE" plugins noise
-expect_match "$out" '^type +enum white\|pink\|brown\|band\|babble\|tone\|file +white ' "plugins noise: type"
+expect_match "$out" '^type +string +white +the kind of noise, one of white\|pink\|brown\|band\|babble\|tone\|file, or a comma list' "plugins noise: type"
 for o in snr_db band scope apply_to seed freq k file; do
   expect_match "$out" "^$o " "plugins noise: option $o"
 done
@@ -20,7 +20,7 @@ tiny_corpus
 
 # ---- the unit measurements on real chunks of the corpus
 expect_status 0 env NOISE_CORPUS="$c" "$top_builddir/tests/test_noise"
-printf '%s\n' "$out" | grep -E '^(noise: worst|noise band|noise slopes)' | sed 's/^/noise.sh: real chunks: /'
+printf '%s\n' "$out" | grep -E '^(noise: worst|noise band|noise slopes|noise type)' | sed 's/^/noise.sh: real chunks: /'
 
 lines=$(conf x | wc -l)
 
@@ -37,6 +37,9 @@ refuse noband $((lines + 3)) "noise\.so.*type band needs band = f_lo-f_hi" '[pro
 refuse badband $((lines + 4)) "noise\.so.*band: '2k-4k' is not f_lo-f_hi" '[probe n]\nuse = noise\ntype = band\nband = 2k-4k'
 refuse badsnr $((lines + 3)) "noise\.so.*snr_db: 'ten' is not a number or lo:hi" '[probe n]\nuse = noise\nsnr_db = ten'
 refuse badtype $((lines + 3)) "type: 'violet' is not one of white\|pink\|brown\|band\|babble\|tone\|file" '[probe n]\nuse = noise\ntype = violet'
+refuse badlist $((lines + 3)) "noise\.so.*type: 'violet' \(item 2 of 'white,violet'\) is not one of white\|pink" '[probe n]\nuse = noise\ntype = white,violet'
+refuse overlap $((lines + 4)) "noise\.so.*band: '1200-1600,1500-2100': 1500-2100 does not start above the end of 1200-1600" \
+  '[probe n]\nuse = noise\ntype = band\nband = 1200-1600,1500-2100'
 refuse badrole $((lines + 3)) "noise\.so.*apply_to: 'training' is not a comma list" '[probe n]\nuse = noise\napply_to = training'
 refuse nofile $((lines + 4)) "noise\.so.*file: cannot read '$work/none\.wav'" "[probe n]\nuse = noise\ntype = file\nfile = $work/none.wav"
 
@@ -57,8 +60,11 @@ cut -f1-6 "$work/band2/log.tsv" >"$work/band2.cols"
 ok; cmp -s "$work/band.cols" "$work/band2.cols" || fail "noisy training is not reproducible"
 # Other types and scopes train too.
 conf "$work/more" '[probe a]\nuse = noise\ntype = babble\nk = 3\nsnr_db = 5:15\nscope = utterance\napply_to = train,dev' \
-  '[probe b]\nuse = noise\ntype = pink\nsnr_db = 20' >"$work/more.conf"
+  '[probe b]\nuse = noise\ntype = pink\nsnr_db = 20' \
+  '[probe c]\nuse = noise\ntype = white, band,babble\nband = 1200-1600,1800-2100\nsnr_db = 15:25' >"$work/more.conf"
 expect_status 0 "$SINCPROBE" train "$work/more.conf" --quiet
+expect_match "$err" '^probe c: white,band,babble noise at 15\.\.25 dB SNR, scope chunk, on train$' "a type list's log line"
+expect_match "$(cat "$work/more/config.conf")" '^band = 1200-1600,1800-2100$' "config.conf keeps a band list"
 ok; [ "$(awk 'END {print NR}' "$work/more/log.tsv")" -eq 3 ] || fail "babble+pink run: log.tsv $(cat "$work/more/log.tsv")"
 
 # ---- eval: matched and mismatched conditions

@@ -4,7 +4,8 @@
 # training with the afr probe; PNG and SVG validity, report.html linking
 # only existing files, headless Chromium loading it with every image
 # decoded; malformed inputs give a message naming file and line and leave
-# report.html as it was.
+# report.html as it was; a probe's own [bands] panel; marks on a bands
+# panel and a heatmap.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
@@ -83,6 +84,13 @@ w("config.conf", "[train]\nepochs = 3\n# <b>not bold</b> & co\n")
 os.makedirs(os.path.join(run, "probes/a"))
 npy_f32("probes/a/afr.npy", (3, 5), [float(i % 7) for i in range(15)])
 npy_f32("probes/a/freqs.npy", (5,), [0, 2000, 4000, 6000, 8000])
+# afr's movement: filter 0 at 1000 +- 200 Hz, filter 1 at 3000 +- 500 Hz
+# (rows in epoch order, as the probe writes them); gradient norms 0.5, 2
+tsv("probes/a/bands.tsv", "epoch filter centre_hz band_hz".split(),
+    [[e, i, [1000, 3000][i] + 10 * e, [400, 1000][i]] for e in range(3) for i in range(2)])
+tsv("probes/a/movement.tsv", "epoch step d_centre_mean d_centre_max d_band_mean d_band_max d0_centre_mean d0_centre_max "
+    "d0_band_mean d0_band_max grad_norm_mean grad_norm_max grad_steps".split(),
+    [[e, 10 * e, 10, 10, 0, 0, 10 * e, 10 * e, 0, 0, 0.5 * e * e, e * e, 10] for e in (1, 2)])
 # mi: binning ends each epoch once; kde has a mid-epoch row (epoch 1,
 # step 5) with a huge I(X;T) that the argmax must not take (the epoch's
 # last step stands for it) but the plane draws, coloured by step.
@@ -122,8 +130,8 @@ os.makedirs(os.path.join(run, "probes/empty"))
 PY
 
 expect_status 0 "$SINCPROBE" report "$fake"
-expect_match "$err" "report: .*report\.html \(10 figures\)" "report names what it wrote"
-for f in learning_loss learning_fer a_afr m_mi_binning m_mi_kde g_gradsnr_snr g_gradsnr_norms g2_gradsnr_snr \
+expect_match "$err" "report: .*report\.html \(14 figures\)" "report names what it wrote"
+for f in learning_loss learning_fer a_afr a_bands a_movement_centre a_movement_band a_grad_norm m_mi_binning m_mi_kde g_gradsnr_snr g_gradsnr_norms g2_gradsnr_snr \
          l_linsep_act l_linsep_pooled; do
   ok; is_png "$fake/plots/$f.png" || fail "plots/$f.png is not a PNG"
   ok; [ -s "$fake/plots/$f.svg" ] || fail "plots/$f.svg missing"
@@ -138,7 +146,7 @@ ok; "$PY" - "$fake/plots" <<'PY' || fail "an SVG or PNG of plots/ is invalid"
 import glob, struct, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
 svgs, pngs = glob.glob(d + "/*.svg"), glob.glob(d + "/*.png")
-assert len(svgs) == 10 and len(pngs) == 10, (len(svgs), len(pngs))
+assert len(svgs) == 14 and len(pngs) == 14, (len(svgs), len(pngs))
 for f in svgs:
     root = ET.parse(f).getroot()
     assert root.tag.endswith("svg"), (f, root.tag)
@@ -152,7 +160,10 @@ PY
 html="$fake/report.html"
 ok; html_facts "$fake" >"$work/facts" || fail "report.html: $(cat "$work/facts")"
 facts=$(cat "$work/facts")
-expect_match "$facts" '^imgs 14$' "10 figures and 4 probe images"
+expect_match "$facts" '^imgs 18$' "14 figures and 4 probe images"
+expect_match "$facts" '^cap each of the 2 first-layer filters: its centre \(line\) and \+- half its bandwidth \(shaded\) by epoch; x 0 \.\. 2, y 0 \.\. 8 \(kHz\)$' "afr bands: ranges (y_range 0 8)"
+expect_match "$facts" '^cap centre frequency moved since the start: mean \(solid\), max \(dashed\), over the filters: x 1 \.\. 2, y 10 \.\. 20$' "afr movement: ranges"
+expect_match "$facts" '^cap first-layer gradient norm: mean \(solid\), max \(dashed\) over the steps \(log axis\): x 1 \.\. 2, y 0\.1 \.\. 10$' "afr gradient norm: ranges"
 expect_match "$facts" '^cap estimator binning: one trajectory per layer, epoch from 0 to 3; x 2 \.\. 4, y 0\.2 \.\. 0\.8$' "binning plane ranges"
 expect_match "$facts" '^cap estimator kde: one trajectory per layer, step from 0 to 30; x 0 \.\. 100, y 0\.2 \.\. 0\.8$' "kde plane: by step"
 expect_match "$facts" '^cap gradient SNR per layer \(log axis\), by epoch: x 1 \.\. 3, y 0\.1 \.\. 10$' "SNR log range"
@@ -182,7 +193,7 @@ chromium_images() {
 if [ -z "$CHROMIUM" ]; then
   fail "chromium is not installed (apt-get install chromium): report.html cannot be checked"
 else
-  expect_match "$(chromium_images "$html")" '^data-images="ok 14"$' "chromium loads every image"
+  expect_match "$(chromium_images "$html")" '^data-images="ok 18"$' "chromium loads every image"
   # the check itself: a broken image is reported
   cp -r "$fake" "$work/broken"
   printf 'not a png' >"$work/broken/plots/learning_fer.png"
@@ -223,6 +234,54 @@ expect_status 2 "$SINCPROBE" report
 expect_status 2 "$SINCPROBE" report "$fake" --bogus
 expect_status 0 "$SINCPROBE" report --help && expect_match "$out" '^usage: sincprobe report RUNDIR' "report --help"
 
+# ---- a probe's own [bands] panel: a figure per group, a log y axis on
+# which lower edges <= 0 sit on the bottom; an x log axis is refused
+mkdir -p "$work/bands/probes/zb"
+printf 'epoch\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\n1\t1\t0.5\t1\t0.5\n' >"$work/bands/log.tsv"
+printf 'g\tepoch\tfilter\tc\tw\n' >"$work/bands/probes/zb/b.tsv"
+for g in one two; do for e in 0 1 2; do for i in 0 1 2; do
+  printf '%s\t%d\t%d\t%d\t%d\n' $g $e $i $((100 * (i + 1) + e)) $((i ? 80 * (i + 1) + 40 : 240)) >>"$work/bands/probes/zb/b.tsv"
+done; done; done
+printf '[report]\nkind = zb\n[bands b]\nfile = b.tsv\ngroup = g\nx = epoch\nrow = filter\ncentre = c\nwidth = w\nlog = x\n' \
+  >"$work/bands/probes/zb/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/bands"
+expect_match "$err" "report\.manifest' line 10: log: 'x' is not y or none" "bands: log = x refused"
+sed -i 's/^log = x$/log = y\ny_range = 5 1/' "$work/bands/probes/zb/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/bands"
+expect_match "$err" "report\.manifest' line 11: y_range: '5 1' is not two numbers LO < HI" "bands: y_range LO > HI refused"
+sed -i 's/^y_range = 5 1$/caption = {rows} rows; {axes}/' "$work/bands/probes/zb/report.manifest"
+expect_status 0 "$SINCPROBE" report "$work/bands"
+for g in one two; do
+  ok; is_png "$work/bands/plots/zb_b_$g.png" && [ -s "$work/bands/plots/zb_b_$g.svg" ] || fail "bands: no figure for group $g"
+done
+# filter 0's lower edge 100 - 120 < 0 does not set the range; the lowest
+# point is its centre, 100, the highest 302 + 140
+expect_match "$(cat "$work/bands/report.html")" '3 rows; x <span class="range" data-axis="x">0 \.\. 2</span>, y <span class="range" data-axis="y">100 \.\. 1000</span>' "bands: log axis range"
+
+# ---- marks: hatched ranges on the bands' y axis and on a matrix
+# heatmap's x axis (after the divisors), noted in the captions; a bad
+# value, or marks on a heatmap of a table, stops the report at its line
+cp "$work/bands/plots/zb_b_one.png" "$work/zb_plain.png"
+mkdir -p "$work/bands/probes/zh"
+cp "$fake/probes/a/afr.npy" "$fake/probes/a/freqs.npy" "$work/bands/probes/zh/"
+printf '[report]\nkind = zh\n[heatmap h]\nnpy = afr.npy\nx = freqs.npy\nx_divisor = 1000\nmarks = 1.2-1.6  6-9\ncaption = {rows} rows\n' \
+  >"$work/bands/probes/zh/report.manifest"
+sed -i 's/^caption = {rows} rows; {axes}$/&\nmarks = 150-250 600-700/' "$work/bands/probes/zb/report.manifest"
+expect_status 0 "$SINCPROBE" report "$work/bands"
+ok; is_png "$work/bands/plots/zh_h.png" && [ -s "$work/bands/plots/zh_h.svg" ] || fail "marks: no heatmap"
+ok; ! cmp -s "$work/zb_plain.png" "$work/bands/plots/zb_b_one.png" || fail "marks: the bands figure did not change"
+expect_match "$(cat "$work/bands/report.html")" '3 rows \(hatched: the marked x ranges 1\.2 \.\. 1\.6, 6 \.\. 9\)' "marks: heatmap caption"
+expect_match "$(cat "$work/bands/report.html")" 'y <span class="range" data-axis="y">100 \.\. 1000</span> \(hatched: the marked y ranges 150 \.\. 250, 600 \.\. 700\)' "marks: bands caption, the range unchanged"
+for bad in '1.6-1.2' '1.2-x' '1.2' 'nan-2'; do
+  sed -i "s/^marks = 1\.2.*/marks = 1.2-1.6 $bad/" "$work/bands/probes/zh/report.manifest"
+  expect_status 1 "$SINCPROBE" report "$work/bands"
+  expect_match "$err" "zh/report\.manifest' line 7: marks: '$bad' is not LO-HI with LO < HI" "marks = $bad refused at its line"
+done
+sed -i 's/^marks = .*/marks = 1-2/; s/^npy = afr\.npy$/file = t.tsv\nrows = a\ncols = b\nvalue = c/; /^x = /d; /^x_divisor/d' "$work/bands/probes/zh/report.manifest"
+expect_status 1 "$SINCPROBE" report "$work/bands"
+expect_match "$err" "zh/report\.manifest' line 8: marks: only on a heatmap of an \.npy matrix" "marks on a table's heatmap refused"
+rm -r "$work/bands/probes/zh"
+
 # ---- a short real training with the afr probe
 tiny_corpus
 tiny_steps=4 conf "$work/run" '[probe afr]\nuse = afr\nnfft = 256' >"$work/run.conf"
@@ -234,5 +293,8 @@ done
 expect_match "$(cat "$work/run/report.html")" 'epochs 1 \.\. 2 by frequency 0 \.\. 8000 Hz' "trained run: afr figure"
 expect_match "$(cat "$work/run/report.html")" '<td id="epochs">2</td>' "trained run: epochs"
 ok; html_facts "$work/run" >"$work/facts" || fail "trained run's report.html: $(cat "$work/facts")"
-expect_match "$(cat "$work/facts")" '^imgs 3$' "trained run: three figures"
+expect_match "$(cat "$work/facts")" '^imgs 7$' "trained run: seven figures"
+for f in afr_bands afr_movement_centre afr_movement_band afr_grad_norm; do
+  ok; is_png "$work/run/plots/$f.png" && [ -s "$work/run/plots/$f.svg" ] || fail "trained run: plots/$f"
+done
 finish

@@ -3,11 +3,16 @@
  * has its analytic pass-band gain fs / (2 (f2 - f1)), its -6 dB points at
  * f1 and f2, and a stop band far below; AFR is the mean of |H| (with peak
  * normalisation and dB); K > nfft is refused; the figures are PNGs cairo
- * reads back, written without leaving temporary files. */
+ * reads back, written without leaving temporary files. Centres and
+ * bandwidths from |H|: exact on an ideal band-pass (to a bin), blind to
+ * scale, NaN without energy, close to (f1 + f2) / 2 and f2 - f1 on sinc
+ * band-passes; the movement statistics on a hand-worked example. Marked
+ * bands: the list syntax and its refusals, drawn into both figures. */
 #include "config.h"
 #include "analysis/afr.h"
 #include "plot/afr_figures.h"
 #include "nn/layers.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <cairo.h>
@@ -67,6 +72,81 @@ static int count_entries(const char *dir)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
     if (d) closedir(d);
     return n;
+}
+
+/* sp_afr_bands and sp_afr_movement. */
+static void test_bands(void)
+{
+    sp_error err;
+    int nfft = 4096, bins = sp_afr_bins(nfft), K = 251;
+    double fs = 16000, df = fs / nfft;
+    float *mag = calloc((size_t)3 * bins, sizeof *mag);
+    /* an ideal band-pass 1000..3000 Hz (bins 256..768), the same times 7,
+     * and a filter with no energy */
+    for (int j = 256; j <= 768; j++) mag[j] = 1, mag[bins + j] = 7;
+    double c[3], b[3];
+    sp_afr_bands(mag, 3, bins, fs, c, b);
+    CHECK_MSG(fabs(c[0] - 2000) < 1e-9 && fabs(b[0] - 2000) <= df, "ideal 1000-3000 Hz: centre %.6f band %.6f", c[0],
+              b[0]);
+    CHECK_MSG(fabs(c[1] - c[0]) < 1e-9 && fabs(b[1] - b[0]) < 1e-9, "scale changes the band: %.9g %.9g", c[1], b[1]);
+    CHECK(isnan(c[2]) && isnan(b[2]));
+    /* sinc band-passes: their |H| gives back their cut-offs (the band a
+     * little narrower: the power falls off inside the -6 dB points) */
+    static const float edges[][2] = { { 1000, 3000 }, { 300, 800 }, { 4000, 7000 } };
+    sp_afr *a = sp_afr_new(nfft, &err);
+    float taps[251], *afr = malloc((size_t)bins * sizeof *afr);
+    sp_sinc_spec s = sp_sinc_spec_make(1, K, (float)fs);
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        float f1 = edges[i][0], f2 = edges[i][1], low = f1 - s.min_low_hz, band = f2 - f1 - s.min_band_hz;
+        sp_sinc_taps(taps, &low, &band, &s);
+        CHECK(sp_afr_compute(a, taps, 1, K, SP_AFR_NORM_NONE, 0, mag, afr, &err) == 0);
+        sp_afr_bands(mag, 1, bins, fs, c, b);
+        double ec = c[0] - (f1 + f2) / 2, eb = b[0] / (f2 - f1) - 1;
+        CHECK_MSG(fabs(ec) < 5 && fabs(eb) < 0.1, "sinc %.0f-%.0f Hz: centre %.2f band %.2f", f1, f2, c[0], b[0]);
+        printf("sinc %.0f-%.0f Hz from |H|: centre %.2f Hz (%+.2f), band %.2f Hz (%+.2f%%)\n", f1, f2, c[0], ec, b[0],
+               100 * eb);
+    }
+    sp_afr_free(a);
+    free(afr);
+    free(mag);
+    /* movement: |dc| = 1, 3, 2 and |db| = 4, 0, 8 */
+    double ca[3] = { 100, 200, 300 }, ba[3] = { 50, 60, 70 }, cb[3] = { 101, 197, 302 }, bb[3] = { 54, 60, 62 };
+    double m[4];
+    sp_afr_movement(ca, ba, cb, bb, 3, m);
+    CHECK_MSG(m[0] == 2 && m[1] == 3 && m[2] == 4 && m[3] == 8, "movement %g %g %g %g", m[0], m[1], m[2], m[3]);
+    cb[1] = NAN;
+    sp_afr_movement(ca, ba, cb, bb, 3, m);
+    CHECK(isnan(m[0]) && isnan(m[1]) && isnan(m[2]) && isnan(m[3]));
+}
+
+/* sp_afr_parse_marks: the noise probe's band syntax, its refusals. */
+static void test_marks(void)
+{
+    double m[8];
+    sp_error err;
+    CHECK(sp_afr_parse_marks("1200-1600,1800-2100", 16000, m, 4, &err) == 2);
+    CHECK(m[0] == 1200 && m[1] == 1600 && m[2] == 1800 && m[3] == 2100);
+    CHECK(sp_afr_parse_marks(" 0-8000 ", 16000, m, 4, &err) == 1 && m[0] == 0 && m[1] == 8000);
+    CHECK(sp_afr_parse_marks("1200.5-1600.25, 2000-2400", 16000, m, 4, &err) == 2 && m[0] == 1200.5 && m[2] == 2000);
+    static const struct {
+        const char *in, *msg;
+    } bad[] = {
+        { "1600-1200", "'1600-1200' is not f_lo-f_hi in Hz with 0 <= f_lo < f_hi <= 8000" },
+        { "1200-9000", "'1200-9000' is not f_lo-f_hi" },
+        { "-5-100", "'-5-100' is not f_lo-f_hi" },
+        { "1200", "'1200' is not f_lo-f_hi" },
+        { "1200-", "'1200-' is not f_lo-f_hi" },
+        { "1200-1600,x", "'x' (in a comma list) is not f_lo-f_hi" },
+        { "1200-1600,", "'' (in a comma list) is not f_lo-f_hi" },
+        { "1800-2100,1200-1600", "1200-1600 does not start above the end of 1800-2100" },
+        { "1200-1600,1500-2100", "1500-2100 does not start above the end of 1200-1600" },
+        { "1-2,3-4,5-6,7-8,9-10", "is not a comma list of at most 4 bands" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err.msg[0] = '\0';
+        CHECK_MSG(sp_afr_parse_marks(bad[i].in, 16000, m, 4, &err) == -1 && strstr(err.msg, bad[i].msg),
+                  "'%s': %s", bad[i].in, err.msg);
+    }
 }
 
 int main(void)
@@ -199,21 +279,35 @@ int main(void)
             for (int j = 0; j < bins; j++) rows[r * bins + j] = resp[j] * (1 + 0.1f * r);
         int lab[3] = { 1, 2, 3 };
         snprintf(path, sizeof path, "%s/heat.png", dir);
-        CHECK_MSG(sp_afr_png_heatmap(path, rows, 3, bins, fs, 0, lab, "epoch", &err) == 0, "%s", err.msg);
+        CHECK_MSG(sp_afr_png_heatmap(path, rows, 3, bins, fs, 0, lab, "epoch", NULL, 0, &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
         snprintf(path, sizeof path, "%s/curves.png", dir);
         long which[3] = { 0, 1, 2 };
         const char *names[3] = { "epoch 1", "epoch 2", "epoch 3" };
-        CHECK_MSG(sp_afr_png_curves(path, rows, bins, fs, 0, 3, which, names, &err) == 0, "%s", err.msg);
+        CHECK_MSG(sp_afr_png_curves(path, rows, bins, fs, 0, 3, which, names, NULL, 0, &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
-        CHECK_MSG(sp_afr_png_curves(path, ad, bins, fs, 1, 1, which, names, &err) == 0, "%s", err.msg);
+        CHECK_MSG(sp_afr_png_curves(path, ad, bins, fs, 1, 1, which, names, NULL, 0, &err) == 0, "%s", err.msg);
+        CHECK(is_png(path));
+        /* with marks: drawn (the file differs), still a PNG */
+        size_t n0, n1;
+        char *plain = sp_read_file(path, &n0, &err);
+        double marks[4] = { 1200, 1600, 1800, 2100 };
+        CHECK_MSG(sp_afr_png_curves(path, ad, bins, fs, 1, 1, which, names, marks, 2, &err) == 0, "%s", err.msg);
+        char *marked = sp_read_file(path, &n1, &err);
+        CHECK(plain && marked && (n0 != n1 || memcmp(plain, marked, n0) != 0));
+        free(plain);
+        free(marked);
+        snprintf(path, sizeof path, "%s/heat.png", dir);
+        CHECK_MSG(sp_afr_png_heatmap(path, rows, 3, bins, fs, 0, lab, "epoch", marks, 2, &err) == 0, "%s", err.msg);
         CHECK(is_png(path));
         CHECK(count_entries(dir) == 2); /* no temporary files left */
         snprintf(path, sizeof path, "%s/nosuchdir/x.png", dir);
-        CHECK(sp_afr_png_curves(path, rows, bins, fs, 0, 1, which, names, &err) == -1);
+        CHECK(sp_afr_png_curves(path, rows, bins, fs, 0, 1, which, names, NULL, 0, &err) == -1);
         sp_test_rmtree(dir);
         free(dir);
         sp_afr_free(a);
     }
+    test_bands();
+    test_marks();
     return sp_test_result("test_afr");
 }

@@ -10,7 +10,14 @@
  *   white, pink and brown: spectral slopes near 0, -3 and -6 dB/octave;
  * - apply_to: which roles are noised, in train and eval mode;
  * - determinism (same seed, same noise; another seed, other noise) and
- *   scope = utterance (overlapping chunks share their noise).
+ *   scope = utterance (overlapping chunks share their noise);
+ * - several bands (band = 1200-1600,1800-2100): SNR exact to 1e-5 dB, the
+ *   energy in the bands and none between, each band's share its share of
+ *   the bins; unsorted or overlapping bands refused;
+ * - type lists: SNR exact with every type listed, every listed type drawn
+ *   (each chunk's noise classified), one type per utterance under scope
+ *   utterance; single types add the noise they added before type lists
+ *   (fingerprints taken from the code before the change).
  *
  * The chunks are synthetic speech-like signals, or, when $NOISE_CORPUS
  * names a corpus (tests/noise.sh sets it to a `corpus synth` corpus),
@@ -33,7 +40,9 @@ static int T;
 static sp_model model;
 static sp_phoneset ps;
 static sp_dataset train, dev;
-static char *dir, *plugin_dir, *wav;
+static char *dir, *plugin_dir, *wav, *wav16;
+static float *wav16_samples; /* [WAV16_N]: wav16 as the probe reads it */
+#define WAV16_N 8000
 static float *clean, *audio;
 static long utt[B], st[B];
 static float gains[B];
@@ -178,18 +187,46 @@ static void refusals(void)
     refused("[probe n]\nuse = noise\ntype = file\nfile = /nonexistent.wav\n", 4, "file: cannot read '/nonexistent.wav'");
     refused("[probe n]\nuse = noise\nfreq = 9000\n", 3, "freq");
     refused("[probe n]\nuse = noise\nk = 0\n", 3, "k");
+    /* type lists */
+    refused("[probe n]\nuse = noise\ntype = white,violet\n", 3,
+            "type: 'violet' (item 2 of 'white,violet') is not one of white|pink|brown|band|babble|tone|file");
+    refused("[probe n]\nuse = noise\ntype = white,,pink\n", 3, "type: '' (item 2 of 'white,,pink') is not one of");
+    refused("[probe n]\nuse = noise\ntype = white, band\n", 3, "type band needs band = f_lo-f_hi");
+    refused("[probe n]\nuse = noise\ntype = file,white\n", 3, "type file needs file = PATH");
+    refused("[probe n]\nuse = noise\ntype = white,pink\nband = 100-200\n", 4, "band: '100-200' is only for type band");
+    /* band lists */
+    refused("[probe n]\nuse = noise\ntype = band\nband = 1800-2100,1200-1600\n", 4,
+            "band: '1800-2100,1200-1600': 1200-1600 does not start above the end of 1800-2100");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 1200-1600,1500-2100\n", 4,
+            "band: '1200-1600,1500-2100': 1500-2100 does not start above the end of 1200-1600");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 1200-1600, 1600-2000\n", 4, "1600-2000 does not start above");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 1200-1600,2k-3k\n", 4,
+            "band: '2k-3k' (item 2 of '1200-1600,2k-3k') is not f_lo-f_hi in Hz");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 1200-1600,\n", 4, "band: '' (item 2 of '1200-1600,')");
+    refused("[probe n]\nuse = noise\ntype = band\nband = 100-200,7000-9000\n", 4, "band: '7000-9000' (item 2");
+    char many[1024] = "[probe n]\nuse = noise\ntype = band\nband = ";
+    for (int i = 0; i < 33; i++) snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d-%d", i ? "," : "", 100 * i + 10, 100 * i + 50);
+    strcat(many, "\n");
+    refused(many, 4, "is not a comma list of at most 32 bands");
+    /* on_start: every band holds a bin (T = 1600: bins every 10 Hz) */
+    char *nobin = sp_xasprintf("[probe n]\nuse = noise\ntype = band\nband = 1200-1600,%g-%g\n", 16000.0 / T * 300 + 1,
+                               16000.0 / T * 300 + 2);
+    refused(nobin, 1, "holds no frequency bin");
+    free(nobin);
 }
 
 /* ---- SNR */
 
-static void snr_fixed(const char *type, const char *extra)
+/* The worst SNR error in dB over the chunks of one batch. */
+static double snr_fixed(const char *type, const char *extra)
 {
     sp_error err;
     char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\nsnr_db = 5\n%s", type, extra);
     sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
     CHECK_MSG(ch != NULL, "%s: %s", type, err.msg);
+    double worst = NAN;
     if (ch && train_batch(ch, 0) == 0) {
-        double worst = 0;
+        worst = 0;
         for (int b = 0; b < B; b++) {
             if (b == 3) {
                 int same = !memcmp(audio + 3 * (size_t)T, clean + 3 * (size_t)T, (size_t)T * sizeof *audio);
@@ -209,6 +246,7 @@ static void snr_fixed(const char *type, const char *extra)
     }
     done(ch);
     free(text);
+    return worst;
 }
 
 static void snr_range(const char *scope)
@@ -328,6 +366,195 @@ static void spectra(void)
     CHECK_MSG(br > -7 && br < -5, "brown noise slope %.2f dB/octave, want about -6", br);
 }
 
+/* ---- several bands: band = 1200-1600,1800-2100
+ *
+ * The SNR is exact over each chunk as for one band; the noise has its
+ * energy in the bands and none between or outside them; the spectrum is
+ * flat over the union, so each band's share of the energy is its share of
+ * the FFT bins inside the bands. */
+
+static void multi_band(const char *scope, double min_in, double tol)
+{
+    static const double lo[2] = { 1200, 1800 }, hi[2] = { 1600, 2100 };
+    char *extra = sp_xasprintf("band = 1200-1600,1800-2100\nscope = %s\n", scope);
+    double worst = snr_fixed("band", extra);
+    CHECK_MSG(worst < 1e-5, "two bands, scope %s: SNR off by %.3g dB", scope, worst);
+    free(extra);
+
+    int nb = T / 2 + 1;
+    double *pw = sp_xmalloc((size_t)nb * sizeof *pw);
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = band\nband = 1200-1600, 1800-2100\nsnr_db = 0\nscope = %s\n", scope);
+    noise_spectrum(text, 8, pw);
+    double e[2] = { 0, 0 }, gap = 0, all = 0;
+    int bins[2] = { 0, 0 };
+    for (int i = 0; i < nb; i++) {
+        double f = (double)i * 16000 / T;
+        all += pw[i];
+        for (int j = 0; j < 2; j++)
+            if (f >= lo[j] && f <= hi[j]) e[j] += pw[i], bins[j]++;
+        if (f > hi[0] && f < lo[1]) gap += pw[i];
+    }
+    double in = (e[0] + e[1]) / all, share = e[0] / (e[0] + e[1]), want = (double)bins[0] / (bins[0] + bins[1]);
+    printf("noise band 1200-1600,1800-2100 Hz, scope %s: %.6f of the energy in the bands, %.2e between them; "
+           "first band's share %.3f (its share of the bins %.3f); SNR error %.2e dB\n",
+           scope, in, gap / all, share, want, worst);
+    CHECK_MSG(in >= min_in, "two bands, scope %s: only %.4f of the energy in the bands", scope, in);
+    CHECK_MSG(gap / all < 1 - min_in, "two bands, scope %s: %.4f of the energy between the bands", scope, gap / all);
+    CHECK_MSG(e[0] > 0.3 * all && e[1] > 0.3 * all, "two bands, scope %s: energies %.3g and %.3g of %.3g", scope, e[0],
+              e[1], all);
+    CHECK_MSG(fabs(share - want) < tol, "two bands, scope %s: the first band has %.3f of the energy, want about %.3f",
+              scope, share, want);
+    free(text);
+    free(pw);
+}
+
+/* ---- type lists: type = white,pink,band,tone,babble,file
+ *
+ * Each chunk's added noise d is classified: tone (500 Hz) and band
+ * (5-6 kHz) by where its energy is, babble (k = 1) and file by being a
+ * scaled slice of a train utterance or of the 16 kHz file (found by
+ * search), pink and white by the share of energy below 1 kHz (1/f from
+ * 10 Hz to 8 kHz puts 0.69 there, white 0.125). */
+
+enum { C_WHITE, C_PINK, C_BAND, C_TONE, C_BABBLE, C_FILE, C_NONE };
+static const char *const class_names[] = { "white", "pink", "band", "tone", "babble", "file", "none" };
+#define LIST6 "white,pink,band,tone,babble,file"
+
+/* Whether d[T] = g src[(off + t) mod n] for some offset and g > 0, to
+ * 1e-3 of d's peak. */
+static int slice_of(const double *d, const float *src, long n)
+{
+    int t0 = 0;
+    for (int t = 1; t < T; t++)
+        if (fabs(d[t]) > fabs(d[t0])) t0 = t;
+    double peak = fabs(d[t0]);
+    for (long off = 0; peak > 0 && off < n; off++) {
+        double s0 = src[(off + t0) % n];
+        if (fabs(s0) < 1e-9 || d[t0] / s0 <= 0) continue;
+        double g = d[t0] / s0;
+        int t = 0;
+        while (t < T && fabs(d[t] - g * src[(off + t) % n]) <= 1e-3 * peak) t++;
+        if (t == T) return 1;
+    }
+    return 0;
+}
+
+static int classify(const double *d, const double *pw, float **utt_audio, const long *utt_n, size_t nutt)
+{
+    int nb = T / 2 + 1;
+    double all = 0, tone = 0, band = 0, low = 0;
+    for (int i = 0; i < nb; i++) {
+        double f = (double)i * 16000 / T;
+        all += pw[i];
+        if (f >= 480 && f <= 520) tone += pw[i];
+        if (f >= 5000 && f <= 6000) band += pw[i];
+        if (f < 1000) low += pw[i];
+    }
+    if (all <= 0) return C_NONE;
+    if (tone / all > 0.99) return C_TONE;
+    if (band / all > 0.99) return C_BAND;
+    for (size_t u = 0; u < nutt; u++)
+        if (slice_of(d, utt_audio[u], utt_n[u])) return C_BABBLE;
+    if (slice_of(d, wav16_samples, WAV16_N)) return C_FILE;
+    if (low / all > 0.35) return C_PINK;
+    if (low / all < 0.25 && band / all > 0.05 && band / all < 0.25) return C_WHITE;
+    return C_NONE;
+}
+
+/* The class of each noisy chunk of batches [0, nbatch) of text, counted
+ * into count[C_NONE + 1]; for scope utterance, whether chunks of one
+ * utterance got one class. */
+static void classes(const char *text, int nbatch, int count[C_NONE + 1], int *mixed)
+{
+    int nb = T / 2 + 1;
+    sp_error err;
+    sp_probe_chain *ch = chain(text, SP_PROBE_MODE_TRAIN, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
+    float **ua = sp_xmalloc(train.n * sizeof *ua);
+    long *un = sp_xmalloc(train.n * sizeof *un);
+    for (size_t u = 0; u < train.n; u++) {
+        un[u] = train.utt[u].n;
+        ua[u] = sp_xmalloc((size_t)un[u] * sizeof **ua);
+        for (long i = 0; i < un[u]; i++) ua[u][i] = train.utt[u].audio[i];
+    }
+    double *d = sp_xmalloc((size_t)T * sizeof *d), *pw = sp_xmalloc((size_t)nb * sizeof *pw);
+    float *in = fftwf_alloc_real((size_t)T);
+    fftwf_complex *out = fftwf_alloc_complex((size_t)nb);
+    fftwf_plan p = fftwf_plan_dft_r2c_1d(T, in, out, FFTW_ESTIMATE);
+    memset(count, 0, (C_NONE + 1) * sizeof *count);
+    *mixed = 0;
+    for (long step = 0; ch && step < nbatch; step++) {
+        if (train_batch(ch, step) != 0) break;
+        int of_utt[B];
+        for (int b = 0; b < B; b++) {
+            of_utt[b] = -1;
+            if (b == 3) continue;
+            for (int t = 0; t < T; t++) {
+                size_t k = (size_t)b * (size_t)T + (size_t)t;
+                d[t] = (double)audio[k] - clean[k];
+                in[t] = (float)d[t];
+            }
+            fftwf_execute(p);
+            for (int i = 0; i < nb; i++) pw[i] = (double)out[i][0] * out[i][0] + (double)out[i][1] * out[i][1];
+            int c = of_utt[b] = classify(d, pw, ua, un, train.n);
+            count[c]++;
+            for (int a = 0; a < b; a++)
+                if (of_utt[a] >= 0 && utt[a] == utt[b] && of_utt[a] != c) *mixed = 1;
+        }
+    }
+    fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(out);
+    for (size_t u = 0; u < train.n; u++) free(ua[u]);
+    free(ua), free(un), free(d), free(pw);
+    done(ch);
+}
+
+static void multi_type(void)
+{
+    /* Every type in one list: the SNR is still exact on every chunk. */
+    char *extra = sp_xasprintf("band = 1200-1600,1800-2100\nfile = %s\n", wav);
+    double worst = snr_fixed("white,pink,brown,band,babble,tone,file", extra);
+    CHECK_MSG(worst < 1e-5, "every type in a list: SNR off by %.3g dB", worst);
+    free(extra);
+    extra = sp_xasprintf("band = 1200-1600,1800-2100\nfile = %s\nscope = utterance\n", wav);
+    worst = snr_fixed("white,pink,brown,band,babble,tone,file", extra);
+    CHECK_MSG(worst < 1e-5, "every type in a list, scope utterance: SNR off by %.3g dB", worst);
+    free(extra);
+
+    /* Every listed type is drawn, about equally often, per chunk. */
+    int count[C_NONE + 1], mixed;
+    char *text = sp_xasprintf("[probe n]\nuse = noise\ntype = " LIST6 "\nband = 5000-6000\nfreq = 500\nk = 1\n"
+                              "file = %s\nsnr_db = 0:10\n", wav16);
+    classes(text, 8, count, &mixed);
+    int n = 0;
+    for (int c = 0; c <= C_NONE; c++) n += count[c];
+    printf("noise type = " LIST6 ", scope chunk: %d chunks:", n);
+    for (int c = 0; c <= C_NONE; c++) printf(" %s %d", class_names[c], count[c]);
+    printf("\n");
+    CHECK_MSG(count[C_NONE] == 0, "type list: %d chunks of no listed type", count[C_NONE]);
+    for (int c = 0; c < C_NONE; c++)
+        CHECK_MSG(count[c] >= n / 6 / 3 && count[c] <= n / 6 * 2, "type list: %s drawn for %d of %d chunks",
+                  class_names[c], count[c], n);
+    free(text);
+
+    /* scope utterance: one type per utterance, several types over them. */
+    text = sp_xasprintf("[probe n]\nuse = noise\ntype = " LIST6 "\nband = 5000-6000\nfreq = 500\nk = 1\nfile = %s\n"
+                        "scope = utterance\n", wav16);
+    classes(text, 1, count, &mixed);
+    int kinds = 0;
+    printf("noise type = " LIST6 ", scope utterance:");
+    for (int c = 0; c <= C_NONE; c++) {
+        printf(" %s %d", class_names[c], count[c]);
+        kinds += c < C_NONE && count[c] > 0;
+    }
+    printf("\n");
+    CHECK_MSG(!mixed, "type list, scope utterance: chunks of one utterance got other types");
+    CHECK_MSG(count[C_NONE] == 0, "type list, scope utterance: %d chunks of no listed type", count[C_NONE]);
+    CHECK_MSG(kinds >= 2 || train.n < 3, "type list, scope utterance: %d types over %zu utterances", kinds, train.n);
+    free(text);
+}
+
 /* ---- roles, determinism, scope */
 
 static int eval_changed(sp_probe_chain *ch, sp_probe_role role)
@@ -382,7 +609,8 @@ static float *noised(const char *text, long step)
 static void determinism(void)
 {
     size_t bytes = (size_t)B * (size_t)T * sizeof(float);
-    const char *types[] = { "white", "brown", "band\nband = 100-200", "babble", "tone", "file" };
+    const char *types[] = { "white", "brown", "band\nband = 100-200", "babble", "tone", "file",
+                            "band\nband = 100-200,1000-1500", "white,pink,babble", "tone, band,white\nband = 300-400,600-700" };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         char *t1 = sp_xasprintf("[probe n]\nuse = noise\ntype = %s\n%s", types[i], !strcmp(types[i], "file") ? "" : "");
         if (!strcmp(types[i], "file")) {
@@ -429,6 +657,100 @@ static void utterance_scope(const char *type)
     free(a);
     free(e);
     free(text);
+}
+
+/* ---- single types: the same noise as before multi-band and multi-type
+ * noise came (issue 10)
+ *
+ * A fingerprint of the noise one config adds to the synthetic batch at
+ * step 3 with seed 7: e = sum d^2 and p = sum w_i d_i over the batch, with
+ * d the added noise and w_i = +-1 a fixed hash sign of i. Another RNG draw
+ * or another order of draws changes p completely; rounding differences of
+ * another libm or FFTW build change it by ~1e-7 relative. The reference
+ * values were printed by the code of commit 76c0b5b (before the type list
+ * and band list), whose RNG draws a single type must keep. The FNV-1a hash
+ * of the noisy batch is compared too, but only counted: bit identity holds
+ * on the machine that made the table, not across FFTW and libm builds.
+ * NOISE_PRINT_FINGERPRINTS=1 prints the rows of the table. */
+
+typedef struct {
+    const char *opts;
+    double e, p;
+    uint64_t fnv;
+} fingerprint;
+
+static const fingerprint before[] = {
+    { "white snr_db = 5", 7.4446350983e+01, -1.2228819997e+01, 0xcfce8f387f1a8d5eULL },
+    { "white snr_db = -5:15", 2.5756880595e+02, -1.3083796329e+01, 0x23813bf7233f0902ULL },
+    { "white snr_db = -5:15 scope = utterance", 2.0446728458e+02, 1.8770608011e+01, 0xff74042198c7e7e6ULL },
+    { "pink snr_db = 5", 7.4446350699e+01, -6.3020498413e+00, 0x7737e13d6c1ad4f1ULL },
+    { "pink snr_db = -5:15", 2.5756880584e+02, -7.2612933768e+00, 0xee86be7303ed4c8bULL },
+    { "pink snr_db = -5:15 scope = utterance", 2.0446728488e+02, 1.1917044749e+01, 0xf999887b35c09902ULL },
+    { "brown snr_db = 5", 7.4446350917e+01, -5.7295935527e-01, 0xcd0a4af564be1a3cULL },
+    { "brown snr_db = -5:15", 2.5756880576e+02, -2.8243739387e+00, 0x745087506550a803ULL },
+    { "brown snr_db = -5:15 scope = utterance", 2.0446728481e+02, 2.4154689660e+00, 0x12dd89b91257e895ULL },
+    { "band band = 2000-4000 snr_db = 5", 7.4446350766e+01, -1.0350256816e+01, 0x96597bbbb257de47ULL },
+    { "band band = 2000-4000 snr_db = -5:15", 2.5756880603e+02, 1.9581093550e+00, 0x6d5ae2a3387543f5ULL },
+    { "band band = 2000-4000 snr_db = -5:15 scope = utterance", 2.0446728460e+02, 1.2013322352e+01, 0x18ca9b5b6d20b3bfULL },
+    { "babble snr_db = 5", 7.4446350845e+01, 8.4690835446e-01, 0x8e3661ef310e79e5ULL },
+    { "babble snr_db = -5:15", 1.2089933798e+02, -2.1915668381e+00, 0xf85292f783e32a3dULL },
+    { "babble snr_db = -5:15 scope = utterance", 2.0446728467e+02, -9.7790273555e-01, 0x4ce1014d500efd48ULL },
+    { "tone snr_db = 5", 7.4446350472e+01, 2.0375443122e-01, 0x10d5b62966dac290ULL },
+    { "tone snr_db = -5:15", 1.5825197977e+02, 1.8070156326e+00, 0x3c87df1bb95cd5bdULL },
+    { "tone snr_db = -5:15 scope = utterance", 2.0446728847e+02, 2.0099335210e-01, 0xedb540f088c183afULL },
+    { "file snr_db = 5", 7.4446350956e+01, -2.3393104587e+00, 0x54f33fca301f8b39ULL },
+    { "file snr_db = -5:15", 1.5825198138e+02, 3.8458721727e+00, 0x32c08ba5c373adc9ULL },
+    { "file snr_db = -5:15 scope = utterance", 2.0446728460e+02, 1.2318434936e+01, 0x8016bcd2c1e64180ULL },
+};
+
+static void fingerprint_of(const float *a, double *e, double *p, uint64_t *fnv)
+{
+    *e = *p = 0;
+    *fnv = 1469598103934665603ULL;
+    const unsigned char *bytes = (const unsigned char *)a;
+    for (size_t i = 0; i < (size_t)B * (size_t)T * sizeof *a; i++) *fnv = (*fnv ^ bytes[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < (size_t)B * (size_t)T; i++) {
+        double d = (double)a[i] - clean[i];
+        uint32_t h = (uint32_t)i * 2654435761u;
+        *e += d * d;
+        *p += (h >> 16 & 1) ? d : -d;
+    }
+}
+
+static void single_types(void)
+{
+    static const char *const types[] = { "white", "pink", "brown", "band\nband = 2000-4000", "babble", "tone", "file" };
+    static const char *const scopes[] = { "snr_db = 5", "snr_db = -5:15", "snr_db = -5:15\nscope = utterance" };
+    size_t k = 0, same = 0;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        for (size_t j = 0; j < sizeof scopes / sizeof scopes[0]; j++, k++) {
+            char *text = !strcmp(types[i], "file")
+                             ? sp_xasprintf("[probe n]\nuse = noise\nseed = 7\ntype = file\nfile = %s\n%s\n", wav, scopes[j])
+                             : sp_xasprintf("[probe n]\nuse = noise\nseed = 7\ntype = %s\n%s\n", types[i], scopes[j]);
+            char opts[128];
+            snprintf(opts, sizeof opts, "%s %s", types[i], scopes[j]);
+            for (char *q = opts; *q; q++)
+                if (*q == '\n') *q = ' ';
+            float *a = noised(text, 3);
+            double e, p;
+            uint64_t fnv;
+            fingerprint_of(a, &e, &p, &fnv);
+            if (getenv("NOISE_PRINT_FINGERPRINTS"))
+                printf("    { \"%s\", %.10e, %.10e, 0x%016llxULL },\n", opts, e, p, (unsigned long long)fnv);
+            if (k < sizeof before / sizeof before[0] && before[k].opts) {
+                CHECK_MSG(!strcmp(before[k].opts, opts), "fingerprint table row %zu is '%s', not '%s'", k, before[k].opts, opts);
+                double scale = sqrt(before[k].e); /* the size of p */
+                CHECK_MSG(fabs(e - before[k].e) <= 1e-5 * before[k].e && fabs(p - before[k].p) <= 1e-5 * scale,
+                          "%s: not the noise of before (e %.10e p %.10e, want %.10e %.10e)", opts, e, p, before[k].e,
+                          before[k].p);
+                same += fnv == before[k].fnv;
+            }
+            free(a);
+            free(text);
+        }
+    CHECK_MSG(k == sizeof before / sizeof before[0], "%zu single-type configs, %zu rows in the table", k,
+              sizeof before / sizeof before[0]);
+    printf("noise single types: %zu configs as before (1e-5), %zu of them bit for bit\n", k, same);
 }
 
 /* ---- the rig */
@@ -492,6 +814,31 @@ static int write_wav(const char *path)
     return 0;
 }
 
+/* A mono 16 kHz file (no resampling): noise, so that a slice of it is
+ * found only where it is; its samples as the probe reads them. */
+static int write_wav16(const char *path)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    info.samplerate = 16000;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    if (!f) return -1;
+    short *x = sp_xmalloc(WAV16_N * sizeof *x);
+    wav16_samples = sp_xmalloc(WAV16_N * sizeof *wav16_samples);
+    sp_rng r;
+    sp_rng_seed(&r, 4, 4);
+    for (long i = 0; i < WAV16_N; i++) {
+        x[i] = (short)lrint(3000 * sp_rng_normal(&r));
+        wav16_samples[i] = (float)(x[i] / 32768.0);
+    }
+    long w = (long)sf_writef_short(f, x, WAV16_N);
+    sf_close(f);
+    free(x);
+    return w == WAV16_N ? 0 : -1;
+}
+
 int main(void)
 {
     const char *top = getenv("top_builddir");
@@ -536,6 +883,8 @@ int main(void)
     dir = sp_test_tmpdir();
     wav = sp_path_join(dir, "noise.wav");
     CHECK(write_wav(wav) == 0);
+    wav16 = sp_path_join(dir, "noise16.wav");
+    CHECK(write_wav16(wav16) == 0);
     clean = sp_xmalloc((size_t)B * (size_t)T * sizeof *clean);
     audio = sp_xmalloc((size_t)B * (size_t)T * sizeof *audio);
 
@@ -564,6 +913,11 @@ int main(void)
     utterance_scope("white");
     utterance_scope("tone");
     utterance_scope("babble");
+    utterance_scope("white,tone,babble");
+    multi_band("chunk", 0.99, 0.05);
+    multi_band("utterance", 0.95, 0.1);
+    multi_type();
+    if (!(corpus && *corpus)) single_types();
 
     free(clean);
     free(audio);
@@ -573,6 +927,8 @@ int main(void)
     sp_test_rmtree(dir);
     free(dir);
     free(wav);
+    free(wav16);
+    free(wav16_samples);
     free(plugin_dir);
     return sp_test_result("test_noise");
 }

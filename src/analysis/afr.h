@@ -49,4 +49,42 @@ int sp_afr_compute(sp_afr *a, const float *taps, int F, int K, sp_afr_norm norm,
 /* freqs [bins]: j fs / nfft. */
 void sp_afr_freqs(float *freqs, int nfft, double fs);
 
+/* ---- where the filters sit, and how far they moved
+ *
+ * A sinc filter's centre is (f1 + f2) / 2 and its bandwidth f2 - f1 (its
+ * cut-offs, in Hz). A free-form (conv) filter has no cut-offs; its centre
+ * and bandwidth come from its magnitude response |H| (linear, not
+ * normalised: a scale does not change them), weighting each bin j by its
+ * power p_j = |H(w_j)|^2:
+ *     centre = sum_j f_j p_j / sum_j p_j                 spectral centroid
+ *     band   = sqrt(12) sqrt(sum_j (f_j - centre)^2 p_j / sum_j p_j)
+ * the RMS bandwidth, scaled by sqrt(12) so that an ideal band-pass
+ * [f1, f2] (flat in its band, 0 outside) gets centre (f1 + f2) / 2 and
+ * band f2 - f1, as a sinc filter does: the two definitions agree on the
+ * ideal filter they both describe. f_j = j fs / nfft, j = 0 .. bins-1.
+ * A filter with no energy (all p_j = 0) gets NaN for both. */
+
+/* mag [F][bins] (linear |H|) -> centre [F], band [F] in Hz. */
+void sp_afr_bands(const float *mag, int F, int bins, double fs, double *centre, double *band);
+
+/* The movement between two states a and b of F filters:
+ *     out[0] = mean_c |centre_b - centre_a|   out[1] = max_c |...|
+ *     out[2] = mean_c |band_b - band_a|       out[3] = max_c |...|
+ * A NaN in either state makes the four NaN (the movement is unknown). */
+void sp_afr_movement(const double *centre_a, const double *band_a, const double *centre_b, const double *band_b,
+                     int F, double out[4]);
+
+/* ---- marked bands: frequency ranges drawn over the figures (the bands
+ * a noise probe corrupted, say); the afr probe's mark option and
+ * `sincprobe afr --mark`.
+ *
+ * s: a comma list of f_lo-f_hi in Hz ("1200-1600,1800-2100"; spaces
+ * around an item are ignored), each 0 <= f_lo < f_hi <= fs/2, in
+ * increasing order, each starting above the end of the one before (as
+ * the noise probe's band option: a list that is not what it looks like
+ * is likelier a typo than a wish). The pairs go to lohi[2 max]; returns
+ * their count, or -1 with err (the caller prefixes the option's name)
+ * when s is empty, malformed or has more than max items. */
+int sp_afr_parse_marks(const char *s, double fs, double *lohi, int max, sp_error *err);
+
 #endif

@@ -16,7 +16,8 @@
 #include <sys/stat.h>
 
 static const char *const usage[] = {
-    "sincprobe afr MODEL [--nfft N] [--format tsv|npy|png] [--out PATH] [--normalise none|peak] [--db] [--per-filter]",
+    "sincprobe afr MODEL [--nfft N] [--format tsv|npy|png] [--out PATH] [--normalise none|peak] [--db] [--per-filter] "
+    "[--mark LIST]",
     "",
     "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
     "  --nfft N               transform length, even, >= the filters' taps (default 1024);",
@@ -29,6 +30,8 @@ static const char *const usage[] = {
     "  --normalise peak       divide each filter's |H| by its maximum before averaging",
     "  --db                   20 log10 of the magnitudes (floor -120 dB)",
     "  --per-filter           tsv: a column per filter after afr (h0, h1, ...)",
+    "  --mark LIST            png: hatch the bands f_lo-f_hi in Hz of a comma list in",
+    "                         increasing order (e.g. 1200-1600,1800-2100)",
     NULL,
 };
 
@@ -96,7 +99,7 @@ static const char *const norms[] = { "none", "peak", NULL }; /* SP_AFR_NORM_NONE
 
 int cmd_afr(int argc, char **argv)
 {
-    const char *out = NULL;
+    const char *out = NULL, *mark = NULL;
     long nfft = 1024;
     int db = 0, per_filter = 0, format = FORMAT_TSV, norm = SP_AFR_NORM_NONE;
     sp_opt opts[] = {
@@ -107,6 +110,7 @@ int cmd_afr(int argc, char **argv)
         SP_OPT_CHOICE("--normalize", &norm, norms),
         SP_OPT_FLAG("--db", &db),
         SP_OPT_FLAG("--per-filter", &per_filter),
+        SP_OPT_STRING("--mark", &mark),
         SP_OPT_END,
     };
     int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
@@ -118,6 +122,15 @@ int cmd_afr(int argc, char **argv)
     const char *model = argv[1];
     if (format != FORMAT_TSV && !out)
         return sp_usage_error(usage, "--format %s needs --out PATH", formats[format]);
+    enum { MAX_MARKS = 32 };
+    double marks[2 * MAX_MARKS];
+    int nmarks = 0;
+    if (mark && format != FORMAT_PNG) return sp_usage_error(usage, "--mark is for --format png (it marks the figure)");
+    if (mark) {
+        sp_error merr;
+        nmarks = sp_afr_parse_marks(mark, (double)SP_SAMPLE_RATE, marks, MAX_MARKS, &merr);
+        if (nmarks < 0) return sp_usage_error(usage, "--mark: %s", merr.msg);
+    }
 
     sp_error err;
     char *rundir, *ckpt;
@@ -183,7 +196,9 @@ int cmd_afr(int argc, char **argv)
     } else {
         long which = 0;
         const char *label = db ? "AFR (dB)" : "AFR";
-        if (sp_afr_png_curves(out, afr, bins, (double)SP_SAMPLE_RATE, db, 1, &which, &label, &err) != 0) goto fail;
+        if (sp_afr_png_curves(out, afr, bins, (double)SP_SAMPLE_RATE, db, 1, &which, &label, marks, nmarks,
+                              &err) != 0)
+            goto fail;
     }
     rc = SP_EXIT_OK;
     goto done;

@@ -69,8 +69,18 @@ static void range(const float *v, size_t n, double *lo, double *hi)
 
 enum { ML = 70, MR = 100, MT = 30, MB = 60, PW = 640 };
 
+/* The marks (Hz) as vertical stripes over the plot area of height ph. */
+static void draw_marks(cairo_t *cr, const double *marks, int nmarks, double fs, double ph, int on_image)
+{
+    const double clip[4] = { ML, MT, PW, ph };
+    double nyq = fs / 2;
+    for (int k = 0; k < nmarks; k++)
+        sp_draw_mark(cr, ML + PW * marks[2 * k] / nyq, ML + PW * marks[2 * k + 1] / nyq, MT, MT + ph, 1, on_image,
+                     clip);
+}
+
 int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, double fs, int db,
-                       const int *row_label, const char *ylabel, sp_error *err)
+                       const int *row_label, const char *ylabel, const double *marks, int nmarks, sp_error *err)
 {
     if (rows < 1 || bins < 2) return sp_fail(err, "'%s': nothing to draw", path);
     int ph = rows * 12 < 200 ? 200 : rows * 12 > 600 ? 600 : (int)rows * 12;
@@ -117,6 +127,7 @@ int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, 
     cairo_fill(cr);
     cairo_restore(cr);
     cairo_surface_destroy(img);
+    draw_marks(cr, marks, nmarks, fs, ph, 1);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ML, MT, PW, ph);
     cairo_stroke(cr);
@@ -158,7 +169,7 @@ int sp_afr_png_heatmap(const char *path, const float *afr, long rows, int bins, 
 }
 
 int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, int db, int ncurves,
-                      const long *which, const char *const *label, sp_error *err)
+                      const long *which, const char *const *label, const double *marks, int nmarks, sp_error *err)
 {
     if (ncurves < 1 || bins < 2) return sp_fail(err, "'%s': nothing to draw", path);
     int ph = 360, W = ML + PW + MR + 40, H = MT + ph + MB;
@@ -179,6 +190,7 @@ int sp_afr_png_curves(const char *path, const float *afr, int bins, double fs, i
     double pad = (hi - lo) * 0.05;
     hi += pad;
     if (db) lo -= pad;
+    draw_marks(cr, marks, nmarks, fs, ph, 0);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ML, MT, PW, ph);
     cairo_stroke(cr);

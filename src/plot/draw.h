@@ -21,4 +21,14 @@ void sp_draw_vtext(cairo_t *cr, double x, double y, const char *s);
  * ordered. */
 void sp_draw_viridis(double x, double *r, double *g, double *b);
 
+/* A marked range (a band of frequencies, say) over a plot: the rectangle
+ * x0..x1 by y0..y1 (pixels, clipped to clip[4] = x, y, width, height)
+ * filled translucently and hatched with diagonal lines, with a thin edge
+ * line along each of its long sides (vertical: at x0 and x1; else at y0
+ * and y1). on_image: light strokes, for over a heatmap; else dark ones,
+ * for over a white plot. Leaves the source and line width as it found
+ * them (cairo_save/restore). */
+void sp_draw_mark(cairo_t *cr, double x0, double x1, double y0, double y1, int vertical, int on_image,
+                  const double clip[4]);
+
 #endif

@@ -5,17 +5,21 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The keys of each panel type; a leading '*' marks a required one. */
 static const char *const heatmap_keys[] = { "npy", "x", "x_divisor", "file", "rows", "cols", "value", "group",
-                                            "group_default", "range", "annotate", "mean", "title", "xlabel",
-                                            "ylabel", "clabel", "caption", "empty", NULL };
+                                            "group_default", "range", "annotate", "mean", "marks", "title",
+                                            "xlabel", "ylabel", "clabel", "caption", "empty", NULL };
 static const char *const lines_keys[] = { "*file", "*x", "*y", "series", "split", "split_name", "group",
                                           "group_default", "colour", "only", "only_note", "log", "markers",
                                           "xinteger", "optional", "title", "xlabel", "ylabel", "caption",
                                           "empty", NULL };
+static const char *const bands_keys[] = { "*file", "*x", "*row", "*centre", "*width", "y_divisor", "y_range",
+                                          "log", "group", "group_default", "xinteger", "marks", "title", "xlabel",
+                                          "ylabel", "clabel", "caption", "empty", NULL };
 static const char *const images_keys[] = { "*file", "*images", "*rows", "*cols", "empty", NULL };
 static const char *const table_keys[] = { "*file", "*columns", "labels", "section", "intro", "join", "join_key",
                                           "join_group", "join_by", "join_max", "join_unit", "join_class",
@@ -29,6 +33,7 @@ static const struct {
 } types[] = {
     { "heatmap", SP_PANEL_HEATMAP, heatmap_keys },
     { "lines", SP_PANEL_LINES, lines_keys },
+    { "bands", SP_PANEL_BANDS, bands_keys },
     { "images", SP_PANEL_IMAGES, images_keys },
     { "table", SP_PANEL_TABLE, table_keys },
 };
@@ -94,6 +99,43 @@ static int check_keys(const sp_manifest *m, const char *section, long line, cons
     return 0;
 }
 
+/* marks = LO-HI LO-HI ...: the ranges into lohi[2 n] (NULL: only
+ * counted); their count, or -1 with the first bad word in bad[64]. A
+ * number may be negative, so LO ends where strtod stops. */
+static int parse_marks(const char *v, double *lohi, char *bad)
+{
+    char *copy = sp_xstrdup(v), *save = NULL;
+    int n = 0;
+    for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save), n++) {
+        char *end;
+        double lo = strtod(w, &end), hi = NAN;
+        if (end != w && *end == '-') {
+            char *b = end + 1;
+            hi = strtod(b, &end);
+            if (end == b || *end) hi = NAN;
+        }
+        if (!(lo < hi) || !isfinite(lo) || !isfinite(hi)) {
+            snprintf(bad, 64, "%s", w);
+            n = -1;
+            break;
+        }
+        if (lohi) lohi[2 * n] = lo, lohi[2 * n + 1] = hi;
+    }
+    free(copy);
+    return n;
+}
+
+int sp_panel_marks(const sp_manifest *m, const sp_panel *p, double **lohi)
+{
+    const char *v = sp_panel_get(m, p, "marks");
+    char bad[64];
+    int n = v ? parse_marks(v, NULL, bad) : 0;
+    *lohi = NULL;
+    if (n <= 0) return 0;
+    *lohi = sp_xmalloc((size_t)n * 2 * sizeof **lohi);
+    return parse_marks(v, *lohi, bad);
+}
+
 /* The values a panel's keys may take, beyond being given. */
 static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
 {
@@ -110,8 +152,22 @@ static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
     char c;
     if ((v = sp_panel_get(m, p, "range")) && sscanf(v, "%lf %lf %c", &a, &b, &c) != 2)
         return mfail(err, m->path, sp_panel_line(m, p, "range"), "range: '%s' is not two numbers LO HI", v);
-    if ((v = sp_panel_get(m, p, "x_divisor")) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
-        return mfail(err, m->path, sp_panel_line(m, p, "x_divisor"), "x_divisor: '%s' is not a number other than 0", v);
+    if ((v = sp_panel_get(m, p, "y_range")) && (sscanf(v, "%lf %lf %c", &a, &b, &c) != 2 || !(a < b) || !isfinite(b)))
+        return mfail(err, m->path, sp_panel_line(m, p, "y_range"), "y_range: '%s' is not two numbers LO < HI", v);
+    static const char *const divisors[] = { "x_divisor", "y_divisor" };
+    for (int i = 0; i < 2; i++)
+        if ((v = sp_panel_get(m, p, divisors[i])) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))
+            return mfail(err, m->path, sp_panel_line(m, p, divisors[i]), "%s: '%s' is not a number other than 0",
+                         divisors[i], v);
+    char bad[64];
+    if ((v = sp_panel_get(m, p, "marks")) && parse_marks(v, NULL, bad) < 0)
+        return mfail(err, m->path, sp_panel_line(m, p, "marks"),
+                     "marks: '%s' is not LO-HI with LO < HI (ranges in the axis's units, separated by spaces)", bad);
+    if (v && p->type == SP_PANEL_HEATMAP && !sp_panel_get(m, p, "npy"))
+        return mfail(err, m->path, sp_panel_line(m, p, "marks"),
+                     "marks: only on a heatmap of an .npy matrix (its x axis is numeric)");
+    if (p->type == SP_PANEL_BANDS && (v = sp_panel_get(m, p, "log")) && strcmp(v, "y") && strcmp(v, "none"))
+        return mfail(err, m->path, sp_panel_line(m, p, "log"), "log: '%s' is not y or none (bands have a linear x)", v);
     if (p->type == SP_PANEL_HEATMAP) {
         int npy = sp_panel_get(m, p, "npy") != NULL, tsv = sp_panel_get(m, p, "file") != NULL;
         if (npy == tsv) return mfail(err, m->path, p->line, "[%s]: give either npy (and x) or file", p->section);
@@ -161,7 +217,7 @@ static int add_panel(sp_manifest *m, const sp_ini_section *s, sp_error *err)
         if (check_keys(m, s->section, s->line, types[t].keys, err) != 0) return -1;
         return check_values(m, p, err);
     }
-    return mfail(err, m->path, s->line, "[%s]: not [report] nor a panel (heatmap, lines, images or table)",
+    return mfail(err, m->path, s->line, "[%s]: not [report] nor a panel (heatmap, lines, bands, images or table)",
                  s->section);
 }
 

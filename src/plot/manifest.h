@@ -10,7 +10,7 @@
  *
  * The syntax is that of sincprobe.conf (base/ini.h): one [report] section
  * (kind, heading, files) and then one section per panel, [TYPE NAME] with
- * TYPE heatmap, lines, images or table, in the order of the page. The keys
+ * TYPE heatmap, lines, bands, images or table, in the order of the page. The keys
  * of each type are in sincprobe-probe(3), Report manifests; parsing checks
  * the sections, that every key belongs to its type, the required keys and
  * the values of flags and numbers. plot/report_panels.c draws the panels.
@@ -25,7 +25,7 @@
 /* The name of a manifest in a probe's folder. */
 #define SP_MANIFEST_FILE "report.manifest"
 
-typedef enum { SP_PANEL_HEATMAP, SP_PANEL_LINES, SP_PANEL_IMAGES, SP_PANEL_TABLE } sp_panel_type;
+typedef enum { SP_PANEL_HEATMAP, SP_PANEL_LINES, SP_PANEL_IMAGES, SP_PANEL_TABLE, SP_PANEL_BANDS } sp_panel_type;
 
 typedef struct {
     sp_panel_type type;
@@ -59,6 +59,10 @@ long sp_panel_line(const sp_manifest *m, const sp_panel *p, const char *key);
 /* A flag of p (checked yes|no, true|false, on|off, 1|0 when parsed): 1
  * or 0; 0 when not given. */
 int sp_panel_flag(const sp_manifest *m, const sp_panel *p, const char *key);
+
+/* The ranges of p's marks key (checked when parsed: LO-HI words, LO <
+ * HI) into a new array *lohi [n][2] (NULL when none); returns n. */
+int sp_panel_marks(const sp_manifest *m, const sp_panel *p, double **lohi);
 
 /* The built-in probes' manifests, NULL-terminated, in the order a probe
  * folder without a manifest is shown with them (generated from

@@ -370,6 +370,140 @@ int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
 }
 
 // ----------------------------------------------------------------------------
+// bands: a centre line over a shaded band per row
+
+int sp_plot_bands_stride(int rows)
+{
+    return rows <= 12 ? 1 : (rows + 9) / 10;
+}
+
+/* The y of a band edge: on a log axis a value <= 0 sits on the bottom. */
+static double edge_px(const axis *a, double v)
+{
+    return a->log && !(v > 0) ? a->p0 + a->len : axis_px(a, v);
+}
+
+/* The points i0 .. i1-1 of a run of valid points of one row. */
+static void band_run(cairo_t *cr, const sp_plot_bands *p, const axis *ax, const axis *ay, long i0, long i1, int shade)
+{
+    if (i1 - i0 == 1) { /* one point: a bar and a dot */
+        double x = axis_px(ax, p->x[i0]), c = p->centre[i0], w = p->width[i0] / 2;
+        if (shade) {
+            cairo_move_to(cr, x, edge_px(ay, c - w));
+            cairo_line_to(cr, x, edge_px(ay, c + w));
+            cairo_stroke(cr);
+        } else {
+            cairo_new_path(cr);
+            cairo_arc(cr, x, axis_px(ay, c), 2.5, 0, 2 * M_PI);
+            cairo_fill(cr);
+        }
+        return;
+    }
+    if (shade) { /* the upper edge forwards, the lower one back */
+        for (long i = i0; i < i1; i++) {
+            double x = axis_px(ax, p->x[i]), y = edge_px(ay, p->centre[i] + p->width[i] / 2);
+            if (i == i0) cairo_move_to(cr, x, y);
+            else cairo_line_to(cr, x, y);
+        }
+        for (long i = i1 - 1; i >= i0; i--)
+            cairo_line_to(cr, axis_px(ax, p->x[i]), edge_px(ay, p->centre[i] - p->width[i] / 2));
+        cairo_close_path(cr);
+        cairo_fill(cr);
+        return;
+    }
+    for (long i = i0; i < i1; i++) {
+        double x = axis_px(ax, p->x[i]), y = axis_px(ay, p->centre[i]);
+        if (i == i0) cairo_move_to(cr, x, y);
+        else cairo_line_to(cr, x, y);
+    }
+    cairo_stroke(cr);
+}
+
+static int band_point_ok(const sp_plot_bands *p, const axis *ay, long i)
+{
+    return isfinite(p->x[i]) && valid(ay, p->centre[i]) && isfinite(p->width[i]);
+}
+
+static void draw_bands(cairo_t *cr, const void *ctx)
+{
+    const sp_plot_bands *p = ctx;
+    axis ax = { p->xlo, p->xhi, p->xstep, 0, ML, PW, 0 }, ay = { p->ylo, p->yhi, p->ystep, p->logy, MT, PH, 1 };
+    /* many rows: the bands of every stride-th row only, which cover
+     * each other less (the lines are all drawn) */
+    int stride = sp_plot_bands_stride(p->rows);
+    double span = p->chi - p->clo;
+    /* the marks beneath the data */
+    const double clip[4] = { ML, MT, PW, PH };
+    for (int k = 0; k < p->nmarks; k++) {
+        double lo = p->marks[2 * k], hi = p->marks[2 * k + 1];
+        if (!ay.log || hi > 0) sp_draw_mark(cr, ML, ML + PW, edge_px(&ay, lo), axis_px(&ay, hi), 0, 0, clip);
+    }
+    cairo_save(cr);
+    cairo_rectangle(cr, ML, MT, PW, PH);
+    cairo_clip(cr);
+    for (int pass = 1; pass >= 0; pass--) { /* the shades, then the lines */
+        cairo_set_line_width(cr, pass ? 3 : 1.4);
+        for (int r = pass ? (p->rows - 1) % stride : 0; r < p->rows; r += pass ? stride : 1) {
+            double R, G, B;
+            sp_draw_viridis(span > 0 ? (p->value[r] - p->clo) / span : 0.5, &R, &G, &B);
+            cairo_set_source_rgba(cr, R, G, B, pass ? 0.25 : 1.0);
+            for (long i = p->start[r]; i < p->start[r + 1];) {
+                long j = i;
+                while (j < p->start[r + 1] && band_point_ok(p, &ay, j)) j++;
+                if (j > i) band_run(cr, p, &ax, &ay, i, j, pass);
+                i = j > i ? j : j + 1;
+            }
+        }
+    }
+    cairo_restore(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, ML, MT, PW, PH);
+    cairo_stroke(cr);
+    draw_ticks(cr, &ax, 1, MT + PH);
+    draw_ticks(cr, &ay, 0, ML);
+    if (p->xlabel) sp_draw_text(cr, ML + PW / 2.0, MT + PH + 40, 0.5, p->xlabel);
+    if (p->ylabel) sp_draw_vtext(cr, 18, MT + PH / 2.0, p->ylabel);
+    if (p->title) {
+        cairo_set_font_size(cr, 14);
+        sp_draw_text(cr, ML + PW / 2.0, 22, 0.5, p->title);
+        cairo_set_font_size(cr, 12);
+    }
+    colour_bar(cr, ML + PW + 16, MT + 14, PH - 14, p->clo, p->chi, p->clabel);
+}
+
+int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err)
+{
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double cmin = INFINITY, cmax = -INFINITY;
+    for (int r = 0; r < p->rows; r++)
+        for (long i = p->start[r]; i < p->start[r + 1]; i++) {
+            double x = p->x[i], c = p->centre[i], w = p->width[i] / 2;
+            if (!isfinite(x) || !isfinite(c) || !isfinite(w) || (p->logy && !(c > 0))) continue;
+            xmin = fmin(xmin, x), xmax = fmax(xmax, x);
+            ymax = fmax(ymax, fmax(c + w, c - w));
+            ymin = fmin(ymin, c);
+            if (!p->logy || fmin(c + w, c - w) > 0) ymin = fmin(ymin, fmin(c + w, c - w));
+            if (isfinite(p->value[r])) cmin = fmin(cmin, p->value[r]), cmax = fmax(cmax, p->value[r]);
+        }
+    if (!(xmin <= xmax)) return 1;
+    sp_plot_axis_range(xmin, xmax, 0, &p->xlo, &p->xhi, &p->xstep);
+    if (p->xinteger && p->xstep < 1) {
+        p->xstep = 1;
+        p->xlo = floor(xmin + 1e-9);
+        p->xhi = ceil(xmax - 1e-9);
+        if (p->xhi <= p->xlo) p->xlo -= 1, p->xhi += 1;
+    }
+    if (p->yrange) ymin = p->yrange[0], ymax = p->yrange[1];
+    sp_plot_axis_range(ymin, ymax, p->logy, &p->ylo, &p->yhi, &p->ystep);
+    if (p->yrange && p->yrange[0] < p->yrange[1] && (!p->logy || p->yrange[0] > 0))
+        p->ylo = p->yrange[0], p->yhi = p->yrange[1]; /* exactly; the ticks from LO by the step */
+    if (cmin > cmax) cmin = cmax = 0;
+    p->clo = cmin, p->chi = cmax;
+    return render(base, ML + PW + 16 + CBW + 20, MT + PH + MB, draw_bands, p, err);
+}
+
+// ----------------------------------------------------------------------------
 // heatmaps
 
 typedef struct {
@@ -409,6 +543,12 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
     cairo_fill(cr);
     cairo_restore(cr);
     cairo_surface_destroy(img);
+    /* marks over the cells: column j's centre is at x0 + j (x1 - x0) / (C - 1) */
+    const double clip[4] = { ml, MT, pw, ph };
+    for (int k = 0; !h->col_label && C > 1 && h->x1 > h->x0 && k < h->nmarks; k++) {
+        double f0 = (h->marks[2 * k] - h->x0) / (h->x1 - h->x0), f1 = (h->marks[2 * k + 1] - h->x0) / (h->x1 - h->x0);
+        sp_draw_mark(cr, ml + (f0 * (C - 1) + 0.5) * cw, ml + (f1 * (C - 1) + 0.5) * cw, MT, MT + ph, 1, 1, clip);
+    }
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ml, MT, pw, ph);
     cairo_stroke(cr);

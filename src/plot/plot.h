@@ -52,6 +52,41 @@ typedef struct {
  * axis). */
 int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err);
 
+/* Bands over x: for each of R rows (the filters of a layer, say) a line
+ * of its centre across x over a shaded band from centre - width/2 to
+ * centre + width/2, in a colour along the viridis map by the row's value
+ * (with a colour bar); every band is drawn beneath every line, so the
+ * centres stay visible where bands overlap. Of more than 12 rows only
+ * every sp_plot_bands_stride(rows)-th band is shaded (the last row's and
+ * every stride-th one below it), so that about 10 bands cover each other
+ * less; every row's line is drawn. A row of one point is drawn
+ * as a dot on a bar from its lower to its upper edge. On a log y axis a
+ * lower edge <= 0 is drawn at the axis's bottom and does not set the
+ * range. Returns 1, writing nothing, when no point can be drawn. */
+typedef struct {
+    const char *title, *xlabel, *ylabel, *clabel;
+    int logy;
+    int xinteger;                  /* x ticks at whole numbers (epochs) */
+    int rows;
+    const long *start;             /* [rows + 1]: row r's points are
+                                      start[r] .. start[r+1] - 1, by x */
+    const double *x, *centre, *width; /* [start[rows]]; NaN breaks a row */
+    const double *value;           /* [rows]: each row's colour value */
+    const double *yrange;          /* [2]: the y axis from LO to HI, what
+                                      lies beyond clipped; NULL: the data's */
+    int nmarks;
+    const double *marks;           /* [nmarks][2]: y ranges LO HI drawn as
+                                      hatched stripes across the plot
+                                      (sp_draw_mark); they do not set the
+                                      range, what lies beyond is clipped */
+    /* out: the axes' ranges and tick steps, the colour range */
+    double xlo, xhi, ylo, yhi, xstep, ystep, clo, chi;
+} sp_plot_bands;
+
+int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err);
+/* 1 up to 12 rows, else ceil(rows / 10). */
+int sp_plot_bands_stride(int rows);
+
 typedef struct {
     const char *title, *xlabel, *ylabel, *clabel;
     int rows, cols;
@@ -61,6 +96,11 @@ typedef struct {
     double x0, x1;                 /* the numeric x axis: column 0 .. cols-1 centres */
     int annotate;                  /* print each value in its cell, %.2f */
     double vmin, vmax;             /* colour scale; NaN: the data's range */
+    int nmarks;
+    const double *marks;           /* [nmarks][2]: ranges LO HI of the numeric
+                                      x axis drawn as hatched stripes over
+                                      the cells (sp_draw_mark), clipped to
+                                      it; ignored with col_label */
 } sp_plot_heatmap;
 
 int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err);

@@ -183,6 +183,7 @@ static int probe_kind(sp_report *r, const sp_manifest *m, const char *id, const 
         switch (p->type) {
         case SP_PANEL_HEATMAP: rc = sp_panel_heatmap(r, m, p, id, dir); break;
         case SP_PANEL_LINES: rc = sp_panel_lines(r, m, p, id, dir); break;
+        case SP_PANEL_BANDS: rc = sp_panel_bands(r, m, p, id, dir); break;
         case SP_PANEL_IMAGES: rc = sp_panel_images(r, m, p, id, dir); break;
         default:
             if (sp_panel_get(m, p, "section")) {

@@ -1,6 +1,7 @@
 /* report_figures.c - the manifest panels drawn as figures (plot.h):
- * heatmaps of an .npy matrix or of a table, and line plots of table
- * columns. The keys are in sincprobe-probe(3), Report manifests. See
+ * heatmaps of an .npy matrix or of a table, line plots of table
+ * columns, and bands (centre +- half width) of table rows over x. The
+ * keys are in sincprobe-probe(3), Report manifests. See
  * report_parts.h. */
 #include "config.h"
 #include "plot/report_parts.h"
@@ -32,6 +33,23 @@ static double num_key(const sp_manifest *m, const sp_panel *p, const char *key, 
 {
     const char *v = sp_panel_get(m, p, key);
     return v ? strtod(v, NULL) : dflt;
+}
+
+/* The caption cap (HTML, new) with a note of the marks lohi[n][2] on
+ * axis ("x", "y") appended; cap freed. */
+static char *marks_note(char *cap, const char *axis, const double *lohi, int n)
+{
+    if (!cap || n == 0) return cap;
+    char *note = sp_xasprintf("%s (hatched: the marked %s range%s", cap, axis, n > 1 ? "s" : "");
+    for (int k = 0; k < n; k++) {
+        char *t = sp_xasprintf("%s%s %g .. %g", note, k ? "," : "", lohi[2 * k], lohi[2 * k + 1]);
+        free(note);
+        note = t;
+    }
+    char *t = sp_xasprintf("%s)", note);
+    free(note);
+    free(cap);
+    return t;
 }
 
 /* range = LO HI, else NaN NaN (the data's range). */
@@ -75,6 +93,8 @@ static int heatmap_npy(sp_report *r, const sp_manifest *m, const sp_panel *p, co
     h.clabel = sp_panel_get(m, p, "clabel");
     h.rows = (int)E, h.cols = (int)B, h.v = v, h.row_label = (const char *const *)lab;
     h.x0 = fr[0] / div, h.x1 = fr[B - 1] / div;
+    double *marks;
+    h.nmarks = sp_panel_marks(m, p, &marks), h.marks = marks;
     colour_range(m, p, &h.vmin, &h.vmax);
     rc = title ? sp_plot_heatmap_write(base, &h, r->err) : -1;
     if (rc == 0) {
@@ -84,9 +104,11 @@ static int heatmap_npy(sp_report *r, const sp_manifest *m, const sp_panel *p, co
         snprintf(x1, sizeof x1, "%g", (double)fr[B - 1]);
         sp_tvar tv[] = { { "id", id, 0 }, { "title", title, 0 }, { "rows", rows, 0 }, { "x0", x0, 0 }, { "x1", x1, 0 } };
         cap = sp_template(sp_panel_get(m, p, "caption"), tv, 5, 1, m->path, sp_panel_line(m, p, "caption"), r->err);
+        cap = marks_note(cap, "x", marks, h.nmarks);
         if (cap) sp_report_figure(r, name, cap);
         else rc = -1;
     }
+    free(marks);
     for (long e = 0; e < E; e++) free(lab[e]);
     free(lab);
     free(v);
@@ -466,5 +488,141 @@ int sp_panel_lines(sp_report *r, const sp_manifest *m, const sp_panel *p, const 
     }
     if (rc == 1) rc = 0; /* an optional panel without its columns */
     lines_free(&c);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// bands: per value of the row column, its centre across x over a shaded
+// band centre +- width/2, per group
+
+typedef struct {
+    double row, x;
+    long i;
+} band_point;
+
+/* By row, then x, then file order. */
+static int band_point_cmp(const void *a, const void *b)
+{
+    const band_point *p = a, *q = b;
+    if (p->row != q->row) return p->row < q->row ? -1 : 1;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
+    return (p->i > q->i) - (p->i < q->i);
+}
+
+typedef struct {
+    const sp_manifest *m;
+    const sp_panel *p;
+    const char *id;
+    sp_table t;
+    int cgroup;
+    double *row, *x, *centre, *width; /* [n] each */
+} bands_ctx;
+
+static const char *band_group(const bands_ctx *c, long i)
+{
+    const char *dflt = sp_panel_get(c->m, c->p, "group_default");
+    return c->cgroup >= 0 ? sp_table_cell(&c->t, i, c->cgroup) : dflt ? dflt : "";
+}
+
+/* The caption of a drawn figure (HTML), or NULL with err. */
+static char *bands_caption(const bands_ctx *c, const sp_plot_bands *b, const char *group, sp_error *err)
+{
+    sp_plot_lines axes = { 0 };
+    axes.xlo = b->xlo, axes.xhi = b->xhi, axes.ylo = b->ylo, axes.yhi = b->yhi;
+    char *ax = sp_report_axes(&axes), rows[32], clo[32], chi[32];
+    snprintf(rows, sizeof rows, "%d", b->rows);
+    snprintf(clo, sizeof clo, "%g", b->clo);
+    snprintf(chi, sizeof chi, "%g", b->chi);
+    sp_tvar tv[] = { { "id", c->id, 0 },   { "group", group, 0 }, { "title", b->title, 0 }, { "axes", ax, 1 },
+                     { "rows", rows, 0 }, { "clo", clo, 0 },     { "chi", chi, 0 } };
+    char *cap = sp_template(sp_panel_get(c->m, c->p, "caption"), tv, 7, 1, c->m->path,
+                            sp_panel_line(c->m, c->p, "caption"), err);
+    free(ax);
+    return cap;
+}
+
+/* One group's figure. */
+static int bands_group(sp_report *r, const bands_ctx *c, const char *group)
+{
+    const sp_manifest *m = c->m;
+    const sp_panel *p = c->p;
+    long n = c->t.nrows, np = 0;
+    band_point *pt = sp_xmalloc(((size_t)n + 1) * sizeof *pt);
+    for (long i = 0; i < n; i++)
+        if (!strcmp(band_group(c, i), group)) pt[np++] = (band_point){ c->row[i], c->x[i], i };
+    qsort(pt, (size_t)np, sizeof *pt, band_point_cmp);
+    double div = num_key(m, p, "y_divisor", 1);
+    double *buf = sp_xmalloc(((size_t)np * 4 + 1) * sizeof *buf), *bx = buf, *bc = buf + np, *bw = buf + 2 * np,
+           *val = buf + 3 * np;
+    long *start = sp_xmalloc(((size_t)np + 2) * sizeof *start);
+    int R = 0;
+    for (long k = 0; k < np; k++) {
+        if (k == 0 || pt[k].row != pt[k - 1].row) {
+            start[R] = k;
+            val[R++] = pt[k].row;
+        }
+        bx[k] = pt[k].x;
+        bc[k] = c->centre[pt[k].i] / div;
+        bw[k] = c->width[pt[k].i] / div;
+    }
+    start[R] = np;
+    const char *log = sp_panel_get(m, p, "log");
+    char *title = figure_title(m, p, c->id, group, r->err);
+    char *name = figure_name(c->id, p, sp_panel_get(m, p, "group") ? group : NULL), *base = sp_report_plot_base(r, name);
+    sp_plot_bands b = { 0 };
+    b.title = title, b.xlabel = sp_panel_get(m, p, "xlabel"), b.ylabel = sp_panel_get(m, p, "ylabel");
+    b.clabel = sp_panel_get(m, p, "clabel") ? sp_panel_get(m, p, "clabel") : sp_panel_get(m, p, "row");
+    b.logy = log && !strcmp(log, "y"), b.xinteger = sp_panel_flag(m, p, "xinteger");
+    b.rows = R, b.start = start, b.x = bx, b.centre = bc, b.width = bw, b.value = val;
+    double yr[2];
+    if (sp_panel_get(m, p, "y_range") && sscanf(sp_panel_get(m, p, "y_range"), "%lf %lf", &yr[0], &yr[1]) == 2)
+        b.yrange = yr;
+    double *marks;
+    b.nmarks = sp_panel_marks(m, p, &marks), b.marks = marks;
+    int rc = title ? sp_plot_bands_write(base, &b, r->err) : -1;
+    if (rc == 1) rc = sp_report_nothing(r, title);
+    else if (rc == 0) {
+        char *cap = marks_note(bands_caption(c, &b, group, r->err), "y", marks, b.nmarks);
+        if (cap) sp_report_figure(r, name, cap);
+        else rc = -1;
+        free(cap);
+    }
+    free(title);
+    free(name);
+    free(base);
+    free(marks);
+    free(buf);
+    free(start);
+    free(pt);
+    return rc;
+}
+
+int sp_panel_bands(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir)
+{
+    bands_ctx c = { m, p, id, { 0 }, -1, NULL, NULL, NULL, NULL };
+    char *path = sp_path_join(dir, sp_panel_get(m, p, "file"));
+    int rc = sp_table_read(&c.t, path, r->err);
+    free(path);
+    if (rc != 0) return rc > 0 ? 0 : -1;
+    const char *group = sp_panel_get(m, p, "group");
+    const char *need[6] = { sp_panel_get(m, p, "x"), sp_panel_get(m, p, "row"), sp_panel_get(m, p, "centre"),
+                            sp_panel_get(m, p, "width"), group && !sp_panel_get(m, p, "group_default") ? group : NULL,
+                            NULL };
+    int idx[5];
+    long n = c.t.nrows;
+    double **col[4] = { &c.x, &c.row, &c.centre, &c.width };
+    for (int k = 0; k < 4; k++) *col[k] = sp_xcalloc((size_t)n + 1, sizeof **col[k]);
+    rc = sp_table_need(&c.t, need, idx, r->err);
+    for (int k = 0; k < 4 && rc == 0; k++) rc = sp_table_nums(&c.t, idx[k], 0, *col[k], r->err);
+    if (rc == 0 && n == 0) rc = 2;
+    if (rc == 0) {
+        c.cgroup = group ? sp_table_col(&c.t, group) : -1;
+        sp_strset groups = { 0 };
+        for (long i = 0; i < n; i++) sp_strset_add(&groups, band_group(&c, i));
+        for (int g = 0; g < groups.n && rc == 0; g++) rc = bands_group(r, &c, groups.s[g]);
+        sp_strset_free(&groups);
+    }
+    for (int k = 0; k < 4; k++) free(*col[k]);
+    sp_table_free(&c.t);
     return rc;
 }

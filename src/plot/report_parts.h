@@ -6,7 +6,7 @@
  *                     manifests place after the probes, the config
  *   report_tsv.c      TSV tables read by column name; string sets
  *   report_html.c     escaping, figures, caption templates
- *   report_figures.c  the panels drawn as figures: heatmap, lines
+ *   report_figures.c  the panels drawn as figures: heatmap, lines, bands
  *   report_tables.c   the panels drawn as HTML: images, table
  *
  * Errors (base/error.h): 0, or -1 with a one-line message in err. */
@@ -124,6 +124,7 @@ char *sp_template(const char *tpl, const sp_tvar *v, int nv, int html, const cha
 
 int sp_panel_heatmap(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir);
 int sp_panel_lines(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir);
+int sp_panel_bands(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir);
 int sp_panel_images(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir);
 /* A table panel; with a section (sp_panel_get "section") it is drawn
  * under its own <h2> and may join another probe folder's table. */

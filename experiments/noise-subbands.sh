@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# The seed's experiment ("Gradient vanishing seriousness", Loweimi et al.):
+# train a raw-waveform phone recogniser with noise added in two narrow
+# sub-bands and watch whether its first layer turns away from them, for
+# both first layers and three activations, beside clean runs.
+#
+#   experiments/noise-subbands.sh [--report] [--only LIST] [--corpus DIR]
+#
+# The runs (12): first layer {sinc, conv} x activation {relu, sigmoid,
+# tanh} x {noisy, clean}. Each is the small preset on the synthetic corpus
+# (./quickstart makes synth-timit), 20 epochs x $STEPS steps of 64 chunks
+# (default 60: 1,200 steps a run), seed 1234, with
+#   - sinc: [model] sinc_param = normalised (cut-offs stored / fs, as the
+#     2018 SincNet and pytorch-kaldi: in Hz, RMSprop's steps of ~lr move a
+#     cut-off by ~1e-3 Hz and the filters stay where they started);
+#   - noisy: the noise probe, white noise in 1200-1600 and 1800-2100 Hz
+#     (energy split over the two bands by width), 0 dB SNR over the whole
+#     chunk, on the train and dev chunks;
+#   - the afr probe (nfft 1024, normalise = none: the raw |H| average, so
+#     that the network's own gain choices show), which also writes the
+#     first layer's movement and gradient norm per epoch (movement.tsv),
+#     with mark = the noisy bands (noisy and clean runs alike): hatched on
+#     its AFR heatmap and curves and on the report's AFR and filter figures.
+# Budget: about 4-5 minutes a run on 2 cores (measured runs: see the
+# README), one hour for all twelve. Runs are resumable: a finished run is
+# kept, an interrupted one resumed (remove runs/noise-subbands/NAME to
+# train it anew). --only takes a comma list of run names
+# (sinc-relu-noisy, conv-tanh-clean, ...).
+#
+# What it prints, per run pair and epoch e: for each noisy band b,
+#
+#   R_b(e) = mean AFR_e over the bins of b / mean AFR_e over its
+#            neighbourhood (the 400 Hz on either side of b, minus any
+#            noisy band)
+#
+# and the column noisy/clean = R_b(noisy run, e) / R_b(clean run, e):
+# below 1 the noisy run's first layer passes that band less than the
+# clean run's at the same epoch, relative to the band's surroundings. A
+# control band, 2400-2800 Hz (no noise), is printed the same way. Beside
+# it: the dev FER of both runs, the first layer's mean gradient norm
+# (movement.tsv grad_norm_mean) and how far its filters' centres moved
+# since initialisation (d0_centre_mean, Hz).
+#
+# sincprobe is $SINCPROBE, else sincprobe on PATH, else build/src/sincprobe.
+# Reading the .npy files needs python3 with numpy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+report_only=0 only="" corpus=synth-timit
+STEPS=${STEPS:-60}
+EPOCHS=${EPOCHS:-20}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --report) report_only=1 ;;
+    --only) only=$2; shift ;;
+    --corpus) corpus=$2; shift ;;
+    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    *) echo "noise-subbands.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+sp=${SINCPROBE:-}
+if [ -z "$sp" ]; then
+  if command -v sincprobe >/dev/null 2>&1; then sp=sincprobe
+  elif [ -x build/src/sincprobe ]; then sp=build/src/sincprobe
+  else echo "noise-subbands.sh: no sincprobe (set SINCPROBE, put it on PATH or run ./quickstart)" >&2; exit 1
+  fi
+fi
+[ -d "$corpus" ] || { echo "noise-subbands.sh: no corpus '$corpus' (run ./quickstart or pass --corpus)" >&2; exit 1; }
+
+top=runs/noise-subbands
+bands="1200-1600,1800-2100"
+mkdir -p "$top/configs"
+
+# config NAME FIRST ACT NOISY -> path of the run's config
+config() {
+  local name=$1 first=$2 act=$3 noisy=$4 f="$top/configs/$1.conf"
+  {
+    echo "# experiments/noise-subbands.sh: $name"
+    echo "[data]"
+    echo "corpus = $corpus"
+    echo "[model]"
+    echo "preset = small"
+    echo "first_layer = $first"
+    echo "activation = $act"
+    [ "$first" = sinc ] && echo "sinc_param = normalised"
+    echo "[train]"
+    echo "epochs = $EPOCHS"
+    echo "steps_per_epoch = $STEPS"
+    echo "batch = 64"
+    echo "threads = 2"
+    echo "seed = 1234"
+    echo "[run]"
+    echo "dir = $top/$name"
+    if [ "$noisy" = noisy ]; then
+      echo "[probe noise]"
+      echo "use = noise"
+      echo "type = band"
+      echo "band = $bands"
+      echo "snr_db = 0"
+      echo "apply_to = train,dev"
+    fi
+    echo "[probe afr]"
+    echo "use = afr"
+    echo "nfft = 1024"
+    echo "normalise = none"
+    echo "mark = $bands"
+  } >"$f"
+  echo "$f"
+}
+
+runs=()
+for first in sinc conv; do
+  for act in relu sigmoid tanh; do
+    for noisy in noisy clean; do runs+=("$first-$act-$noisy"); done
+  done
+done
+
+wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+
+if [ "$report_only" = 0 ]; then
+  for name in "${runs[@]}"; do
+    wanted "$name" || continue
+    IFS=- read -r first act noisy <<<"$name"
+    conf=$(config "$name" "$first" "$act" "$noisy")
+    dir="$top/$name"
+    if [ -f "$dir/log.tsv" ] && [ "$(awk 'NR > 1' "$dir/log.tsv" | wc -l)" -ge "$EPOCHS" ]; then
+      echo "== $name: done, kept"
+    elif [ -f "$dir/checkpoints/last.ckpt" ]; then
+      echo "== $name: resuming"
+      "$sp" train --resume "$dir" --quiet
+    else
+      echo "== $name: training ($conf)"
+      start=$(date +%s)
+      "$sp" train "$conf" --quiet
+      echo "== $name: $(( $(date +%s) - start )) s"
+    fi
+  done
+fi
+
+python3 - "$top" "$bands" "${runs[@]}" <<'EOF'
+import sys, os, csv
+import numpy as np
+top, bands = sys.argv[1], sys.argv[2]
+runs = sys.argv[3:]
+noisy_bands = [tuple(float(x) for x in b.split('-')) for b in bands.split(',')]
+control = (2400.0, 2800.0)
+
+def table(path):
+    with open(path) as f:
+        rows = list(csv.reader(f, delimiter='\t'))
+    return rows[0], rows[1:]
+
+def ratio(afr, freqs, band):
+    lo, hi = band
+    inside = (freqs >= lo) & (freqs <= hi)
+    near = ((freqs >= lo - 400) & (freqs < lo)) | ((freqs > hi) & (freqs <= hi + 400))
+    for nlo, nhi in noisy_bands:
+        near &= ~((freqs >= nlo) & (freqs <= nhi))
+    return afr[:, inside].mean(axis=1) / afr[:, near].mean(axis=1)
+
+def load(name):
+    d = os.path.join(top, name)
+    p = os.path.join(d, 'probes', 'afr')
+    if not os.path.exists(os.path.join(p, 'afr.npy')):
+        return None
+    afr = np.load(os.path.join(p, 'afr.npy'))
+    freqs = np.load(os.path.join(p, 'freqs.npy')) if os.path.exists(os.path.join(p, 'freqs.npy')) else \
+        np.array([float(r[-1]) for r in table(os.path.join(p, 'freqs.tsv'))[1]])
+    h, rows = table(os.path.join(d, 'log.tsv'))
+    fer = [float(r[h.index('dev_fer')]) for r in rows]
+    mv = {}
+    mp = os.path.join(p, 'movement.tsv')
+    if os.path.exists(mp):
+        mh, mrows = table(mp)
+        for col in ('grad_norm_mean', 'd0_centre_mean', 'd0_band_mean'):
+            if col in mh:
+                mv[col] = [float(r[mh.index(col)]) for r in mrows]
+    return dict(afr=afr, freqs=freqs, fer=fer, mv=mv)
+
+summary = []
+for first in ('sinc', 'conv'):
+    for act in ('relu', 'sigmoid', 'tanh'):
+        n, c = load(f'{first}-{act}-noisy'), load(f'{first}-{act}-clean')
+        if n is None or c is None:
+            continue
+        E = min(len(n['afr']), len(c['afr']))
+        bands_all = noisy_bands + [control]
+        rn = [ratio(n['afr'][:E], n['freqs'], b) for b in bands_all]
+        rc = [ratio(c['afr'][:E], c['freqs'], b) for b in bands_all]
+        print(f'\n== {first}, {act}: AFR in band / its 400 Hz neighbourhood, noisy run / clean run')
+        head = ['epoch'] + [f'{int(b[0])}-{int(b[1])}{"" if b != control else " (control)"}' for b in bands_all] + \
+            ['dev FER noisy', 'dev FER clean', '|g| noisy', '|g| clean', 'moved noisy Hz', 'moved clean Hz']
+        print('\t'.join(head))
+        for e in range(E):
+            cells = [str(e + 1)] + [f'{rn[i][e] / rc[i][e]:.3f}' for i in range(len(bands_all))]
+            cells += [f"{n['fer'][e]:.3f}" if e < len(n['fer']) else '-', f"{c['fer'][e]:.3f}" if e < len(c['fer']) else '-']
+            for run in (n, c):
+                g = run['mv'].get('grad_norm_mean')
+                cells.append(f'{g[e]:.3g}' if g and e < len(g) else '-')
+            for run in (n, c):
+                m = run['mv'].get('d0_centre_mean')
+                cells.append(f'{m[e]:.1f}' if m and e < len(m) else '-')
+            print('\t'.join(cells))
+        summary.append((first, act, [rn[i][E - 1] / rc[i][E - 1] for i in range(len(bands_all))], E))
+if summary:
+    print('\n== last epoch: noisy/clean ratio of R_b (below 1: the noisy band is passed less)')
+    print('first\tactivation\tepochs\t' + '\t'.join(f'{int(b[0])}-{int(b[1])}' for b in noisy_bands + [control]))
+    for first, act, r, E in summary:
+        print(f'{first}\t{act}\t{E}\t' + '\t'.join(f'{x:.3f}' for x in r))
+EOF
