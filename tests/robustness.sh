@@ -150,9 +150,11 @@ random.seed(3)
 w.writeframes(b"".join(struct.pack("<h", random.randint(-8000, 8000)) for _ in range(8000)))
 w.close()' "$work/n.wav"
 expect_status 0 "$SINCPROBE" robustness "$work/m1" --split test --out "$work/rob" \
-  --conditions "clean,white@20,tone:440@10,file:$work/n.wav@5"
-expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^3$' "extended: three cells computed"
-ok; [ "$(wc -l <"$tsv")" -eq 16 ] || fail "extended: expected 15 rows and a header"
+  --conditions "clean,white@20,tone:440@10,file:$work/n.wav@5,band:1200-1600+1800-2100@0,white+pink@5"
+expect_match "$(grep -c 'PER [0-9.]*%, FER' "$work/stderr")" '^5$' "extended: five cells computed"
+ok; [ "$(wc -l <"$tsv")" -eq 18 ] || fail "extended: expected 17 rows and a header"
+expect_match "$err" '^probe noise-1: band noise at 0\.\.0 dB SNR' "multi-band noise"
+expect_match "$(awk -F'\t' '$2 == "white+pink@5" {print $3, $16, $17}' "$tsv")" "^white,pink white\+pink snr_db=5,type=white,pink$" "a list of types"
 expect_match "$(awk -F'\t' '$2 ~ /^file:/ {print $3, $4, $16, $17}' "$tsv")" "^file 5 file:$work/n\.wav file=$work/n\.wav,snr_db=5,type=file$" "the file condition's row"
 expect_match "$(awk -F'\t' '$2 == "tone:440@10" {print $3, $4, $16, $17}' "$tsv")" "^tone 10 tone:440 freq=440,snr_db=10,type=tone$" "the tone condition's row"
 # another split is another cell

@@ -104,6 +104,14 @@ int main(void)
     EXPECT_LIST("tone:440@10", "tone:440@10|freq=440,snr_db=10,type=tone|tone:440|tone|10");
     EXPECT_LIST("babble:8@0", "babble:8@0|k=8,snr_db=0,type=babble|babble:8|babble|0");
     EXPECT_LIST("file:/n/x.wav@0", "file:/n/x.wav@0|file=/n/x.wav,snr_db=0,type=file|file:/n/x.wav|file|0");
+    /* a list of types (one drawn per utterance) */
+    EXPECT_LIST("white+pink+babble@0", "white+pink+babble@0|snr_db=0,type=white,pink,babble|white+pink+babble|"
+                                       "white,pink,babble|0");
+    EXPECT_LIST("white+band@0", "ERROR: 'white+band@0': 'band' is not a noise type of a list (band and file need "
+                                "--condition)");
+    EXPECT_LIST("white+pink:3@0", "ERROR: 'white+pink:3@0': 'white+pink:3': a list of types takes no ':' argument "
+                                  "(use --condition)");
+    EXPECT_LIST("white+@0", "ERROR: 'white+@0': '' is not a noise type of a list (band and file need --condition)");
     /* the same condition twice is one; a different name of the same SPEC too */
     EXPECT_LIST("white@10,white@10.0,clean,clean", "white@10|snr_db=10,type=white|white|white|10;clean|-|clean|clean|");
     /* refusals name the item */

@@ -370,18 +370,43 @@ int sp_conditions_add_spec(sp_conditions *cs, const char *text, sp_error *err)
     return 0;
 }
 
+/* The first n characters of s. Caller frees. */
+static char *dupn(const char *s, size_t n)
+{
+    char *d = sp_xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
 /* The SPEC of the shorthand noise N (TYPE or TYPE:ARG) at SNR snr: 0 and
  * *spec, or -1 with err. */
 static int shorthand_spec(const char *n, const char *snr, char **spec, sp_error *err)
 {
     const char *colon = strchr(n, ':');
     size_t tl = colon ? (size_t)(colon - n) : strlen(n);
-    char type[32];
+    char type[256];
     if (tl == 0 || tl >= sizeof type) return sp_fail(err, "'%s' is not a noise type", n);
     memcpy(type, n, tl);
     type[tl] = '\0';
-    if (!valid_key(type)) return sp_fail(err, "'%s' is not a noise type", type);
     const char *arg = colon ? colon + 1 : NULL;
+    if (strchr(type, '+')) {
+        /* T1+T2: the noise probe's type list, one type drawn per utterance */
+        if (arg) return sp_fail(err, "'%s': a list of types takes no ':' argument (use --condition)", n);
+        for (char *p = type; *p; p++)
+            if (*p == '+') *p = ',';
+        for (const char *p = type;; p += strcspn(p, ",") + 1) {
+            char *one = dupn(p, strcspn(p, ","));
+            int bad = !valid_key(one) || !strcmp(one, "band") || !strcmp(one, "file");
+            if (bad) sp_fail(err, "'%s' is not a noise type of a list (band and file need --condition)", one);
+            free(one);
+            if (bad) return -1;
+            if (!p[strcspn(p, ",")]) break;
+        }
+        *spec = sp_xasprintf("snr_db=%s,type=%s", snr, type);
+        return 0;
+    }
+    if (!valid_key(type)) return sp_fail(err, "'%s' is not a noise type", type);
     static const char *const takes[][2] = { { "band", "band" }, { "tone", "freq" }, { "babble", "k" }, { "file", "file" } };
     const char *key = NULL;
     for (size_t i = 0; i < sizeof takes / sizeof *takes; i++)
@@ -410,15 +435,6 @@ static int shorthand_spec(const char *n, const char *snr, char **spec, sp_error 
     return 0;
 }
 
-/* The first n characters of s. Caller frees. */
-static char *dupn(const char *s, size_t n)
-{
-    char *d = sp_xmalloc(n + 1);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
 /* The shorthand noise n at each SNR of snrs ("20:10:0"). 0, or -1 with
  * err. */
 static int add_item(sp_conditions *cs, const char *n, const char *snrs, sp_error *err)
@@ -436,7 +452,10 @@ static int add_item(sp_conditions *cs, const char *n, const char *snrs, sp_error
         char snr[32], *spec;
         snprintf(snr, sizeof snr, "%g", x);
         if (shorthand_spec(n, snr, &spec, err) != 0) return -1;
-        push(cs, sp_xasprintf("%s@%s", n, snr), spec, sp_xstrdup(n), dupn(n, strcspn(n, ":")), sp_xstrdup(snr));
+        char *type = dupn(n, strcspn(n, ":"));
+        for (char *q = type; *q; q++)
+            if (*q == '+') *q = ','; /* the type option's list */
+        push(cs, sp_xasprintf("%s@%s", n, snr), spec, sp_xstrdup(n), type, sp_xstrdup(snr));
         if (!p[len]) return 0;
         p += len + 1;
     }
