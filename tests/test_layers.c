@@ -1538,6 +1538,29 @@ static void test_sinc_fft_grad(void)
     openblas_set_num_threads(threads);
 }
 
+/* The cap f1 <= fs/2 - min_band_hz: a filter whose low_p asks for more
+ * passes fs/2 - 50 .. fs/2, with finite taps and zero gradients, under both
+ * parameterisations; one just below the cap is unchanged. */
+static void test_sinc_cap(float scale)
+{
+    sp_sinc_spec s = sp_sinc_spec_make(3, 31, 16000.0f);
+    s.param_scale = scale;
+    float low[3] = { 9000.0f / scale, -7960.0f / scale, 7890.0f / scale }, band[3] = { 100.0f / scale, 0.0f, 5.0f / scale };
+    float f1[3], f2[3], taps[3 * 31], dtaps[3 * 31], dl[3] = { 0 }, db[3] = { 0 };
+    sp_sinc_cutoffs(f1, f2, low, band, &s);
+    CHECK_MSG(f1[0] == 7950.0f && f2[0] == 8000.0f && f1[1] == 7950.0f && f2[1] == 8000.0f,
+              "cap (scale %g): f1 %g %g, f2 %g %g", scale, f1[0], f1[1], f2[0], f2[1]);
+    CHECK_MSG(fabsf(f1[2] - 7940.0f) < 1e-3f && fabsf(f2[2] - 7995.0f) < 1e-3f, "below the cap (scale %g): %g-%g Hz", scale,
+              f1[2], f2[2]);
+    sp_sinc_taps(taps, low, band, &s);
+    int finite = 1;
+    for (int k = 0; k < 3 * 31; k++) finite &= isfinite(taps[k]);
+    CHECK_MSG(finite, "cap (scale %g): taps not finite", scale);
+    fill(dtaps, 3 * 31, -1, 1);
+    sp_sinc_taps_backward(dl, db, dtaps, low, band, &s);
+    CHECK(dl[0] == 0.0f && db[0] == 0.0f && dl[1] == 0.0f && db[1] == 0.0f && dl[2] != 0.0f && db[2] != 0.0f);
+}
+
 // ----------------------------------------------------------------------------
 
 int main(void)
@@ -1579,6 +1602,8 @@ int main(void)
     // [model] sinc_param = normalised: parameters stored divided by fs
     RUN(test_sinc_grad(16000.0f));
     RUN(test_network(16000.0f));
+    RUN(test_sinc_cap(1.0f));
+    RUN(test_sinc_cap(16000.0f));
 
     printf("\n%-28s %-44s %s\n", "layer", "check", "max rel err");
     for (int i = 0; i < n_rows; i++)

@@ -49,7 +49,7 @@
  *   whatever the gradient's scale) moves a cut-off c times as far;
  * - the effective cut-offs f1[f] (low) and f2[f] (high), in Hz, what the
  *   filter passes (sp_sinc_cutoffs; cutoffs.tsv's low_hz and high_hz):
- *     f1 = min_low_hz + |c low_p|
+ *     f1 = min(min_low_hz + |c low_p|, fs/2 - min_band_hz)
  *     f2 = clamp(f1 + min_band_hz + |c band_p|, min_low_hz, fs/2)
  * and the K taps (K odd, half = (K-1)/2, t_k = (k - half)/fs seconds) are
  *     h[k] = w[k] * (sin(2 pi f2 t_k) - sin(2 pi f1 t_k)) / (pi t_k)
@@ -65,9 +65,12 @@
  * because the mel initialisation puts the top filter's f1 + min_band +
  * |band_p| exactly on fs/2 in float32, i.e. on the clamp's kink (torch, and
  * so this code, passes the gradient there).
- * Note: once f1 reaches fs/2, f2 - f1 <= 0 and the taps are meaningless
- * (inf/nan at equality), exactly as in the reference; nothing here guards
- * against the optimizer taking low_p there.
+ * The cap of f1 at fs/2 - min_band_hz is not in the reference, where once
+ * f1 reaches fs/2, f2 - f1 <= 0 and the taps are inf/nan: here the band
+ * stays at least min_band_hz wide, and a capped filter's gradients are 0
+ * (as beyond a clamp). Hz-valued parameters never get there in practice
+ * (the top filter starts hundreds of Hz below and moves ~lr Hz per step);
+ * normalised ones move ~fs lr per step and can.
  *
  * The layer then correlates every filter with the input (PyTorch conv1d,
  * no kernel flip, valid positions only):
@@ -103,7 +106,7 @@ void sp_sinc_cutoffs(float *f1, float *f2, const float *low_p, const float *band
 void sp_sinc_taps(float *taps, const float *low_p, const float *band_p, const sp_sinc_spec *s);
 
 /* Chain rule from a taps gradient to the parameters (c = param_scale):
- *     dlow_p[f]  += c sign(low_p[f])  * (dL/df1 + m dL/df2)
+ *     dlow_p[f]  += c sign(low_p[f])  * (dL/df1 + m dL/df2)   (0 if f1 is capped)
  *     dband_p[f] += c sign(band_p[f]) * m dL/df2
  * where m = 1 when min_low_hz <= f1 + min_band_hz + |c band_p| <= fs/2
  * (the clamp passes the gradient, as torch.clamp does at its edges too)
