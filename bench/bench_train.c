@@ -535,7 +535,7 @@ static int open_child(const config_spec *cs, const options *o, result *r, sp_mod
         fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
         return -1;
     }
-    if (sp_optim_init(opt, &c, m->nparams, &err) != 0) {
+    if (sp_optim_init(opt, &c, m, &err) != 0) {
         fprintf(stderr, "bench_train: %s: %s\n", cs->name, err.msg);
         sp_model_free(m);
         return -1;

@@ -31,7 +31,8 @@ def P(a):
     return a.ctypes.data_as(fp)
 class Spec(ctypes.Structure):
     _fields_ = [("F", ctypes.c_int), ("K", ctypes.c_int), ("fs", ctypes.c_float),
-                ("min_low_hz", ctypes.c_float), ("min_band_hz", ctypes.c_float)]
+                ("min_low_hz", ctypes.c_float), ("min_band_hz", ctypes.c_float),
+                ("param_scale", ctypes.c_float)]  # 1: Hz-valued, as SincConv
 lib.sp_sinc_workspace.restype = ctypes.c_size_t
 lib.sp_conv1d_workspace.restype = ctypes.c_size_t
 lib.sp_logsoftmax_nll_forward.restype = ctypes.c_double
@@ -51,7 +52,7 @@ def t(a): return torch.tensor(a, requires_grad=True)
 for (Fn, K, T, B, tweak) in [(80, 251, 3200, 2, False), (8, 65, 400, 3, True)]:
     SECTION = "sinc F=%d K=%d" % (Fn, K)
     m = SincConv(Fn, K, 16000)
-    spec = Spec(Fn, K, 16000.0, 50.0, 50.0)
+    spec = Spec(Fn, K, 16000.0, 50.0, 50.0, 1.0)
     low, band = z(Fn), z(Fn)
     lib.sp_sinc_init(P(low), P(band), ctypes.byref(spec))
     same = (np.array_equal(low, m.low_hz.detach().numpy().ravel())

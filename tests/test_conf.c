@@ -66,9 +66,23 @@ int main(void)
     expect_error("[train]\n[train]\n", 2, "given twice");
     expect_error("[train\n", 1, "section header");
     expect_error("[data]\ninclude_sa = maybe\n", 2, "not yes or no");
+    expect_error("[model]\npreset = small\nsinc_param = fs\n", 3, "[model] sinc_param: 'fs' is not one of hz|normalised");
+    expect_error("[optim]\nfirst_layer_lr_scale = -1\n", 2, "[optim] first_layer_lr_scale: -1 is out of range");
+    expect_error("[optim]\nlr = 1\n", 2, "unknown key 'lr' in [optim]");
+    expect_error("[optimizer]\n", 1, "expected [data], [model], [train], [optim], [eval], [run] or [probe ID]");
+
+    /* The first layer's learning: the defaults under a preset, and the
+     * file's keys over the preset's whatever the order. */
+    CHECK(resolve("[model]\npreset = small\n", &c, &d) == 0);
+    CHECK(!strcmp(c.sinc_param, SP_DEFAULT_SINC_PARAM) && c.first_layer_lr_scale == SP_DEFAULT_FIRST_LAYER_LR_SCALE);
+    sp_diag_free(&d);
+    CHECK(resolve("[optim]\nfirst_layer_lr_scale = 12.5\n[model]\nsinc_param = normalised\npreset = small\n", &c, &d) == 0);
+    CHECK(!strcmp(c.sinc_param, "normalised") && c.first_layer_lr_scale == 12.5 && c.filters == 40);
+    sp_diag_free(&d);
 
     /* Round trip: the resolved config, written and read again, is equal. */
-    CHECK(resolve("[model]\npreset = small\ndropout = 0.25\n[train]\nseed = 99\noptimizer = adam\n[run]\ndir = runs/x y\n", &c, &d) == 0);
+    CHECK(resolve("[model]\npreset = small\ndropout = 0.25\nsinc_param = normalised\n[train]\nseed = 99\noptimizer = adam\n"
+                  "[optim]\nfirst_layer_lr_scale = 0.5\n[run]\ndir = runs/x y\n", &c, &d) == 0);
     sp_diag_free(&d);
     char *buf = NULL;
     size_t len = 0;
@@ -81,6 +95,8 @@ int main(void)
     sp_diag_free(&d);
     CHECK(memcmp(&c, &c2, sizeof c) == 0);
     CHECK(c2.seed == 99 && c2.dropout == 0.25 && !strcmp(c2.dir, "runs/x y"));
+    CHECK(!strcmp(c2.sinc_param, "normalised") && c2.first_layer_lr_scale == 0.5);
+    CHECK(strstr(buf, "\nsinc_param = normalised\n") && strstr(buf, "\n[optim]\nfirst_layer_lr_scale = 0.5\n"));
     free(buf);
     /* Every key is documented in sincprobe.conf(5), in its section. */
     const char *top = getenv("top_srcdir");

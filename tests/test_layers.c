@@ -32,6 +32,9 @@
  *    following normalisation removes (conv bias before LN, the flat LN's
  *    beta and dense1's bias before BN) have gradient exactly 0: checked to
  *    sit at the float noise floor instead.
+ * The sinc checks of 2. and the network of 3. run twice: with the cut-off
+ * parameters in Hz and divided by the sample rate ([model] sinc_param =
+ * normalised, whose gradients are fs times the Hz ones).
  *
  * Everything is seeded, so the run is deterministic; SP_TEST_SEED=N runs it
  * with other random draws (2000 seeds pass). Exit status non-zero, with a
@@ -247,15 +250,17 @@ static double sinc_tap_ref(double f1, double f2, int k, int K, double fs)
 }
 
 /* Filters with every branch: mel init, a negative low, a negative band, and
- * one filter clamped at fs/2 (its band gradient is exactly 0). */
+ * one filter clamped at fs/2 (its band gradient is exactly 0). Values in
+ * Hz, divided by the spec's param_scale (1, or fs when normalised). */
 static void sinc_params(float *low, float *band, const sp_sinc_spec *s)
 {
+    float c = s->param_scale;
     sp_sinc_init(low, band, s);
     if (s->F > 2) low[1] = -low[1];
-    if (s->F > 3) band[2] = -band[2] - 20.0f;
+    if (s->F > 3) band[2] = -band[2] - 20.0f / c;
     if (s->F > 4) {
-        low[s->F - 1] = 6000.0f;   // f1 = 6050
-        band[s->F - 1] = -2500.0f; // f2 raw = 8600 > fs/2: clamped
+        low[s->F - 1] = 6000.0f / c;   // f1 = 6050
+        band[s->F - 1] = -2500.0f / c; // f2 raw = 8600 > fs/2: clamped
     }
 }
 
@@ -344,9 +349,11 @@ static void taps_backward(void *v)
     sp_sinc_taps_backward(c->dlow, c->dband, c->Rt, c->low, c->band, &c->s);
 }
 
-static void sinc_ctx_init(sinc_ctx *c, int F, int K, int B, int T)
+/* scale: the spec's param_scale (1: Hz-valued parameters; fs: normalised). */
+static void sinc_ctx_init(sinc_ctx *c, int F, int K, int B, int T, float scale)
 {
     c->s = sp_sinc_spec_make(F, K, 16000.0f);
+    c->s.param_scale = scale;
     c->B = B;
     c->T = T;
     size_t no = (size_t)B * F * (T - K + 1);
@@ -373,21 +380,24 @@ static void sinc_ctx_free(sinc_ctx *c)
     free(c->taps), free(c->Rt), free(c->out), free(c->R), free(c->ws);
 }
 
-static void test_sinc_grad(void)
+/* scale 1: parameters in Hz ([model] sinc_param = hz); scale fs: divided
+ * by the sample rate (normalised), whose gradients are fs times larger. */
+static void test_sinc_grad(float scale)
 {
     sinc_ctx c;
-    sinc_ctx_init(&c, 6, 31, 2, 90);
-    double hz = 1e-3 * c.s.fs / 8; // 2 Hz
+    sinc_ctx_init(&c, 6, 31, 2, 90, scale);
+    double hz = 1e-3 * c.s.fs / 8 / scale; // 2 Hz, in the parameters' units
+    const char *low = scale == 1.0f ? "low_hz" : "low (/fs)", *band = scale == 1.0f ? "band_hz" : "band (/fs)";
     {
-        fd_case fc = { "sinc taps", taps_loss, taps_backward, &c };
-        fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
-                          { "band_hz", c.band, c.dband, 6, hz } };
+        fd_case fc = { scale == 1.0f ? "sinc taps" : "sinc taps, normalised", taps_loss, taps_backward, &c };
+        fd_param ps[] = { { low, c.low, c.dlow, 6, hz },
+                          { band, c.band, c.dband, 6, hz } };
         check_case(&fc, ps, 2);
     }
     {
-        fd_case fc = { "sinc", sinc_loss, sinc_backward, &c };
-        fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
-                          { "band_hz", c.band, c.dband, 6, hz },
+        fd_case fc = { scale == 1.0f ? "sinc" : "sinc, normalised", sinc_loss, sinc_backward, &c };
+        fd_param ps[] = { { low, c.low, c.dlow, 6, hz },
+                          { band, c.band, c.dband, 6, hz },
                           { "input", c.inp, c.dinp, (size_t)c.B * c.T, H_LINEAR } };
         check_case(&fc, ps, 3);
     }
@@ -415,7 +425,7 @@ static void test_sinc_vs_naive(void)
     // this per-element bound is the GEMM's (the FFT path: test_sinc_fft)
     setenv("SP_SINC_FILTER", "gemm", 1);
     sinc_ctx c;
-    sinc_ctx_init(&c, 8, 251, 2, 700);
+    sinc_ctx_init(&c, 8, 251, 2, 700, 1.0f);
     int F = 8, K = 251, B = 2, T = 700, Tout = T - K + 1;
     size_t no = (size_t)B * F * Tout;
     float *ref = fnew(no), *dinp_ref = fnew((size_t)B * T), *dtaps = fnew((size_t)F * K);
@@ -1316,13 +1326,15 @@ static void net_check_param(net *n, net_param *p, uint64_t sig0, double sigma, i
     }
 }
 
-static void test_network(void)
+/* scale: the sinc layer's param_scale, 1 (Hz) or fs (normalised). */
+static void test_network(float scale)
 {
     static const int labels[4] = { 3, 0, 4, 1 };
     net n;
     memset(&n, 0, sizeof n);
     n.B = 4, n.T = 64, n.P = 2, n.K2 = 3, n.C2 = 3, n.D1 = 8, n.V = 5;
     n.s = sp_sinc_spec_make(4, 31, 16000.0f);
+    n.s.param_scale = scale;
     n.p_drop = 0.25f;
     n.y = labels;
     n.T1 = n.T - n.s.K + 1, n.T1p = n.T1 / n.P;
@@ -1334,13 +1346,13 @@ static void test_network(void)
      * per Hz are small) keep its share of the difference quotient small,
      * and Richardson extrapolation removes the curvature error; halvings
      * (below) shrink the steps where a kink is near. */
-    double hz = 1e-3 * n.s.fs / 8, hn = 4e-3;
+    double hz = 1e-3 * n.s.fs / 8 / scale, hn = 4e-3; /* hz: 2 Hz in the parameters' units */
     net_param_add(&n, P_LN0_G, "input LN gamma", n.T, 0.5, 1.5, hn, 0);
     net_param_add(&n, P_LN0_B, "input LN beta", n.T, -0.3, 0.3, hn, 0);
-    net_param_add(&n, P_LOW, "sinc low_hz", F, 0, 0, hz, 0);
-    net_param_add(&n, P_BAND, "sinc band_hz", F, 0, 0, hz, 0);
+    net_param_add(&n, P_LOW, scale == 1.0f ? "sinc low_hz" : "sinc low (/fs)", F, 0, 0, hz, 0);
+    net_param_add(&n, P_BAND, scale == 1.0f ? "sinc band_hz" : "sinc band (/fs)", F, 0, 0, hz, 0);
     sp_sinc_init(P_(&n, P_LOW), P_(&n, P_BAND), &n.s);
-    P_(&n, P_BAND)[F - 1] -= 500.0f; // mel init puts it on the clamp's kink
+    P_(&n, P_BAND)[F - 1] -= 500.0f / scale; // mel init puts it on the clamp's kink
     P_(&n, P_LOW)[1] = -P_(&n, P_LOW)[1];
     net_param_add(&n, P_LN1_G, "LN1 gamma", (size_t)F * n.T1p, 0.5, 1.5, hn, 0);
     net_param_add(&n, P_LN1_B, "LN1 beta", (size_t)F * n.T1p, -0.3, 0.3, hn, 0);
@@ -1378,7 +1390,8 @@ static void test_network(void)
     uint64_t sig0 = n.sig;
     net_backward(&n);
     CHECK(isfinite(loss));
-    printf("network: loss %.4f, %d-%d-%d-%d-%d, kink margin %.2g (input draw %d)\n", loss, n.T,
+    printf("network (sinc parameters %s): loss %.4f, %d-%d-%d-%d-%d, kink margin %.2g (input draw %d)\n",
+           scale == 1.0f ? "in Hz" : "/ fs", loss, n.T,
            F * n.T1p, n.D0, n.D1, n.V, n.margin, draws);
 
     /* Up to PER_PARAM entries per parameter: the one with the largest
@@ -1449,7 +1462,7 @@ static void sinc_run_path(sinc_ctx *c, const char *path)
 static void test_sinc_fft(int F, int K, int B, int T)
 {
     sinc_ctx c;
-    sinc_ctx_init(&c, F, K, B, T);
+    sinc_ctx_init(&c, F, K, B, T, 1.0f);
     int Tout = T - K + 1, threads = openblas_get_num_threads();
     size_t no = (size_t)B * F * Tout, ni = (size_t)B * T;
     float *ref = fnew(no), *dinp_ref = fnew(ni), *dtaps = fnew((size_t)F * K);
@@ -1512,7 +1525,7 @@ static void test_sinc_fft_grad(void)
     openblas_set_num_threads(2);
     setenv("SP_SINC_FILTER", "fft", 1);
     sinc_ctx c;
-    sinc_ctx_init(&c, 6, 65, 3, 151); // 6 filters: every branch of sinc_params, none on a kink
+    sinc_ctx_init(&c, 6, 65, 3, 151, 1.0f); // 6 filters: every branch of sinc_params, none on a kink
     double hz = 1e-3 * c.s.fs / 8;
     fd_case fc = { "sinc fft", sinc_loss, sinc_backward, &c };
     fd_param ps[] = { { "low_hz", c.low, c.dlow, 6, hz },
@@ -1525,6 +1538,29 @@ static void test_sinc_fft_grad(void)
     openblas_set_num_threads(threads);
 }
 
+/* The cap f1 <= fs/2 - min_band_hz: a filter whose low_p asks for more
+ * passes fs/2 - 50 .. fs/2, with finite taps and zero gradients, under both
+ * parameterisations; one just below the cap is unchanged. */
+static void test_sinc_cap(float scale)
+{
+    sp_sinc_spec s = sp_sinc_spec_make(3, 31, 16000.0f);
+    s.param_scale = scale;
+    float low[3] = { 9000.0f / scale, -7960.0f / scale, 7890.0f / scale }, band[3] = { 100.0f / scale, 0.0f, 5.0f / scale };
+    float f1[3], f2[3], taps[3 * 31], dtaps[3 * 31], dl[3] = { 0 }, db[3] = { 0 };
+    sp_sinc_cutoffs(f1, f2, low, band, &s);
+    CHECK_MSG(f1[0] == 7950.0f && f2[0] == 8000.0f && f1[1] == 7950.0f && f2[1] == 8000.0f,
+              "cap (scale %g): f1 %g %g, f2 %g %g", scale, f1[0], f1[1], f2[0], f2[1]);
+    CHECK_MSG(fabsf(f1[2] - 7940.0f) < 1e-3f && fabsf(f2[2] - 7995.0f) < 1e-3f, "below the cap (scale %g): %g-%g Hz", scale,
+              f1[2], f2[2]);
+    sp_sinc_taps(taps, low, band, &s);
+    int finite = 1;
+    for (int k = 0; k < 3 * 31; k++) finite &= isfinite(taps[k]);
+    CHECK_MSG(finite, "cap (scale %g): taps not finite", scale);
+    fill(dtaps, 3 * 31, -1, 1);
+    sp_sinc_taps_backward(dl, db, dtaps, low, band, &s);
+    CHECK(dl[0] == 0.0f && db[0] == 0.0f && dl[1] == 0.0f && db[1] == 0.0f && dl[2] != 0.0f && db[2] != 0.0f);
+}
+
 // ----------------------------------------------------------------------------
 
 int main(void)
@@ -1535,7 +1571,7 @@ int main(void)
     int stream = 0;
 #define RUN(call) (sp_rng_seed(&trng, seed, stream++), call)
     RUN(test_sinc_init_and_taps());
-    RUN(test_sinc_grad());
+    RUN(test_sinc_grad(1.0f));
     RUN(test_sinc_vs_naive());
 
     RUN(test_conv_grad(2, 3, 4, 12, 3, "conv1d"));
@@ -1556,13 +1592,18 @@ int main(void)
     RUN(test_dropout());
     RUN(test_dense(3, 5, 4));
     RUN(test_nll());
-    RUN(test_network());
+    RUN(test_network(1.0f));
     RUN(test_sinc_fft(8, 251, 3, 3200));
     RUN(test_sinc_fft(8, 129, 3, 1600));
     RUN(test_sinc_fft(8, 65, 3, 800));
     RUN(test_sinc_fft(3, 251, 2, 701)); // N = 720 > T: zero padding
     RUN(test_sinc_fft(5, 31, 5, 257));  // odd T, N = 270; 5 examples over 2 threads
     RUN(test_sinc_fft_grad());
+    // [model] sinc_param = normalised: parameters stored divided by fs
+    RUN(test_sinc_grad(16000.0f));
+    RUN(test_network(16000.0f));
+    RUN(test_sinc_cap(1.0f));
+    RUN(test_sinc_cap(16000.0f));
 
     printf("\n%-28s %-44s %s\n", "layer", "check", "max rel err");
     for (int i = 0; i < n_rows; i++)

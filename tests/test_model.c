@@ -53,7 +53,8 @@ static uint64_t kink_signature(const sp_model *m)
             /* f2 = clamp(f1 + min_band + |band|, ., fs/2): which side of the clamp. */
             const float *lo = m->params + l->p_off[0], *bw = m->params + l->p_off[1];
             for (int f = 0; f < l->out_c; f++) {
-                float f2 = m->sinc.min_low_hz + fabsf(lo[f]) + m->sinc.min_band_hz + fabsf(bw[f]);
+                float c = m->sinc.param_scale;
+                float f2 = m->sinc.min_low_hz + fabsf(c * lo[f]) + m->sinc.min_band_hz + fabsf(c * bw[f]);
                 h = (h ^ (uint64_t)(f2 > m->sinc.fs / 2)) * 1099511628211ULL;
             }
         } else if (l->kind == SP_LAYER_POOL || l->kind == SP_LAYER_ABSPOOL) {
@@ -72,10 +73,11 @@ static uint64_t kink_signature(const sp_model *m)
 /* Check up to `per` parameters of each tensor of each layer. Batch-norm
  * running statistics move with every training forward but do not affect
  * the training output, so repeated forwards are fine. */
-static void gradcheck(const char *first, const char *act, const char *dense_norm)
+static void gradcheck(const char *first, const char *act, const char *dense_norm, const char *sinc_param)
 {
     sp_conf c;
     tiny_conf(&c, first, act, dense_norm);
+    snprintf(c.sinc_param, sizeof c.sinc_param, "%s", sinc_param);
     sp_model m;
     sp_error err;
     if (sp_model_init(&m, &c, c.batch, &err) != 0) {
@@ -109,8 +111,9 @@ static void gradcheck(const char *first, const char *act, const char *dense_norm
             for (size_t k = 0; k < l->p_len[j]; k += step) {
                 size_t i = l->p_off[j] + k;
                 float p = m.params[i];
-                /* Hz-valued sinc parameters need a step in Hz. */
-                float h = l->kind == SP_LAYER_SINC ? 0.5f : 3e-3f * (fabsf(p) > 1 ? fabsf(p) : 1.0f);
+                /* Sinc parameters need a step of 0.5 Hz (in their units). */
+                float h = l->kind == SP_LAYER_SINC ? 0.5f / m.sinc.param_scale
+                                                   : 3e-3f * (fabsf(p) > 1 ? fabsf(p) : 1.0f);
                 m.params[i] = p + h;
                 double lp = loss_of(&m, t, B);
                 int kink = kink_signature(&m) != base;
@@ -123,7 +126,7 @@ static void gradcheck(const char *first, const char *act, const char *dense_norm
                     continue;
                 }
                 checked++;
-                double fd = (lp - lm) / (2.0 * h);
+                double fd = (lp - lm) / ((double)(p + h) - (double)(p - h)); /* the steps taken, in float */
                 double scale = fabs(fd) + fabs(g[i]) + 1e-3;
                 double rel = fabs(fd - g[i]) / scale;
                 if (rel > worst) {
@@ -133,13 +136,15 @@ static void gradcheck(const char *first, const char *act, const char *dense_norm
                 /* float32 forward passes: below ~2e-4 absolute the finite
                  * difference is rounding noise (loss ~4, step ~3e-3), while
                  * a wiring error shows at the gradient's own size (~1e-2). */
-                CHECK_MSG(rel < 0.02 || fabs(fd - g[i]) < 2e-4, "%s/%s/%s: layer %s param %d[%zu]: analytic %.6g, finite difference %.6g",
-                          first, act, dense_norm, l->name, j, k, g[i], fd);
+                /* (per Hz for sinc parameters: the stored value's gradient is c times it) */
+                double unit = l->kind == SP_LAYER_SINC ? m.sinc.param_scale : 1.0;
+                CHECK_MSG(rel < 0.02 || fabs(fd - g[i]) < 2e-4 * unit, "%s/%s/%s/%s: layer %s param %d[%zu]: analytic %.6g, finite difference %.6g",
+                          first, act, dense_norm, sinc_param, l->name, j, k, g[i], fd);
             }
         }
     }
-    printf("model gradcheck %s/%s/%s: %zu parameters, %d checked, %d skipped at kinks, worst relative error %.2e (%s; below 2e-4 absolute is float noise)\n",
-           first, act, dense_norm, m.nparams, checked, skipped, worst, worst_layer);
+    printf("model gradcheck %s/%s/%s/%s: %zu parameters, %d checked, %d skipped at kinks, worst relative error %.2e (%s; below 2e-4 absolute is float noise)\n",
+           first, act, dense_norm, sinc_param, m.nparams, checked, skipped, worst, worst_layer);
     /* The check must mostly run: at most a quarter skipped. */
     CHECK_MSG(skipped * 4 <= checked + skipped, "%d of %d parameters skipped at kinks", skipped, checked + skipped);
     free(g);
@@ -154,7 +159,7 @@ static void optim_check(void)
     sp_optim o;
     float p[2] = { 1.0f, -2.0f }, g[2] = { 0.5f, -1.0f };
     /* RMSprop: v = 0.05 g^2, p -= lr g / (sqrt(v) + eps). */
-    CHECK(sp_optim_init(&o, &c, 2, &err) == 0);
+    CHECK(sp_optim_init_block(&o, &c, 2, 0, 0, &err) == 0);
     sp_optim_step(&o, p, g);
     CHECK(fabs(p[0] - (1.0 - 1e-3 * 0.5 / (sqrt(0.05 * 0.25) + 1e-8))) < 1e-6);
     CHECK(fabs(p[1] - (-2.0 + 1e-3 * 1.0 / (sqrt(0.05 * 1.0) + 1e-8))) < 1e-6);
@@ -163,7 +168,7 @@ static void optim_check(void)
     snprintf(c.optimizer, sizeof c.optimizer, "adam");
     p[0] = 1.0f;
     p[1] = -2.0f;
-    CHECK(sp_optim_init(&o, &c, 2, &err) == 0);
+    CHECK(sp_optim_init_block(&o, &c, 2, 0, 0, &err) == 0);
     sp_optim_step(&o, p, g);
     CHECK(fabs(p[0] - (1.0 - 1e-3)) < 1e-6 && fabs(p[1] - (-2.0 + 1e-3)) < 1e-6);
     sp_optim_free(&o);
@@ -172,12 +177,194 @@ static void optim_check(void)
     c.lr = 0.1;
     c.weight_decay = 0.1;
     float q = 1.0f, gq = 0.5f;
-    CHECK(sp_optim_init(&o, &c, 1, &err) == 0);
+    CHECK(sp_optim_init_block(&o, &c, 1, 0, 0, &err) == 0);
     sp_optim_step(&o, &q, &gq); /* u = 0.5 + 0.1 = 0.6; q = 0.94 */
     CHECK(fabs(q - 0.94) < 1e-6);
     sp_optim_step(&o, &q, &gq); /* u = 0.9*0.6 + 0.5 + 0.094 = 1.134; q = 0.8266 */
     CHECK(fabs(q - 0.8266) < 1e-5);
     sp_optim_free(&o);
+}
+
+/* [optim] first_layer_lr_scale: for every optimiser, steps with scale s
+ * move the first layer's parameters exactly (bit for bit) as steps at
+ * lr * s, and the others exactly as steps at lr. The block is large enough
+ * for the threaded path, and the first layer's range straddles a block
+ * boundary of the step's work split. */
+static void optim_scale_check(void)
+{
+    static const char *const kinds[] = { "rmsprop", "adam", "sgd" };
+    enum { N = 150001, I0 = 16000, I1 = 33001, STEPS = 3 };
+    const double s = 7.5;
+    float *g = sp_xmalloc(N * sizeof *g), *p0 = sp_xmalloc(N * sizeof *p0);
+    float *pa = sp_xmalloc(N * sizeof *pa), *pb = sp_xmalloc(N * sizeof *pb), *pc = sp_xmalloc(N * sizeof *pc);
+    sp_rng r;
+    sp_rng_seed(&r, 11, 0);
+    for (size_t i = 0; i < N; i++) {
+        p0[i] = (float)sp_rng_normal(&r);
+        g[i] = (float)(0.1 * sp_rng_normal(&r));
+    }
+    for (int k = 0; k < 3; k++) {
+        sp_conf c;
+        sp_conf_defaults(&c);
+        snprintf(c.optimizer, sizeof c.optimizer, "%s", kinds[k]);
+        c.weight_decay = 0.01;
+        sp_error err;
+        sp_optim a, b, o;
+        c.first_layer_lr_scale = s; /* a: lr, the first layer at lr * s */
+        CHECK(sp_optim_init_block(&a, &c, N, I0, I1, &err) == 0);
+        c.first_layer_lr_scale = 1.0;
+        CHECK(sp_optim_init_block(&o, &c, N, I0, I1, &err) == 0); /* everything at lr */
+        c.lr = c.lr * s;
+        CHECK(sp_optim_init_block(&b, &c, N, 0, 0, &err) == 0); /* everything at lr * s */
+        memcpy(pa, p0, N * sizeof *pa);
+        memcpy(pb, p0, N * sizeof *pb);
+        memcpy(pc, p0, N * sizeof *pc);
+        for (int t = 0; t < STEPS; t++) {
+            sp_optim_step(&a, pa, g);
+            sp_optim_step(&b, pb, g);
+            sp_optim_step(&o, pc, g);
+        }
+        CHECK_MSG(!memcmp(pa + I0, pb + I0, (I1 - I0) * sizeof *pa), "%s: the first layer did not step as at lr * %g",
+                  kinds[k], s);
+        CHECK_MSG(!memcmp(pa, pc, I0 * sizeof *pa) && !memcmp(pa + I1, pc + I1, (N - I1) * sizeof *pa),
+                  "%s: parameters outside the first layer did not step as at lr", kinds[k]);
+        CHECK_MSG(memcmp(pa + I0, pc + I0, (I1 - I0) * sizeof *pa) != 0, "%s: the scale changed nothing", kinds[k]);
+        sp_optim_free(&a);
+        sp_optim_free(&b);
+        sp_optim_free(&o);
+    }
+    /* The model gives its first layer's range: sinc low_p + band_p, or
+     * conv1's w + b. */
+    const char *firsts[] = { "sinc", "conv" };
+    for (int k = 0; k < 2; k++) {
+        sp_conf c;
+        tiny_conf(&c, firsts[k], "relu", "batch");
+        sp_model m;
+        sp_optim o;
+        sp_error err;
+        CHECK(sp_model_init(&m, &c, 2, &err) == 0);
+        CHECK(sp_optim_init(&o, &c, &m, &err) == 0);
+        const sp_layer *l = &m.layer[1]; /* after in_ln */
+        CHECK(l->kind == (k ? SP_LAYER_CONV : SP_LAYER_SINC));
+        CHECK_MSG(o.first0 == l->p_off[0] && o.first1 == l->p_off[1] + l->p_len[1] && o.first0 > 0,
+                  "%s: first-layer range [%zu, %zu)", firsts[k], o.first0, o.first1);
+        sp_optim_free(&o);
+        sp_model_free(&m);
+    }
+    free(g), free(p0), free(pa), free(pb), free(pc);
+}
+
+/* Rewrite a checkpoint as one written before [model] sinc_param and
+ * [optim] first_layer_lr_scale existed: the same format with those lines
+ * absent from its config text (length and checksum fixed). */
+static void strip_new_keys(const char *path)
+{
+    sp_error err;
+    size_t len;
+    char *buf = sp_read_file(path, &len, &err);
+    CHECK_MSG(buf != NULL, "%s", err.msg);
+    if (!buf) return;
+    uint32_t clen;
+    memcpy(&clen, buf + 12, 4);
+    char *text = sp_xmalloc(clen + 1);
+    memcpy(text, buf + 16, clen);
+    text[clen] = '\0';
+    char *out = sp_xmalloc(len);
+    size_t n = 0;
+    for (char *line = text; *line;) {
+        size_t k = strcspn(line, "\n");
+        int drop = !strncmp(line, "sinc_param =", 12) || !strncmp(line, "first_layer_lr_scale =", 22)
+                   || !strncmp(line, "[optim]", 7);
+        if (!drop) {
+            memcpy(out + n, line, k + (line[k] == '\n'));
+            n += k + (line[k] == '\n');
+        }
+        line += k + (line[k] == '\n');
+    }
+    CHECK(n < clen && !strstr(text + 0, "sinc_param = hz"));
+    FILE *f = fopen(path, "wb");
+    uint32_t n32 = (uint32_t)n;
+    uint32_t crc = sp_crc32(0, buf, 12);
+    crc = sp_crc32(crc, &n32, 4);
+    crc = sp_crc32(crc, out, n);
+    crc = sp_crc32(crc, buf + 16 + clen, len - 4 - 16 - clen);
+    fwrite(buf, 1, 12, f);
+    fwrite(&n32, 4, 1, f);
+    fwrite(out, 1, n, f);
+    fwrite(buf + 16 + clen, 1, len - 4 - 16 - clen, f);
+    fwrite(&crc, 4, 1, f);
+    fclose(f);
+    free(out);
+    free(text);
+    free(buf);
+}
+
+/* Checkpoints record sinc_param and first_layer_lr_scale; one without
+ * them (written before they existed) loads as hz and 1. */
+static void checkpoint_sinc_param_check(void)
+{
+    sp_conf c;
+    tiny_conf(&c, "sinc", "leaky_relu", "batch");
+    snprintf(c.sinc_param, sizeof c.sinc_param, "normalised");
+    c.first_layer_lr_scale = 4.0;
+    sp_error err;
+    sp_model m, m2;
+    sp_optim o, o2;
+    CHECK(sp_model_init(&m, &c, 4, &err) == 0);
+    CHECK(m.sinc.param_scale == 16000.0f && m.param.sinc_low_p[0] < 1.0f);
+    CHECK(sp_optim_init(&o, &c, &m, &err) == 0);
+    sp_train_pos pos = { 0 };
+    pos.lr = 1e-3;
+    char *dir = sp_test_tmpdir();
+    char *path = sp_xasprintf("%s/n.ckpt", dir);
+    CHECK(sp_checkpoint_save(path, &m, &o, &pos, &err) == 0);
+    CHECK(sp_checkpoint_load(path, &m2, 4, &o2, NULL, &err) == 0);
+    CHECK(!strcmp(m2.conf.sinc_param, "normalised") && m2.sinc.param_scale == 16000.0f);
+    CHECK(o2.first_scale == 4.0 && o2.first0 == o.first0 && o2.first1 == o.first1);
+    sp_optim_free(&o2);
+    sp_model_free(&m2);
+    /* The same file the old way: the stored values (fractions of fs) now
+     * read as Hz, which is what such a file held. */
+    strip_new_keys(path);
+    CHECK_MSG(sp_checkpoint_load(path, &m2, 4, &o2, NULL, &err) == 0, "%s", err.msg);
+    CHECK(!strcmp(m2.conf.sinc_param, "hz") && m2.sinc.param_scale == 1.0f);
+    CHECK(m2.conf.first_layer_lr_scale == 1.0 && o2.first_scale == 1.0);
+    CHECK(memcmp(m2.params, m.params, m.nparams * sizeof(float)) == 0);
+    float f1[4], f2[4];
+    sp_sinc_cutoffs(f1, f2, m2.param.sinc_low_p, m2.param.sinc_band_p, &m2.sinc);
+    CHECK(f1[0] == 50.0f + m.param.sinc_low_p[0]);
+    sp_optim_free(&o2);
+    sp_model_free(&m2);
+    sp_optim_free(&o);
+    sp_model_free(&m);
+    sp_test_rmtree(dir);
+    free(dir);
+    free(path);
+}
+
+/* Normalised parameters are the Hz ones divided by fs: the same cut-offs
+ * (to float rounding) and taps, and a model initialised either way. */
+static void sinc_param_check(void)
+{
+    sp_conf c;
+    tiny_conf(&c, "sinc", "leaky_relu", "batch");
+    snprintf(c.sinc_param, sizeof c.sinc_param, "hz");
+    sp_model mh, mn;
+    sp_error err;
+    CHECK(sp_model_init(&mh, &c, 2, &err) == 0);
+    snprintf(c.sinc_param, sizeof c.sinc_param, "normalised");
+    CHECK(sp_model_init(&mn, &c, 2, &err) == 0);
+    CHECK(mh.sinc.param_scale == 1.0f && mn.sinc.param_scale == 16000.0f);
+    float a1[4], a2[4], b1[4], b2[4];
+    sp_sinc_cutoffs(a1, a2, mh.param.sinc_low_p, mh.param.sinc_band_p, &mh.sinc);
+    sp_sinc_cutoffs(b1, b2, mn.param.sinc_low_p, mn.param.sinc_band_p, &mn.sinc);
+    for (int f = 0; f < 4; f++) {
+        CHECK(fabsf(mn.param.sinc_low_p[f] * 16000.0f - mh.param.sinc_low_p[f]) <= 1e-3f);
+        CHECK_MSG(fabsf(a1[f] - b1[f]) <= 1e-3f && fabsf(a2[f] - b2[f]) <= 1e-3f,
+                  "filter %d: cut-offs %g-%g Hz vs normalised %g-%g Hz", f, a1[f], a2[f], b1[f], b2[f]);
+    }
+    sp_model_free(&mh);
+    sp_model_free(&mn);
 }
 
 static void checkpoint_check(void)
@@ -188,7 +375,7 @@ static void checkpoint_check(void)
     sp_model m, m2;
     sp_optim o, o2;
     CHECK(sp_model_init(&m, &c, 4, &err) == 0);
-    CHECK(sp_optim_init(&o, &c, m.nparams, &err) == 0);
+    CHECK(sp_optim_init(&o, &c, &m, &err) == 0);
     for (size_t i = 0; i < m.nparams; i++) {
         m.grads[i] = (float)i * 1e-3f;
         o.m[i] = (float)i;
@@ -347,11 +534,16 @@ int main(void)
 {
     absmaxpool_check();
     chunking_check();
-    gradcheck("sinc", "leaky_relu", "batch");
-    gradcheck("sinc", "tanh", "layer");
-    gradcheck("conv", "sigmoid", "batch");
-    gradcheck("conv", "relu", "none");
+    gradcheck("sinc", "leaky_relu", "batch", "hz");
+    gradcheck("sinc", "leaky_relu", "batch", "normalised");
+    gradcheck("sinc", "tanh", "layer", "hz");
+    gradcheck("sinc", "tanh", "layer", "normalised");
+    gradcheck("conv", "sigmoid", "batch", "hz");
+    gradcheck("conv", "relu", "none", "hz");
     optim_check();
+    optim_scale_check();
     checkpoint_check();
+    checkpoint_sinc_param_check();
+    sinc_param_check();
     return sp_test_result("test_model");
 }

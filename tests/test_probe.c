@@ -197,16 +197,17 @@ typedef struct {
     char *dir;
 } rig;
 
-static int rig_make(rig *r)
+/* more: further [model] lines. */
+static int rig_make(rig *r, const char *more)
 {
     sp_error err;
     sp_ini ini;
     sp_diag d;
     sp_diag_init(&d, 0);
     sp_conf c;
-    int ok = sp_ini_parse(&ini, "m.conf",
-                          "[model]\npreset = small\ninput_ms = 50\nfilters = 8\ntaps = 65\nconv = 8x3\ndense = 32\n", &d) == 0 &&
-             sp_conf_resolve(&c, &ini, &d) == 0;
+    char *text = sp_xasprintf("[model]\npreset = small\ninput_ms = 50\nfilters = 8\ntaps = 65\nconv = 8x3\ndense = 32\n%s", more);
+    int ok = sp_ini_parse(&ini, "m.conf", text, &d) == 0 && sp_conf_resolve(&c, &ini, &d) == 0;
+    free(text);
     sp_ini_free(&ini);
     sp_diag_free(&d);
     CHECK(ok);
@@ -271,7 +272,7 @@ static int start(rig *r, sp_probe_chain *ch, sp_probe_mode mode, sp_error *err)
 static void running(void)
 {
     rig r;
-    if (rig_make(&r) != 0) return;
+    if (rig_make(&r, "") != 0) return;
     sp_error err;
     const int B = 4, T = r.m.T;
     float *audio = sp_xmalloc((size_t)B * (size_t)T * sizeof *audio), *copy = sp_xmalloc((size_t)B * (size_t)T * sizeof *copy);
@@ -415,6 +416,65 @@ static void running(void)
     rig_free(&r);
 }
 
+/* The sinc layer's "low_hz" and "band_hz" as probes see them (the mutate
+ * probe's sinc.tsv): in Hz, with gradients per Hz, whatever [model]
+ * sinc_param; the model's own values under hz, Hz-valued copies that
+ * follow the model under normalised. */
+static void sinc_units(void)
+{
+    static const char *const params[2] = { "hz", "normalised" };
+    for (int k = 0; k < 2; k++) {
+        rig r;
+        char *more = sp_xasprintf("sinc_param = %s\n", params[k]);
+        int ok = rig_make(&r, more) == 0;
+        free(more);
+        if (!ok) return;
+        sp_model *m = &r.m;
+        const float c = m->sinc.param_scale;
+        CHECK(c == (k ? 16000.0f : 1.0f));
+        sp_error err;
+        sp_probe_chain *ch = chain_for(&r, "[probe m]\nuse = mutate\n", SP_PROBE_MODE_TRAIN, &err);
+        CHECK_MSG(ch && start(&r, ch, SP_PROBE_MODE_TRAIN, &err) == 0, "%s: start: %s", params[k], err.msg);
+        if (!ch) {
+            rig_free(&r);
+            return;
+        }
+        int F = m->sinc.F;
+        for (int pass = 0; pass < 2; pass++) { /* the second after the model moved */
+            for (int f = 0; f < F; f++) {
+                m->grad.sinc_low_p[f] = (float)(f + 1 + pass) * c * 1e-3f;
+                m->grad.sinc_band_p[f] = -(float)(f + 2) * c * 1e-3f;
+                if (pass) m->param.sinc_low_p[f] += 100.0f / c;
+            }
+            CHECK_MSG(sp_probe_chain_gradients(ch, pass, 1, 4, 3.8, &err) == 0, "gradients: %s", err.msg);
+            char *p = sp_path_join(r.dir, "probes/m/sinc.tsv");
+            char *tsv = sp_read_file(p, NULL, &err);
+            static const char head[] = "filter\tlow_hz\tband_hz\tdlow_hz\tdband_hz\tf1\tf2\n";
+            CHECK_MSG(tsv && !strncmp(tsv, head, sizeof head - 1), "%s: sinc.tsv: %s", params[k], tsv ? tsv : err.msg);
+            const char *line = tsv ? strchr(tsv, '\n') : NULL;
+            for (int f = 0; f < F && line; f++, line = strchr(line + 1, '\n')) {
+                double v[7];
+                int n = sscanf(line + 1, "%lf %lf %lf %lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
+                double low = (double)c * m->param.sinc_low_p[f], band = (double)c * m->param.sinc_band_p[f];
+                double dl = (double)m->grad.sinc_low_p[f] / c, db = (double)m->grad.sinc_band_p[f] / c;
+                CHECK_MSG(n == 7 && v[0] == f && fabs(v[1] - low) <= 1e-6 * fabs(low) && fabs(v[2] - band) <= 1e-6 * fabs(band)
+                              && fabs(v[3] - dl) <= 1e-6 * fabs(dl) && fabs(v[4] - db) <= 1e-6 * fabs(db),
+                          "%s pass %d filter %d: low_hz %g band_hz %g dlow %g dband %g, expected %g %g %g %g", params[k], pass,
+                          f, v[1], v[2], v[3], v[4], low, band, dl, db);
+                /* in Hz: f1 = min_low_hz + |low_hz| */
+                CHECK_MSG(n == 7 && fabs(v[5] - (50.0 + fabs(v[1]))) <= 1e-3, "%s filter %d: f1 %g for low_hz %g", params[k], f,
+                          v[5], v[1]);
+            }
+            CHECK(line != NULL);
+            free(tsv);
+            free(p);
+        }
+        CHECK(sp_probe_chain_finish(ch, SP_PROBE_COMPLETED, 1, 1, &err) == 0);
+        sp_probe_chain_free(ch);
+        rig_free(&r);
+    }
+}
+
 int main(void)
 {
     const char *top = getenv("top_builddir");
@@ -431,6 +491,7 @@ int main(void)
     refusals();
     resolution();
     running();
+    sinc_units();
     free(plugin_dir);
     return sp_test_result("test_probe");
 }

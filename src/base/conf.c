@@ -40,6 +40,7 @@ static const key_spec keys[] = {
     { "model", "taps", K_INT, F(taps), 0, NULL, 3, 4001, "first-layer taps (odd)" },
     { "model", "min_low_hz", K_FLOAT, F(min_low_hz), 0, NULL, 0, SP_SAMPLE_RATE / 2, "sinc: lowest low cut-off" },
     { "model", "min_band_hz", K_FLOAT, F(min_band_hz), 0, NULL, 0, SP_SAMPLE_RATE / 2, "sinc: narrowest band" },
+    { "model", "sinc_param", K_ENUM, F(sinc_param), S(sinc_param), "hz|normalised", 0, 0, "sinc: learnable cut-offs stored in Hz or divided by the sample rate" },
     { "model", "conv", K_CONV, 0, 0, NULL, 0, 0, "conv blocks after the first layer, CxK,CxK..." },
     { "model", "pool", K_INT, F(pool), 0, NULL, 1, 16, "max-pool width after each conv" },
     { "model", "input_norm", K_ENUM, F(input_norm), S(input_norm), "layer|none", 0, 0, "normalisation of the raw chunk" },
@@ -65,6 +66,8 @@ static const key_spec keys[] = {
     { "train", "seed", K_LONG, F(seed), 0, NULL, 0, 9.2e18, "random seed" },
     { "train", "threads", K_INT, F(threads), 0, NULL, 1, 256, "worker threads" },
 
+    { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },
+
     { "eval", "min_duration", K_INT, F(min_duration), 0, NULL, 1, 100, "minimum phone duration in frames" },
     { "eval", "insertion_penalty", K_FLOAT, F(insertion_penalty), 0, NULL, -1000, 1000, "log penalty per phone" },
     { "eval", "lm_weight", K_FLOAT, F(lm_weight), 0, NULL, 0, 100, "bigram LM weight" },
@@ -84,6 +87,9 @@ static void preset(sp_conf *c, const char *which)
     memset(c->conv_channels, 0, sizeof c->conv_channels);
     memset(c->conv_kernel, 0, sizeof c->conv_kernel);
     memset(c->dense, 0, sizeof c->dense);
+    /* The first layer's learning: the same for both presets for now. */
+    snprintf(c->sinc_param, sizeof c->sinc_param, "%s", SP_DEFAULT_SINC_PARAM);
+    c->first_layer_lr_scale = SP_DEFAULT_FIRST_LAYER_LR_SCALE;
     if (strcmp(name, "small") == 0) {
         c->input_ms = 100;
         c->filters = 40;
@@ -319,7 +325,7 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
         const char *s = ini->sections[i].section;
         if (!known_section(s) && strncmp(s, "probe ", 6) != 0)
             sp_diag_add(d, ini->path, ini->sections[i].line,
-                        "unknown section '[%s]': expected [data], [model], [train], [eval], [run] or [probe ID]", s);
+                        "unknown section '[%s]': expected [data], [model], [train], [optim], [eval], [run] or [probe ID]", s);
     }
     sp_error why;
     const sp_ini_entry *p = sp_ini_get(ini, "model", "preset");

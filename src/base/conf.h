@@ -4,7 +4,8 @@
  * table in conf.c is the single source of keys, defaults and help.
  *
  * Resolution order: built-in defaults, then the model preset named by
- * [model] preset (sincnet or small), then the file's own keys. An unknown
+ * [model] preset (sincnet or small), then the file's own keys. [optim]
+ * holds what the optimiser applies beyond [train]'s learning rate. An unknown
  * section or key, or a bad value, is an error naming the file and line.
  * Sections "[probe ID]" are left for the probe chain to read. */
 #ifndef SP_CONF_H
@@ -30,6 +31,13 @@
 #define SP_DEFAULT_MIN_LOW_HZ 50.0
 #define SP_DEFAULT_MIN_BAND_HZ 50.0
 
+/* The presets' [model] sinc_param and [optim] first_layer_lr_scale (one
+ * place to change them: preset() in conf.c sets them per preset). A
+ * checkpoint written before these keys existed loads as "hz" and 1 whatever
+ * these say (nn/checkpoint.c). */
+#define SP_DEFAULT_SINC_PARAM "hz"
+#define SP_DEFAULT_FIRST_LAYER_LR_SCALE 1.0
+
 typedef struct {
     /* [data] */
     char corpus[SP_CONF_STR];
@@ -45,6 +53,7 @@ typedef struct {
     double input_ms;            /* chunk length */
     int filters, taps;          /* first layer */
     double min_low_hz, min_band_hz;
+    char sinc_param[16];        /* hz | normalised: low_p, band_p stored in Hz or / fs */
     int nconv;                  /* conv blocks after the first layer */
     int conv_channels[SP_CONF_MAXLAYERS], conv_kernel[SP_CONF_MAXLAYERS];
     int pool;
@@ -64,6 +73,9 @@ typedef struct {
     double lr_halving_threshold;/* relative improvement below which it halves */
     long seed;
     int threads;
+
+    /* [optim] */
+    double first_layer_lr_scale;/* the first layer's parameters step with lr * this */
 
     /* [eval] */
     int min_duration;           /* frames */

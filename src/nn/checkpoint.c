@@ -118,6 +118,16 @@ static void get(reader *r, void *out, size_t n)
 
 #define GET(r, x) get(r, &(x), sizeof(x))
 
+/* Keys added to the config after checkpoints were first written: a
+ * checkpoint whose config lacks one was trained before it existed, so it
+ * gets the behaviour of that time, whatever today's default (a preset may
+ * change its default later). */
+static void legacy_keys(sp_conf *c, const sp_ini *ini)
+{
+    if (!sp_ini_get(ini, "model", "sinc_param")) snprintf(c->sinc_param, sizeof c->sinc_param, "hz");
+    if (!sp_ini_get(ini, "optim", "first_layer_lr_scale")) c->first_layer_lr_scale = 1.0;
+}
+
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
                        sp_train_pos *pos, sp_error *err)
 {
@@ -165,6 +175,7 @@ int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
     sp_conf c;
     char *where = sp_xasprintf("%s (its config)", path);
     int ok = sp_ini_parse(&ini, where, text, &d) == 0 && sp_conf_resolve(&c, &ini, &d) == 0;
+    if (ok) legacy_keys(&c, &ini);
     sp_ini_free(&ini);
     free(text);
     free(where);
@@ -204,7 +215,7 @@ int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
         goto out;
     }
     if (o) {
-        if (sp_optim_init(o, &c, m->nparams, err) != 0) {
+        if (sp_optim_init(o, &c, m, err) != 0) {
             sp_model_free(m);
             goto out;
         }

@@ -9,7 +9,10 @@
  *   u32 optimizer kind, i64 step, u64 n, float m[n], float v[n]
  *   the position (sp_train_pos, field by field)
  *   u32 CRC-32 (IEEE) of every byte before it
- * The config is stored as text so a checkpoint rebuilds its own model. */
+ * The config is stored as text so a checkpoint rebuilds its own model,
+ * and keys added since are read as absent in older files: [model]
+ * sinc_param then loads as hz and [optim] first_layer_lr_scale as 1, the
+ * behaviour before they existed (the format version is unchanged). */
 #ifndef SP_CHECKPOINT_H
 #define SP_CHECKPOINT_H
 

@@ -45,7 +45,7 @@ static const double PI = 3.14159265358979323846;
 
 sp_sinc_spec sp_sinc_spec_make(int F, int K, float fs)
 {
-    sp_sinc_spec s = { F, K, fs, (float)SP_DEFAULT_MIN_LOW_HZ, (float)SP_DEFAULT_MIN_BAND_HZ };
+    sp_sinc_spec s = { F, K, fs, (float)SP_DEFAULT_MIN_LOW_HZ, (float)SP_DEFAULT_MIN_BAND_HZ, 1.0f };
     return s;
 }
 
@@ -68,27 +68,38 @@ void sp_sinc_init(float *low_p, float *band_p, const sp_sinc_spec *s)
     float prev = (float)mel_to_hz(m_lo);
     for (int f = 0; f < s->F; f++) {
         float next = (float)mel_to_hz(m_lo + (m_hi - m_lo) * (f + 1) / s->F);
-        low_p[f] = prev;
-        band_p[f] = next - prev;
+        // stored in units of param_scale Hz (x / 1 is exact: Hz unchanged)
+        low_p[f] = prev / s->param_scale;
+        band_p[f] = (next - prev) / s->param_scale;
         prev = next;
     }
 }
 
-/* f1 = min_low + |low_p|; f2raw = f1 + min_band + |band_p|;
- * f2 = clamp(f2raw, min_low, fs/2), in double. Returns the clamp's pass
- * mask, 1 when f2raw is inside [min_low, fs/2] (edges included, as
- * torch.clamp's gradient), decided in float32 arithmetic in the reference's
- * order so it is the same decision as torch's: the mel initialisation puts
- * the top filter's f2raw on fs/2 exactly (in float32), right at the kink,
- * where double arithmetic could fall on the other side. */
-static int cutoffs(double *f1, double *f2, float low_p, float band_p, const sp_sinc_spec *s)
+/* With c = param_scale (1, or fs when normalised):
+ * f1 = min(min_low + |c low_p|, fs/2 - min_band); f2raw = f1 + min_band +
+ * |c band_p|; f2 = clamp(f2raw, min_low, fs/2), in double. Returns the
+ * clamp's pass mask, 1 when f2raw is inside [min_low, fs/2] (edges
+ * included, as torch.clamp's gradient), decided in float32 arithmetic in
+ * the reference's order so it is the same decision as torch's: the mel
+ * initialisation puts the top filter's f2raw on fs/2 exactly (in float32),
+ * right at the kink, where double arithmetic could fall on the other side.
+ * *capped (unless NULL) is 1 when f1 was capped: the cap keeps the band at
+ * least min_band wide (the reference lets f1 pass fs/2 and then divides by
+ * f2 - f1 <= 0); it never binds on Hz-valued parameters in practice, but
+ * normalised ones move ~fs lr per step and the top filter can reach it.
+ * With c = 1 the products are exact, so Hz-valued parameters below the
+ * cap give the bits they gave before param_scale existed. */
+static int cutoffs(double *f1, double *f2, int *capped, float low_p, float band_p, const sp_sinc_spec *s)
 {
-    double lo = s->min_low_hz, nyq = s->fs / 2.0;
-    double a = lo + fabs((double)low_p);
-    double raw = a + s->min_band_hz + fabs((double)band_p);
+    double lo = s->min_low_hz, nyq = s->fs / 2.0, c = s->param_scale;
+    double a = lo + fabs(c * low_p), cap = nyq - s->min_band_hz;
+    int k = a > cap;
+    if (k) a = cap;
+    if (capped) *capped = k;
+    double raw = a + s->min_band_hz + fabs(c * band_p);
     *f1 = a;
     *f2 = raw < lo ? lo : raw > nyq ? nyq : raw;
-    float raw32 = (s->min_low_hz + fabsf(low_p) + s->min_band_hz) + fabsf(band_p);
+    float raw32 = (s->min_low_hz + fabsf(s->param_scale * low_p) + s->min_band_hz) + fabsf(s->param_scale * band_p);
     return raw32 >= s->min_low_hz && raw32 <= s->fs / 2.0f;
 }
 
@@ -97,7 +108,7 @@ void sp_sinc_cutoffs(float *f1, float *f2, const float *low_p, const float *band
 {
     for (int f = 0; f < s->F; f++) {
         double a, b;
-        cutoffs(&a, &b, low_p[f], band_p[f], s);
+        cutoffs(&a, &b, NULL, low_p[f], band_p[f], s);
         if (f1) f1[f] = (float)a;
         if (f2) f2[f] = (float)b;
     }
@@ -114,7 +125,7 @@ void sp_sinc_taps(float *taps, const float *low_p, const float *band_p, const sp
     int K = s->K, half = (K - 1) / 2;
     for (int f = 0; f < s->F; f++) {
         double f1, f2;
-        cutoffs(&f1, &f2, low_p[f], band_p[f], s);
+        cutoffs(&f1, &f2, NULL, low_p[f], band_p[f], s);
         double norm = 1.0 / (2.0 * (f2 - f1));
         float *h = taps + (size_t)f * K;
         for (int k = 0; k < half; k++) {
@@ -137,9 +148,10 @@ static void taps_backward(float *dlow_p, float *dband_p, const float *g, int ldg
                           const sp_sinc_spec *s)
 {
     int K = s->K, half = (K - 1) / 2;
+    double c = s->param_scale;
     for (int f = 0; f < s->F; f++) {
         double f1, f2;
-        int pass = cutoffs(&f1, &f2, low_p[f], band_p[f], s);
+        int capped, pass = cutoffs(&f1, &f2, &capped, low_p[f], band_p[f], s);
         double inv_band = 1.0 / (f2 - f1);
         const float *gf = g + (size_t)f * ldg;
         double g1 = 0.0, g2 = 0.0; // dL/df1, dL/df2 through the taps
@@ -158,11 +170,13 @@ static void taps_backward(float *dlow_p, float *dband_p, const float *g, int ldg
         // f2 = clamp(f1 + min_band + |band_p|): df2/df1 = df2/d|band_p| = pass
         double df2 = pass ? g2 : 0.0;
         double df1 = g1 + df2;
-        // f1 = min_low + |low_p|: d/dlow_p = sign(low_p), sign(0) = 0
-        double sl = (low_p[f] > 0) - (low_p[f] < 0);
+        // f1 = min_low + |c low_p|: d/dlow_p = c sign(low_p), sign(0) = 0
+        // (c = param_scale: a step of the stored value moves f1 c times as far);
+        // 0 where f1 is capped (f1 constant; f2 = fs/2 then, so df2 = 0 too)
+        double sl = capped ? 0.0 : (low_p[f] > 0) - (low_p[f] < 0);
         double sb = (band_p[f] > 0) - (band_p[f] < 0);
-        dlow_p[f] += (float)(sl * df1);
-        dband_p[f] += (float)(sb * df2);
+        dlow_p[f] += (float)(sl * df1 * c);
+        dband_p[f] += (float)(sb * df2 * c);
     }
 }
 

@@ -39,13 +39,18 @@
  * sinc filterbank (layer_sinc.c): the SincNet first layer.
  *
  * Two names for two things, kept apart everywhere:
- * - the learnable parameters per filter f, low_p[f] and band_p[f], in Hz
- *   but of any sign and not cut-offs themselves (SincNet's low_hz_ and
- *   band_hz_; the probe ABI still calls them "low_hz" and "band_hz");
+ * - the learnable parameters per filter f, low_p[f] and band_p[f], of any
+ *   sign and not cut-offs themselves, in units of c = param_scale Hz:
+ *   c = 1, Hz (SincNet's low_hz_ and band_hz_; [model] sinc_param = hz),
+ *   or c = fs, fractions of the sample rate (the 2018 SincNet and
+ *   pytorch-kaldi's filt_b1 and filt_band; sinc_param = normalised). The
+ *   probe ABI calls them "low_hz" and "band_hz" and shows them in Hz.
+ *   Why it matters: an optimiser step of the same size (RMSprop's is ~lr
+ *   whatever the gradient's scale) moves a cut-off c times as far;
  * - the effective cut-offs f1[f] (low) and f2[f] (high), in Hz, what the
  *   filter passes (sp_sinc_cutoffs; cutoffs.tsv's low_hz and high_hz):
- *     f1 = min_low_hz + |low_p|
- *     f2 = clamp(f1 + min_band_hz + |band_p|, min_low_hz, fs/2)
+ *     f1 = min(min_low_hz + |c low_p|, fs/2 - min_band_hz)
+ *     f2 = clamp(f1 + min_band_hz + |c band_p|, min_low_hz, fs/2)
  * and the K taps (K odd, half = (K-1)/2, t_k = (k - half)/fs seconds) are
  *     h[k] = w[k] * (sin(2 pi f2 t_k) - sin(2 pi f1 t_k)) / (pi t_k)
  *                 / (2 (f2 - f1))                          k != half
@@ -60,9 +65,12 @@
  * because the mel initialisation puts the top filter's f1 + min_band +
  * |band_p| exactly on fs/2 in float32, i.e. on the clamp's kink (torch, and
  * so this code, passes the gradient there).
- * Note: once f1 reaches fs/2, f2 - f1 <= 0 and the taps are meaningless
- * (inf/nan at equality), exactly as in the reference; nothing here guards
- * against the optimizer taking low_p there.
+ * The cap of f1 at fs/2 - min_band_hz is not in the reference, where once
+ * f1 reaches fs/2, f2 - f1 <= 0 and the taps are inf/nan: here the band
+ * stays at least min_band_hz wide, and a capped filter's gradients are 0
+ * (as beyond a clamp). Hz-valued parameters never get there in practice
+ * (the top filter starts hundreds of Hz below and moves ~lr Hz per step);
+ * normalised ones move ~fs lr per step and can.
  *
  * The layer then correlates every filter with the input (PyTorch conv1d,
  * no kernel flip, valid positions only):
@@ -74,17 +82,19 @@ typedef struct {
     float fs;          /* sample rate in Hz */
     float min_low_hz;  /* floor of f1; 50 in SincNet (SP_DEFAULT_MIN_LOW_HZ) */
     float min_band_hz; /* floor of f2 - f1; 50 in SincNet (SP_DEFAULT_MIN_BAND_HZ) */
+    float param_scale; /* c: Hz per unit of low_p, band_p; 1 (Hz) or fs (normalised) */
 } sp_sinc_spec;
 
 /* A spec with SincNet's minimum low cut-off and bandwidth
- * (SP_DEFAULT_MIN_LOW_HZ, SP_DEFAULT_MIN_BAND_HZ of base/conf.h: 50 Hz each). */
+ * (SP_DEFAULT_MIN_LOW_HZ, SP_DEFAULT_MIN_BAND_HZ of base/conf.h: 50 Hz
+ * each) and Hz-valued parameters (param_scale 1). */
 sp_sinc_spec sp_sinc_spec_make(int F, int K, float fs);
 
 /* Mel-spaced initialisation, as SincConv.__init__: F+1 edges equally spaced
  * on the mel scale (2595 log10(1 + f/700)) from 30 Hz to
- * fs/2 - (min_low_hz + min_band_hz); low_p[f] = edge[f],
- * band_p[f] = edge[f+1] - edge[f] (edges rounded to float first, as the
- * reference does). low_p, band_p: [F]. */
+ * fs/2 - (min_low_hz + min_band_hz); low_p[f] = edge[f] / c,
+ * band_p[f] = (edge[f+1] - edge[f]) / c (edges rounded to float first, as
+ * the reference does; c = param_scale). low_p, band_p: [F]. */
 void sp_sinc_init(float *low_p, float *band_p, const sp_sinc_spec *s);
 
 /* The effective cut-offs f1[f], f2[f] in Hz (as above); for probes and
@@ -95,10 +105,10 @@ void sp_sinc_cutoffs(float *f1, float *f2, const float *low_p, const float *band
 /* taps: [F][K] <- h as above. Exactly symmetric: h[K-1-k] == h[k]. */
 void sp_sinc_taps(float *taps, const float *low_p, const float *band_p, const sp_sinc_spec *s);
 
-/* Chain rule from a taps gradient to the parameters:
- *     dlow_p[f]  += sign(low_p[f])  * (dL/df1 + m dL/df2)
- *     dband_p[f] += sign(band_p[f]) * m dL/df2
- * where m = 1 when min_low_hz <= f1 + min_band_hz + |band_p| <= fs/2
+/* Chain rule from a taps gradient to the parameters (c = param_scale):
+ *     dlow_p[f]  += c sign(low_p[f])  * (dL/df1 + m dL/df2)   (0 if f1 is capped)
+ *     dband_p[f] += c sign(band_p[f]) * m dL/df2
+ * where m = 1 when min_low_hz <= f1 + min_band_hz + |c band_p| <= fs/2
  * (the clamp passes the gradient, as torch.clamp does at its edges too)
  * and 0 otherwise, sign(0) = 0 (as torch.abs), and for k != half
  *     dh[k]/df2 = ( w[k] cos(2 pi f2 t_k) - h[k]) / (f2 - f1)

@@ -303,6 +303,7 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
     m->sinc = sp_sinc_spec_make(c->filters, c->taps, (float)SP_SAMPLE_RATE);
     m->sinc.min_low_hz = (float)c->min_low_hz;
     m->sinc.min_band_hz = (float)c->min_band_hz;
+    m->sinc.param_scale = sp_model_sinc_param_scale(c);
     if (plan(m, c, err) != 0) return -1;
     m->params = sp_xcalloc(m->nparams, sizeof(float));
     m->grads = sp_xcalloc(m->nparams, sizeof(float));
@@ -506,6 +507,23 @@ void sp_model_backward(sp_model *m, const int *targets)
         }
         hook(m, i, SP_PHASE_BACKWARD, 1);
     }
+}
+
+float sp_model_sinc_param_scale(const sp_conf *c)
+{
+    return strcmp(c->sinc_param, "normalised") == 0 ? (float)SP_SAMPLE_RATE : 1.0f;
+}
+
+void sp_model_first_layer_range(const sp_model *m, size_t *i0, size_t *i1)
+{
+    const sp_param_tensors *t = &m->param;
+    size_t F = (size_t)m->conf.filters;
+    /* low_p then band_p, or conv1's w [F][1][K] then b [F]: adjacent in the
+     * block (add_conv_pool adds them one after the other). */
+    const float *first = t->sinc_low_p ? t->sinc_low_p : t->conv_w[0];
+    const float *last = t->sinc_low_p ? t->sinc_band_p : t->conv_b[0];
+    *i0 = (size_t)(first - m->params);
+    *i1 = (size_t)(last - m->params) + F;
 }
 
 const sp_layer *sp_model_layer_of_param(const sp_model *m, size_t i)

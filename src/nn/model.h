@@ -48,8 +48,9 @@ const char *sp_layer_kind_name(sp_layer_kind kind);
  * layer order, each layer's first tensor first (the checkpoint's order). */
 typedef struct {
     float *in_ln_gamma, *in_ln_beta;     /* [1][T]         in_ln: the chunk (input_norm = layer) */
-    float *sinc_low_p, *sinc_band_p;     /* [F]            sinc: the learnable low_p, band_p in Hz
-                                          *                (cut-offs f1 = min_low_hz + |low_p| ...: layers.h) */
+    float *sinc_low_p, *sinc_band_p;     /* [F]            sinc: the learnable low_p, band_p, in Hz or
+                                          *                / fs ([model] sinc_param; cut-offs
+                                          *                f1 = min_low_hz + |c low_p| ...: layers.h) */
     float *conv_w[SP_MAX_BLOCKS];        /* [Cout][Cin][K] conv{b+1}; [0]: conv1 [F][1][K], NULL for sinc */
     float *conv_b[SP_MAX_BLOCKS];        /* [Cout] */
     float *ln_gamma[SP_MAX_BLOCKS];      /* [C][T'] ln{b+1}, after the pool (conv_norm = layer) */
@@ -188,6 +189,13 @@ int sp_model_input_samples(const sp_conf *c);
  * floats): sp_model_init does it for m->param (m->params) and m->grad
  * (m->grads). Fields of layers the model lacks are NULL. */
 void sp_model_point(sp_param_tensors *t, const sp_model *m, float *block);
+/* The sinc layer's param_scale for c's [model] sinc_param: 1 (hz) or the
+ * sample rate (normalised); m->sinc.param_scale holds it. */
+float sp_model_sinc_param_scale(const sp_conf *c);
+/* The first layer's parameters (sinc low_p and band_p, or conv1's w and b)
+ * are m->params[*i0 .. *i1), one range ([optim] first_layer_lr_scale
+ * applies to it). */
+void sp_model_first_layer_range(const sp_model *m, size_t *i0, size_t *i1);
 /* Index of the first layer whose parameters contain flat index i, for
  * messages ("NaN gradient in layer 'conv2'"). */
 const sp_layer *sp_model_layer_of_param(const sp_model *m, size_t i);

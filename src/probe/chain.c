@@ -411,6 +411,7 @@ void sp_probe_chain_free(sp_probe_chain *ch)
     free(ch->taps);
     free(ch->f1);
     free(ch->f2);
+    free(ch->sinc_hz);
     free(ch->labels);
     free(ch->butt);
     free(ch->bstart);

@@ -81,6 +81,12 @@ struct sp_probe_chain {
     int nlayers, first;           /* first: index of the first layer (sinc or conv1) */
     sp_probe_filters filters, gfilters;
     float *taps, *f1, *f2;
+    /* [4][F] when the sinc parameters are not stored in Hz ([model]
+     * sinc_param = normalised): the "low_hz", "band_hz" values probes see,
+     * in Hz (c low_p, c band_p), then their gradients per Hz (dL/dlow_p / c,
+     * dL/dband_p / c); NULL when the stored values are in Hz (c = 1) and
+     * probes see the parameter block itself. */
+    float *sinc_hz;
     /* batch scratch, [maxB] */
     int maxB;
     int *labels;

@@ -1,7 +1,10 @@
 /* view.c - the model as probes see it (sp_probe_layer, sp_probe_param,
  * sp_probe_filters): the chain's layer list, built once at on_start with
  * pointers into the model's parameters and gradients, and the first
- * layer's filters, refreshed before each hook that shows them. */
+ * layer's filters, refreshed before each hook that shows them. The sinc
+ * layer's "low_hz" and "band_hz" are in Hz whatever [model] sinc_param:
+ * normalised parameters are shown through Hz-valued copies, refreshed
+ * with the filters. */
 #include "config.h"
 #include "probe/host_private.h"
 #include "base/util.h"
@@ -57,6 +60,15 @@ static void build_layers(sp_probe_chain *ch)
         for (int j = 0; j < ch->glayers[i].nparams; j++) ch->glayers[i].param[j].grad = m->grads + m->layer[i].p_off[j];
     const sp_layer *f = &m->layer[ch->first];
     int F = f->out_c, K = f->K;
+    if (f->kind == SP_LAYER_SINC && m->sinc.param_scale != 1.0f) {
+        /* normalised parameters: probes see Hz-valued copies (update_filters) */
+        ch->sinc_hz = sp_xcalloc((size_t)4 * (size_t)F, sizeof *ch->sinc_hz);
+        for (int j = 0; j < 2; j++) {
+            ch->layers[ch->first].param[j].value = ch->sinc_hz + (size_t)j * F;
+            ch->glayers[ch->first].param[j].value = ch->sinc_hz + (size_t)j * F;
+            ch->glayers[ch->first].param[j].grad = ch->sinc_hz + (size_t)(2 + j) * F;
+        }
+    }
     ch->taps = sp_xcalloc((size_t)F * (size_t)K, sizeof *ch->taps);
     ch->f1 = sp_xcalloc((size_t)F, sizeof *ch->f1);
     ch->f2 = sp_xcalloc((size_t)F, sizeof *ch->f2);
@@ -68,6 +80,23 @@ static void build_layers(sp_probe_chain *ch)
     ch->gfilters = *pf;
 }
 
+/* The Hz-valued copies of normalised sinc parameters (ch->sinc_hz):
+ * values c p, and with grads the gradients per Hz, dL/dp / c. */
+static void update_sinc_hz(sp_probe_chain *ch, int grads)
+{
+    const sp_model *m = ch->m;
+    size_t F = (size_t)m->sinc.F;
+    float c = m->sinc.param_scale, *v = ch->sinc_hz, *g = ch->sinc_hz + 2 * F;
+    for (size_t f = 0; f < F; f++) {
+        v[f] = c * m->param.sinc_low_p[f];
+        v[F + f] = c * m->param.sinc_band_p[f];
+        if (grads) {
+            g[f] = m->grad.sinc_low_p[f] / c;
+            g[F + f] = m->grad.sinc_band_p[f] / c;
+        }
+    }
+}
+
 /* Fill the filters from the current parameters; gradients: the taps the
  * last forward pass used. */
 static void update_filters(sp_probe_chain *ch, int grads)
@@ -75,6 +104,7 @@ static void update_filters(sp_probe_chain *ch, int grads)
     sp_model *m = ch->m;
     const sp_param_tensors *p = &m->param;
     sp_probe_filters *pf = grads ? &ch->gfilters : &ch->filters;
+    if (ch->sinc_hz) update_sinc_hz(ch, grads);
     if (p->sinc_low_p) {
         sp_sinc_cutoffs(ch->f1, ch->f2, p->sinc_low_p, p->sinc_band_p, &m->sinc);
         if (grads) pf->taps = m->taps;

@@ -254,7 +254,7 @@ static int open_model(train_run *r, sp_error *err)
     } else {
         if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
         r->have_model = 1;
-        if (sp_optim_init(&r->opt, c, r->m.nparams, err) != 0) return -1;
+        if (sp_optim_init(&r->opt, c, &r->m, err) != 0) return -1;
         memset(pos, 0, sizeof *pos);
         pos->lr = c->lr;
         pos->best_dev_fer = 2.0;

@@ -238,7 +238,10 @@ typedef struct {
                                  "band_hz" (sinc: the learnable low_p,
                                  band_p, not the cut-offs, which are
                                  f1 = min_low_hz + |low_p| ...: see
-                                 sp_probe_filters) */
+                                 sp_probe_filters; in Hz, and their
+                                 grad per Hz, whatever [model]
+                                 sinc_param: normalised parameters are
+                                 shown through Hz-valued copies) */
     int rank;                 /* 1..3 */
     long shape[3];            /* conv w [Cout][Cin][K]; dense w
                                  [Dout][Din]; layer norm [C][T]; others
