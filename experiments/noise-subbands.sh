@@ -42,7 +42,7 @@
 # since initialisation (d0_centre_mean, Hz).
 #
 # sincprobe is $SINCPROBE, else sincprobe on PATH, else build/src/sincprobe.
-# Reading the .npy files needs python3 with numpy.
+# Reading the .npy files needs python3 with numpy ($PYTHON, default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -139,7 +139,7 @@ if [ "$report_only" = 0 ]; then
   done
 fi
 
-python3 - "$top" "$bands" "${runs[@]}" <<'EOF'
+"${PYTHON:-/usr/bin/python3}" - "$top" "$bands" "${runs[@]}" <<'EOF'
 import sys, os, csv
 import numpy as np
 top, bands = sys.argv[1], sys.argv[2]
