@@ -167,6 +167,59 @@ void sp_conv1d_maxpool_forward(float *out, float *pool_out, int *argmax, int P, 
     CONV_PARALLEL_END(nt)
 }
 
+/* Inference: one chunk's GEMM, then each output row straight through the
+ * block's tail into out [B][Cout][T'/P] (the row in the workspace never
+ * goes to memory as a layer output). */
+static void infer_chunk(float *out, float *slot, const float *inp, const float *w, const float *bias,
+                        int b0, int n, int Cin, int Cout, int T, int K, int nb, const sp_block_tail *t)
+{
+    int Tout = T - K + 1, CK = Cin * K, Tp = Tout / t->P;
+    float *col = slot, *y = slot + (size_t)CK * nb * Tout;
+    size_t ld = (size_t)n * Tout;
+    for (int e = 0; e < n; e++)
+        im2col(col + (size_t)e * Tout, ld, inp + (size_t)(b0 + e) * Cin * T, Cin, T, K, Tout);
+    // y (Cout x n T') = w (Cout x CK) @ col (CK x n T'), as forward_chunk
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, (int)ld, CK, 1.0f, w, CK, col,
+                (int)ld, 0.0f, y, (int)ld);
+    for (int e = 0; e < n; e++)
+        for (int o = 0; o < Cout; o++)
+            sp_block_tail_row(out + ((size_t)(b0 + e) * Cout + o) * Tp, y + (size_t)o * ld + (size_t)e * Tout,
+                              bias ? bias[o] : 0.0f, Tout, o, t);
+}
+
+size_t sp_conv1d_infer_workspace(int B, int Cin, int Cout, int T, int K)
+{
+    int Tout = T - K + 1, nb = sp_gemm_chunk(Tout, B);
+    return (size_t)conv_slots(Tout, B) * slot_floats(Cin * K, Cout, nb, Tout);
+}
+
+void sp_conv1d_infer(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                     int B, int Cin, int Cout, int T, int K, const sp_block_tail *t)
+{
+    int Tout = T - K + 1, nb = sp_gemm_chunk(Tout, B), nc = conv_chunks(Tout, B);
+    int nt = conv_threads(Tout, B);
+    size_t sf = slot_floats(Cin * K, Cout, nb, Tout);
+    (void)sf, (void)nt;
+    CONV_PARALLEL_BEGIN(nt)
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+    {
+        float *slot = ws + (size_t)omp_get_thread_num() * sf;
+#pragma omp for schedule(dynamic, 1)
+        for (int c = 0; c < nc; c++) {
+            int b0 = c * nb, n = B - b0 < nb ? B - b0 : nb;
+            infer_chunk(out, slot, inp, w, bias, b0, n, Cin, Cout, T, K, nb, t);
+        }
+    }
+#else
+    for (int c = 0; c < nc; c++) {
+        int b0 = c * nb, n = B - b0 < nb ? B - b0 : nb;
+        infer_chunk(out, ws, inp, w, bias, b0, n, Cin, Cout, T, K, nb, t);
+    }
+#endif
+    CONV_PARALLEL_END(nt)
+}
+
 /* One chunk's backward: its weight (and bias) gradient WRITTEN to part
  * ([Cout][CK] then [Cout]), its input gradient added into dinp (the
  * chunk's own examples, so chunks never write the same place). */

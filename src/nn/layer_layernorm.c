@@ -90,6 +90,15 @@ static void forward(float *out, float *act_out, sp_act_kind kind, float *mean, f
     }
 }
 
+/* In place is safe in forward_row: each element is read before it is
+ * written, at the same index, in both of its loops. */
+void sp_layernorm_act_row(float *x, const float *gamma, const float *beta, int N, float eps,
+                          sp_act_kind kind)
+{
+    float mean, sd;
+    forward_row(x, x, kind, &mean, &sd, x, gamma, beta, N, eps);
+}
+
 void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,
                           const float *gamma, const float *beta, int B, int G, int N, float eps)
 {
