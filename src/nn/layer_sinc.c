@@ -26,6 +26,7 @@
 #include "config.h"
 #include "base/conf.h"
 #include "nn/layers.h"
+#include "nn/simd.h"
 
 #include <cblas.h>
 #include <fftw3.h>
@@ -522,7 +523,7 @@ typedef struct {
     const float *pool_dout;  /* backward: [B][F][Tp] */
     const float *sinc_out;   /* backward: the forward's out (the signs) */
     /* Inference (sp_sinc_infer): out is the tail's output [B][F][Tp]. */
-    const float *PQ;         /* [F][2][ldh]: each filter's P and Q spectra */
+    const float *PQ;         /* [F][P, Q][re, im][ldm]: each filter's P and Q */
     const sp_block_tail *tail;
 } fft_job;
 
@@ -759,62 +760,86 @@ static const float *sinc_fft_backward(float *dinp, float *ws, const float *dout,
 //     Z[k] = 2 (Ye[k] + i Yo[k]) = X[k] P[k] + conj(X[M-k]) Q[k],
 //     P[k] = conj(H[k]) (1 + i W^-k),   Q[k] = H[M-k] (1 - i W^-k)
 // is y itself. P and Q are made once per call for each filter, conj(X[M-k])
-// once per example; each output row is then one complex multiply-add pass
-// and one M-point complex transform, which FFTW_ESTIMATE plans well: at
-// N = 3200 it took 3.1 us against 5.5 us for the N-point c2r on the
-// development machine (Xeon with AVX-512, FFTW 3.3.10's AVX codelets).
-// The row is pooled, normalised and activated while in cache
-// (sp_block_tail_row) and never stored. The threads and their slices are
-// those of the training path (run_slices); each output row is one
-// thread's work, so the results do not depend on the thread count.
+// once per example, all four kept split into rows of real and of imaginary
+// parts (so the product pass runs along contiguous rows at any vector
+// width, SP_CLONES); each output row is then that pass and one M-point
+// complex transform, which FFTW_ESTIMATE plans well: at N = 3200 it took
+// 3.1 us against 5.5 us for the N-point c2r on the development machine
+// (Xeon with AVX-512, FFTW 3.3.10's AVX codelets). The row is pooled,
+// normalised and activated while in cache (sp_block_tail_row) and never
+// stored. The threads and their slices are those of the training path
+// (run_slices); each output row is one thread's work, so the results do
+// not depend on the thread count.
 
-/* Floats per thread: the input spectra X (FFT_ROWS rows of M+1 bins) and
- * their mirrored conjugates Xr (M bins), the input rows, and one row each
- * of Z and of the transform's output. */
+/* A split complex row of M values: M reals, then M imaginary parts, each
+ * part on ldm floats. */
+static size_t split_ld(const fft_geom *g)
+{
+    return round_up((size_t)g->N / 2);
+}
+
+/* Floats per thread: X and Xr (conj X[M-k]) split, for FFT_ROWS examples;
+ * one input row and its interleaved spectrum; one row each of Z and of
+ * the transform's output. */
 static size_t infer_thread_floats(const fft_geom *g)
 {
-    size_t ldh = round_up((size_t)g->N);
-    return FFT_ROWS * (g->ldc + ldh + g->ldr) + 2 * ldh;
+    size_t ldm = split_ld(g);
+    return FFT_ROWS * 4 * ldm + g->ldr + g->ldc + 4 * ldm;
 }
 
 /* Slack to align, P and Q of every filter, the twiddles, the threads. */
 static size_t infer_fft_workspace(const sp_sinc_spec *s, int T)
 {
     fft_geom g = fft_geometry(T);
-    size_t ldh = round_up((size_t)g.N);
-    return FFT_ALIGN + 2 * (size_t)s->F * ldh + ldh + FFT_MAX_THREADS * infer_thread_floats(&g);
+    size_t ldm = split_ld(&g);
+    return FFT_ALIGN + 4 * (size_t)s->F * ldm + 2 * ldm + FFT_MAX_THREADS * infer_thread_floats(&g);
 }
 
-/* z = a p + b q, n complex values (interleaved, 64-byte aligned rows). */
-static void cmac2(float *restrict z, const float *restrict a, const float *restrict p,
-                  const float *restrict b, const float *restrict q, int n)
+/* z = a p + b q for n complex values, a, p, b, q split into real and
+ * imaginary rows (ar, ai, ...), z interleaved (the transform's input):
+ * plain C along contiguous rows, which each SP_CLONES version vectorises
+ * at its width. */
+SP_CLONES static void cmac2(float *restrict z, const float *restrict ar, const float *restrict ai,
+                            const float *restrict pr, const float *restrict pi, const float *restrict br,
+                            const float *restrict bi, const float *restrict qr, const float *restrict qi, int n)
 {
-    int i = 0;
-#if defined(__SSE2__)
-    for (; i < 2 * CPAIRS(n); i += 4)
-        _mm_store_ps(z + i, _mm_add_ps(v_mul(_mm_load_ps(a + i), _mm_load_ps(p + i)),
-                                       v_mul(_mm_load_ps(b + i), _mm_load_ps(q + i))));
-#endif
-    for (; i < 2 * n; i += 2) {
-        z[i] = a[i] * p[i] - a[i + 1] * p[i + 1] + (b[i] * q[i] - b[i + 1] * q[i + 1]);
-        z[i + 1] = a[i] * p[i + 1] + a[i + 1] * p[i] + (b[i] * q[i + 1] + b[i + 1] * q[i]);
+#pragma omp simd
+    for (int k = 0; k < n; k++) {
+        z[2 * k] = (ar[k] * pr[k] - ai[k] * pi[k]) + (br[k] * qr[k] - bi[k] * qi[k]);
+        z[2 * k + 1] = (ar[k] * pi[k] + ai[k] * pr[k]) + (br[k] * qi[k] + bi[k] * qr[k]);
     }
 }
 
-/* P[k] and Q[k] of filter spectrum h (M+1 bins, scaled by 1/N) with the
- * twiddles tw[k] = W^-k = exp(2 pi i k/N):
- * 1 + i W^-k = (1 - sin) + i cos, 1 - i W^-k = (1 + sin) - i cos. */
-static void make_pq(float *P, float *Q, const float *h, const float *tw, int M)
+/* P and Q (split rows, ld ldm) of the filter spectrum h (interleaved, M+1
+ * bins, scaled by 1/N), with the twiddles W^-k = exp(2 pi i k/N) = c + i s
+ * (split): 1 + i W^-k = (1 - s) + i c, 1 - i W^-k = (1 + s) - i c. */
+static void make_pq(float *P, float *Q, size_t ldm, const float *h, const float *tw, int M)
 {
     for (int k = 0; k < M; k++) {
-        float c = tw[2 * k], sn = tw[2 * k + 1];
+        float c = tw[k], sn = tw[ldm + k];
         float ur = 1.0f - sn, ui = c, vr = 1.0f + sn, vi = -c;
         float hr = h[2 * k], hi = -h[2 * k + 1]; // conj H[k]
         float mr = h[2 * (M - k)], mi = h[2 * (M - k) + 1];
-        P[2 * k] = hr * ur - hi * ui;
-        P[2 * k + 1] = hr * ui + hi * ur;
-        Q[2 * k] = mr * vr - mi * vi;
-        Q[2 * k + 1] = mr * vi + mi * vr;
+        P[k] = hr * ur - hi * ui;
+        P[ldm + k] = hr * ui + hi * ur;
+        Q[k] = mr * vr - mi * vi;
+        Q[ldm + k] = mr * vi + mi * vr;
+    }
+}
+
+/* The split X[k] and conj X[M-k], k < M, of example b (as rows of ldm). */
+static void split_spectrum(float *xs, float *xr, float *r, float *x, const fft_job *j, int b, size_t ldm)
+{
+    const fft_geom *g = &j->g;
+    int M = g->N / 2;
+    memcpy(r, j->inp + (size_t)b * j->T, (size_t)j->T * sizeof(float));
+    memset(r + j->T, 0, (size_t)(g->N - j->T) * sizeof(float));
+    rfft(j->p, r, x);
+    for (int k = 0; k < M; k++) {
+        xs[k] = x[2 * k];
+        xs[ldm + k] = x[2 * k + 1];
+        xr[k] = x[2 * (M - k)];
+        xr[ldm + k] = -x[2 * (M - k) + 1];
     }
 }
 
@@ -823,24 +848,18 @@ static void infer_slice(const fft_slice *sl)
     const fft_job *j = sl->job;
     const fft_geom *g = &j->g;
     int M = g->N / 2, Tp = j->Tout / j->tail->P;
-    size_t ldh = round_up((size_t)g->N);
-    float *X = sl->ws, *Xr = X + FFT_ROWS * g->ldc, *R = Xr + FFT_ROWS * ldh;
-    float *Z = R + FFT_ROWS * g->ldr, *Y = Z + ldh;
+    size_t ldm = split_ld(g);
+    float *XS = sl->ws, *XR = XS + FFT_ROWS * 2 * ldm, *r = XR + FFT_ROWS * 2 * ldm, *x = r + g->ldr;
+    float *Z = x + g->ldc, *Y = Z + 2 * ldm;
     for (int b0 = sl->b0; b0 < sl->b1; b0 += FFT_ROWS) {
         int n = sl->b1 - b0 < FFT_ROWS ? sl->b1 - b0 : FFT_ROWS;
-        input_spectra(X, R, j, b0, n);
-        for (int e = 0; e < n; e++) { // Xr[k] = conj X[M-k]
-            const float *x = X + (size_t)e * g->ldc;
-            float *xr = Xr + (size_t)e * ldh;
-            for (int k = 0; k < M; k++) {
-                xr[2 * k] = x[2 * (M - k)];
-                xr[2 * k + 1] = -x[2 * (M - k) + 1];
-            }
-        }
+        for (int e = 0; e < n; e++)
+            split_spectrum(XS + (size_t)e * 2 * ldm, XR + (size_t)e * 2 * ldm, r, x, j, b0 + e, ldm);
         for (int f = 0; f < j->F; f++) {
-            const float *P = j->PQ + 2 * (size_t)f * ldh, *Q = P + ldh;
+            const float *P = j->PQ + 4 * (size_t)f * ldm, *Q = P + 2 * ldm;
             for (int e = 0; e < n; e++) {
-                cmac2(Z, X + (size_t)e * g->ldc, P, Xr + (size_t)e * ldh, Q, M);
+                const float *xs = XS + (size_t)e * 2 * ldm, *xr = XR + (size_t)e * 2 * ldm;
+                cmac2(Z, xs, xs + ldm, P, P + ldm, xr, xr + ldm, Q, Q + ldm, M);
                 fftwf_execute_dft(j->p->half, (fftwf_complex *)Z, (fftwf_complex *)Y);
                 size_t row = (size_t)(b0 + e) * j->F + f;
                 sp_block_tail_row(j->out + row * Tp, Y, 0.0f, j->Tout, f, j->tail);
@@ -866,13 +885,13 @@ static int infer_setup(fft_job *j, fft_slice *sl, float *ws, const float *taps, 
     j->F = F, j->K = K, j->T = T, j->Tout = T - K + 1;
     const fft_geom *g = &j->g;
     int M = g->N / 2;
-    size_t ldh = round_up((size_t)g->N), mis = ((uintptr_t)ws / sizeof(float)) % FFT_ALIGN;
+    size_t ldm = split_ld(g), mis = ((uintptr_t)ws / sizeof(float)) % FFT_ALIGN;
     float *w = ws + (mis ? FFT_ALIGN - mis : 0);
     if ((uintptr_t)w % (FFT_ALIGN * sizeof(float)) != 0 || fftwf_alignment_of(w) != 0) return 0;
-    float *PQ = w, *tw = PQ + 2 * (size_t)F * ldh, *scratch = tw + ldh;
+    float *PQ = w, *tw = PQ + 4 * (size_t)F * ldm, *scratch = tw + 2 * ldm;
     for (int k = 0; k < M; k++) {
-        tw[2 * k] = (float)cos(2.0 * PI * k / g->N);
-        tw[2 * k + 1] = (float)sin(2.0 * PI * k / g->N);
+        tw[k] = (float)cos(2.0 * PI * k / g->N);
+        tw[ldm + k] = (float)sin(2.0 * PI * k / g->N);
     }
     float *h = scratch, *r = scratch + g->ldc, inv = 1.0f / (float)g->N; // free until the slices run
     for (int f = 0; f < F; f++) {
@@ -880,7 +899,8 @@ static int infer_setup(fft_job *j, fft_slice *sl, float *ws, const float *taps, 
         memset(r + K, 0, (size_t)(g->N - K) * sizeof(float));
         rfft(j->p, r, h);
         for (int i = 0; i < 2 * g->nc; i++) h[i] *= inv;
-        make_pq(PQ + 2 * (size_t)f * ldh, PQ + (2 * (size_t)f + 1) * ldh, h, tw, M);
+        float *P = PQ + 4 * (size_t)f * ldm;
+        make_pq(P, P + 2 * ldm, ldm, h, tw, M);
     }
     j->PQ = PQ;
     int nt = fft_threads(B);

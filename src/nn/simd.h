@@ -17,4 +17,12 @@
 #define SP_CLONES
 #endif
 
+/* SP_INLINE: a helper inlined into each caller, so that inside an
+ * SP_CLONES function it is compiled at the clone's width. */
+#if defined(__GNUC__)
+#define SP_INLINE inline __attribute__((always_inline))
+#else
+#define SP_INLINE inline
+#endif
+
 #endif
