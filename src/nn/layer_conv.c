@@ -11,6 +11,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <xmmintrin.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -394,44 +397,48 @@ SP_CLONES static void lincomb(float *restrict y, const float *c, const float *x,
 }
 
 /* The m phases of a row of T samples, D[p][t] = d[t m + p], zero past T,
- * rows of ld >= ceil(T/m) floats (4 phases, SincNet's, in a loop the
- * vectoriser turns into shuffles). */
-SP_CLONES static void split_phases(float *restrict D, size_t ld, const float *restrict d, int T, int m)
+ * rows of ld >= ceil(T/m) floats. With 4 phases (SincNet's) and SSE2,
+ * blocks of 4 x 4 transposed in registers. */
+static void split_phases(float *D, size_t ld, const float *d, int T, int m)
 {
-    size_t full = (size_t)T / (size_t)m, t;
-    if (m == 4) {
-        float *restrict d0 = D, *restrict d1 = D + ld, *restrict d2 = D + 2 * ld, *restrict d3 = D + 3 * ld;
-        for (t = 0; t < full; t++) {
-            d0[t] = d[4 * t];
-            d1[t] = d[4 * t + 1];
-            d2[t] = d[4 * t + 2];
-            d3[t] = d[4 * t + 3];
+    size_t full = (size_t)T / (size_t)m, t = 0;
+#ifdef __SSE2__
+    if (m == 4)
+        for (; t + 4 <= full; t += 4) {
+            __m128 r0 = _mm_loadu_ps(d + 4 * t), r1 = _mm_loadu_ps(d + 4 * t + 4);
+            __m128 r2 = _mm_loadu_ps(d + 4 * t + 8), r3 = _mm_loadu_ps(d + 4 * t + 12);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(D + t, r0);
+            _mm_storeu_ps(D + ld + t, r1);
+            _mm_storeu_ps(D + 2 * ld + t, r2);
+            _mm_storeu_ps(D + 3 * ld + t, r3);
         }
-    } else {
-        for (int p = 0; p < m; p++)
-            for (t = 0; t < full; t++) D[(size_t)p * ld + t] = d[t * (size_t)m + (size_t)p];
-    }
+#endif
+    size_t t0 = t;
     for (int p = 0; p < m; p++)
-        for (t = full; t < ld; t++) {
+        for (t = t0; t < ld; t++) {
             size_t i = t * (size_t)m + (size_t)p;
             D[(size_t)p * ld + t] = i < (size_t)T ? d[i] : 0.0f;
         }
 }
 
 /* The inverse for nt tiles: row[t m + i] = Y[i][t], Y rows of nt. */
-SP_CLONES static void join_phases(float *restrict row, const float *restrict Y, int nt, int m)
+static void join_phases(float *row, const float *Y, int nt, int m)
 {
-    if (m == 4) {
-        const float *restrict y0 = Y, *restrict y1 = Y + nt, *restrict y2 = Y + 2 * nt, *restrict y3 = Y + 3 * nt;
-        for (int t = 0; t < nt; t++) {
-            row[4 * t] = y0[t];
-            row[4 * t + 1] = y1[t];
-            row[4 * t + 2] = y2[t];
-            row[4 * t + 3] = y3[t];
+    int t = 0;
+#ifdef __SSE2__
+    if (m == 4)
+        for (; t + 4 <= nt; t += 4) {
+            __m128 r0 = _mm_loadu_ps(Y + t), r1 = _mm_loadu_ps(Y + nt + t);
+            __m128 r2 = _mm_loadu_ps(Y + 2 * nt + t), r3 = _mm_loadu_ps(Y + 3 * nt + t);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(row + 4 * t, r0);
+            _mm_storeu_ps(row + 4 * t + 4, r1);
+            _mm_storeu_ps(row + 4 * t + 8, r2);
+            _mm_storeu_ps(row + 4 * t + 12, r3);
         }
-        return;
-    }
-    for (int t = 0; t < nt; t++)
+#endif
+    for (; t < nt; t++)
         for (int i = 0; i < m; i++) row[t * m + i] = Y[(size_t)i * nt + t];
 }
 
