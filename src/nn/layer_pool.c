@@ -91,6 +91,46 @@ static int pool3_values_sse(float *y, const float *x, int Tout, int abs_)
     }
     return j;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define SP_POOL_AVX512 1
+/* pool3_values_sse with AVX-512 (when the CPU has it: pool_row_values asks),
+ * 16 windows at a time: the 48 floats x[48 q ..] as a, b, c, and each of
+ * w0, w1, w2 gathered from them by two two-source permutes; then the same
+ * selects as the scalar code, lane by lane (so the same values). */
+__attribute__((target("avx512f"))) static int pool3_values_avx512(float *y, const float *x, int Tout, int abs_)
+{
+    __m512i ab[3], cc[3];
+    for (int p = 0; p < 3; p++) {
+        int32_t i1[16], i2[16];
+        for (int j = 0; j < 16; j++) {
+            int k = 3 * j + p;            /* the window's element in a|b|c */
+            i1[j] = k < 32 ? k : 0;       /* from a|b */
+            i2[j] = k < 32 ? j : k - 16;  /* keep lane j, or take c[k - 32] */
+        }
+        ab[p] = _mm512_loadu_si512(i1);
+        cc[p] = _mm512_loadu_si512(i2);
+    }
+    int j = 0;
+    for (; j + 16 <= Tout; j += 16) {
+        const float *q = x + 3 * j;
+        __m512 a = _mm512_loadu_ps(q), b = _mm512_loadu_ps(q + 16), c = _mm512_loadu_ps(q + 32), w[3];
+        for (int p = 0; p < 3; p++) {
+            w[p] = _mm512_permutex2var_ps(_mm512_permutex2var_ps(a, ab[p], b), cc[p], c);
+            if (abs_) w[p] = _mm512_abs_ps(w[p]);
+        }
+        __m512 m = w[0];
+        for (int p = 1; p < 3; p++) { /* take v when v > m, or v is NaN and m is not */
+            __mmask16 t = _mm512_cmp_ps_mask(w[p], m, _CMP_GT_OQ)
+                          | (_mm512_cmp_ps_mask(w[p], w[p], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q));
+            m = _mm512_mask_blend_ps(t, m, w[p]);
+        }
+        _mm512_storeu_ps(y + j, m);
+    }
+    return j;
+}
+#endif
 #endif
 
 static inline void pool_row(float *y, int *am, const float *x, int T, int P, int abs_)
@@ -117,8 +157,11 @@ static inline void pool_row(float *y, int *am, const float *x, int T, int P, int
 static void pool_row_values(float *y, const float *x, int T, int P, int abs_)
 {
     int Tout = T / P, j0 = 0;
+#ifdef SP_POOL_AVX512
+    if (P == 3 && __builtin_cpu_supports("avx512f")) j0 = pool3_values_avx512(y, x, Tout, abs_);
+#endif
 #ifdef __SSE2__
-    if (P == 3) j0 = pool3_values_sse(y, x, Tout, abs_);
+    if (P == 3) j0 += pool3_values_sse(y + j0, x + 3 * j0, Tout - j0, abs_);
 #endif
     for (int j = j0; j < Tout; j++) {
         float m = pool_val(x[j * P], abs_);
