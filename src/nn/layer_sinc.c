@@ -35,6 +35,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -912,8 +915,24 @@ static int infer_setup(fft_job *j, fft_slice *sl, float *ws, const float *taps, 
         tw[k] = (float)cos(2.0 * PI * k / g->N);
         tw[ldm + k] = (float)sin(2.0 * PI * k / g->N);
     }
-    float *h = scratch, *r = scratch + g->ldc, inv = 1.0f / (float)g->N; // free until the slices run
+    int nt = fft_threads(B);
+    for (int i = 0; i < nt; i++) {
+        sl[i].job = j;
+        sl[i].b0 = (int)((long)B * i / nt);
+        sl[i].b1 = (int)((long)B * (i + 1) / nt);
+        sl[i].ws = scratch + (size_t)i * infer_thread_floats(g);
+    }
+    // each filter's spectrum (in its thread's slice, free until the slices
+    // run), then its P and Q
+    float inv = 1.0f / (float)g->N;
+#pragma omp parallel for schedule(static) num_threads(nt)
     for (int f = 0; f < F; f++) {
+#ifdef _OPENMP
+        float *h = sl[omp_get_thread_num()].ws;
+#else
+        float *h = sl[0].ws;
+#endif
+        float *r = h + g->ldc;
         memcpy(r, taps + (size_t)f * K, (size_t)K * sizeof(float));
         memset(r + K, 0, (size_t)(g->N - K) * sizeof(float));
         rfft(j->p, r, h);
@@ -922,13 +941,6 @@ static int infer_setup(fft_job *j, fft_slice *sl, float *ws, const float *taps, 
         make_pq(P, P + 2 * ldm, ldm, h, tw, M);
     }
     j->PQ = PQ;
-    int nt = fft_threads(B);
-    for (int i = 0; i < nt; i++) {
-        sl[i].job = j;
-        sl[i].b0 = (int)((long)B * i / nt);
-        sl[i].b1 = (int)((long)B * (i + 1) / nt);
-        sl[i].ws = scratch + (size_t)i * infer_thread_floats(g);
-    }
     return nt;
 }
 
