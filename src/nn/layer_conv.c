@@ -373,27 +373,57 @@ static size_t wino_slot_floats(int Cin, int Cout, int Tout, int m, int nb)
     return (size_t)WINO_A * ((size_t)Cin + (size_t)Cout) * ncol + (size_t)m * wino_ldd(Tout, m) + (size_t)m * nt;
 }
 
-/* y[t] = sum_j c[j] x_j[t], t < n, where x_j = x + (j % q) ld + j / q:
- * the terms added in the order of j, those with c[j] = 0 skipped (they add
- * nothing to finite values); one vector pass over y per term. */
-SP_CLONES static void lincomb(float *restrict y, const float *c, const float *x, size_t q, size_t ld, int n)
+/* The transforms: y_a[t] = sum_j c[a][j] x_j[t] for t < n, where
+ * x_j = x + (j % q) ld + j / q (the input phase j % q shifted by j / q
+ * tiles; q = WINO_A makes x_j the j-th row of ld floats), y_a = y + a ldy,
+ * added in the order of j. All A terms are added, zeros too (a fixed
+ * order, vectorised along t). */
+
+_Static_assert(WINO_A == 8, "the transforms below are written out for tiles of 8");
+
+/* The 8 sources, in locals the vectoriser keeps apart. */
+#define WINO_SOURCES(x, q, ld)                                                                     \
+    const float *restrict x0 = (x), *restrict x1 = (x) + (1 % (q)) * (ld) + 1 / (q);              \
+    const float *restrict x2 = (x) + (2 % (q)) * (ld) + 2 / (q), *restrict x3 = (x) + (3 % (q)) * (ld) + 3 / (q); \
+    const float *restrict x4 = (x) + (4 % (q)) * (ld) + 4 / (q), *restrict x5 = (x) + (5 % (q)) * (ld) + 5 / (q); \
+    const float *restrict x6 = (x) + (6 % (q)) * (ld) + 6 / (q), *restrict x7 = (x) + (7 % (q)) * (ld) + 7 / (q)
+#define WINO_DOT(c, v0, v1, v2, v3, v4, v5, v6, v7)                                                \
+    ((((((((c)[0] * (v0) + (c)[1] * (v1)) + (c)[2] * (v2)) + (c)[3] * (v3)) + (c)[4] * (v4))     \
+        + (c)[5] * (v5)) + (c)[6] * (v6)) + (c)[7] * (v7))
+
+/* All 8 rows in one pass: the 8 inputs of a tile loaded once (B^T). */
+SP_CLONES static void transform8(float *restrict y, size_t ldy, const float (*c)[WINO_A], const float *x, size_t q,
+                                 size_t ld, int n)
 {
-    int first = 1;
-    for (int j = 0; j < WINO_A; j++) {
-        if (c[j] == 0.0f) continue;
-        const float *restrict xj = x + ((size_t)j % q) * ld + (size_t)j / q;
-        float cj = c[j];
-        if (first) {
+    WINO_SOURCES(x, q, ld);
 #pragma omp simd
-            for (int t = 0; t < n; t++) y[t] = cj * xj[t];
-        } else {
-#pragma omp simd
-            for (int t = 0; t < n; t++) y[t] += cj * xj[t];
-        }
-        first = 0;
+    for (int t = 0; t < n; t++) {
+        float v0 = x0[t], v1 = x1[t], v2 = x2[t], v3 = x3[t], v4 = x4[t], v5 = x5[t], v6 = x6[t], v7 = x7[t];
+        /* spelt out: eight stores, each along t */
+#define WINO_ROW(a) y[(a) * ldy + (size_t)t] = WINO_DOT(c[a], v0, v1, v2, v3, v4, v5, v6, v7)
+        WINO_ROW(0);
+        WINO_ROW(1);
+        WINO_ROW(2);
+        WINO_ROW(3);
+        WINO_ROW(4);
+        WINO_ROW(5);
+        WINO_ROW(6);
+        WINO_ROW(7);
+#undef WINO_ROW
     }
-    if (first)
-        for (int t = 0; t < n; t++) y[t] = 0.0f;
+}
+
+/* rows < 8 of them, one pass each (A^T). */
+SP_CLONES static void transform_rows(float *restrict y, size_t ldy, int rows, const float (*c)[WINO_A], const float *x,
+                                     size_t q, size_t ld, int n)
+{
+    WINO_SOURCES(x, q, ld);
+    for (int a = 0; a < rows; a++) {
+        const float *ca = c[a];
+        float *restrict ya = y + (size_t)a * ldy;
+#pragma omp simd
+        for (int t = 0; t < n; t++) ya[t] = WINO_DOT(ca, x0[t], x1[t], x2[t], x3[t], x4[t], x5[t], x6[t], x7[t]);
+    }
 }
 
 /* The m phases of a row of T samples, D[p][t] = d[t m + p], zero past T,
@@ -452,8 +482,7 @@ static void wino_input(float *V, float *D, const wino_mats *w, const float *x, i
     for (int c = 0; c < Cin; c++) {
         const float *d = x + (size_t)c * T;
         split_phases(D, ldd, d, T, m);
-        for (int xi = 0; xi < WINO_A; xi++)
-            lincomb(V + ((size_t)xi * Cin + c) * ncol, w->BT[xi], D, (size_t)m, ldd, nt);
+        transform8(V + (size_t)c * ncol, (size_t)Cin * ncol, w->BT, D, (size_t)m, ldd, nt);
     }
 }
 
@@ -477,7 +506,7 @@ static void wino_chunk(float *out, float *slot, const float *inp, const float *U
             // phase i: y_i[t] = sum_xi A^T[i][xi] M_xi[o][e nt + t] (in the
             // phases' space, free now), then row[t m + i] = y_i[t]
             const float *mo = M + (size_t)o * ncol + (size_t)e * nt;
-            for (int i = 0; i < m; i++) lincomb(D + (size_t)i * nt, w->AT[i], mo, WINO_A, (size_t)Cout * ncol, nt);
+            transform_rows(D, (size_t)nt, m, w->AT, mo, WINO_A, (size_t)Cout * ncol, nt);
             join_phases(row, D, nt, m);
             sp_block_tail_row(out + ((size_t)(b0 + e) * Cout + o) * Tp, row, bias ? bias[o] : 0.0f, Tout, o, t);
         }
