@@ -14,7 +14,8 @@
  *   infer   inference (sp_model_infer, what evaluation runs: the
  *           forward pass of training=0, fused further) at batch 128 (the
  *           reference's INFER_BATCH for both configs); median ms/batch;
- *           checked against sp_model_forward(training=0) (max |dlogp|)
+ *           checked against sp_model_forward(training=0) (max |dlogp|),
+ *           which is also timed (the inference path before issue 10)
  *   memory  peak RSS (getrusage ru_maxrss) after training and at the end
  *   layers  a per-layer breakdown of forward and backward: a clock
  *           around each layer call of sp_model_forward/sp_model_backward
@@ -179,6 +180,7 @@ typedef struct {
     /* inference */
     double infer_ms_med, infer_ms_min, infer_ms_max, infer_eps;
     double infer_own_cores, infer_foreign_cores;
+    double infer_ref_ms_med;      /* sp_model_forward(training=0), the reference */
     /* memory */
     double rss_after_init_mib, rss_after_train_mib, rss_peak_mib;
     /* breakdown */
@@ -410,7 +412,7 @@ typedef struct {
 
 enum { NB = 4 };          /* random batches, used in turn (as the reference does) */
 
-typedef enum { MODE_TRAIN, MODE_LAYERS, MODE_INFER, MODE_INFER_LAYERS } step_mode;
+typedef enum { MODE_TRAIN, MODE_LAYERS, MODE_INFER, MODE_INFER_REF, MODE_INFER_LAYERS } step_mode;
 
 typedef struct {
     sp_model *m;
@@ -469,6 +471,12 @@ static double bench_step(bench_ctx *x, int slot, long s)
         memcpy(m->input, x->inputs[k], (size_t)x->IB * m->T * sizeof(float));
         double t0 = now();
         sp_model_infer(m, x->IB);
+        return now() - t0;
+    }
+    case MODE_INFER_REF: {
+        memcpy(m->input, x->inputs[k], (size_t)x->IB * m->T * sizeof(float));
+        double t0 = now();
+        sp_model_forward(m, x->IB, 0);
         return now() - t0;
     }
     case MODE_INFER_LAYERS: {
@@ -726,7 +734,8 @@ static void infer_layers(bench_ctx *x, const options *o, result *r)
 }
 
 /* Inference at the reference's batch: warm-up, then o->steps timed
- * passes of sp_model_infer, then its breakdown. */
+ * passes of sp_model_infer, as many of sp_model_forward(training=0) (the
+ * reference it is checked against), then the breakdown. */
 static void time_inference(bench_ctx *x, const options *o, result *r)
 {
     int N = o->steps;
@@ -744,6 +753,9 @@ static void time_inference(bench_ctx *x, const options *o, result *r)
     r->infer_ms_min = 1e3 * vmin(ti, N);
     r->infer_ms_max = 1e3 * vmax(ti, N);
     r->infer_eps = x->IB / (r->infer_ms_med / 1e3);
+    x->mode = MODE_INFER_REF;
+    run_steps(x, 1, N, 0, o, ti, &st);
+    r->infer_ref_ms_med = 1e3 * median(ti, N);
     r->rss_peak_mib = peak_rss_mib();
     free(ti);
     infer_layers(x, o, r);
@@ -873,13 +885,13 @@ static void print_json(FILE *f, const result *r)
             "\"train_ms_per_step\":%.3f,\"train_ms_min\":%.3f,\"train_ms_max\":%.3f,\"train_examples_per_s\":%.2f,"
             "\"train_own_cores\":%.2f,\"train_foreign_cores\":%.2f,\"train_steps_rerun\":%d,\"train_cpu_ms_per_step\":%.3f,\"loss_first\":%.4f,\"loss_last\":%.4f,"
             "\"infer_batch\":%d,\"infer_ms_per_batch\":%.3f,\"infer_ms_min\":%.3f,\"infer_ms_max\":%.3f,"
-            "\"infer_examples_per_s\":%.2f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
+            "\"infer_examples_per_s\":%.2f,\"infer_ref_ms_per_batch\":%.3f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
             "\"rss_after_init_mib\":%.1f,\"peak_rss_after_train_mib\":%.1f,\"peak_rss_mib\":%.1f,"
             "\"layer_steps\":%d,\"instrumented_step_ms\":%.3f,\"zero_grad_ms\":%.3f,\"optimizer_ms\":%.3f,"
             "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"check_infer_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,\"omp_threads\":%d,",
             r->threads, r->batch, r->T, r->nparams, r->steps, r->warmup, r->train_ms_med, r->train_ms_min,
             r->train_ms_max, r->train_eps, r->train_own_cores, r->train_foreign_cores, r->train_rejected, r->train_cpu_ms, r->loss_first, r->loss_last,
-            r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_own_cores,
+            r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_ref_ms_med, r->infer_own_cores,
             r->infer_foreign_cores, r->infer_rejected, r->infer_cpu_ms, r->rss_after_init_mib, r->rss_after_train_mib, r->rss_peak_mib, r->layer_steps,
             r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->check_infer_maxdiff, r->gemm_gflops,
             r->omp_threads);
@@ -1174,7 +1186,10 @@ static void report_run(FILE *hf, FILE *jf, const result *r)
     fprintf(hf, "#   check: instrumented pass vs sp_model_forward/backward: max |dlogp| %.3g, max |dgrad| %.3g; "
                 "loss %.3f -> %.3f\n",
             r->check_logp_maxdiff, r->check_grad_maxdiff, r->loss_first, r->loss_last);
-    fprintf(hf, "#   check: sp_model_infer vs sp_model_forward(training=0): max |dlogp| %.3g\n", r->check_infer_maxdiff);
+    fprintf(hf, "#   check: sp_model_infer vs sp_model_forward(training=0): max |dlogp| %.3g; time %.1f vs %.1f ms/batch "
+                "(%.2fx)\n",
+            r->check_infer_maxdiff, r->infer_ms_med, r->infer_ref_ms_med,
+            r->infer_ms_med > 0 ? r->infer_ref_ms_med / r->infer_ms_med : 0.0);
     fprintf(hf, "#   contention: foreign cores train %.2f (%d steps rerun%s), layers %.2f (%d rerun), "
                 "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f; CPU ms per step train %.1f infer %.1f\n",
             r->train_foreign_cores, r->train_rejected, r->train_forced ? ", budget exhausted" : "",
