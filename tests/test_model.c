@@ -352,6 +352,7 @@ typedef struct {
     double dropout;
     int big;              /* the sincnet preset's sizes, else the small preset's */
     const char *filter;   /* SP_SINC_FILTER: "fft", "gemm", or NULL (the cost model) */
+    const char *input_norm; /* NULL: "layer" */
 } infer_case;
 
 static void infer_conf(sp_conf *c, const infer_case *k)
@@ -369,6 +370,7 @@ static void infer_conf(sp_conf *c, const infer_case *k)
     snprintf(c->activation, sizeof c->activation, "%s", k->act);
     snprintf(c->dense_norm, sizeof c->dense_norm, "%s", k->dense_norm);
     snprintf(c->conv_norm, sizeof c->conv_norm, "%s", k->conv_norm);
+    if (k->input_norm) snprintf(c->input_norm, sizeof c->input_norm, "%s", k->input_norm);
     c->dropout = k->dropout;
     c->seed = 9;
 }
@@ -437,8 +439,9 @@ static void infer_check(const infer_case *k)
         flips += ia != ib;
     }
     char what[128];
-    snprintf(what, sizeof what, "infer %s/%s/dense_norm %s/conv_norm %s/dropout %g/%s/%s", k->first, k->act,
-             k->dense_norm, k->conv_norm, k->dropout, k->big ? "sincnet" : "small", k->filter ? k->filter : "auto");
+    snprintf(what, sizeof what, "infer %s/%s/dense_norm %s/conv_norm %s/input_norm %s/dropout %g/%s/%s", k->first,
+             k->act, k->dense_norm, k->conv_norm, k->input_norm ? k->input_norm : "layer", k->dropout,
+             k->big ? "sincnet" : "small", k->filter ? k->filter : "auto");
     printf("%s: max |dlogp| %.2e, argmax differs in %d of %d\n", what, worst, flips, B);
     CHECK_MSG(worst < 1e-4, "%s: max |dlogp| %.3g", what, worst);
     CHECK_MSG(flips * 50 <= B, "%s: argmax differs in %d of %d", what, flips, B);
@@ -454,6 +457,12 @@ static void infer_check(const infer_case *k)
     sp_model_infer(&m, B);
     sp_set_threads(2);
     CHECK_MSG(max_abs(ref, m.logp, nl) < 1e-4, "%s: 1 and 2 threads differ by %.3g", what, max_abs(ref, m.logp, nl));
+    /* a batch of one (the last batch of an utterance can be that short) */
+    sp_model_forward(&m, 1, 0);
+    memcpy(ref, m.logp, SP_NCLASSES * sizeof *ref);
+    sp_model_infer(&m, 1);
+    CHECK_MSG(max_abs(ref, m.logp, SP_NCLASSES) < 1e-4, "%s: batch of 1: max |dlogp| %.3g", what,
+              max_abs(ref, m.logp, SP_NCLASSES));
     if (k->filter) unsetenv("SP_SINC_FILTER");
     free(ref), free(state);
     sp_model_free(&m);
@@ -462,18 +471,20 @@ static void infer_check(const infer_case *k)
 static void infer_checks(void)
 {
     static const infer_case cases[] = {
-        { "sinc", "leaky_relu", "batch", "layer", 0, 0, NULL },
-        { "sinc", "relu", "none", "layer", 0.2, 0, "fft" },
-        { "sinc", "tanh", "layer", "none", 0, 0, "gemm" },
-        { "sinc", "sigmoid", "batch", "none", 0.2, 0, "fft" },
-        { "sinc", "linear", "batch", "layer", 0, 0, "gemm" },
-        { "conv", "leaky_relu", "none", "layer", 0.2, 0, NULL },
-        { "conv", "relu", "batch", "layer", 0, 0, NULL },
-        { "conv", "tanh", "batch", "none", 0, 0, NULL },
-        { "conv", "sigmoid", "layer", "layer", 0, 0, NULL },
-        { "conv", "linear", "none", "none", 0, 0, NULL },
-        { "sinc", "leaky_relu", "batch", "layer", 0, 1, "fft" },
-        { "conv", "leaky_relu", "batch", "layer", 0, 1, NULL },
+        { "sinc", "leaky_relu", "batch", "layer", 0, 0, NULL, NULL },
+        { "sinc", "relu", "none", "layer", 0.2, 0, "fft", NULL },
+        { "sinc", "tanh", "layer", "none", 0, 0, "gemm", NULL },
+        { "sinc", "sigmoid", "batch", "none", 0.2, 0, "fft", NULL },
+        { "sinc", "linear", "batch", "layer", 0, 0, "gemm", NULL },
+        { "conv", "leaky_relu", "none", "layer", 0.2, 0, NULL, NULL },
+        { "conv", "relu", "batch", "layer", 0, 0, NULL, NULL },
+        { "conv", "tanh", "batch", "none", 0, 0, NULL, NULL },
+        { "conv", "sigmoid", "layer", "layer", 0, 0, NULL, NULL },
+        { "conv", "linear", "none", "none", 0, 0, NULL, NULL },
+        { "sinc", "relu", "batch", "layer", 0, 0, "fft", "none" },
+        { "conv", "tanh", "layer", "none", 0.2, 0, NULL, "none" },
+        { "sinc", "leaky_relu", "batch", "layer", 0, 1, "fft", NULL },
+        { "conv", "leaky_relu", "batch", "layer", 0, 1, NULL, NULL },
     };
     sp_set_threads(2);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) infer_check(&cases[i]);
