@@ -906,7 +906,8 @@ static void print_json(FILE *f, const result *r)
     for (int i = 0; i < r->nrows; i++) {
         const row *w = &r->rows[i];
         for (int ph = 0; ph < 3; ph++) {
-            double ms = ph == 2 ? w->inf_ms : ph ? w->bwd_ms : w->fwd_ms, fl = ph == 2 ? 0 : ph ? w->bwd_flop : w->fwd_flop;
+            double ms = ph == 2 ? w->inf_ms : ph ? w->bwd_ms : w->fwd_ms;
+            double fl = ph == 2 ? 0 : ph ? w->bwd_flop : w->fwd_flop;
             fprintf(f, "{\"record\":\"layer\",");
             json_str(f, "config", r->config);
             fprintf(f, ",\"threads\":%d,\"batch\":%d,\"index\":%d,", r->threads, r->batch, i);

@@ -1618,7 +1618,8 @@ static void test_sinc_infer(int F, int K, int B, int T, int norm)
     size_t no = (size_t)B * F * Tp;
     float *x = fnew((size_t)B * T), *low = fnew(F), *band = fnew(F), *taps = fnew((size_t)F * K);
     float *full = fnew((size_t)B * F * Tout), *pool = fnew(no), *ln = fnew(no), *ref = fnew(no), *got = fnew(no);
-    float *gamma = fnew((size_t)F * Tp), *beta = fnew((size_t)F * Tp), *mean = fnew((size_t)B * F), *sd = fnew((size_t)B * F);
+    float *gamma = fnew((size_t)F * Tp), *beta = fnew((size_t)F * Tp), *mean = fnew((size_t)B * F);
+    float *sd = fnew((size_t)B * F);
     int *am = sp_xcalloc(no, sizeof(int));
     size_t wn = sp_sinc_workspace(&s, B, T), wi = sp_sinc_infer_workspace(&s, B, T);
     float *ws = fnew(wn > wi ? wn : wi);

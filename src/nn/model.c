@@ -319,15 +319,17 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
         l->dout = sp_xmalloc(n * sizeof(float));
         size_t w = 0;
         switch (l->kind) {
-        case SP_LAYER_SINC:
-            w = sp_sinc_workspace(&m->sinc, maxB, l->in_t);
-            if (sp_sinc_infer_workspace(&m->sinc, maxB, l->in_t) > w) w = sp_sinc_infer_workspace(&m->sinc, maxB, l->in_t);
+        case SP_LAYER_SINC: { /* training's and sp_model_infer's */
+            size_t a = sp_sinc_workspace(&m->sinc, maxB, l->in_t), b = sp_sinc_infer_workspace(&m->sinc, maxB, l->in_t);
+            w = a > b ? a : b;
             break;
-        case SP_LAYER_CONV:
-            w = sp_conv1d_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
-            if (sp_conv1d_infer_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K) > w)
-                w = sp_conv1d_infer_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
+        }
+        case SP_LAYER_CONV: {
+            size_t a = sp_conv1d_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
+            size_t b = sp_conv1d_infer_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
+            w = a > b ? a : b;
             break;
+        }
         case SP_LAYER_DENSE: w = 2 * (size_t)l->out_t; break; /* sp_model_infer: the folded batch norm */
         case SP_LAYER_POOL:
         case SP_LAYER_ABSPOOL: l->argmax = sp_xmalloc(n * sizeof(int)); break;
