@@ -11,13 +11,18 @@
  *   train   forward (training=1) + loss + backward + RMSprop step on random
  *           input (standard normal) and random labels, as src/train.c does
  *           it; warm-up steps, then N steps timed one by one; median ms/step
- *   infer   forward only (training=0) at batch 128 (the reference's
- *           INFER_BATCH for both configs); median ms/batch
+ *   infer   inference (sp_model_infer, what evaluation runs: the
+ *           forward pass of training=0, fused further) at batch 128 (the
+ *           reference's INFER_BATCH for both configs); median ms/batch;
+ *           checked against sp_model_forward(training=0) (max |dlogp|),
+ *           which is also timed (the inference path before issue 10)
  *   memory  peak RSS (getrusage ru_maxrss) after training and at the end
  *   layers  a per-layer breakdown of forward and backward: a clock
  *           around each layer call of sp_model_forward/sp_model_backward
  *           through the model's timing hook (model.h), checked to give the
- *           same log-probabilities and gradients as an unhooked pass
+ *           same log-probabilities and gradients as an unhooked pass;
+ *           and of inference, a column of its own (a fused call's time on
+ *           its first layer)
  *   gemm    the GFLOP/s of a 2048^3 cblas_sgemm with the same BLAS, the
  *           ceiling for the GEMM-shaped layers
  *
@@ -156,6 +161,7 @@ typedef struct {
     char name[24];
     char kind[12];
     double fwd_ms, bwd_ms;        /* medians over the breakdown steps */
+    double inf_ms;                /* inference (sp_model_infer), median */
     double fwd_flop, bwd_flop;    /* GEMM flops executed per batch (0: not GEMM-shaped) */
 } row;
 
@@ -174,6 +180,7 @@ typedef struct {
     /* inference */
     double infer_ms_med, infer_ms_min, infer_ms_max, infer_eps;
     double infer_own_cores, infer_foreign_cores;
+    double infer_ref_ms_med;      /* sp_model_forward(training=0), the reference */
     /* memory */
     double rss_after_init_mib, rss_after_train_mib, rss_peak_mib;
     /* breakdown */
@@ -182,6 +189,8 @@ typedef struct {
     double zero_ms, loss_fwd_ms, loss_bwd_ms, optim_ms;
     double fwd_sum_ms, bwd_sum_ms, step_sum_ms;
     double check_logp_maxdiff, check_grad_maxdiff;
+    double check_infer_maxdiff;   /* sp_model_infer vs sp_model_forward(training=0) */
+    double inf_sum_ms, inf_loss_ms; /* the inference breakdown's sum and its log-softmax */
     /* gemm */
     double gemm_gflops;
     /* BLAS actually used */
@@ -266,6 +275,19 @@ static void forward_timed(sp_model *m, int B, int training, double *t, double *t
     m->hook = clock_hook;
     m->hook_ctx = &c;
     sp_model_forward(m, B, training);
+    m->hook = NULL;
+    m->hook_ctx = NULL;
+    *t_loss = c.loss;
+}
+
+/* The same for sp_model_infer. */
+static void infer_timed(sp_model *m, int B, double *t, double *t_loss)
+{
+    layer_clock c = { .t = t };
+    for (int i = 0; i < m->nlayers; i++) t[i] = 0;
+    m->hook = clock_hook;
+    m->hook_ctx = &c;
+    sp_model_infer(m, B);
     m->hook = NULL;
     m->hook_ctx = NULL;
     *t_loss = c.loss;
@@ -390,7 +412,7 @@ typedef struct {
 
 enum { NB = 4 };          /* random batches, used in turn (as the reference does) */
 
-typedef enum { MODE_TRAIN, MODE_LAYERS, MODE_INFER } step_mode;
+typedef enum { MODE_TRAIN, MODE_LAYERS, MODE_INFER, MODE_INFER_REF, MODE_INFER_LAYERS } step_mode;
 
 typedef struct {
     sp_model *m;
@@ -448,7 +470,20 @@ static double bench_step(bench_ctx *x, int slot, long s)
     case MODE_INFER: {
         memcpy(m->input, x->inputs[k], (size_t)x->IB * m->T * sizeof(float));
         double t0 = now();
+        sp_model_infer(m, x->IB);
+        return now() - t0;
+    }
+    case MODE_INFER_REF: {
+        memcpy(m->input, x->inputs[k], (size_t)x->IB * m->T * sizeof(float));
+        double t0 = now();
         sp_model_forward(m, x->IB, 0);
+        return now() - t0;
+    }
+    case MODE_INFER_LAYERS: {
+        size_t j = slot < 0 ? 0 : (size_t)slot;
+        memcpy(m->input, x->inputs[k], (size_t)x->IB * m->T * sizeof(float));
+        double t0 = now();
+        infer_timed(m, x->IB, x->tf + j * x->nl, &x->tlf[j]);
         return now() - t0;
     }
     }
@@ -587,6 +622,12 @@ static void check_hooked(bench_ctx *x, result *r)
     backward_timed(m, x->labels[0], tb, &tz, &tl);
     r->check_logp_maxdiff = max_abs_diff(logp, m->logp, (size_t)B * SP_NCLASSES);
     r->check_grad_maxdiff = max_abs_diff(grads, m->grads, m->nparams);
+    /* inference against the reference forward, after a training step
+     * (batch-norm statistics away from their initial values) */
+    sp_model_forward(m, B, 0);
+    memcpy(logp, m->logp, (size_t)B * SP_NCLASSES * sizeof(float));
+    sp_model_infer(m, B);
+    r->check_infer_maxdiff = max_abs_diff(logp, m->logp, (size_t)B * SP_NCLASSES);
     free(logp);
     free(grads);
 }
@@ -667,8 +708,34 @@ static void time_layers(bench_ctx *x, const options *o, result *r)
     x->tf = x->tb = x->tz = x->tlf = x->tlb = x->to = NULL;
 }
 
+/* The per-layer breakdown of o->layer_steps inference passes: r's
+ * rows' inf_ms. */
+static void infer_layers(bench_ctx *x, const options *o, result *r)
+{
+    int nl = x->m->nlayers, LS = o->layer_steps;
+    size_t slots = (size_t)LS + 1;
+    x->tf = calloc(slots * nl, sizeof(double));
+    x->tlf = calloc(slots, sizeof(double));
+    double *tstep = calloc(slots, sizeof(double)), *col = calloc(slots, sizeof(double));
+    if (!x->tf || !x->tlf || !tstep || !col) abort();
+    step_stats st;
+    x->mode = MODE_INFER_LAYERS;
+    run_steps(x, 1, LS, r->infer_ms_med / 1e3, o, tstep, &st);
+    r->inf_sum_ms = 0;
+    for (int i = 0; i < nl; i++) {
+        for (int s = 0; s < LS; s++) col[s] = x->tf[(size_t)s * nl + i];
+        r->rows[i].inf_ms = 1e3 * median(col, LS);
+        r->inf_sum_ms += r->rows[i].inf_ms;
+    }
+    r->inf_loss_ms = 1e3 * median(x->tlf, LS);
+    r->inf_sum_ms += r->inf_loss_ms;
+    free(col), free(tstep), free(x->tf), free(x->tlf);
+    x->tf = x->tlf = NULL;
+}
+
 /* Inference at the reference's batch: warm-up, then o->steps timed
- * forward passes. */
+ * passes of sp_model_infer, as many of sp_model_forward(training=0) (the
+ * reference it is checked against), then the breakdown. */
 static void time_inference(bench_ctx *x, const options *o, result *r)
 {
     int N = o->steps;
@@ -686,8 +753,12 @@ static void time_inference(bench_ctx *x, const options *o, result *r)
     r->infer_ms_min = 1e3 * vmin(ti, N);
     r->infer_ms_max = 1e3 * vmax(ti, N);
     r->infer_eps = x->IB / (r->infer_ms_med / 1e3);
+    x->mode = MODE_INFER_REF;
+    run_steps(x, 1, N, 0, o, ti, &st);
+    r->infer_ref_ms_med = 1e3 * median(ti, N);
     r->rss_peak_mib = peak_rss_mib();
     free(ti);
+    infer_layers(x, o, r);
 }
 
 /* One config at one thread count, every measurement, into r. Returns 0,
@@ -727,8 +798,10 @@ static void print_breakdown(FILE *f, const result *r)
             r->batch, r->threads, r->threads == 1 ? "" : "s");
     fprintf(f, "   (median of %d instrumented steps; GF/s: GEMM flops of the layer per second - for sinc those of\n"
                "    the folded GEMM, whichever of its GEMM and FFT paths ran)\n", r->layer_steps);
-    fprintf(f, "   %-10s %-10s %9s %9s %9s %6s %8s %8s\n", "layer", "kind", "fwd ms", "bwd ms", "sum ms", "%step",
-            "fwd GF/s", "bwd GF/s");
+    fprintf(f, "   (infer ms: sp_model_infer at batch %d, median of %d passes; its fused calls' time on\n"
+               "    their first layer)\n", r->infer_batch, r->layer_steps);
+    fprintf(f, "   %-10s %-10s %9s %9s %9s %6s %8s %8s %9s\n", "layer", "kind", "fwd ms", "bwd ms", "sum ms", "%step",
+            "fwd GF/s", "bwd GF/s", "infer ms");
     /* shares are of the sum of the rows (medians of each row need not add
      * up to the median step) */
     double step = r->fwd_sum_ms + r->bwd_sum_ms + r->optim_ms;
@@ -738,11 +811,12 @@ static void print_breakdown(FILE *f, const result *r)
         char gf[16] = "", gb[16] = "";
         if (w->fwd_flop > 0 && w->fwd_ms > 0) snprintf(gf, sizeof gf, "%.1f", w->fwd_flop / (w->fwd_ms / 1e3) / 1e9);
         if (w->bwd_flop > 0 && w->bwd_ms > 0) snprintf(gb, sizeof gb, "%.1f", w->bwd_flop / (w->bwd_ms / 1e3) / 1e9);
-        fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f %5.1f%% %8s %8s\n", w->name, w->kind, w->fwd_ms, w->bwd_ms,
-                w->fwd_ms + w->bwd_ms, 100.0 * (w->fwd_ms + w->bwd_ms) / step, gf, gb);
+        fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f %5.1f%% %8s %8s %9.2f\n", w->name, w->kind, w->fwd_ms, w->bwd_ms,
+                w->fwd_ms + w->bwd_ms, 100.0 * (w->fwd_ms + w->bwd_ms) / step, gf, gb, w->inf_ms);
     }
-    fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f %5.1f%%\n", "logsoftmax", "loss", r->loss_fwd_ms, r->loss_bwd_ms,
-            r->loss_fwd_ms + r->loss_bwd_ms, 100.0 * (r->loss_fwd_ms + r->loss_bwd_ms) / step);
+    fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f %5.1f%% %8s %8s %9.2f\n", "logsoftmax", "loss", r->loss_fwd_ms,
+            r->loss_bwd_ms, r->loss_fwd_ms + r->loss_bwd_ms, 100.0 * (r->loss_fwd_ms + r->loss_bwd_ms) / step, "", "",
+            r->inf_loss_ms);
     fprintf(f, "   %-10s %-10s %9s %9.2f %9.2f %5.1f%%   (memsets of the grads and of the input gradients)\n", "zero_grad", "memset",
             "", r->zero_ms, r->zero_ms, 100.0 * r->zero_ms / step);
     fprintf(f, "   %-10s %-10s %9s %9s %9.2f %5.1f%%   (RMSprop over %zu parameters)\n", "optimizer", "rmsprop", "", "",
@@ -750,6 +824,8 @@ static void print_breakdown(FILE *f, const result *r)
     fprintf(f, "   %-10s %-10s %9.2f %9.2f %9.2f         (instrumented step %.2f ms; timed step median %.2f ms)\n",
             "total", "", r->fwd_sum_ms, r->bwd_sum_ms, r->fwd_sum_ms + r->bwd_sum_ms + r->optim_ms, r->step_sum_ms,
             r->train_ms_med);
+    fprintf(f, "   %-10s %-10s %9s %9s %9s %6s %8s %8s %9.2f   (timed inference median %.2f ms)\n", "infer total",
+            "", "", "", "", "", "", "", r->inf_sum_ms, r->infer_ms_med);
 
     /* by kind, sorted */
     typedef struct {
@@ -809,15 +885,15 @@ static void print_json(FILE *f, const result *r)
             "\"train_ms_per_step\":%.3f,\"train_ms_min\":%.3f,\"train_ms_max\":%.3f,\"train_examples_per_s\":%.2f,"
             "\"train_own_cores\":%.2f,\"train_foreign_cores\":%.2f,\"train_steps_rerun\":%d,\"train_cpu_ms_per_step\":%.3f,\"loss_first\":%.4f,\"loss_last\":%.4f,"
             "\"infer_batch\":%d,\"infer_ms_per_batch\":%.3f,\"infer_ms_min\":%.3f,\"infer_ms_max\":%.3f,"
-            "\"infer_examples_per_s\":%.2f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
+            "\"infer_examples_per_s\":%.2f,\"infer_ref_ms_per_batch\":%.3f,\"infer_own_cores\":%.2f,\"infer_foreign_cores\":%.2f,\"infer_steps_rerun\":%d,\"infer_cpu_ms_per_batch\":%.3f,"
             "\"rss_after_init_mib\":%.1f,\"peak_rss_after_train_mib\":%.1f,\"peak_rss_mib\":%.1f,"
             "\"layer_steps\":%d,\"instrumented_step_ms\":%.3f,\"zero_grad_ms\":%.3f,\"optimizer_ms\":%.3f,"
-            "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,\"omp_threads\":%d,",
+            "\"check_logp_maxdiff\":%.3g,\"check_grad_maxdiff\":%.3g,\"check_infer_maxdiff\":%.3g,\"gemm2048_gflops\":%.1f,\"omp_threads\":%d,",
             r->threads, r->batch, r->T, r->nparams, r->steps, r->warmup, r->train_ms_med, r->train_ms_min,
             r->train_ms_max, r->train_eps, r->train_own_cores, r->train_foreign_cores, r->train_rejected, r->train_cpu_ms, r->loss_first, r->loss_last,
-            r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_own_cores,
+            r->infer_batch, r->infer_ms_med, r->infer_ms_min, r->infer_ms_max, r->infer_eps, r->infer_ref_ms_med, r->infer_own_cores,
             r->infer_foreign_cores, r->infer_rejected, r->infer_cpu_ms, r->rss_after_init_mib, r->rss_after_train_mib, r->rss_peak_mib, r->layer_steps,
-            r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->gemm_gflops,
+            r->step_sum_ms, r->zero_ms, r->optim_ms, r->check_logp_maxdiff, r->check_grad_maxdiff, r->check_infer_maxdiff, r->gemm_gflops,
             r->omp_threads);
     json_str(f, "blas_path", r->blas_path);
     fputc(',', f);
@@ -829,15 +905,17 @@ static void print_json(FILE *f, const result *r)
     fprintf(f, "}\n");
     for (int i = 0; i < r->nrows; i++) {
         const row *w = &r->rows[i];
-        for (int ph = 0; ph < 2; ph++) {
-            double ms = ph ? w->bwd_ms : w->fwd_ms, fl = ph ? w->bwd_flop : w->fwd_flop;
+        for (int ph = 0; ph < 3; ph++) {
+            double ms = ph == 2 ? w->inf_ms : ph ? w->bwd_ms : w->fwd_ms;
+            double fl = ph == 2 ? 0 : ph ? w->bwd_flop : w->fwd_flop;
             fprintf(f, "{\"record\":\"layer\",");
             json_str(f, "config", r->config);
             fprintf(f, ",\"threads\":%d,\"batch\":%d,\"index\":%d,", r->threads, r->batch, i);
             json_str(f, "layer", w->name);
             fputc(',', f);
             json_str(f, "kind", w->kind);
-            fprintf(f, ",\"phase\":\"%s\",\"ms\":%.3f,\"gflop\":%.4f,\"gflops\":%.2f}\n", ph ? "backward" : "forward",
+            fprintf(f, ",\"phase\":\"%s\",\"ms\":%.3f,\"gflop\":%.4f,\"gflops\":%.2f}\n",
+                    ph == 2 ? "infer" : ph ? "backward" : "forward",
                     ms, fl / 1e9, (fl > 0 && ms > 0) ? fl / (ms / 1e3) / 1e9 : 0.0);
         }
     }
@@ -1109,6 +1187,10 @@ static void report_run(FILE *hf, FILE *jf, const result *r)
     fprintf(hf, "#   check: instrumented pass vs sp_model_forward/backward: max |dlogp| %.3g, max |dgrad| %.3g; "
                 "loss %.3f -> %.3f\n",
             r->check_logp_maxdiff, r->check_grad_maxdiff, r->loss_first, r->loss_last);
+    fprintf(hf, "#   check: sp_model_infer vs sp_model_forward(training=0): max |dlogp| %.3g; time %.1f vs %.1f ms/batch "
+                "(%.2fx)\n",
+            r->check_infer_maxdiff, r->infer_ms_med, r->infer_ref_ms_med,
+            r->infer_ms_med > 0 ? r->infer_ref_ms_med / r->infer_ms_med : 0.0);
     fprintf(hf, "#   contention: foreign cores train %.2f (%d steps rerun%s), layers %.2f (%d rerun), "
                 "infer %.2f (%d rerun%s); own cores train %.2f infer %.2f; CPU ms per step train %.1f infer %.1f\n",
             r->train_foreign_cores, r->train_rejected, r->train_forced ? ", budget exhausted" : "",

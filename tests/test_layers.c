@@ -1563,6 +1563,142 @@ static void test_sinc_cap(float scale)
 
 // ----------------------------------------------------------------------------
 
+// ----------------------------------------------------------------------------
+// inference kernels against the training layers one after the other
+
+/* Equal as values, NaN where the reference has NaN. */
+static int same_values(const float *a, const float *ref, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != ref[i] && !(a[i] != a[i] && ref[i] != ref[i])) return 0;
+    return 1;
+}
+
+/* sp_block_tail_row against (|.| +) max-pool, then layer norm and the
+ * activation: the same values (NaN included), rows long enough for the
+ * vector loops and a remainder. Rows get ties, negative zeros and NaN. */
+static void test_block_tail(int T, int P, int abs_, int norm, sp_act_kind act)
+{
+    const int C = 3, Tp = T / P;
+    float *x = fnew((size_t)C * T), *xb = fnew((size_t)C * T), *ref = fnew((size_t)C * Tp), *ln = fnew((size_t)C * Tp);
+    float *act_ref = fnew((size_t)C * Tp), *got = fnew((size_t)C * Tp), *mean = fnew(C), *sd = fnew(C);
+    float *gamma = fnew((size_t)C * Tp), *beta = fnew((size_t)C * Tp), bias[3] = { 0.25f, -1.5f, 0.0f };
+    int *am = sp_xcalloc((size_t)C * Tp, sizeof(int));
+    fill(x, (size_t)C * T, -2, 2);
+    fill(gamma, (size_t)C * Tp, 0.5, 1.5);
+    fill(beta, (size_t)C * Tp, -0.5, 0.5);
+    for (int i = 0; i + 1 < T; i += 7) x[i + 1] = x[i];          /* ties */
+    for (int i = 3; i < T; i += 11) x[i] = -0.0f;                 /* signed zeros */
+    x[(size_t)2 * T + T / 2] = NAN;                               /* the last row gets a NaN */
+    for (int c = 0; c < C; c++)
+        for (int t = 0; t < T; t++) xb[(size_t)c * T + t] = x[(size_t)c * T + t] + (abs_ ? 0.0f : bias[c]);
+    if (abs_)
+        sp_absmaxpool_forward(ref, am, xb, C, T, P);
+    else
+        sp_maxpool_forward(ref, am, xb, C, T, P);
+    if (norm)
+        sp_layernorm_act_forward(ln, act_ref, mean, sd, ref, gamma, beta, 1, C, Tp, SP_LAYERNORM_EPS, act);
+    else
+        sp_act_forward(act_ref, ref, (size_t)C * Tp, act);
+    sp_block_tail t = { P, abs_, norm ? gamma : NULL, norm ? beta : NULL, SP_LAYERNORM_EPS, act };
+    for (int c = 0; c < C; c++)
+        sp_block_tail_row(got + (size_t)c * Tp, x + (size_t)c * T, abs_ ? 0.0f : bias[c], T, c, &t);
+    char what[96];
+    snprintf(what, sizeof what, "T %d P %d%s%s %s: the same values", T, P, abs_ ? " |.|" : "", norm ? " norm" : "",
+             sp_act_name(act));
+    record("block tail row", what, same_values(got, act_ref, (size_t)C * Tp) ? 0.0 : 1.0);
+    CHECK_MSG(same_values(got, act_ref, (size_t)C * Tp), "block tail row: %s", what);
+    free(x), free(xb), free(ref), free(ln), free(act_ref), free(got), free(mean), free(sd), free(gamma), free(beta);
+    free(am);
+}
+
+/* sp_conv1d_infer (Winograd for 2-7 taps, im2col otherwise) against
+ * sp_conv1d_maxpool_forward then layer norm and activation. */
+static void test_conv_infer(int B, int Cin, int Cout, int T, int K, int P)
+{
+    int Tout = T - K + 1, Tp = Tout / P;
+    size_t no = (size_t)B * Cout * Tp;
+    float *x = fnew((size_t)B * Cin * T), *w = fnew((size_t)Cout * Cin * K), *bias = fnew(Cout);
+    float *y = fnew((size_t)B * Cout * Tout), *pool = fnew(no), *ln = fnew(no), *ref = fnew(no), *got = fnew(no);
+    float *gamma = fnew((size_t)Cout * Tp), *beta = fnew((size_t)Cout * Tp), *mean = fnew((size_t)B * Cout);
+    float *sd = fnew((size_t)B * Cout);
+    int *am = sp_xcalloc(no, sizeof(int));
+    size_t wn = sp_conv1d_workspace(B, Cin, Cout, T, K), wi = sp_conv1d_infer_workspace(B, Cin, Cout, T, K);
+    float *ws = fnew(wn > wi ? wn : wi);
+    fill(x, (size_t)B * Cin * T, -1, 1);
+    fill(w, (size_t)Cout * Cin * K, -0.3, 0.3);
+    fill(bias, Cout, -0.5, 0.5);
+    fill(gamma, (size_t)Cout * Tp, 0.5, 1.5);
+    fill(beta, (size_t)Cout * Tp, -0.5, 0.5);
+    sp_conv1d_maxpool_forward(y, pool, am, P, ws, x, w, bias, B, Cin, Cout, T, K);
+    sp_layernorm_act_forward(ln, ref, mean, sd, pool, gamma, beta, B, Cout, Tp, SP_LAYERNORM_EPS, SP_ACT_TANH);
+    sp_block_tail t = { P, 0, gamma, beta, SP_LAYERNORM_EPS, SP_ACT_TANH };
+    sp_conv1d_infer(got, ws, x, w, bias, B, Cin, Cout, T, K, &t);
+    char what[96];
+    snprintf(what, sizeof what, "B %d %d -> %d x %d, T %d, pool %d (%s)", B, Cin, Cout, K, T, P,
+             K >= 2 && K <= 7 ? "Winograd" : "im2col");
+    /* tanh of a layer norm: values within [-1, 1]; Winograd's sums are
+     * within ~1e-6 relative, the norm divides by the rows' deviation */
+    expect_close("conv1d infer", what, got, ref, no, 1e-4);
+    free(x), free(w), free(bias), free(y), free(pool), free(ln), free(ref), free(got), free(gamma), free(beta);
+    free(mean), free(sd), free(am), free(ws);
+}
+
+/* sp_sinc_infer against sp_sinc_absmaxpool_forward then layer norm and
+ * activation (without the norm: the pooled values, relative to their
+ * largest). */
+static void test_sinc_infer(int F, int K, int B, int T, int norm)
+{
+    sp_sinc_spec s = sp_sinc_spec_make(F, K, 16000.0f);
+    int Tout = T - K + 1, Tp = Tout / 3;
+    size_t no = (size_t)B * F * Tp;
+    float *x = fnew((size_t)B * T), *low = fnew(F), *band = fnew(F), *taps = fnew((size_t)F * K);
+    float *full = fnew((size_t)B * F * Tout), *pool = fnew(no), *ln = fnew(no), *ref = fnew(no), *got = fnew(no);
+    float *gamma = fnew((size_t)F * Tp), *beta = fnew((size_t)F * Tp), *mean = fnew((size_t)B * F);
+    float *sd = fnew((size_t)B * F);
+    int *am = sp_xcalloc(no, sizeof(int));
+    size_t wn = sp_sinc_workspace(&s, B, T), wi = sp_sinc_infer_workspace(&s, B, T);
+    float *ws = fnew(wn > wi ? wn : wi);
+    fill(x, (size_t)B * T, -1, 1);
+    fill(gamma, (size_t)F * Tp, 0.5, 1.5);
+    fill(beta, (size_t)F * Tp, -0.5, 0.5);
+    sp_sinc_init(low, band, &s);
+    sp_sinc_absmaxpool_forward(full, pool, am, 3, taps, ws, x, low, band, &s, B, T);
+    if (norm)
+        sp_layernorm_act_forward(ln, ref, mean, sd, pool, gamma, beta, B, F, Tp, SP_LAYERNORM_EPS, SP_ACT_LEAKY_RELU);
+    else
+        memcpy(ref, pool, no * sizeof *ref);
+    sp_block_tail t = { 3, 1, norm ? gamma : NULL, norm ? beta : NULL, SP_LAYERNORM_EPS,
+                        norm ? SP_ACT_LEAKY_RELU : SP_ACT_LINEAR };
+    sp_sinc_infer(got, full, ws, x, taps, &s, B, T, &t);
+    char what[96];
+    snprintf(what, sizeof what, "F %d K %d B %d T %d%s", F, K, B, T, norm ? ", norm, leaky" : ", pooled |.|");
+    expect_close("sinc infer", what, got, ref, no, norm ? 1e-4 : 1e-5);
+    free(x), free(low), free(band), free(taps), free(full), free(pool), free(ln), free(ref), free(got);
+    free(gamma), free(beta), free(mean), free(sd), free(am), free(ws);
+}
+
+static void test_infer_kernels(void)
+{
+    static const sp_act_kind acts[] = { SP_ACT_LINEAR, SP_ACT_RELU, SP_ACT_LEAKY_RELU, SP_ACT_TANH, SP_ACT_SIGMOID };
+    for (int a = 0; a < 5; a++) {
+        test_block_tail(2950, 3, 1, 1, acts[a]);
+        test_block_tail(979, 3, 0, a % 2, acts[a]);
+        test_block_tail(101, 2, a % 2, 1, acts[a]);
+    }
+    test_block_tail(47, 3, 1, 0, SP_ACT_LINEAR);
+    for (int K = 2; K <= 9; K++) test_conv_infer(3, 5, 4, 60 + K, K, 3);
+    test_conv_infer(5, 80, 60, 983, 5, 3); /* conv2 of the sincnet preset, several chunks */
+    test_conv_infer(2, 1, 6, 300, 65, 3);  /* a first layer: im2col */
+    test_sinc_infer(8, 251, 3, 3200, 1);
+    test_sinc_infer(8, 251, 3, 3200, 0);
+    test_sinc_infer(6, 129, 5, 1600, 1);
+    test_sinc_infer(5, 31, 3, 257, 0);
+    setenv("SP_SINC_FILTER", "gemm", 1);
+    test_sinc_infer(6, 129, 2, 1600, 1);
+    unsetenv("SP_SINC_FILTER");
+}
+
 int main(void)
 {
     // each test draws from its own seeded stream: adding a test changes no other
@@ -1604,6 +1740,7 @@ int main(void)
     RUN(test_network(16000.0f));
     RUN(test_sinc_cap(1.0f));
     RUN(test_sinc_cap(16000.0f));
+    RUN(test_infer_kernels());
 
     printf("\n%-28s %-44s %s\n", "layer", "check", "max rel err");
     for (int i = 0; i < n_rows; i++)

@@ -530,8 +530,161 @@ static void chunking_check(void)
     free(sy1), free(sy2), free(sdy), free(sdx1), free(sdx2), free(dtaps);
 }
 
+/* ---------------------------------------------------------------------- */
+/* sp_model_infer against the reference forward (sp_model_forward with
+ * training = 0) */
+
+typedef struct {
+    const char *first, *act, *dense_norm, *conv_norm;
+    double dropout;
+    int big;              /* the sincnet preset's sizes, else the small preset's */
+    const char *filter;   /* SP_SINC_FILTER: "fft", "gemm", or NULL (the cost model) */
+    const char *input_norm; /* NULL: "layer" */
+    const char *sinc_param; /* NULL: the default */
+} infer_case;
+
+static void infer_conf(sp_conf *c, const infer_case *k)
+{
+    sp_conf_defaults(c);
+    if (!k->big) { /* the small preset */
+        c->input_ms = 100;
+        c->filters = 40;
+        c->taps = 129;
+        c->conv_channels[0] = c->conv_channels[1] = 32;
+        c->dense[0] = c->dense[1] = 256;
+        c->ndense = 2;
+    }
+    snprintf(c->first_layer, sizeof c->first_layer, "%s", k->first);
+    snprintf(c->activation, sizeof c->activation, "%s", k->act);
+    snprintf(c->dense_norm, sizeof c->dense_norm, "%s", k->dense_norm);
+    snprintf(c->conv_norm, sizeof c->conv_norm, "%s", k->conv_norm);
+    if (k->input_norm) snprintf(c->input_norm, sizeof c->input_norm, "%s", k->input_norm);
+    if (k->sinc_param) snprintf(c->sinc_param, sizeof c->sinc_param, "%s", k->sinc_param);
+    c->dropout = k->dropout;
+    c->seed = 9;
+}
+
+/* Parameters and batch-norm statistics away from their initial values (unit
+ * gains, zero means), so that every term of the folded forms counts. */
+static void perturb(sp_model *m, sp_rng *r)
+{
+    for (size_t i = 0; i < m->nparams; i++) {
+        const sp_layer *l = sp_model_layer_of_param(m, i);
+        if (l->kind == SP_LAYER_LAYERNORM || l->kind == SP_LAYER_BATCHNORM)
+            m->params[i] += (float)(0.1 * sp_rng_normal(r));
+        else if (l->kind != SP_LAYER_SINC) /* weights and biases at their initial scale */
+            m->params[i] *= (float)(1.0 + 0.3 * sp_rng_normal(r));
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        const sp_layer *l = &m->layer[i];
+        if (l->kind != SP_LAYER_BATCHNORM) continue;
+        for (size_t k = 0; k < l->s_len[0]; k++) m->state[l->s_off[0] + k] = (float)(0.3 * sp_rng_normal(r));
+        for (size_t k = 0; k < l->s_len[1]; k++) m->state[l->s_off[1] + k] = (float)(0.5 + sp_rng_uniform(r));
+    }
+}
+
+static double max_abs(const float *a, const float *b, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - b[i]);
+        if (e > d || e != e) d = e;
+    }
+    return d;
+}
+
+static void infer_check(const infer_case *k)
+{
+    sp_conf c;
+    infer_conf(&c, k);
+    sp_model m;
+    sp_error err;
+    int B = k->big ? 24 : 64;
+    if (k->filter) setenv("SP_SINC_FILTER", k->filter, 1);
+    if (sp_model_init(&m, &c, B, &err) != 0) {
+        CHECK_MSG(0, "%s", err.msg);
+        return;
+    }
+    sp_rng r;
+    sp_rng_seed(&r, 31, 0);
+    perturb(&m, &r);
+    for (size_t i = 0; i < (size_t)B * m.T; i++) m.input[i] = (float)(0.3 * sp_rng_normal(&r));
+    size_t nl = (size_t)B * SP_NCLASSES;
+    float *ref = sp_xmalloc(nl * sizeof *ref), *state = sp_xmalloc((m.nstate + 1) * sizeof *state);
+    sp_model_forward(&m, B, 0);
+    memcpy(ref, m.logp, nl * sizeof *ref);
+    memcpy(state, m.state, m.nstate * sizeof *state);
+    sp_rng rng0 = m.dropout_rng;
+    sp_model_infer(&m, B);
+    double worst = max_abs(ref, m.logp, nl);
+    int flips = 0;
+    for (int b = 0; b < B; b++) {
+        const float *a = ref + (size_t)b * SP_NCLASSES, *f = m.logp + (size_t)b * SP_NCLASSES;
+        int ia = 0, ib = 0;
+        for (int v = 1; v < SP_NCLASSES; v++) {
+            if (a[v] > a[ia]) ia = v;
+            if (f[v] > f[ib]) ib = v;
+        }
+        flips += ia != ib;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "infer %s/%s/dense_norm %s/conv_norm %s/input_norm %s/dropout %g/%s/%s/%s", k->first,
+             k->act, k->dense_norm, k->conv_norm, k->input_norm ? k->input_norm : "layer", k->dropout,
+             k->big ? "sincnet" : "small", k->filter ? k->filter : "auto", c.sinc_param);
+    printf("%s: max |dlogp| %.2e, argmax differs in %d of %d\n", what, worst, flips, B);
+    CHECK_MSG(worst < 1e-4, "%s: max |dlogp| %.3g", what, worst);
+    CHECK_MSG(flips * 50 <= B, "%s: argmax differs in %d of %d", what, flips, B);
+    CHECK_MSG(!memcmp(state, m.state, m.nstate * sizeof *state), "%s: running statistics changed", what);
+    CHECK_MSG(!memcmp(&rng0, &m.dropout_rng, sizeof rng0), "%s: the dropout RNG moved", what);
+    /* deterministic: the same bits again; on 1 thread the same within
+     * rounding (the dense layers' multi-threaded GEMMs may add in another
+     * order, in the reference forward too) */
+    memcpy(ref, m.logp, nl * sizeof *ref);
+    sp_model_infer(&m, B);
+    CHECK_MSG(!memcmp(ref, m.logp, nl * sizeof *ref), "%s: two runs differ", what);
+    sp_set_threads(1);
+    sp_model_infer(&m, B);
+    sp_set_threads(2);
+    CHECK_MSG(max_abs(ref, m.logp, nl) < 1e-4, "%s: 1 and 2 threads differ by %.3g", what, max_abs(ref, m.logp, nl));
+    /* a batch of one (the last batch of an utterance can be that short) */
+    sp_model_forward(&m, 1, 0);
+    memcpy(ref, m.logp, SP_NCLASSES * sizeof *ref);
+    sp_model_infer(&m, 1);
+    CHECK_MSG(max_abs(ref, m.logp, SP_NCLASSES) < 1e-4, "%s: batch of 1: max |dlogp| %.3g", what,
+              max_abs(ref, m.logp, SP_NCLASSES));
+    if (k->filter) unsetenv("SP_SINC_FILTER");
+    free(ref), free(state);
+    sp_model_free(&m);
+}
+
+static void infer_checks(void)
+{
+    static const infer_case cases[] = {
+        { "sinc", "leaky_relu", "batch", "layer", 0, 0, NULL, NULL },
+        { "sinc", "relu", "none", "layer", 0.2, 0, "fft", NULL },
+        { "sinc", "tanh", "layer", "none", 0, 0, "gemm", NULL },
+        { "sinc", "sigmoid", "batch", "none", 0.2, 0, "fft", NULL },
+        { "sinc", "linear", "batch", "layer", 0, 0, "gemm", NULL },
+        { "conv", "leaky_relu", "none", "layer", 0.2, 0, NULL, NULL },
+        { "conv", "relu", "batch", "layer", 0, 0, NULL, NULL },
+        { "conv", "tanh", "batch", "none", 0, 0, NULL, NULL },
+        { "conv", "sigmoid", "layer", "layer", 0, 0, NULL, NULL },
+        { "conv", "linear", "none", "none", 0, 0, NULL, NULL },
+        { "sinc", "relu", "batch", "layer", 0, 0, "fft", "none" },
+        { "conv", "tanh", "layer", "none", 0.2, 0, NULL, "none" },
+        { "sinc", "leaky_relu", "batch", "layer", 0, 1, "fft", NULL },
+        { "conv", "leaky_relu", "batch", "layer", 0, 1, NULL, NULL },
+        /* cut-offs stored / fs: the inference taps must read them the same way */
+        { "sinc", "leaky_relu", "batch", "layer", 0, 0, "fft", NULL, "normalised" },
+        { "sinc", "relu", "none", "layer", 0, 0, "gemm", NULL, "normalised" },
+    };
+    sp_set_threads(2);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) infer_check(&cases[i]);
+}
+
 int main(void)
 {
+    infer_checks();
     absmaxpool_check();
     chunking_check();
     gradcheck("sinc", "leaky_relu", "batch", "hz");

@@ -36,6 +36,24 @@ void sp_dense_backward(float *dinp, float *dw, float *dbias, const float *dout,
                     Din, 1.0f, dinp, Din);
 }
 
+void sp_dense_infer(float *out, const float *inp, const float *w, const float *scale,
+                    const float *shift, int B, int Din, int Dout, sp_act_kind act)
+{
+    // out (B x Dout) = inp (B x Din) @ w^T (Din x Dout), as sp_dense_forward
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Dout, Din, 1.0f, inp, Din, w, Din,
+                0.0f, out, Dout);
+    // then act(scale out + shift) row by row, while the row is in cache
+#pragma omp parallel for schedule(static) if ((size_t)B * Dout > SP_OMP_MIN)
+    for (int b = 0; b < B; b++) {
+        float *y = out + (size_t)b * Dout;
+        if (scale)
+            for (int o = 0; o < Dout; o++) y[o] = scale[o] * y[o] + shift[o];
+        else if (shift)
+            for (int o = 0; o < Dout; o++) y[o] += shift[o];
+        sp_act_forward_serial(y, y, (size_t)Dout, act);
+    }
+}
+
 void sp_init_uniform_fan_in(float *x, size_t N, int fan_in, sp_rng *rng)
 {
     // kaiming_uniform_(a=sqrt(5)) for weights and the bias rule both give

@@ -9,6 +9,7 @@
  *          = r (g_j - mean g) - xhat_j sum_i(g_i xhat_i) / ((N - 1) sd) */
 #include "config.h"
 #include "nn/layers.h"
+#include "nn/simd.h"
 
 #include <math.h>
 
@@ -23,7 +24,7 @@
  * every row, thread count and run. */
 #define LN_LANES 8
 
-static void row_stats(double *mu, double *dev, const float *x, int N)
+static SP_INLINE void row_stats(double *mu, double *dev, const float *x, int N)
 {
     double s[LN_LANES] = {0}, q[LN_LANES] = {0};
     double k = x[0];
@@ -49,7 +50,7 @@ static void row_stats(double *mu, double *dev, const float *x, int N)
     *dev = v > 0.0 ? sqrt(v) : 0.0;
 }
 
-static void forward_row(float *y, float *act_out, sp_act_kind kind, float *mean, float *sd,
+static SP_INLINE void forward_row(float *y, float *act_out, sp_act_kind kind, float *mean, float *sd,
                         const float *x, const float *ga, const float *be, int N, float eps)
 {
     double mu, dev;
@@ -88,6 +89,17 @@ static void forward(float *out, float *act_out, sp_act_kind kind, float *mean, f
         forward_row(out + (size_t)row * N, act_out ? act_out + (size_t)row * N : NULL, kind, mean + row,
                     sd + row, inp + (size_t)row * N, gamma + (size_t)g * N, beta + (size_t)g * N, N, eps);
     }
+}
+
+/* In place is safe in forward_row: each element is read before it is
+ * written, at the same index, in both of its loops. Inlined into each
+ * SP_CLONES version (the same arithmetic in the same order: the same
+ * bits as the training forward's rows). */
+SP_CLONES void sp_layernorm_act_row(float *x, const float *gamma, const float *beta, int N, float eps,
+                          sp_act_kind kind)
+{
+    float mean, sd;
+    forward_row(x, x, kind, &mean, &sd, x, gamma, beta, N, eps);
 }
 
 void sp_layernorm_forward(float *out, float *mean, float *sd, const float *inp,

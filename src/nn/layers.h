@@ -378,6 +378,70 @@ void sp_dense_backward(float *dinp, float *dw, float *dbias, const float *dout,
 void sp_init_uniform_fan_in(float *x, size_t N, int fan_in, sp_rng *rng);
 
 /* ------------------------------------------------------------------------
+ * inference-only kernels (sp_model_infer). At inference a conv block's
+ * max-pool, layer norm and activation only feed the next layer, so they run
+ * on each output row of the block's filtering while the row is in cache and
+ * only the activation is stored: no full-resolution map, no arg-max, no
+ * statistics (what backward needs). The pooled values, the norm and the
+ * activation are those of the separate layers bit for bit (given the same
+ * filter outputs); the filtering itself may round differently (it says so).
+ * ---------------------------------------------------------------------- */
+
+/* What follows a block's filtering, per row of T' samples of channel c:
+ *     p[j] = max_{0 <= i < P} v[j P + i]      v = |x| when abs_, else x
+ *     out  = act(gamma[c] phat + beta[c])     the layer norm of p over its
+ *                                              T'/P values (layers.h), or
+ *     out  = act(p)                           when gamma is NULL
+ * with NaN winning the max as in sp_maxpool_forward. */
+typedef struct {
+    int P;                     /* pool width */
+    int abs_;                  /* |.| before the pool (after the sinc layer) */
+    const float *gamma, *beta; /* [C][T'/P] layer norm gain and bias, or NULL */
+    float eps;                 /* the layer norm's (SP_LAYERNORM_EPS) */
+    sp_act_kind act;
+} sp_block_tail;
+
+/* One row: out [T/P] from x [T] of channel c as above, with `bias` added
+ * to x first (a conv's bias; 0 when abs_). The bias is added after the
+ * pool, which is exact: rounding is monotone, so max_i fl(x_i + b) =
+ * fl(max_i x_i + b). x is not changed; out may not overlap it. */
+void sp_block_tail_row(float *out, const float *x, float bias, int T, int c, const sp_block_tail *t);
+
+/* Layer norm then activation of one row in place (x [N] <- act(gamma xhat
+ * + beta)), the values of sp_layernorm_act_forward's act_out; no
+ * statistics kept. */
+void sp_layernorm_act_row(float *x, const float *gamma, const float *beta, int N, float eps,
+                          sp_act_kind kind);
+
+/* The sinc layer and its tail (abs_ must be set): out [B][F][T'/P] from
+ * inp [B][T] and the taps as sp_sinc_taps made them. On the FFT path each
+ * filter's output row is made by a half-length complex inverse transform
+ * and never stored (equal to sp_sinc_forward's within float rounding: the
+ * transforms differ); otherwise sp_sinc_forward's GEMM path writes the
+ * full map into `full` [B][F][T'] and the tail reads it. ws:
+ * sp_sinc_infer_workspace floats. */
+size_t sp_sinc_infer_workspace(const sp_sinc_spec *s, int B, int T);
+void sp_sinc_infer(float *out, float *full, float *ws, const float *inp, const float *taps,
+                   const sp_sinc_spec *s, int B, int T, const sp_block_tail *t);
+
+/* A conv layer and its tail: out [B][Cout][T'/P] from inp [B][Cin][T] (the
+ * convolution as sp_conv1d_forward's, bit for bit). ws:
+ * sp_conv1d_infer_workspace floats. */
+size_t sp_conv1d_infer_workspace(int B, int Cin, int Cout, int T, int K);
+void sp_conv1d_infer(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                     int B, int Cin, int Cout, int T, int K, const sp_block_tail *t);
+
+/* A dense layer with an affine map per output feature and an activation,
+ * the batch norm of inference folded in:
+ *     out[b][o] = act(scale[o] sum_i inp[b][i] w[o][i] + shift[o])
+ * scale NULL means 1 (then shift is the bias, and out equals
+ * sp_dense_forward + sp_act_forward bit for bit). For a dense layer with
+ * bias c followed by a batch norm with running mean mu and variance v:
+ * scale = gamma / sqrt(v + eps), shift = beta + scale (c - mu). */
+void sp_dense_infer(float *out, const float *inp, const float *w, const float *scale,
+                    const float *shift, int B, int Din, int Dout, sp_act_kind act);
+
+/* ------------------------------------------------------------------------
  * log-softmax + NLL loss (layer_loss.c): F.log_softmax then F.nll_loss
  * (mean over the batch).
  *     logp[b][v] = z[b][v] - log sum_u exp z[b][u]

@@ -320,8 +320,18 @@ int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
         l->dout = sp_xmalloc(n * sizeof(float));
         size_t w = 0;
         switch (l->kind) {
-        case SP_LAYER_SINC: w = sp_sinc_workspace(&m->sinc, maxB, l->in_t); break;
-        case SP_LAYER_CONV: w = sp_conv1d_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K); break;
+        case SP_LAYER_SINC: { /* training's and sp_model_infer's */
+            size_t a = sp_sinc_workspace(&m->sinc, maxB, l->in_t), b = sp_sinc_infer_workspace(&m->sinc, maxB, l->in_t);
+            w = a > b ? a : b;
+            break;
+        }
+        case SP_LAYER_CONV: {
+            size_t a = sp_conv1d_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
+            size_t b = sp_conv1d_infer_workspace(maxB, l->in_c, l->out_c, l->in_t, l->K);
+            w = a > b ? a : b;
+            break;
+        }
+        case SP_LAYER_DENSE: w = 2 * (size_t)l->out_t; break; /* sp_model_infer: the folded batch norm */
         case SP_LAYER_POOL:
         case SP_LAYER_ABSPOOL: l->argmax = sp_xmalloc(n * sizeof(int)); break;
         case SP_LAYER_LAYERNORM:
@@ -388,50 +398,154 @@ static float *param(const sp_model *m, const sp_layer *l, int j)
     return m->params + l->p_off[j];
 }
 
+/* The last layer a step computes: its output is the step's. */
+static sp_layer *step_out(sp_model *m, const sp_step *st)
+{
+    return &m->layer[st->layer + st->nlayers - 1];
+}
+
+/* Step st of the reference forward on input x. */
+static void forward_step(sp_model *m, const sp_step *st, const float *x, int B, int training)
+{
+    int i = st->layer;
+    sp_layer *l = &m->layer[i], *next = l + 1; /* next: the second layer of a fused step */
+    const float *p0 = param(m, l, 0), *p1 = param(m, l, 1);
+    size_t N = (size_t)B * l->out_n;
+    switch (st->kind) {
+    case SP_STEP_LAYERNORM:
+        sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
+        break;
+    case SP_STEP_LAYERNORM_ACT:
+        sp_layernorm_act_forward(l->out, next->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
+                                 SP_LAYERNORM_EPS, next->act);
+        break;
+    case SP_STEP_SINC_ABSPOOL:
+        sp_sinc_absmaxpool_forward(l->out, next->out, next->argmax, next->P, m->taps, m->ws, x, p0, p1, &m->sinc, B,
+                                   l->in_t);
+        break;
+    case SP_STEP_CONV_POOL:
+        sp_conv1d_maxpool_forward(l->out, next->out, next->argmax, next->P, m->ws, x, p0, p1, B, l->in_c, l->out_c,
+                                  l->in_t, l->K);
+        break;
+    case SP_STEP_ACT:
+        sp_act_forward(l->out, x, N, l->act);
+        break;
+    case SP_STEP_DENSE:
+        sp_dense_forward(l->out, x, p0, p1, B, l->in_t, l->out_t);
+        break;
+    case SP_STEP_BATCHNORM:
+        sp_batchnorm_forward(l->out, l->cache_a, l->cache_b, m->state + l->s_off[0], m->state + l->s_off[1], x, p0,
+                             p1, B, l->out_t, SP_BATCHNORM_MOMENTUM, SP_BATCHNORM_EPS, training && B > 1);
+        break;
+    case SP_STEP_DROPOUT:
+        sp_dropout_forward(l->out, l->cache_a, x, N, l->dropout, &m->dropout_rng, training);
+        break;
+    }
+}
+
 void sp_model_forward(sp_model *m, int B, int training)
 {
     m->B = B;
     m->training = training;
     for (int s = 0; s < m->nsteps; s++) {
         int i = m->step[s].layer;
-        sp_layer *l = &m->layer[i], *next = l + 1; /* next: the second layer of a fused step */
-        const float *x = input_of(m, i), *p0 = param(m, l, 0), *p1 = param(m, l, 1);
-        size_t N = (size_t)B * l->out_n;
         hook(m, i, SP_PHASE_FORWARD, 0);
-        switch (m->step[s].kind) {
-        case SP_STEP_LAYERNORM:
-            sp_layernorm_forward(l->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t, SP_LAYERNORM_EPS);
-            break;
-        case SP_STEP_LAYERNORM_ACT:
-            sp_layernorm_act_forward(l->out, next->out, l->cache_a, l->cache_b, x, p0, p1, B, l->in_c, l->in_t,
-                                     SP_LAYERNORM_EPS, next->act);
-            break;
-        case SP_STEP_SINC_ABSPOOL:
-            sp_sinc_absmaxpool_forward(l->out, next->out, next->argmax, next->P, m->taps, m->ws, x, p0, p1, &m->sinc,
-                                       B, l->in_t);
-            break;
-        case SP_STEP_CONV_POOL:
-            sp_conv1d_maxpool_forward(l->out, next->out, next->argmax, next->P, m->ws, x, p0, p1, B, l->in_c,
-                                      l->out_c, l->in_t, l->K);
-            break;
-        case SP_STEP_ACT:
-            sp_act_forward(l->out, x, N, l->act);
-            break;
-        case SP_STEP_DENSE:
-            sp_dense_forward(l->out, x, p0, p1, B, l->in_t, l->out_t);
-            break;
-        case SP_STEP_BATCHNORM:
-            sp_batchnorm_forward(l->out, l->cache_a, l->cache_b, m->state + l->s_off[0], m->state + l->s_off[1], x,
-                                 p0, p1, B, l->out_t, SP_BATCHNORM_MOMENTUM, SP_BATCHNORM_EPS, training && B > 1);
-            break;
-        case SP_STEP_DROPOUT:
-            sp_dropout_forward(l->out, l->cache_a, x, N, l->dropout, &m->dropout_rng, training);
-            break;
-        }
+        forward_step(m, &m->step[s], input_of(m, i), B, training);
         hook(m, i, SP_PHASE_FORWARD, 1);
     }
     hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 0);
     sp_logsoftmax_nll_forward(m->logp, m->layer[m->nlayers - 1].out, NULL, B, SP_NCLASSES);
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 1);
+}
+
+/* ---------------------------------------------------------------------- */
+/* inference: the same network, fused further */
+
+/* A conv block at step s (sinc or conv + its pool), when the next step is
+ * the block's norm and activation (or activation alone), as one call that
+ * writes only the activation's output (sp_sinc_infer, sp_conv1d_infer).
+ * Returns the steps done: 2, or 0 when the steps are not of that shape. */
+static int infer_conv_block(sp_model *m, int s, int B, const float **x)
+{
+    if (s + 1 >= m->nsteps) return 0;
+    const sp_step *st = &m->step[s], *nx = st + 1;
+    if (nx->kind != SP_STEP_LAYERNORM_ACT && nx->kind != SP_STEP_ACT) return 0;
+    sp_layer *l = &m->layer[st->layer], *pool = l + 1, *last = step_out(m, nx);
+    sp_block_tail t = { pool->P, l->kind == SP_LAYER_SINC, NULL, NULL, SP_LAYERNORM_EPS, last->act };
+    if (nx->kind == SP_STEP_LAYERNORM_ACT) {
+        t.gamma = param(m, &m->layer[nx->layer], 0);
+        t.beta = param(m, &m->layer[nx->layer], 1);
+    }
+    if (l->kind == SP_LAYER_SINC) {
+        sp_sinc_taps(m->taps, param(m, l, 0), param(m, l, 1), &m->sinc);
+        sp_sinc_infer(last->out, l->out, m->ws, *x, m->taps, &m->sinc, B, l->in_t, &t);
+    } else {
+        sp_conv1d_infer(last->out, m->ws, *x, param(m, l, 0), param(m, l, 1), B, l->in_c, l->out_c, l->in_t, l->K,
+                        &t);
+    }
+    *x = last->out;
+    return 2;
+}
+
+/* The dense layer at step s with the batch norm and activation steps that
+ * follow it (when they do) as one call, sp_dense_infer. The batch norm of
+ * inference is an affine map per feature, folded with the dense bias c:
+ *     bn(z + c) = gamma (z + c - mu) r + beta = scale z + shift,
+ *     r = 1/sqrt(var + eps), scale = gamma r, shift = beta + scale (c - mu)
+ * (scale and shift in the model's workspace). Returns the steps done. */
+static int infer_dense(sp_model *m, int s, int B, const float **x)
+{
+    sp_layer *l = &m->layer[m->step[s].layer], *last = l;
+    const float *bias = param(m, l, 1), *scale = NULL, *shift = bias;
+    sp_act_kind act = SP_ACT_LINEAR;
+    int n = 1, D = l->out_t;
+    if (s + n < m->nsteps && m->step[s + n].kind == SP_STEP_BATCHNORM) {
+        const sp_layer *bn = step_out(m, &m->step[s + n]);
+        const float *gamma = param(m, bn, 0), *beta = param(m, bn, 1);
+        const float *mu = m->state + bn->s_off[0], *var = m->state + bn->s_off[1];
+        float *sc = m->ws, *sh = m->ws + D;
+        for (int o = 0; o < D; o++) {
+            float r = (float)(1.0 / sqrt((double)var[o] + SP_BATCHNORM_EPS)); /* as sp_batchnorm_forward */
+            sc[o] = gamma[o] * r;
+            sh[o] = beta[o] + sc[o] * (bias[o] - mu[o]);
+        }
+        scale = sc, shift = sh;
+        last = step_out(m, &m->step[s + n++]);
+    }
+    if (s + n < m->nsteps && m->step[s + n].kind == SP_STEP_ACT) {
+        last = step_out(m, &m->step[s + n++]);
+        act = last->act;
+    }
+    sp_dense_infer(last->out, *x, param(m, l, 0), scale, shift, B, l->in_t, D, act);
+    *x = last->out;
+    return n;
+}
+
+void sp_model_infer(sp_model *m, int B)
+{
+    m->B = B;
+    m->training = 0;
+    const float *x = m->input; /* the current activation */
+    for (int s = 0; s < m->nsteps;) {
+        const sp_step *st = &m->step[s];
+        int n = 0;
+        hook(m, st->layer, SP_PHASE_FORWARD, 0);
+        if (st->kind == SP_STEP_SINC_ABSPOOL || st->kind == SP_STEP_CONV_POOL)
+            n = infer_conv_block(m, s, B, &x);
+        else if (st->kind == SP_STEP_DENSE)
+            n = infer_dense(m, s, B, &x);
+        else if (st->kind == SP_STEP_DROPOUT)
+            n = 1; /* the identity at inference: x stays */
+        if (!n) {
+            forward_step(m, st, x, B, 0);
+            x = step_out(m, st)->out;
+            n = 1;
+        }
+        hook(m, st->layer, SP_PHASE_FORWARD, 1);
+        s += n;
+    }
+    hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 0);
+    sp_logsoftmax_nll_forward(m->logp, x, NULL, B, SP_NCLASSES);
     hook(m, SP_HOOK_LOSS, SP_PHASE_FORWARD, 1);
 }
 

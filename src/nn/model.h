@@ -173,6 +173,20 @@ void sp_model_free(sp_model *m);
 /* Run the network on m->input[0..B). training selects batch statistics and
  * dropout. Fills every layer's out and m->logp. */
 void sp_model_forward(sp_model *m, int B, int training);
+/* Inference: m->logp for m->input[0..B), what sp_model_forward(m, B, 0)
+ * computes, equal within float rounding (tests/test_model.c checks it),
+ * and faster: each conv block runs as one call from its filtering to its
+ * activation, keeping only the activation (sp_sinc_infer,
+ * sp_conv1d_infer); each dense layer takes its batch norm, folded into a
+ * scale and shift per feature, and its activation (sp_dense_infer);
+ * dropout is skipped; other steps (in_ln, flat_ln) run as in
+ * sp_model_forward. Only the outputs of the layers that end a step or a
+ * fused call are sure to be written (act{b}, dact{i} when there is one,
+ * in_ln, flat_ln, out); the other layers' outputs and caches are left
+ * stale, so sp_model_backward must not follow it, and a model view wanting
+ * every layer's output (probe/hooks.c) uses sp_model_forward. The running
+ * statistics and the dropout RNG are not touched. */
+void sp_model_infer(sp_model *m, int B);
 /* Mean NLL of m->logp against targets (48-set indices). */
 double sp_model_loss(const sp_model *m, const int *targets, int B);
 /* Zero the gradients, then backpropagate the mean NLL of the last forward

@@ -39,7 +39,7 @@ int sp_evaluate_with(sp_model *m, const sp_dataset *ds, sp_eval_batch_fn batch_f
             int nb = (int)(u->nframes - f0 < B ? u->nframes - f0 : B);
             for (int b = 0; b < nb; b++) sp_dataset_chunk(u, f0 + b, T, 1.0f, m->input + (size_t)b * T);
             if (batch_fn && (rc = batch_fn(bctx, i, f0, nb, m->input, T, err)) != 0) break;
-            sp_model_forward(m, nb, 0);
+            sp_model_infer(m, nb);
             memcpy(post + (size_t)f0 * SP_NCLASSES, m->logp, (size_t)nb * SP_NCLASSES * sizeof(float));
         }
         if (rc) break;
