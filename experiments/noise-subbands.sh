@@ -33,7 +33,12 @@
 #            neighbourhood (the 400 Hz on either side of b, minus any
 #            noisy band)
 #
-# and the column noisy/clean = R_b(noisy run, e) / R_b(clean run, e):
+# where AFR is, for conv runs, the afr probe's raw average |H| and, for
+# sinc runs, the filters' coverage: (1/C) sum_c [f1_c <= f <= f2_c] from
+# bands.tsv (centre -+ half band), the peak-normalised AFR of ideal
+# band-passes (a sinc filter's raw |H| scales with 1/bandwidth, so its raw
+# average mostly tells which filter narrowed); and the column
+# noisy/clean = R_b(noisy run, e) / R_b(clean run, e):
 # below 1 the noisy run's first layer passes that band less than the
 # clean run's at the same epoch, relative to the band's surroundings. A
 # control band, 2400-2800 Hz (no noise), is printed the same way. Beside
@@ -106,6 +111,13 @@ config() {
     echo "nfft = 1024"
     echo "normalise = none"
     echo "mark = $bands"
+    if [ "$first" = sinc ]; then
+      echo "[probe afrpeak]"
+      echo "use = afr"
+      echo "nfft = 1024"
+      echo "normalise = peak"
+      echo "mark = $bands"
+    fi
   } >"$f"
   echo "$f"
 }
@@ -160,6 +172,20 @@ def ratio(afr, freqs, band):
         near &= ~((freqs >= nlo) & (freqs <= nhi))
     return afr[:, inside].mean(axis=1) / afr[:, near].mean(axis=1)
 
+def coverage(path, freqs):
+    """(1/C) sum_c [f1_c <= f <= f2_c] per epoch >= 1, from bands.tsv."""
+    h, rows = table(path)
+    E = max(int(r[0]) for r in rows)
+    C = max(int(r[1]) for r in rows) + 1
+    cov = np.zeros((E, len(freqs)))
+    for r in rows:
+        e = int(r[0])
+        if e == 0:
+            continue
+        c, b = float(r[2]), float(r[3])
+        cov[e - 1] += (freqs >= c - b / 2) & (freqs <= c + b / 2)
+    return cov / C
+
 def load(name):
     d = os.path.join(top, name)
     p = os.path.join(d, 'probes', 'afr')
@@ -168,6 +194,8 @@ def load(name):
     afr = np.load(os.path.join(p, 'afr.npy'))
     freqs = np.load(os.path.join(p, 'freqs.npy')) if os.path.exists(os.path.join(p, 'freqs.npy')) else \
         np.array([float(r[-1]) for r in table(os.path.join(p, 'freqs.tsv'))[1]])
+    if name.startswith('sinc-'):
+        afr = coverage(os.path.join(p, 'bands.tsv'), freqs)
     h, rows = table(os.path.join(d, 'log.tsv'))
     fer = [float(r[h.index('dev_fer')]) for r in rows]
     mv = {}
