@@ -135,8 +135,9 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
         const sp_ini_section *s = &ini->sections[si];
         if (strncmp(s->section, "probe ", 6) != 0) continue;
         const char *id = s->section + 6;
-        const entry *twin = find_id(ch, had, id);
         ch->e = sp_xrealloc(ch->e, (size_t)(ch->n + 1) * sizeof *ch->e);
+        /* looked up after the realloc, which may move the entries */
+        const entry *twin = find_id(ch, had, id);
         entry *e = &ch->e[ch->n++];
         memset(e, 0, sizeof *e);
         e->id = sp_xstrdup(id);
