@@ -214,6 +214,20 @@ out:
 
 enum { ML = 80, MT = 36, MB = 56, PW = 560, PH = 340, LEGW = 180, CBW = 70 };
 
+/* The x label under a plot area of width pw at (ml, MT), the y label at
+ * its left, the title above it: the same places in every figure. */
+static void draw_labels(cairo_t *cr, double ml, double pw, double ph, const char *xlabel, const char *ylabel,
+                        const char *title)
+{
+    if (xlabel) sp_draw_text(cr, ml + pw / 2.0, MT + ph + 40, 0.5, xlabel);
+    if (ylabel) sp_draw_vtext(cr, 18, MT + ph / 2.0, ylabel);
+    if (title) {
+        cairo_set_font_size(cr, 14);
+        sp_draw_text(cr, ml + pw / 2.0, 22, 0.5, title);
+        cairo_set_font_size(cr, 12);
+    }
+}
+
 static void colour_bar(cairo_t *cr, double bx, double y0, double h, double lo, double hi, const char *label)
 {
     double bw = 16;
@@ -260,13 +274,7 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     cairo_stroke(cr);
     draw_ticks(cr, &ax, 1, MT + PH);
     draw_ticks(cr, &ay, 0, ML);
-    if (p->xlabel) sp_draw_text(cr, ML + PW / 2.0, MT + PH + 40, 0.5, p->xlabel);
-    if (p->ylabel) sp_draw_vtext(cr, 18, MT + PH / 2.0, p->ylabel);
-    if (p->title) {
-        cairo_set_font_size(cr, 14);
-        sp_draw_text(cr, ML + PW / 2.0, 22, 0.5, p->title);
-        cairo_set_font_size(cr, 12);
-    }
+    draw_labels(cr, ML, PW, PH, p->xlabel, p->ylabel, p->title);
     /* no clip: the axes span all the data, and a dot on the frame stays whole */
     cairo_save(cr);
     for (int s = 0; s < p->nseries; s++) {
@@ -462,13 +470,7 @@ static void draw_bands(cairo_t *cr, const void *ctx)
     cairo_stroke(cr);
     draw_ticks(cr, &ax, 1, MT + PH);
     draw_ticks(cr, &ay, 0, ML);
-    if (p->xlabel) sp_draw_text(cr, ML + PW / 2.0, MT + PH + 40, 0.5, p->xlabel);
-    if (p->ylabel) sp_draw_vtext(cr, 18, MT + PH / 2.0, p->ylabel);
-    if (p->title) {
-        cairo_set_font_size(cr, 14);
-        sp_draw_text(cr, ML + PW / 2.0, 22, 0.5, p->title);
-        cairo_set_font_size(cr, 12);
-    }
+    draw_labels(cr, ML, PW, PH, p->xlabel, p->ylabel, p->title);
     colour_bar(cr, ML + PW + 16, MT + 14, PH - 14, p->clo, p->chi, p->clabel);
 }
 
@@ -600,13 +602,7 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
             sp_draw_text(cr, x, MT + ph + 18, 0.5, buf);
         }
     }
-    if (h->xlabel) sp_draw_text(cr, ml + pw / 2.0, MT + ph + 40, 0.5, h->xlabel);
-    if (h->ylabel) sp_draw_vtext(cr, 18, MT + ph / 2.0, h->ylabel);
-    if (h->title) {
-        cairo_set_font_size(cr, 14);
-        sp_draw_text(cr, ml + pw / 2.0, 22, 0.5, h->title);
-        cairo_set_font_size(cr, 12);
-    }
+    draw_labels(cr, ml, pw, ph, h->xlabel, h->ylabel, h->title);
     colour_bar(cr, ml + pw + 20, MT + 14, ph - 14, c->lo, c->hi, h->clabel);
 }
 
