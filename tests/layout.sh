@@ -5,7 +5,7 @@
 # The folders, top to bottom; a file may include headers of its own folder
 # and of the folders below it, never above:
 #
-#     cli run probe decode nn corpus analysis plot base
+#     cli live run probe decode nn corpus analysis plot base
 #
 # and three rules beyond the order:
 #   - run/ never draws: it includes nothing from plot/ (cmd_train writes
@@ -22,7 +22,7 @@
 # each offending include as FILE:LINE. Run with no argument (make check),
 # it first checks that it catches an upward include planted in a copy.
 set -u
-order="cli run probe decode nn corpus analysis plot base"
+order="cli live run probe decode nn corpus analysis plot base"
 
 rank() { # rank FOLDER -> index in $order, or empty
     i=0
