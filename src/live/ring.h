@@ -32,6 +32,9 @@ int sp_ring_init(sp_ring *r, size_t min_samples, sp_error *err);
 void sp_ring_free(sp_ring *r);
 /* Producer: copies up to n samples in; returns how many fit. */
 size_t sp_ring_write(sp_ring *r, const float *x, size_t n);
+/* Producer: room for this many samples now (a writer that may wait, such
+ * as a file played as fast as the consumer takes it, writes no more). */
+size_t sp_ring_space(sp_ring *r);
 /* Consumer: samples ready to read. */
 size_t sp_ring_available(sp_ring *r);
 /* Consumer: copies up to n samples out; returns how many. */
