@@ -227,14 +227,20 @@ static void bands(const sp_model *m, sp_filterbank *fb)
     free(centre), free(order), free(seen), free(taps), free(bias), free(f1);
 }
 
-/* Responses: each row peaks at 1, bins up to fs/2, the AFR their mean. */
-static void responses(sp_filterbank *fb)
+/* Responses: each row peaks at 1, bins up to fs/2, the AFR their mean,
+ * the gains the peaks of |H|. */
+static void responses(const sp_model *m, sp_filterbank *fb)
 {
-    int F = sp_filterbank_size(fb), nfft = 512, bins = nfft / 2 + 1;
+    int F = sp_filterbank_size(fb), K = m->conf.taps, nfft = 512, bins = nfft / 2 + 1;
+    double *taps = sp_xmalloc((size_t)F * K * sizeof *taps), *bias = sp_xmalloc((size_t)F * sizeof *bias);
+    int *order = sp_xmalloc((size_t)F * sizeof *order);
+    model_taps(m, taps, bias);
+    sp_filterbank_order(fb, order);
     float *freq = sp_xmalloc((size_t)bins * sizeof *freq), *afr = sp_xmalloc((size_t)bins * sizeof *afr);
     float *resp = sp_xmalloc((size_t)F * bins * sizeof *resp);
     sp_error err;
-    CHECK(sp_filterbank_response(fb, nfft, freq, resp, afr, &err) == 0);
+    float *peak = sp_xmalloc((size_t)F * sizeof *peak);
+    CHECK(sp_filterbank_response(fb, nfft, freq, resp, afr, peak, &err) == 0);
     CHECK(freq[0] == 0.0f && freq[bins - 1] == 8000.0f);
     double worst = 0;
     for (int j = 0; j < bins; j++) {
@@ -244,12 +250,15 @@ static void responses(sp_filterbank *fb)
     }
     CHECK(worst < 1e-5);
     for (int i = 0; i < F; i++) {
-        float peak = 0;
-        for (int j = 0; j < bins; j++) peak = fmaxf(peak, resp[(size_t)i * bins + j]);
-        CHECK(fabsf(peak - 1.0f) < 1e-6f);
+        float top = 0;
+        for (int j = 0; j < bins; j++) top = fmaxf(top, resp[(size_t)i * bins + j]);
+        CHECK(fabsf(top - 1.0f) < 1e-6f);
+        double want = 0; /* the gain: max |H| over the same bins, in double */
+        for (int j = 0; j < bins; j++) want = fmax(want, sqrt(power_at(taps + (size_t)order[i] * K, K, freq[j])));
+        CHECK_MSG(fabs(peak[i] - want) < 1e-4 * want, "filter %d: gain %g, want %g", i, peak[i], want);
     }
-    CHECK(sp_filterbank_response(fb, 64, NULL, NULL, NULL, &err) == -1 && strstr(err.msg, "taps"));
-    free(freq), free(afr), free(resp);
+    CHECK(sp_filterbank_response(fb, 64, NULL, NULL, NULL, NULL, &err) == -1 && strstr(err.msg, "taps"));
+    free(freq), free(afr), free(resp), free(peak), free(taps), free(bias), free(order);
 }
 
 /* After a few warm-up hops (OpenBLAS sets up its buffers once), a hop
@@ -280,7 +289,7 @@ static void first_layer(const char *first)
         against_reference(&m, fb, hops[v][0], hops[v][1]);
         if (v == 0) {
             bands(&m, fb);
-            responses(fb);
+            responses(&m, fb);
             no_allocation(fb);
         }
         sp_filterbank_free(fb);

@@ -46,6 +46,10 @@ int sp_live_engine_start(sp_live_engine *e, sp_ring *ring, int (*done)(void *ctx
  * stopped and every frame was taken (-1). The frame stays valid until
  * the next call. */
 int sp_live_engine_next(sp_live_engine *e, sp_live_frame *f);
+/* Blocks until a frame is ready or the worker has stopped (1), or
+ * timeout_s seconds pass (0): for a caller with nothing else to do
+ * between frames (no display, --fast). */
+int sp_live_engine_wait(sp_live_engine *e, double timeout_s);
 /* Asks the worker to stop and joins it; writes the record file (atomic).
  * Returns -1 if the worker or the record failed (err says why). */
 int sp_live_engine_stop(sp_live_engine *e, sp_error *err);

@@ -265,13 +265,20 @@ void sp_filterbank_reset(sp_filterbank *fb)
 }
 
 int sp_filterbank_response(const sp_filterbank *fb, int nfft, float *freq_hz, float *resp, float *afr,
-                           sp_error *err)
+                           float *peak, sp_error *err)
 {
     int F = fb->F, bins = sp_afr_bins(nfft);
     sp_afr *a = sp_afr_new(nfft, err);
     if (!a) return -1;
     float *r = sp_xmalloc((size_t)F * bins * sizeof *r), *avg = afr ? afr : sp_xmalloc((size_t)bins * sizeof *avg);
-    int rc = sp_afr_compute(a, fb->taps, F, fb->K, SP_AFR_NORM_PEAK, 0, r, avg, err);
+    /* unnormalised first for the gains, then normalised */
+    int rc = peak ? sp_afr_compute(a, fb->taps, F, fb->K, SP_AFR_NORM_NONE, 0, r, avg, err) : 0;
+    for (int i = 0; rc == 0 && peak && i < F; i++) {
+        const float *ri = r + (size_t)fb->order[i] * bins;
+        peak[i] = 0;
+        for (int j = 0; j < bins; j++) peak[i] = ri[j] > peak[i] ? ri[j] : peak[i];
+    }
+    if (rc == 0) rc = sp_afr_compute(a, fb->taps, F, fb->K, SP_AFR_NORM_PEAK, 0, r, avg, err);
     if (rc == 0) {
         if (freq_hz) sp_afr_freqs(freq_hz, nfft, fb->fs);
         if (resp)

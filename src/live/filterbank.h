@@ -39,7 +39,10 @@ void sp_filterbank_reset(sp_filterbank *fb);
 void sp_filterbank_order(const sp_filterbank *fb, int *order);
 /* The filters' responses on nfft/2 + 1 bins (analysis/afr.h):
  * freq_hz [bins], resp [F][bins] |H_c| peak-normalised in display order,
- * afr [bins] their mean; any may be NULL. -1 with err (nfft < K, ...). */
+ * afr [bins] their mean, peak [F] each filter's max |H_c| over the bins
+ * (its gain: a tone of amplitude A there gives y_c^2 a mean of
+ * A^2 peak^2 / 2), display order; any may be NULL. -1 with err when
+ * nfft < K or is not even. */
 int sp_filterbank_response(const sp_filterbank *fb, int nfft, float *freq_hz, float *resp, float *afr,
-                           sp_error *err);
+                           float *peak, sp_error *err);
 #endif
