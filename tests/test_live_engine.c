@@ -5,8 +5,8 @@
  * band holds it and the frame count is the resampled length's (within a
  * hop: a ratio 1% off is 3 hops off); the
  * --record .npy (header parsed by hand) and .tsv hold every frame; with
- * phones the posteriors sum to 1 and the top phones are the largest,
- * best first; --seconds stops the worker; stop mid-stream ends the
+ * phones the posteriors are the model's on the last T samples, sum to 1,
+ * and the top phones are the largest, best first; --seconds stops the worker; stop mid-stream ends the
  * frames; bad options are refused. */
 #include "config.h"
 #include "live/engine.h"
@@ -360,6 +360,22 @@ static void at_48k(sp_model *m, const char *dir)
     frames_free(&fr);
 }
 
+/* The recorded log-posteriors of a few hops are the reference forward
+ * (sp_model_forward, training 0) of the model on the T samples that end
+ * with the hop, zeros before the stream's start. */
+static void model_on_chunks(sp_model *m, const float *x, const float *rec, long cols)
+{
+    int T = m->T, hops[4] = { 0, 5, 50, 99 };
+    double worst = 0;
+    for (int i = 0; i < 4; i++) {
+        long end = (hops[i] + 1) * 160L;
+        for (long t = 0; t < T; t++) m->input[t] = end - T + t >= 0 ? x[end - T + t] : 0.0f;
+        sp_model_forward(m, 1, 0);
+        for (int c = 0; c < 48; c++) worst = fmax(worst, fabs(m->logp[c] - rec[hops[i] * cols + 40 + c]));
+    }
+    CHECK_MSG(worst < 1e-4, "log-posteriors differ from the model's forward by %g", worst);
+}
+
 /* phones: posteriors sum to 1 in every recorded row (.npy: log-posteriors
  * after the energies; .tsv: p_ columns), the frames' top phones are the
  * row's largest, best first. */
@@ -385,6 +401,7 @@ static void with_phones(sp_model *m, const char *dir, const char *ext)
         if (rec && cols == 88) {
             post = sp_xmalloc((size_t)rows * 48 * sizeof *post);
             for (long r = 0; r < rows * 48; r++) post[r] = expf(rec[(r / 48) * cols + 40 + r % 48]);
+            model_on_chunks(m, x, rec, cols);
         }
         free(rec);
     } else {

@@ -39,9 +39,16 @@ void sp_dense_backward(float *dinp, float *dw, float *dbias, const float *dout,
 void sp_dense_infer(float *out, const float *inp, const float *w, const float *scale,
                     const float *shift, int B, int Din, int Dout, sp_act_kind act)
 {
-    // out (B x Dout) = inp (B x Din) @ w^T (Din x Dout), as sp_dense_forward
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Dout, Din, 1.0f, inp, Din, w, Din,
-                0.0f, out, Dout);
+    // out (B x Dout) = inp (B x Din) @ w^T (Din x Dout), as sp_dense_forward;
+    // one example (sincprobe live's posteriors every hop) is w @ inp, a
+    // GEMV: OpenBLAS 0.3.21's sgemm packs all of w first even for one
+    // row, which doubles the memory traffic of this memory-bound product
+    // (2048 x 6420: 6.0 ms against sgemv's 3.3 ms, bench/bench_live.c)
+    if (B == 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Dout, Din, 1.0f, w, Din, inp, 1, 0.0f, out, 1);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Dout, Din, 1.0f, inp, Din, w, Din,
+                    0.0f, out, Dout);
     // then act(scale out + shift) row by row, while the row is in cache
 #pragma omp parallel for schedule(static) if ((size_t)B * Dout > SP_OMP_MIN)
     for (int b = 0; b < B; b++) {
