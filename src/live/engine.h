@@ -19,7 +19,8 @@
 typedef struct {
     double in_rate;            /* capture rate (sp_capture_rate) */
     int hop_ms;                /* --hop, default 10 */
-    int window_ms;             /* band energy window, default 25 */
+    int window_ms;             /* band energy window, default 25 (rounded up to
+                                * whole hops: 30 ms at a 10 ms hop) */
     int phones;                /* top phones per frame with --phones (0: off; default 5) */
     const char *record;        /* --record FILE: .npy or .tsv by extension, or NULL */
     double seconds;            /* stop after this much audio (0: no limit) */
