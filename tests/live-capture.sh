@@ -47,10 +47,27 @@ pcm.$1 {
 CONF
 }
 
-expect_status 0 "$prog" gen "$work/signal.f32" || finish
+# a two-channel device (the multi plugin: exactly its bindings), each
+# channel a file plugin reading a constant (S16_LE, converted by lfloat)
+stereo_pcm() { # NAME LEFT RIGHT
+  cat <<CONF
+pcm.$1 {
+    type multi
+    slaves.a.pcm { type lfloat slave { pcm { type file slave.pcm { type null } file "/dev/null" infile "$2" format "raw" } format S16_LE } }
+    slaves.a.channels 1
+    slaves.b.pcm { type lfloat slave { pcm { type file slave.pcm { type null } file "/dev/null" infile "$3" format "raw" } format S16_LE } }
+    slaves.b.channels 1
+    bindings.0 { slave a channel 0 }
+    bindings.1 { slave b channel 0 }
+}
+CONF
+}
+
+expect_status 0 "$prog" gen "$work" || finish
 {
   file_pcm sincprobe_test "$work/signal.f32"
   file_pcm sincprobe_test_b "$work/signal.f32"
+  stereo_pcm sincprobe_stereo "$work/left.s16" "$work/right.s16"
   file_pcm default "$work/signal.f32"
 } >"$work/alsa.conf"
 

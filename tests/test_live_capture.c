@@ -5,7 +5,8 @@
  *   test_live_capture              the file source: --fast delivers exactly
  *                                  the file's samples in order, real time
  *                                  takes about the file's duration
- *   test_live_capture gen RAW      writes the known signal, raw FLOAT_LE
+ *   test_live_capture gen DIR      writes the known signal, raw FLOAT_LE,
+ *                                  and the stereo device's two constants
  *   test_live_capture device       capture through PortAudio from the
  *                                  devices the configuration defines (they
  *                                  read gen's file) and compare
@@ -20,6 +21,7 @@
 
 #include <math.h>
 #include <sndfile.h>
+#include <stdint.h>
 #include <time.h>
 
 #define RATE 16000
@@ -66,18 +68,31 @@ static const float *reference(void)
     return ref;
 }
 
-static int gen(const char *path)
+static int write_raw(const char *dir, const char *name, const void *x, size_t size, size_t n)
 {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
-    if (!f) {
+    if (!f || fwrite(x, size, n, f) != n || fclose(f) != 0) {
         perror(path);
         return 1;
     }
-    for (long i = 0; i < PADDED; i++) {
-        float s = signal_at(i);
-        fwrite(&s, sizeof s, 1, f);
+    return 0;
+}
+
+/* DIR/signal.f32: the signal, raw FLOAT_LE; DIR/left.s16 and
+ * DIR/right.s16: constants 0.5 and -0.25, raw S16_LE, for the stereo
+ * device (whose mean is 0.125 whatever samples ALSA drops or repeats). */
+static int gen(const char *dir)
+{
+    static int16_t left[RATE], right[RATE];
+    for (long i = 0; i < RATE; i++) {
+        left[i] = 16384;
+        right[i] = -8192;
     }
-    return fclose(f) != 0;
+    return write_raw(dir, "signal.f32", reference(), sizeof(float), PADDED) ||
+           write_raw(dir, "left.s16", left, sizeof left[0], RATE) ||
+           write_raw(dir, "right.s16", right, sizeof right[0], RATE);
 }
 
 /* Reads from the ring until it holds want samples (or timeout), into a
@@ -251,6 +266,37 @@ static void check_rates(void)
               note ? note : "(none)");
 }
 
+/* sincprobe_stereo has exactly two channels (ALSA's multi plugin), left
+ * 0.5 and right -0.25: it is captured in stereo and averaged in the
+ * callback, so every sample is 0.125 (a first channel alone would give
+ * 0.5, a sum 0.25). Leading zeros (before the slaves' first read) are
+ * skipped. */
+static void check_stereo(void)
+{
+    sp_ring ring;
+    sp_error err;
+    if (sp_ring_init(&ring, 1 << 16, &err) != 0) exit(1);
+    sp_capture *c = sp_capture_open_device("sincprobe_stereo", 0, &ring, &err);
+    CHECK_MSG(c != NULL, "stereo: %s", err.msg);
+    if (!c) return;
+    const char *note = sp_capture_note(c);
+    CHECK_MSG(note && strstr(note, "capturing 2 channels"), "stereo: note %s", note ? note : "(none)");
+    CHECK(sp_capture_start(c, &err) == 0);
+    size_t n;
+    float *x = drain(&ring, 8000, 5, &n);
+    size_t at = 0;
+    while (at < n && x[at] == 0) at++;
+    long bad = -1;
+    for (size_t i = at; i < n && bad < 0; i++)
+        if (x[i] != 0.125f) bad = (long)i;
+    CHECK_MSG(n == 8000 && at < 1000 && bad < 0, "stereo: %zu samples, %zu leading zeros, sample %ld is %g", n, at,
+              bad, bad < 0 ? 0.0 : x[bad]);
+    printf("stereo: %zu samples after %zu zeros are the channels' mean; note: %s\n", n - at, at, note ? note : "");
+    free(x);
+    sp_capture_close(c);
+    sp_ring_free(&ring);
+}
+
 static int device_tests(void)
 {
     sp_capture_device *d;
@@ -277,11 +323,12 @@ static int device_tests(void)
     capture_and_compare(NULL, 0, "the default");
     check_overruns();
     check_rates();
+    check_stereo();
     expect_open_error("no-such-device", 0, "bogus name",
                       (const char *const[]){"no input device 'no-such-device'", "'sincprobe_test' (ALSA)",
                                             "'sincprobe_test_b' (ALSA)", NULL});
     expect_open_error("SINCPROBE", 0, "ambiguous name",
-                      (const char *const[]){"matches 2 input devices", "'sincprobe_test' (ALSA)", NULL});
+                      (const char *const[]){"matches 3 input devices", "'sincprobe_test' (ALSA)", NULL});
     expect_open_error("9999", 0, "bogus number",
                       (const char *const[]){"device 9999 is not an input device", "'sincprobe_test'", NULL});
     return sp_test_result("test_live_capture device");
@@ -486,6 +533,6 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "device") == 0) return device_tests();
     if (argc == 2 && strcmp(argv[1], "nodevice") == 0) return nodevice_tests();
     if (argc == 2 && strcmp(argv[1], "broken") == 0) return broken_tests();
-    fprintf(stderr, "usage: test_live_capture [gen RAW | device | nodevice | broken]\n");
+    fprintf(stderr, "usage: test_live_capture [gen DIR | device | nodevice | broken]\n");
     return 2;
 }

@@ -28,8 +28,7 @@
 
 enum { SOURCE_DEVICE, SOURCE_FILE };
 
-/* Channels tried when a device takes no mono input; the callback averages
- * them. */
+/* The most channels tried (try_rate); the callback averages them. */
 #define MAX_CHANNELS 8
 /* Samples the callback mixes at a time, on its stack. */
 #define MIX_CHUNK 256
@@ -324,22 +323,31 @@ static PaStreamParameters input_params(int device, int channels)
     return p;
 }
 
-/* Does the device take float input at rate? Mono first, else the fewest
- * channels it takes (the callback averages them). Returns
- * paFormatIsSupported with *channels set, or mono's error (a busy device's
- * at once). Each call opens the device: ALSA prints while it probes. */
+/* Does the device take float input at rate? Returns paFormatIsSupported
+ * with *channels set, or the first refusal (a busy device's at once).
+ * The channel counts tried, in order: a device with exactly two inputs
+ * (most sound cards' hw devices) is captured in stereo and averaged,
+ * because PortAudio's ALSA host API accepts mono from a stereo-only
+ * device by keeping the first channel alone, which loses a microphone
+ * wired to the second; any other device in mono first (ALSA's plug and
+ * default devices, which report 128 channels, mix down themselves), then
+ * the fewest channels it takes. Each call opens the device. */
 static PaError try_rate(const sp_capture_device *d, double rate, int *channels)
 {
-    PaError first = paInvalidChannelCount;
+    int order[MAX_CHANNELS], n = 0;
     int most = d->max_input_channels < MAX_CHANNELS ? d->max_input_channels : MAX_CHANNELS;
-    for (int ch = 1; ch <= most; ch++) {
-        PaStreamParameters p = input_params(d->index, ch);
+    if (most == 2) order[n++] = 2;
+    for (int ch = 1; ch <= most; ch++)
+        if (!(most == 2 && ch == 2)) order[n++] = ch;
+    PaError first = paInvalidChannelCount;
+    for (int i = 0; i < n; i++) {
+        PaStreamParameters p = input_params(d->index, order[i]);
         PaError e = Pa_IsFormatSupported(&p, NULL, rate);
         if (e == paFormatIsSupported) {
-            *channels = ch;
+            *channels = order[i];
             return e;
         }
-        if (ch == 1) first = e;
+        if (i == 0) first = e;
         if (pa_busy(e)) return e;
     }
     return first;
@@ -396,8 +404,8 @@ static int choose_format(sp_capture *c, const sp_capture_device *d, double want,
     }
     if (c->channels > 1) {
         size_t len = strlen(c->note);
-        snprintf(c->note + len, sizeof c->note - len, "%sdevice '%s' takes no mono input; averaging its %d channels",
-                 c->has_note ? "; " : "", d->name, c->channels);
+        snprintf(c->note + len, sizeof c->note - len, "%scapturing %d channels of '%s' and averaging them",
+                 c->has_note ? "; " : "", c->channels, d->name);
         c->has_note = 1;
     }
     return 0;
