@@ -111,8 +111,11 @@ void sp_capture_stamp(const sp_capture *c, uint64_t *written, double *clock)
  * libasound; the descriptor catches both. The catch: whatever another
  * thread writes there during those milliseconds is caught too
  * (`sincprobe live` opens its device before it starts other threads).
- * The descriptor is named by number because this code never writes to it,
- * it only points it elsewhere for a moment. */
+ * What PortAudio prints from its own thread while a stream runs (its
+ * "Expression '...' failed" lines when a stream dies) is a real error and
+ * stays visible; sp_capture_check reports the stream's end. The
+ * descriptor is named by number because this code never writes to it, it
+ * only points it elsewhere for a moment. */
 #define CHATTER_FD 2
 
 typedef struct {
@@ -241,9 +244,10 @@ static void append_device_list(sp_error *err, const sp_capture_device *d, int n)
 
 static int fail_no_inputs(sp_error *err)
 {
-    return sp_fail(err, "no audio input device found: PortAudio lists none (is there a sound card or "
-                        "microphone? `arecord -l` lists ALSA's capture hardware; check the ALSA "
-                        "configuration, ~/.asoundrc and /etc/asound.conf; or play a file with --input FILE)");
+    return sp_fail(err, "no audio input device found: PortAudio lists none (no sound card or microphone, "
+                        "or another program holds them open; `arecord -l` lists ALSA's capture hardware; "
+                        "check the ALSA configuration, ~/.asoundrc and /etc/asound.conf; or play a file "
+                        "with --input FILE)");
 }
 
 static int all_digits(const char *s)
@@ -590,8 +594,9 @@ static void sleep_until(double when)
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {}
 }
 
-/* Free space in the ring, seen from its producer (ring.h's indices: the
- * consumer only ever adds room, so a write of this much fits whole). */
+/* Free space in the ring, seen from its producer, from ring.h's public
+ * indices (head - tail samples are waiting; the consumer only ever adds
+ * room, so a write of this much fits whole and the ring counts no drop). */
 static size_t ring_room(sp_ring *r)
 {
     size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
