@@ -22,6 +22,18 @@
 #   BuildDeviceList) when every PCM the configuration names opens, and
 #   when it names none: each configuration here also defines one that
 #   PortAudio skips or cannot open ('default' is probed last).
+# - The file plugin reads its infile in its own mmap_begin/readi for the
+#   whole span asked, whatever is then committed: a converting plugin
+#   between it and PortAudio (plug converting formats, lfloat) drops
+#   samples, and the multi plugin, which never calls it, reads zeros. So
+#   the stereo device (multi: exactly two channels) reads constants
+#   through lfloat, whose mean survives any drop.
+# - Through plug -> file -> null, PortAudio 19.6 is refused the rates
+#   below the slave's 16000 Hz (8000, 11025: paBadIODeviceCombination;
+#   arecord takes them) and below 4000 Hz by ALSA's rate converter.
+# - PortAudio's ALSA host API takes a mono request on a two-channel-only
+#   device by keeping the first channel: capture.c asks such a device for
+#   both and averages them.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 prog=$top_builddir/tests/test_live_capture
