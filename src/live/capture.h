@@ -49,6 +49,10 @@ const char *sp_capture_note(const sp_capture *c);
 int sp_capture_start(sp_capture *c, sp_error *err);
 /* 1 once a file source has written its last sample (a device never ends). */
 int sp_capture_finished(const sp_capture *c);
+/* 0 while the source delivers (a file that has finished included); -1
+ * with err once a started device's stream has stopped on its own (the
+ * device unplugged, a host error), which sp_capture_finished never says. */
+int sp_capture_check(const sp_capture *c, sp_error *err);
 /* Input overflows reported by PortAudio plus ring writes that did not fit. */
 uint64_t sp_capture_overruns(const sp_capture *c);
 /* The capture clock in seconds (monotonic; PortAudio's stream time for a
