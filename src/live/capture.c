@@ -594,16 +594,6 @@ static void sleep_until(double when)
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {}
 }
 
-/* Free space in the ring, seen from its producer, from ring.h's public
- * indices (head - tail samples are waiting; the consumer only ever adds
- * room, so a write of this much fits whole and the ring counts no drop). */
-static size_t ring_room(sp_ring *r)
-{
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-    return r->cap - (head - tail);
-}
-
 /* Fast mode: the whole block, writing only what fits (so the ring counts
  * no drops) and waiting while it is full (a short sleep, not a spin).
  * Returns 0 when stopped first. */
@@ -611,7 +601,7 @@ static int write_waiting(sp_capture *c, const float *x, size_t n)
 {
     size_t done = 0;
     while (done < n) {
-        size_t room = ring_room(c->ring);
+        size_t room = sp_ring_space(c->ring);
         if (room) done += sp_ring_write(c->ring, x + done, room < n - done ? room : n - done);
         if (done == n || atomic_load_explicit(&c->stop, memory_order_acquire)) break;
         struct timespec nap = {0, 500000};
