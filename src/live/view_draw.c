@@ -23,9 +23,11 @@
 #include "live/view_impl.h"
 #include "plot/draw.h"
 #include "plot/plot.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { TOP = 40, BOT = 62, MW = 14 };
@@ -177,7 +179,7 @@ static void response_axes(cairo_t *cr, const layout *L, double lo, double hi)
     }
     cairo_set_font_size(cr, 12);
     sp_draw_text(cr, L->rx + L->rw / 2, L->ry + L->rh + 34, 0.5, "frequency (kHz)");
-    sp_draw_vtext(cr, L->rx - 34, L->ry + L->rh / 2, "|H| (peak 1), AFR");
+    sp_draw_vtext(cr, L->rx - 34, L->ry + L->rh / 2, "|H|, AFR (red) (peak 1)");
     sp_draw_text(cr, L->rx + L->rw + 7, L->ry - 8, 0, "dB");
 }
 
@@ -203,10 +205,15 @@ static void responses(const sp_live_view *v, cairo_t *cr, const layout *L)
     cairo_set_source_rgb(cr, 0.72, 0.72, 0.72);
     for (int f = 0; s->response && f < s->nfilt; f++)
         curve(cr, L, s->freq_hz, s->response + (size_t)f * s->nfreq, s->nfreq);
-    if (s->afr) {
+    if (s->afr) { /* scaled to its peak: its shape is what tells */
+        float peak = 0, *a = sp_xmalloc((size_t)s->nfreq * sizeof *a);
+        for (int j = 0; j < s->nfreq; j++)
+            if (s->afr[j] > peak) peak = s->afr[j];
+        for (int j = 0; j < s->nfreq; j++) a[j] = peak > 0 ? s->afr[j] / peak : 0;
         cairo_set_line_width(cr, 2.2);
         cairo_set_source_rgb(cr, 0.84, 0.15, 0.16);
-        curve(cr, L, s->freq_hz, s->afr, s->nfreq);
+        curve(cr, L, s->freq_hz, a, s->nfreq);
+        free(a);
     }
     cairo_restore(cr);
 }

@@ -2,8 +2,9 @@
  * each picture is drawn with cairo into an image surface of the window's
  * size (view_draw.c), whose pixels are blitted onto the window's own
  * surface (cairo's RGB24 and SDL's RGB888 are the same 32-bit
- * 0x00RRGGBB words, so the blit is a copy of rows). No renderer, no GPU:
- * it works the same on Xvfb, over X forwarding and on Wayland.
+ * 0x00RRGGBB words, so the blit is a copy of rows). No renderer, no GPU
+ * (SDL_HINT_FRAMEBUFFER_ACCELERATION 0): it works the same on Xvfb and
+ * over X forwarding.
  *
  * SDL's own SIGINT handler is turned off (SDL_HINT_NO_SIGNAL_HANDLERS):
  * Ctrl-C in the launching terminal goes through the same flag as in the
@@ -25,6 +26,10 @@ struct sp_live_win {
 static int video_init(void)
 {
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* the window's surface in shared memory (X11: XShm), not emulated
+     * through an OpenGL texture: with software GL (Xvfb, X forwarding,
+     * llvmpipe) that costs more than the whole drawing */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     return SDL_InitSubSystem(SDL_INIT_VIDEO);
 }
 
@@ -34,20 +39,50 @@ static void video_quit(void)
     if (SDL_WasInit(SDL_INIT_EVERYTHING) == 0) SDL_Quit();
 }
 
+/* SDL_VIDEODRIVER names a driver without a screen (offscreen, dummy). */
+static int headless_asked(void)
+{
+    const char *drv = getenv("SDL_VIDEODRIVER");
+    return drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"));
+}
+
+/* Without DISPLAY and WAYLAND_DISPLAY, SDL would fall back to its
+ * offscreen driver: a window nobody sees. That is refused unless
+ * SDL_VIDEODRIVER asks for it. */
+static int have_display(void)
+{
+    const char *d = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    return headless_asked() || (d && d[0]) || (wl && wl[0]);
+}
+
+static int screenless_driver(void)
+{
+    const char *drv = SDL_GetCurrentVideoDriver();
+    return !headless_asked() && drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"));
+}
+
 int sp_live_view_window_available(void)
 {
-    const char *d = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"), *drv = getenv("SDL_VIDEODRIVER");
-    int headless = drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"));
-    if (!headless && !(d && d[0]) && !(wl && wl[0])) return 0;
-    if (video_init() != 0) return 0;
+    if (!have_display() || video_init() != 0) return 0;
+    int ok = !screenless_driver();
     video_quit();
-    return 1;
+    return ok;
 }
 
 sp_live_win *sp_live_win_open(const char *title, int w, int h, sp_error *err)
 {
+    if (!have_display()) {
+        sp_fail(err, "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are not set); try --display term");
+        return NULL;
+    }
     if (video_init() != 0) {
-        sp_fail(err, "cannot open a window: %s (no display? try --display term)", SDL_GetError());
+        sp_fail(err, "cannot open a window: %s; try --display term", SDL_GetError());
+        return NULL;
+    }
+    if (screenless_driver()) {
+        sp_fail(err, "cannot open a window: SDL found no display, only its '%s' driver; try --display term",
+                SDL_GetCurrentVideoDriver());
+        video_quit();
         return NULL;
     }
     SDL_Window *win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h,

@@ -1,0 +1,75 @@
+# live-window.sh - `sincprobe live`'s window (src/live/view_window.c) on a
+# real X server (Xvfb, started by xvfb-run): tests/live_view_demo opens
+# it on a synthetic scene of 40 filters and pushes 1200 frames in which
+# the filters around a 1 kHz tone are 60 dB above the rest. Then:
+# - the PNG it saves (sp_live_view_save_png) and a real screenshot of the
+#   X display (xwd -root) each show the spectrogram with the tone's rows
+#   bright and the others dark (tests/live_image.py; it fails when told
+#   another band holds the tone), and the screenshot holds the saved
+#   picture pixel for pixel;
+# - sp_live_view_window_available: 1 on the display, 0 without one;
+# - another tone and size; a --bench run prints draws per second (not
+#   asserted: the machine may be busy).
+. "$top_srcdir/tests/lib.sh"
+: "${top_builddir:?run through make check}"
+demo="$top_builddir/tests/live_view_demo"
+check="$PY $top_srcdir/tests/live_image.py"
+for tool in xvfb-run xwd; do
+  command -v $tool >/dev/null || { fail "$tool is not installed (tools/install-deps)"; finish; }
+done
+cd "$work" || exit 1
+
+# xshot NAME DEMO-ARGS...: the demo on its own Xvfb; a screenshot
+# NAME.xwd once it is ready; its saved picture NAME.png (and .ppm).
+xshot() {
+  local name=$1
+  shift
+  xvfb-run -a -s "-screen 0 1280x800x24" sh -c '
+    name=$1; shift
+    "$@" --save "$name.png" --ready "$name.ready" --hold-until "$name.done" --seconds 20 >"$name.out" 2>"$name.err" &
+    pid=$!
+    i=0
+    while [ ! -e "$name.ready" ] && [ $i -lt 300 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    [ -e "$name.ready" ] && xwd -root -silent >"$name.xwd"
+    touch "$name.done"
+    wait $pid' xshot "$name" "$demo" --kind window "$@"
+}
+
+# tone_of NAME: "T0 T1 F" from the demo's "tone filters T0..T1 of F"
+tone_of() { sed -n 's/^tone filters \([0-9]*\)\.\.\([0-9]*\) of \([0-9]*\)$/\1 \2 \3/p' "$1.out"; }
+
+expect_status 0 xshot w --frames 1200 || finish
+ok; [ -s w.xwd ] || fail "no screenshot: the demo never got ready ($(cat w.err))"
+set -- $(tone_of w)
+ok; [ $# -eq 3 ] || { fail "the demo did not name the tone's filters: $(cat w.out)"; finish; }
+t0=$1 t1=$2 F=$3
+expect_status 0 "$demo" --decode w.png w.ppm
+expect_status 0 $check spectro w.ppm "$F" "$t0" "$t1"
+expect_match "$out" "^w.ppm: 1100x600," "the saved picture has the default size"
+expect_status 0 $check spectro w.xwd "$F" "$t0" "$t1"
+expect_status 0 $check same w.ppm w.xwd
+expect_match "$out" "100.00% of the pixels equal|99\.[0-9]+% of the pixels equal" "the screen shows the saved picture"
+# the checker can fail: another band does not hold the tone
+expect_status 1 $check spectro w.ppm "$F" $((t0 + 10)) $((t1 + 10))
+expect_match "$out" "FAIL: " "live_image.py refuses a wrong band"
+
+# another tone, another size, more columns than pixels
+expect_status 0 xshot w2 --frames 900 --tone 3000 --width 800 --height 500 --columns 900 || finish
+set -- $(tone_of w2)
+expect_status 0 "$demo" --decode w2.png w2.ppm
+expect_status 0 $check spectro w2.ppm "$3" "$1" "$2"
+expect_match "$out" "^w2.ppm: 800x500," "--width 800 --height 500"
+expect_status 0 $check spectro w2.xwd "$3" "$1" "$2"
+
+# a display, or none
+expect_status 0 xvfb-run -a "$demo" --available
+expect_match "$out" "^1$" "a window is available on Xvfb"
+expect_status 0 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$demo" --available
+expect_match "$out" "^0$" "no window without a display"
+expect_status 1 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$demo" --kind window --frames 10
+expect_match "$err" "cannot open a window: .*try --display term" "opening a window without a display"
+
+# speed, reported only
+expect_status 0 xvfb-run -a "$demo" --kind window --frames 300 --bench
+echo "live-window: 1100x600 window, $(printf '%s\n' "$out" | grep '^draws/s')"
+finish
