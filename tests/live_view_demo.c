@@ -25,7 +25,8 @@
  *     --color N, --columns N, --fps F, --width W, --height H: the options
  *     --watch RUNDIR            sp_live_watcher on RUNDIR instead; with
  *                               --epochs N it stops once N epochs are
- *                               drawn (exit 3 if --seconds pass first)
+ *                               drawn (exit 3 if --seconds pass first);
+ *                               with --loop sp_live_watch (until q)
  *     --decode PNG PPM          read PNG with cairo, write it as binary PPM
  *                               (for the checker, tests/live_image.py)
  *     --available               print sp_live_view_window_available()
@@ -48,7 +49,7 @@
 
 typedef struct {
     const char *kind, *save, *ready, *hold, *watch;
-    int filters, frames, realtime, forever, bench, color, columns, width, height;
+    int filters, frames, realtime, forever, bench, color, columns, width, height, loop;
     long epochs;
     double tone, seconds, fps;
 } demo_opts;
@@ -75,6 +76,7 @@ static int parse(int argc, char **argv, demo_opts *o)
         if (!strcmp(a, "--realtime")) o->realtime = 1, used = 0;
         else if (!strcmp(a, "--forever")) o->forever = 1, used = 0;
         else if (!strcmp(a, "--bench")) o->bench = 1, used = 0;
+        else if (!strcmp(a, "--loop")) o->loop = 1, used = 0;
         else if (!v) return fprintf(stderr, "live_view_demo: %s needs a value\n", a), -1;
         else if (!strcmp(a, "--kind")) o->kind = v;
         else if (!strcmp(a, "--filters")) o->filters = atoi(v);
@@ -238,6 +240,11 @@ static int run_watch(const demo_opts *o)
 {
     sp_live_view_opts vo = { o->kind, o->width, o->height, 0, 0, o->color };
     sp_error err;
+    if (o->loop) { /* sp_live_watch itself: until q, a signal or --seconds */
+        if (sp_live_watch(o->watch, &vo, o->seconds, &err) != 0)
+            return fprintf(stderr, "live_view_demo: %s\n", err.msg), 1;
+        return sp_live_view_interrupted() ? 128 + sp_live_view_interrupted() : 0;
+    }
     sp_live_watcher *w = sp_live_watcher_open(o->watch, &vo, &err);
     int rc = w ? 0 : -1, done = 0;
     double end = now_s() + o->seconds;
