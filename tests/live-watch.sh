@@ -14,13 +14,16 @@ demo="$top_builddir/tests/live_view_demo"
 for tool in xvfb-run tmux; do
   command -v $tool >/dev/null || { fail "$tool is not installed (tools/install-deps)"; finish; }
 done
+# xvfb ARGS...: xvfb-run from a display number of this test's own (-n),
+# so that tests run in parallel do not race for the same free one
+xvfb() { xvfb-run -n $((100 + $$ % 800)) "$@"; }
 
 tiny_corpus
 tiny_epochs=3
 conf "$work/run" '[probe a]\nuse = afr\nnfft = 256' >"$work/run.conf"
 
 # ---- a window following the training as it runs
-xvfb-run -a "$demo" --kind window --watch "$work/run" --epochs 3 --seconds 120 --save "$work/watch.png" \
+xvfb -a "$demo" --kind window --watch "$work/run" --epochs 3 --seconds 120 --save "$work/watch.png" \
   >"$work/watch.out" 2>"$work/watch.err" &
 wpid=$!
 sleep 0.5

@@ -17,6 +17,9 @@ check="$PY $top_srcdir/tests/live_image.py"
 for tool in xvfb-run xwd; do
   command -v $tool >/dev/null || { fail "$tool is not installed (tools/install-deps)"; finish; }
 done
+# xvfb ARGS...: xvfb-run from a display number of this test's own (-n),
+# so that tests run in parallel do not race for the same free one
+xvfb() { xvfb-run -n $((100 + $$ % 800)) "$@"; }
 cd "$work" || exit 1
 
 # xshot NAME DEMO-ARGS...: the demo on its own Xvfb; a screenshot
@@ -24,7 +27,7 @@ cd "$work" || exit 1
 xshot() {
   local name=$1
   shift
-  xvfb-run -a -s "-screen 0 1280x800x24" sh -c '
+  xvfb -a -s "-screen 0 1280x800x24" sh -c '
     name=$1; shift
     "$@" --save "$name.png" --ready "$name.ready" --hold-until "$name.done" --seconds 20 >"$name.out" 2>"$name.err" &
     pid=$!
@@ -62,7 +65,7 @@ expect_match "$out" "^w2.ppm: 800x500," "--width 800 --height 500"
 expect_status 0 $check spectro w2.xwd "$3" "$1" "$2"
 
 # a display, or none
-expect_status 0 xvfb-run -a "$demo" --available
+expect_status 0 xvfb -a "$demo" --available
 expect_match "$out" "^1$" "a window is available on Xvfb"
 expect_status 0 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$demo" --available
 expect_match "$out" "^0$" "no window without a display"
@@ -70,6 +73,6 @@ expect_status 1 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$demo" --k
 expect_match "$err" "cannot open a window: .*try --display term" "opening a window without a display"
 
 # speed, reported only
-expect_status 0 xvfb-run -a "$demo" --kind window --frames 300 --bench
+expect_status 0 xvfb -a "$demo" --kind window --frames 300 --bench
 echo "live-window: 1100x600 window, $(printf '%s\n' "$out" | grep '^draws/s')"
 finish
