@@ -7,6 +7,9 @@
 #   bright and the others dark (tests/live_image.py; it fails when told
 #   another band holds the tone), and the screenshot holds the saved
 #   picture pixel for pixel;
+# - keys sent through XTest (tests/live_x11.py): space pauses, s saves a
+#   PNG in the current directory, q, Escape and closing the window quit;
+#   the window resized is drawn anew at its new size;
 # - sp_live_view_window_available: 1 on the display, 0 without one;
 # - another tone and size; a --bench run prints draws per second (not
 #   asserted: the machine may be busy).
@@ -63,6 +66,50 @@ expect_status 0 "$demo" --decode w2.png w2.ppm
 expect_status 0 $check spectro w2.ppm "$3" "$1" "$2"
 expect_match "$out" "^w2.ppm: 800x500," "--width 800 --height 500"
 expect_status 0 $check spectro w2.xwd "$3" "$1" "$2"
+
+# ---- keys (XTest), a resize and closing the window (tests/live_x11.py),
+# on one display: space pauses (PAUSED in the title line, nothing else
+# changes: no frame arrives), s saves live-*.png in the current
+# directory, the window resized to 800 x 500 is drawn anew at that size
+# (the spectrogram narrower, the tone in place), q quits before the hold
+# ends; then closing the window quits, and Escape does.
+mkdir keys
+cd keys || exit 1
+xvfb -a -s "-screen 0 1280x800x24" sh -c '
+  demo=$1 x11="$2 $3/tests/live_x11.py"
+  # up NAME [ARGS]: the demo held open; when ready, a screenshot NAME.xwd
+  up() {
+    name=$1; shift
+    "$demo" --kind window --frames 1200 --ready $name.ready --hold-until $name.done --seconds 30 "$@" >$name.out 2>$name.err &
+    pid=$!
+    i=0
+    while [ ! -e $name.ready ] && [ $i -lt 300 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    xwd -root -silent >$name.xwd
+  }
+  up k
+  $x11 key space; sleep 0.5; xwd -root -silent >k-paused.xwd
+  $x11 key s; sleep 1
+  $x11 resize 800 500; sleep 1; xwd -root -silent >k-resized.xwd
+  $x11 key q; sleep 1; touch k.done; wait $pid; echo $? >k.rc
+  up c; $x11 close; sleep 1; touch c.done; wait $pid; echo $? >c.rc
+  up e; $x11 key Escape; sleep 1; touch e.done; wait $pid; echo $? >e.rc
+' keys "$demo" "$PY" "$top_srcdir"
+for k in k c e; do
+  ok; [ "$(cat $k.rc 2>/dev/null)" = 0 ] || fail "$k: the demo exited $(cat $k.rc 2>/dev/null): $(cat $k.err)"
+  ok; grep -q '^frames 1200, ended by quit$' $k.out || fail "$k: the window did not quit: $(cat $k.out)"
+done
+expect_status 0 $check changed k.xwd k-paused.xwd
+png=$(ls live-*.png 2>/dev/null | head -n 1)
+ok; [ -n "$png" ] || fail "s saved no live-*.png in the current directory"
+if [ -n "$png" ]; then
+  expect_status 0 "$demo" --decode "$png" saved.ppm
+  expect_status 0 $check spectro saved.ppm "$F" "$t0" "$t1"
+fi
+expect_status 0 $check spectro k-resized.xwd "$F" "$t0" "$t1"
+width=$(printf '%s\n' "$out" | sed -n 's/.*spectrogram x \([0-9]*\)\.\.\([0-9]*\),.*/\2 - \1/p')
+ok; [ -n "$width" ] && [ $(($width)) -ge 340 ] && [ $(($width)) -le 356 ] ||
+  fail "after the resize to 800 x 500 the spectrogram is $(($width)) pixels wide, not about 348"
+cd "$work" || exit 1
 
 # a display, or none
 expect_status 0 xvfb -a "$demo" --available

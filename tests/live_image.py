@@ -12,6 +12,9 @@ and XWD (a real screenshot of the X display: `xwd -root`, ZPixmap, 24 or
   live_image.py nonblank IMAGE
       At least 20 colours, 5% of the pixels not white and 2% in viridis
       colours (a heatmap was drawn).
+  live_image.py changed BEFORE AFTER
+      Some pixels differ, all above the spectrogram (the title line,
+      where PAUSED appears).
   live_image.py same SMALL BIG
       SMALL (the saved PNG) appears in BIG (the screenshot): the offset
       that lines up their spectrograms makes 99% of SMALL's pixels equal.
@@ -167,12 +170,27 @@ def cmd_same(small, big):
         fail('the screenshot differs from the saved picture')
 
 
+def cmd_changed(before, after):
+    a, b = read_image(before), read_image(after)
+    _, _, y0, _, _ = find_spectro(a)
+    diff = (a != b).any(axis=2)
+    ys, xs = np.nonzero(diff)
+    if len(ys) == 0:
+        fail('%s and %s are the same' % (before, after))
+    print('%d pixels changed in x %d..%d, y %d..%d (the spectrogram starts at y %d)'
+          % (len(ys), xs.min(), xs.max(), ys.min(), ys.max(), y0))
+    if ys.max() >= y0:
+        fail('pixels changed below the title line')
+
+
 def main():
     a = sys.argv[1:]
     if len(a) == 5 and a[0] == 'spectro':
         cmd_spectro(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif len(a) == 2 and a[0] == 'nonblank':
         cmd_nonblank(a[1])
+    elif len(a) == 3 and a[0] == 'changed':
+        cmd_changed(a[1], a[2])
     elif len(a) == 3 and a[0] == 'same':
         cmd_same(a[1], a[2])
     else:

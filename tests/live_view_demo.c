@@ -32,8 +32,8 @@
  *     --available               print sp_live_view_window_available()
  *
  * Prints (after the view is closed, so on the main screen) one line:
- * "tone filters A..B of F", "frames N draws D", "draws/s X" or
- * "epochs E draws D". Exit status: 0; 1 on an error; 128 + the signal
+ * "tone filters A..B of F", then "frames N, ended by quit|hold|time|once",
+ * "draws/s X" or "epochs E draws D". Exit status: 0; 1 on an error; 128 + the signal
  * after SIGINT / SIGTERM (130 for Ctrl-C), the terminal put back first. */
 #include "config.h"
 #include "live/view.h"
@@ -181,15 +181,18 @@ static int touch(const char *path)
 }
 
 /* Poll and present until q, a signal, the hold file or the deadline;
- * with --realtime a frame per 10 ms (count: frames pushed so far). */
-static int run_loop(sp_live_view *v, scene_data *d, const demo_opts *o, long *count, double end, sp_error *err)
+ * with --realtime a frame per 10 ms (count: frames pushed so far).
+ * *why: what ended it, "quit" (a key, a closed window, a signal),
+ * "hold" or "time" ("once" without --realtime or a hold file). */
+static int run_loop(sp_live_view *v, scene_data *d, const demo_opts *o, long *count, double end, const char **why,
+                    sp_error *err)
 {
     double next = now_s(), shown = now_s();
     int ready = 0;
     for (;;) {
         sp_live_key k = sp_live_view_poll(v);
-        if (k == SP_LIVE_QUIT || now_s() >= end) return 0;
-        if (o->hold && access(o->hold, F_OK) == 0) return 0;
+        *why = k == SP_LIVE_QUIT ? "quit" : now_s() >= end ? "time" : o->hold && access(o->hold, F_OK) == 0 ? "hold" : NULL;
+        if (*why) return 0;
         if (o->realtime && (o->forever || *count < o->frames) && now_s() >= next) {
             sp_live_frame fr = make_frame(d, *count);
             sp_live_view_push(v, &fr);
@@ -201,7 +204,10 @@ static int run_loop(sp_live_view *v, scene_data *d, const demo_opts *o, long *co
          * mapped and exposed, and drawn again, by then */
         if (o->realtime && *count < o->frames) shown = now_s();
         if (o->ready && !ready && now_s() - shown > 0.5) ready = touch(o->ready) == 0;
-        if (!o->realtime && !o->hold) return 0;
+        if (!o->realtime && !o->hold) {
+            *why = "once";
+            return 0;
+        }
         nap_ms(2);
     }
 }
@@ -224,7 +230,8 @@ static int run_view(const demo_opts *o)
     }
     double dt = now_s() - t0;
     if (rc == 0 && v && !o->bench) rc = sp_live_view_present(v, 1, &err) < 0 ? -1 : 0;
-    if (rc == 0 && v) rc = run_loop(v, &d, o, &count, end, &err);
+    const char *why = "error";
+    if (rc == 0 && v) rc = run_loop(v, &d, o, &count, end, &why, &err);
     if (rc == 0 && v && o->save) rc = sp_live_view_save_png(v, o->save, &err);
     sp_live_view_close(v);
     free_scene(&d);
@@ -232,7 +239,7 @@ static int run_view(const demo_opts *o)
     if (sp_live_view_interrupted()) return 128 + sp_live_view_interrupted();
     printf("tone filters %d..%d of %d\n", d.t0, d.t1, d.F);
     if (o->bench) printf("draws/s %.1f (%.2f ms a draw, %ld draws)\n", draws / dt, 1000 * dt / draws, draws);
-    else printf("frames %ld\n", count);
+    else printf("frames %ld, ended by %s\n", count, why);
     return 0;
 }
 
