@@ -18,12 +18,14 @@
 : "${top_builddir:?run through make check}"
 demo="$top_builddir/tests/live_view_demo"
 command -v tmux >/dev/null || { fail "tmux is not installed (tools/install-deps)"; finish; }
+# make check's sanitizer options, for the pane's otherwise empty environment
+san_env() { printf "ASAN_OPTIONS='%s' LSAN_OPTIONS='%s' UBSAN_OPTIONS='%s'" "${ASAN_OPTIONS:-}" "${LSAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}"; }
 S=sincprobe-test-$$
 tm() { tmux -L "$S" "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$work"' EXIT
 mkdir "$work/term"
 tm -f /dev/null new-session -d -x 120 -y 40 -c "$work/term" \
-  "env -i PATH='$PATH' HOME='$work' TERM=xterm-256color PS1='sp-prompt\$ ' /bin/sh" || { fail "tmux new-session"; finish; }
+  "env -i PATH='$PATH' HOME='$work' TERM=xterm-256color PS1='sp-prompt\$ ' $(san_env) /bin/sh" || { fail "tmux new-session"; finish; }
 
 screen() { tm capture-pane -p "$@"; }
 # wait_for PATTERN [TENTHS]: until the screen matches (default 10 s)

@@ -42,11 +42,13 @@ head -c $((64 * 64 * 3)) /dev/zero | tr '\0' '\377' >>"$work/white.ppm"
 expect_status 1 "$PY" "$top_srcdir/tests/live_image.py" nonblank "$work/white.ppm"
 
 # ---- sp_live_watch in a terminal
+# make check's sanitizer options, for the pane's otherwise empty environment
+san_env() { printf "ASAN_OPTIONS='%s' LSAN_OPTIONS='%s' UBSAN_OPTIONS='%s'" "${ASAN_OPTIONS:-}" "${LSAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}"; }
 S=sincprobe-test-$$
 tm() { tmux -L "$S" "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$work"' EXIT
 tm -f /dev/null new-session -d -x 120 -y 40 -c "$work" \
-  "env -i PATH='$PATH' HOME='$work' TERM=xterm-256color PS1='sp-prompt\$ ' /bin/sh" || { fail "tmux new-session"; finish; }
+  "env -i PATH='$PATH' HOME='$work' TERM=xterm-256color PS1='sp-prompt\$ ' $(san_env) /bin/sh" || { fail "tmux new-session"; finish; }
 screen() { tm capture-pane -p "$@"; }
 wait_for() {
   local i=0
