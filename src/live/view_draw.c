@@ -50,10 +50,14 @@ static layout layout_of(const sp_live_view *v, int w, int h)
     L.rx = L.cbx + 12 + 100; /* colour bar labels, then the |H| ticks and label */
     L.mx = w - 30 - MW;      /* tick labels right of the meter */
     L.rw = L.mx - 48 - L.rx; /* the dB ticks between responses and meter */
+    if (L.rw < 0.22 * w) {   /* a narrow window: the spectrogram gives way */
+        double d = 0.22 * w - L.rw;
+        L.sw -= d, L.cbx -= d, L.rx -= d, L.rw += d;
+    }
     L.ry = TOP;
     L.rh = v->sc.ntop > 0 ? floor(L.sh * 0.6) : L.sh;
     L.my = TOP, L.mh = L.sh;
-    L.px = L.rx, L.py = L.ry + L.rh + 56;
+    L.px = L.rx, L.py = L.ry + L.rh + 72; /* below the frequency label */
     L.fmax = v->sc.nfreq > 1 ? v->sc.freq_hz[v->sc.nfreq - 1] : 0;
     for (int f = 0; f < v->sc.nfilt; f++)
         if (v->sc.high_hz[f] > L.fmax) L.fmax = v->sc.high_hz[f];

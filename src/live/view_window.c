@@ -92,7 +92,7 @@ sp_live_win *sp_live_win_open(const char *title, int w, int h, sp_error *err)
         video_quit();
         return NULL;
     }
-    SDL_SetWindowMinimumSize(win, 480, 320);
+    SDL_SetWindowMinimumSize(win, 640, 400);
     sp_live_win *x = sp_xcalloc(1, sizeof *x);
     x->win = win;
     sp_live_signals_on();
