@@ -209,6 +209,24 @@ out:
     return rc;
 }
 
+/* Draw the figure of natural size W x H on cr, scaled uniformly to fit
+ * w x h at the current origin and centred in it, on white. */
+static void draw_fitted(cairo_t *cr, double w, double h, int W, int H, draw_fn fn, const void *ctx)
+{
+    double k = fmin(w / W, h / H);
+    cairo_save(cr);
+    cairo_rectangle(cr, 0, 0, w, h);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill(cr);
+    cairo_translate(cr, (w - k * W) / 2, (h - k * H) / 2);
+    cairo_scale(cr, k, k);
+    cairo_rectangle(cr, 0, 0, W, H);
+    cairo_clip(cr);
+    setup(cr);
+    fn(cr, ctx);
+    cairo_restore(cr);
+}
+
 // ----------------------------------------------------------------------------
 // line plots
 
@@ -474,7 +492,8 @@ static void draw_bands(cairo_t *cr, const void *ctx)
     colour_bar(cr, ML + PW + 16, MT + 14, PH - 14, p->clo, p->chi, p->clabel);
 }
 
-int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err)
+/* The axes' ranges of p (its out fields); 1 when no point can be drawn. */
+static int bands_ranges(sp_plot_bands *p)
 {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     double cmin = INFINITY, cmax = -INFINITY;
@@ -502,7 +521,22 @@ int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err)
         p->ylo = p->yrange[0], p->yhi = p->yrange[1]; /* exactly; the ticks from LO by the step */
     if (cmin > cmax) cmin = cmax = 0;
     p->clo = cmin, p->chi = cmax;
-    return render(base, ML + PW + 16 + CBW + 20, MT + PH + MB, draw_bands, p, err);
+    return 0;
+}
+
+enum { BANDS_W = ML + PW + 16 + CBW + 20, BANDS_H = MT + PH + MB };
+
+int sp_plot_bands_write(const char *base, sp_plot_bands *p, sp_error *err)
+{
+    if (bands_ranges(p)) return 1;
+    return render(base, BANDS_W, BANDS_H, draw_bands, p, err);
+}
+
+int sp_plot_bands_draw(cairo_t *cr, double w, double h, sp_plot_bands *p)
+{
+    if (bands_ranges(p)) return 1;
+    draw_fitted(cr, w, h, BANDS_W, BANDS_H, draw_bands, p);
+    return 0;
 }
 
 // ----------------------------------------------------------------------------
@@ -606,10 +640,12 @@ static void draw_heatmap(cairo_t *cr, const void *ctx)
     colour_bar(cr, ml + pw + 20, MT + 14, ph - 14, c->lo, c->hi, h->clabel);
 }
 
-int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err)
+/* The colour range and the layout of h's figure into c; 1 when h has
+ * no cell, 2 when too many to draw. */
+static int heatmap_layout(sp_plot_heatmap *h, hm_ctx *out)
 {
-    if (h->rows < 1 || h->cols < 1) return sp_fail(err, "'%s': nothing to draw", base);
-    if (h->rows > 32767 || h->cols > 32767) return sp_fail(err, "'%s': %d x %d cells is too many to draw", base, h->rows, h->cols);
+    if (h->rows < 1 || h->cols < 1) return 1;
+    if (h->rows > 32767 || h->cols > 32767) return 2;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < (size_t)h->rows * h->cols; i++)
         if (isfinite(h->v[i])) lo = fmin(lo, h->v[i]), hi = fmax(hi, h->v[i]);
@@ -631,5 +667,23 @@ int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err)
         c.ph = h->rows * 12;
     }
     c.ph = c.ph < 120 ? 120 : c.ph > 600 ? 600 : c.ph;
+    *out = c;
+    return 0;
+}
+
+int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err)
+{
+    hm_ctx c;
+    int rc = heatmap_layout(h, &c);
+    if (rc == 1) return sp_fail(err, "'%s': nothing to draw", base);
+    if (rc == 2) return sp_fail(err, "'%s': %d x %d cells is too many to draw", base, h->rows, h->cols);
     return render(base, c.ml + c.pw + 110, MT + c.ph + MB, draw_heatmap, &c, err);
+}
+
+int sp_plot_heatmap_draw(cairo_t *cr, double w, double h, sp_plot_heatmap *hm)
+{
+    hm_ctx c;
+    if (heatmap_layout(hm, &c) != 0) return 1;
+    draw_fitted(cr, w, h, c.ml + c.pw + 110, MT + c.ph + MB, draw_heatmap, &c);
+    return 0;
 }

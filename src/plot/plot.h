@@ -21,6 +21,8 @@
 #ifndef SP_PLOT_H
 #define SP_PLOT_H
 
+#include <cairo.h>
+
 #include "base/error.h"
 
 typedef struct {
@@ -104,6 +106,13 @@ typedef struct {
 } sp_plot_heatmap;
 
 int sp_plot_heatmap_write(const char *base, sp_plot_heatmap *h, sp_error *err);
+
+/* The same figures drawn on cr instead of written (`sincprobe live
+ * --watch` shows what the report shows): the picture of BASE.png, scaled
+ * uniformly to fit w x h at cr's current origin, centred there on white.
+ * 0 drawn; 1 nothing drawn (no point, no cell, or too many cells). */
+int sp_plot_bands_draw(cairo_t *cr, double w, double h, sp_plot_bands *p);
+int sp_plot_heatmap_draw(cairo_t *cr, double w, double h, sp_plot_heatmap *hm);
 
 /* The axis range rule above, for tests: lo, hi from the data's
  * [min, max] (log: both > 0). */
