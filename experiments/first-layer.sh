@@ -4,7 +4,7 @@
 # [optim] first_layer_lr_scale defaults (README, "Choosing the first
 # layer's defaults").
 #
-#   experiments/first-layer.sh [--report] [--only LIST] [--corpus DIR]
+#   experiments/first-layer.sh [--report] [--only LIST] [--corpus DIR] [--seed N]
 #
 # The runs (4), each the quick start's training (small preset on the
 # synthetic corpus, 8 epochs x 200 steps of 64 chunks, RMSprop lr 1e-3,
@@ -15,7 +15,9 @@
 #   normalised-10  sinc_param = normalised,  first_layer_lr_scale = 10
 # Budget: about 4-5 minutes a run on 2 idle cores, 20 minutes in all.
 # Resumable: a finished run is kept (remove runs/first-layer/NAME to train
-# it anew). --only takes a comma list of run names.
+# it anew). --only takes a comma list of run names. --seed N (default 1234)
+# repeats them with another seed, in runs/first-layer/NAME-sN, to see how
+# much of a difference is the seed's.
 #
 # It prints one row per run: dev FER at epochs 1, 4 and 8 and the best,
 # the last epoch's train loss, how far the filters' centres and bands moved
@@ -26,13 +28,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-report_only=0 only="" corpus=synth-timit
+report_only=0 only="" corpus=synth-timit seed=1234
 while [ $# -gt 0 ]; do
   case $1 in
     --report) report_only=1 ;;
     --only) only=$2; shift ;;
     --corpus) corpus=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --seed) seed=$2; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "first-layer.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -49,11 +52,13 @@ fi
 
 top=runs/first-layer
 runs=(hz-1 hz-100 normalised-1 normalised-10)
+suffix=""
+[ "$seed" = 1234 ] || suffix=-s$seed
 mkdir -p "$top/configs"
 
 # config NAME -> path of the run's config (NAME = PARAM-SCALE)
 config() {
-  local name=$1 f="$top/configs/$1.conf"
+  local name=$1 f="$top/configs/$1$suffix.conf"
   cat >"$f" <<EOF
 # experiments/first-layer.sh: $name
 [data]
@@ -68,9 +73,9 @@ epochs = 8
 steps_per_epoch = 200
 batch = 64
 threads = 2
-seed = 1234
+seed = $seed
 [run]
-dir = $top/$name
+dir = $top/$name$suffix
 [probe afr]
 use = afr
 normalise = peak
@@ -83,7 +88,7 @@ wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 if [ "$report_only" = 0 ]; then
   for name in "${runs[@]}"; do
     wanted "$name" || continue
-    dir=$top/$name
+    dir=$top/$name$suffix
     conf=$(config "$name")
     if [ -f "$dir/log.tsv" ] && [ "$(awk 'NR > 1' "$dir/log.tsv" | wc -l)" -ge 8 ]; then
       echo "== $name: done, kept"
@@ -104,7 +109,7 @@ col() { awk -F'\t' -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c
 
 printf '\nrun\tFER e1\tFER e4\tFER e8\tbest FER\ttrain loss e8\tcentre moved mean/max Hz\tband moved mean/max Hz\tseconds\n'
 for name in "${runs[@]}"; do
-  dir=$top/$name
+  dir=$top/$name$suffix
   [ -f "$dir/log.tsv" ] || continue
   mapfile -t fer < <(col "$dir/log.tsv" dev_fer)
   mapfile -t loss < <(col "$dir/log.tsv" train_loss)
@@ -112,7 +117,7 @@ for name in "${runs[@]}"; do
   cm=$(col "$mv" d0_centre_mean | tail -1) cx=$(col "$mv" d0_centre_max | tail -1)
   bm=$(col "$mv" d0_band_mean | tail -1) bx=$(col "$mv" d0_band_max | tail -1)
   best=$(printf '%s\n' "${fer[@]}" | sort -g | head -1)
-  printf '%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f / %.1f\t%.1f / %.1f\t%s\n' "$name" \
+  printf '%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f / %.1f\t%.1f / %.1f\t%s\n' "$name$suffix" \
     "${fer[0]}" "${fer[3]:-nan}" "${fer[7]:-nan}" "$best" "${loss[${#loss[@]}-1]}" \
     "$cm" "$cx" "$bm" "$bx" "$(cat "$dir/seconds" 2>/dev/null || echo -)"
 done
