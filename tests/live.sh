@@ -25,8 +25,12 @@ utt=$(ls "$c"/TRAIN/*/*/*.WAV | head -1)
 sox -n -r 16000 -c 1 -b 16 "$work/t1.wav" synth 0.5 sine 1000 vol 0.5 &&
   sox -n -r 16000 -c 1 -b 16 "$work/t2.wav" synth 0.5 sine 3000 vol 0.5 &&
   sox -t sph "$utt" -r 16000 -c 1 -b 16 "$work/utt.wav" &&
-  sox "$work/t1.wav" "$work/t2.wav" "$work/utt.wav" "$work/signal.wav" &&
-  sox "$work/signal.wav" -t f32 "$work/signal.f32" pad 0 1 || { fail "sox could not make the signal"; finish; }
+  sox "$work/t1.wav" "$work/t2.wav" "$work/utt.wav" "$work/joined.wav" || { fail "sox could not make the signal"; finish; }
+# a whole number of 10 ms hops, so that the file and the device (whose
+# audio goes on: silence after the signal) give the same hops
+n=$(soxi -s "$work/joined.wav")
+sox "$work/joined.wav" "$work/signal.wav" pad 0 $(( (160 - n % 160) % 160 ))s &&
+  sox "$work/signal.wav" -t f32 "$work/signal.f32" pad 0 1 || { fail "sox could not pad the signal"; finish; }
 secs=$(soxi -D "$work/signal.wav")
 
 # ---- a file, as fast as it goes
@@ -128,7 +132,7 @@ EOF
 # ---- errors
 export ALSA_CONFIG_PATH="$work/none.conf"
 expect_status 1 "$SINCPROBE" live "$work/m" --display none --seconds 1
-expect_match "$err" '^sincprobe: .*no input device' "no device: a clear error"
+expect_match "$err" '^sincprobe: no audio input device found' "no device: a clear error"
 export ALSA_CONFIG_PATH="$work/alsa.conf"
 expect_status 1 "$SINCPROBE" live "$work/m" --device no_such_device --display none --seconds 1
 expect_match "$err" "no_such_device" "an unknown device is named"

@@ -143,10 +143,10 @@ typedef struct {
 static int capture_done(void *ctx) { return sp_capture_finished(ctx); }
 
 /* The drawing loop: frames from the engine into the view until the
- * engine ends, the user quits or a signal arrives. */
+ * engine ends, the user quits (the view itself acts on space and s) or a
+ * signal arrives. */
 static int draw_loop(sp_live_engine *e, sp_live_view *v, sp_capture *cap, const live_args *a, screen_stats *ss)
 {
-    int paused = 0, rc = 0;
     double last_end = 0;
     sp_error err;
     for (;;) {
@@ -157,7 +157,7 @@ static int draw_loop(sp_live_engine *e, sp_live_view *v, sp_capture *cap, const 
             last_end = f.t_s;
             got = 1;
         }
-        if (!paused && got) {
+        if (got && !sp_live_view_paused(v)) {
             int drew = sp_live_view_present(v, 0, &err);
             if (drew < 0) {
                 sp_errorf("%s", err.msg);
@@ -165,18 +165,20 @@ static int draw_loop(sp_live_engine *e, sp_live_view *v, sp_capture *cap, const 
             }
             if (drew) note_draw(ss, cap, last_end, !a->fast);
         }
-        switch (sp_live_view_poll(v)) {
-        case SP_LIVE_QUIT: return rc;
-        case SP_LIVE_PAUSE: paused = !paused; break;
-        default: break;
-        }
-        if (r < 0 || interrupted) return rc;
+        if (sp_live_view_poll(v) == SP_LIVE_QUIT || r < 0 || interrupted) return 0;
         if (sp_capture_check(cap, &err) != 0) {
             sp_errorf("%s", err.msg);
             return -1;
         }
         if (!got) sp_live_engine_wait(e, 0.005);
     }
+}
+
+/* The exit status after a stop: 128 + the signal that stopped it. */
+static int signal_status(void)
+{
+    int sig = interrupted ? (int)interrupted : sp_live_view_interrupted();
+    return sig ? 128 + sig : SP_EXIT_OK;
 }
 
 static int run_live(const char *model, const live_args *a)
@@ -208,14 +210,14 @@ static int run_live(const char *model, const live_args *a)
     sp_live_scene scene;
     sp_live_engine_scene(e, &scene);
     scene.title = ckpt;
-    sp_live_view_opts vo = { .kind = displays[a->display] };
+    sp_live_view_opts vo = { .kind = displays[a->display], .color = -1 };
     if (!(v = sp_live_view_open(&vo, &scene, &err))) goto fail;
     if (sp_live_engine_start(e, &ring, capture_done, cap, &err) != 0 || sp_capture_start(cap, &err) != 0) goto fail;
     int loop = draw_loop(e, v, cap, a, &ss);
     sp_capture_stop(cap);
     if (sp_live_engine_stop(e, &err) != 0 || loop != 0) goto fail_printed;
     if (a->stats) print_stats(e, cap, &ss);
-    rc = interrupted ? 128 + (int)interrupted : SP_EXIT_OK;
+    rc = signal_status();
     goto out;
 fail:
     sp_errorf("%s", err.msg);
@@ -271,17 +273,19 @@ int cmd_live(int argc, char **argv)
     if (a.input && (a.device || a.rate > 0))
         return sp_usage_error(usage, "--input plays a file: --device and --rate are for capture");
     if (a.display < 0) a.display = default_display();
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    if (a.display == 2) { /* the window and the terminal views catch them themselves */
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+    }
     if (watch) {
         if (nargs) return sp_usage_error(usage, "--watch RUNDIR takes no MODEL");
-        sp_live_view_opts vo = { .kind = displays[a.display] };
+        sp_live_view_opts vo = { .kind = displays[a.display], .color = -1 };
         sp_error err;
         if (sp_live_watch(watch, &vo, a.seconds, &err) != 0) {
             sp_errorf("%s", err.msg);
             return SP_EXIT_FAIL;
         }
-        return interrupted ? 128 + (int)interrupted : SP_EXIT_OK;
+        return signal_status();
     }
     if (nargs != 1) return sp_usage_error(usage, "a MODEL is required (a checkpoint or a run directory)");
     return run_live(argv[1], &a);

@@ -18,6 +18,7 @@ static const struct command commands[] = {
     { "train", cmd_train, "train a phone recogniser from a config" },
     { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
     { "decode", cmd_decode, "phone segments of audio files" },
+    { "live", cmd_live, "a model's learned filterbank on the microphone (or a file), drawn as it happens" },
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
