@@ -5,8 +5,9 @@
 #
 #   experiments/robustness.sh [--report] [--corpus DIR]
 #
-# The models (2), each the small preset with the presets' defaults on the
-# synthetic corpus, 10 epochs x 200 steps of 64 chunks, seed 1234:
+# The models (2), each the small preset with sinc_param = normalised (a
+# first layer that learns) on the synthetic corpus, 10 epochs x 200 steps
+# of 64 chunks, seed 1234:
 #   clean   no noise;
 #   multi   the noise probe on the training chunks only: white, pink or
 #           babble noise (one drawn per chunk, equal odds) at an SNR drawn
@@ -58,6 +59,7 @@ config() {
     echo "corpus = $corpus"
     echo "[model]"
     echo "preset = small"
+    echo "sinc_param = normalised"
     echo "[train]"
     echo "epochs = 10"
     echo "steps_per_epoch = 200"
