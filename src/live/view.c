@@ -122,6 +122,17 @@ int sp_live_png_write(cairo_surface_t *s, const char *path, sp_error *err)
     return rc;
 }
 
+void sp_live_note_saved(char *note, size_t n, const char *name, int rc, const sp_error *e)
+{
+    if (rc != 0) {
+        snprintf(note, n, "%s", e->msg);
+        return;
+    }
+    char *cwd = getcwd(NULL, 0);
+    snprintf(note, n, "saved %s/%s", cwd ? cwd : ".", name);
+    free(cwd);
+}
+
 void sp_live_png_name(const char *prefix, char *buf, size_t n)
 {
     char stamp[32];
@@ -253,13 +264,8 @@ static void save_now(sp_live_view *v)
     char name[96];
     sp_error e;
     sp_live_png_name("live", name, sizeof name);
-    if (sp_live_view_save_png(v, name, &e) == 0) {
-        char *cwd = getcwd(NULL, 0);
-        snprintf(v->note, sizeof v->note, "saved %s/%s", cwd ? cwd : ".", name);
-        free(cwd);
-    } else {
-        snprintf(v->note, sizeof v->note, "%s", e.msg);
-    }
+    int rc = sp_live_view_save_png(v, name, &e);
+    sp_live_note_saved(v->note, sizeof v->note, name, rc, &e);
     v->dirty = 1;
 }
 

@@ -79,6 +79,9 @@ int sp_live_png_write(cairo_surface_t *s, const char *path, sp_error *err);
 /* "live-YYYYmmdd-HHMMSS.png" (or with "-N" before ".png" when taken) in
  * the current directory, into buf. */
 void sp_live_png_name(const char *prefix, char *buf, size_t n);
+/* The note a key's save leaves: "saved CWD/NAME" when rc is 0, else the
+ * error's message. */
+void sp_live_note_saved(char *note, size_t n, const char *name, int rc, const sp_error *e);
 
 // ----------------------------------------------------------------------------
 // the picture (view_draw.c): the window's layout, drawn with cairo

@@ -500,13 +500,8 @@ static void save_now(sp_live_watcher *w)
     char name[96];
     sp_error e;
     sp_live_png_name("live-watch", name, sizeof name);
-    if (sp_live_watcher_save_png(w, name, &e) == 0) {
-        char *cwd = getcwd(NULL, 0);
-        snprintf(w->note, sizeof w->note, "saved %s/%s", cwd ? cwd : ".", name);
-        free(cwd);
-    } else {
-        snprintf(w->note, sizeof w->note, "%s", e.msg);
-    }
+    int rc = sp_live_watcher_save_png(w, name, &e);
+    sp_live_note_saved(w->note, sizeof w->note, name, rc, &e);
     w->dirty = 1;
 }
 
