@@ -194,8 +194,12 @@ def load(name):
     afr = np.load(os.path.join(p, 'afr.npy'))
     freqs = np.load(os.path.join(p, 'freqs.npy')) if os.path.exists(os.path.join(p, 'freqs.npy')) else \
         np.array([float(r[-1]) for r in table(os.path.join(p, 'freqs.tsv'))[1]])
+    peak = None
     if name.startswith('sinc-'):
         afr = coverage(os.path.join(p, 'bands.tsv'), freqs)
+        pp = os.path.join(d, 'probes', 'afrpeak', 'afr.npy')
+        if os.path.exists(pp):
+            peak = np.load(pp)
     h, rows = table(os.path.join(d, 'log.tsv'))
     fer = [float(r[h.index('dev_fer')]) for r in rows]
     mv = {}
@@ -205,7 +209,7 @@ def load(name):
         for col in ('grad_norm_mean', 'd0_centre_mean', 'd0_band_mean'):
             if col in mh:
                 mv[col] = [float(r[mh.index(col)]) for r in mrows]
-    return dict(afr=afr, freqs=freqs, fer=fer, mv=mv)
+    return dict(afr=afr, freqs=freqs, fer=fer, mv=mv, peak=peak)
 
 summary = []
 for first in ('sinc', 'conv'):
@@ -232,6 +236,15 @@ for first in ('sinc', 'conv'):
                 cells.append(f'{m[e]:.1f}' if m and e < len(m) else '-')
             print('\t'.join(cells))
         summary.append((first, act, [rn[i][E - 1] / rc[i][E - 1] for i in range(len(bands_all))], E))
+        if n['peak'] is not None and c['peak'] is not None:
+            # the same ratio from the afrpeak probe: each filter's |H| over
+            # its own peak, averaged (a smooth coverage, no 1/bandwidth gain)
+            print(f'-- {first}, {act}: the same from the peak-normalised AFR (afrpeak probe), epochs 1, 5, 10, 15, 20')
+            pn = [ratio(n['peak'][:E], n['freqs'], b) for b in bands_all]
+            pc = [ratio(c['peak'][:E], c['freqs'], b) for b in bands_all]
+            for e in (0, 4, 9, 14, 19):
+                if e < E:
+                    print(str(e + 1) + '\t' + '\t'.join(f'{pn[i][e] / pc[i][e]:.3f}' for i in range(len(bands_all))))
 if summary:
     print('\n== last epoch: noisy/clean ratio of R_b (below 1: the noisy band is passed less)')
     print('first\tactivation\tepochs\t' + '\t'.join(f'{int(b[0])}-{int(b[1])}' for b in noisy_bands + [control]))
