@@ -119,7 +119,8 @@ static void print_stats(const sp_live_engine *e, const sp_capture *cap, screen_s
     fprintf(stderr, "live: %llu hops, %.1f s of audio; compute per hop %.3f ms mean, %.3f ms p99, %.3f ms max\n",
             (unsigned long long)st.hops, st.audio_s, st.hop_ms_mean, st.hop_ms_p99, st.hop_ms_max);
     if (st.phones_ms_mean > 0)
-        fprintf(stderr, "live: of which posteriors %.3f ms mean, %.3f ms p99\n", st.phones_ms_mean, st.phones_ms_p99);
+        fprintf(stderr, "live: of which posteriors %.3f ms mean, %.3f ms p99; skipped for %llu hops (falling behind)\n",
+                st.phones_ms_mean, st.phones_ms_p99, (unsigned long long)st.phones_skipped);
     double span = s->t1 - s->t0;
     fprintf(stderr, "live: %llu draws, %.1f frames per second\n", (unsigned long long)s->draws,
             s->draws > 1 && span > 0 ? (double)(s->draws - 1) / span : 0.0);
@@ -205,7 +206,8 @@ static int run_live(const char *model, const live_args *a)
     if (!cap) goto fail;
     if (sp_capture_note(cap)) sp_log(SP_LOG_NOTE, "%s", sp_capture_note(cap));
     sp_live_engine_opts eo = { .in_rate = sp_capture_rate(cap), .hop_ms = a->hop_ms, .window_ms = 25,
-                               .phones = a->phones ? 5 : 0, .record = a->record, .seconds = a->seconds };
+                               .phones = a->phones ? 5 : 0, .record = a->record, .seconds = a->seconds,
+                               .keep_up = !a->fast };
     if (!(e = sp_live_engine_new(&m, &eo, &err))) goto fail;
     sp_live_scene scene;
     sp_live_engine_scene(e, &scene);

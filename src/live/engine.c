@@ -101,7 +101,7 @@ struct sp_live_engine {
     float *energy, *logp;    /* [F], [48] of the hop being made */
     int *top;                /* [ntop] */
     float *prob;
-    uint64_t hops;
+    uint64_t hops, phones_skipped;
     history h;
     sp_error werr;
     int failed;
@@ -275,10 +275,9 @@ static void top_phones(sp_live_engine *e)
     }
 }
 
-/* The model on the last T samples: slide the chunk by one hop, infer. */
-static void phones(sp_live_engine *e, const float *x)
+/* The last T samples: slide the chunk by one hop. */
+static void slide_chunk(sp_live_engine *e, const float *x)
 {
-    sp_model *m = e->m;
     int T = e->T, H = e->H;
     if (H >= T) {
         memcpy(e->chunk, x + H - T, (size_t)T * sizeof *x);
@@ -286,7 +285,13 @@ static void phones(sp_live_engine *e, const float *x)
         memmove(e->chunk, e->chunk + H, (size_t)(T - H) * sizeof *x);
         memcpy(e->chunk + T - H, x, (size_t)H * sizeof *x);
     }
-    memcpy(m->input, e->chunk, (size_t)T * sizeof *x);
+}
+
+/* The model on the last T samples. */
+static void phones(sp_live_engine *e)
+{
+    sp_model *m = e->m;
+    memcpy(m->input, e->chunk, (size_t)e->T * sizeof *m->input);
     sp_model_infer(m, 1);
     memcpy(e->logp, m->logp, SP_NCLASSES * sizeof *e->logp);
     top_phones(e);
@@ -340,29 +345,47 @@ static void push_frame(sp_live_engine *e, float level)
     pthread_mutex_unlock(&e->mu);
 }
 
-/* One hop x[H] at the model's rate: energies, level, phones, record,
- * frame, times. */
-static void hop(sp_live_engine *e, const float *x)
+/* keep_up: more than two hops wait behind this one (in the buffer being
+ * cut into hops, `behind` samples at the model's rate, and in the ring). */
+static int falling_behind(sp_live_engine *e, long behind)
+{
+    double waiting = (double)behind + (double)sp_ring_available(e->ring) * e->ratio;
+    return e->o.keep_up && waiting > 2.0 * e->H;
+}
+
+/* One hop x[H] at the model's rate: energies, level, phones (unless
+ * skip: the frame keeps the last top phones, the record gets NaN
+ * posteriors), record, frame, times. */
+static void hop(sp_live_engine *e, const float *x, int skip)
 {
     double t0 = now_s();
     sp_filterbank_hop(e->fb, x, e->energy);
     float level = level_db(x, e->H);
     double t1 = now_s();
-    if (e->ntop) phones(e, x);
+    if (e->ntop) {
+        slide_chunk(e, x);
+        if (!skip) phones(e);
+    }
     double t2 = now_s();
     history_reserve(e);
     history *h = &e->h;
     if (e->record) {
         float *row = h->rows + h->n * (size_t)e->cols;
         memcpy(row, e->energy, (size_t)e->F * sizeof *row);
-        if (e->ntop) memcpy(row + e->F, e->logp, SP_NCLASSES * sizeof *row);
+        if (e->ntop) {
+            if (skip)
+                for (int k = 0; k < SP_NCLASSES; k++) row[e->F + k] = NAN;
+            else
+                memcpy(row + e->F, e->logp, SP_NCLASSES * sizeof *row);
+        }
         h->level[h->n] = level;
     }
     push_frame(e, level);
     double t3 = now_s();
     pthread_mutex_lock(&e->mu);
     h->hop_ms[h->n] = 1e3 * (t3 - t0);
-    h->phones_ms[h->n] = 1e3 * (t2 - t1);
+    h->phones_ms[h->n] = skip ? -1.0 : 1e3 * (t2 - t1);
+    e->phones_skipped += e->ntop && skip;
     h->n++;
     e->hops++;
     pthread_mutex_unlock(&e->mu);
@@ -385,7 +408,7 @@ static void feed(sp_live_engine *e, const float *x, long n)
         x += k;
         n -= k;
         if (e->npend == e->H) {
-            hop(e, e->pend);
+            hop(e, e->pend, e->ntop && falling_behind(e, n));
             e->npend = 0;
         }
     }
@@ -598,16 +621,17 @@ void sp_live_engine_stats_get(const sp_live_engine *e, sp_live_engine_stats *s)
     pthread_mutex_lock(&w->mu);
     size_t n = e->h.n;
     double *t = sp_xmalloc((n ? n : 1) * 2 * sizeof *t);
-    if (n) {
-        memcpy(t, e->h.hop_ms, n * sizeof *t);
-        memcpy(t + n, e->h.phones_ms, n * sizeof *t);
-    }
+    size_t np = 0; /* hops whose posteriors were computed (-1: skipped) */
+    if (n) memcpy(t, e->h.hop_ms, n * sizeof *t);
+    for (size_t i = 0; i < n; i++)
+        if (e->h.phones_ms[i] >= 0) t[n + np++] = e->h.phones_ms[i];
     s->hops = e->hops;
+    s->phones_skipped = e->phones_skipped;
     s->frames_dropped = e->frames_dropped;
     pthread_mutex_unlock(&w->mu);
     double unused;
     summarise(t, n, &s->hop_ms_mean, &s->hop_ms_p99, &s->hop_ms_max);
-    if (e->ntop) summarise(t + n, n, &s->phones_ms_mean, &s->phones_ms_p99, &unused);
+    if (e->ntop) summarise(t + n, np, &s->phones_ms_mean, &s->phones_ms_p99, &unused);
     s->audio_s = (double)s->hops * e->H / SP_SAMPLE_RATE;
     free(t);
 }

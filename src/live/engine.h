@@ -24,12 +24,18 @@ typedef struct {
     int phones;                /* top phones per frame with --phones (0: off; default 5) */
     const char *record;        /* --record FILE: .npy or .tsv by extension, or NULL */
     double seconds;            /* stop after this much audio (0: no limit) */
+    int keep_up;               /* real time: with phones, when the worker is
+                                * more than two hops behind the capture it
+                                * skips the posteriors of the hops in between
+                                * (every hop still gets its band energies);
+                                * 0 (files --fast) computes every hop */
 } sp_live_engine_opts;
 
 typedef struct {
     uint64_t hops;             /* frames computed */
     double hop_ms_mean, hop_ms_p99, hop_ms_max; /* compute time per hop */
     double phones_ms_mean, phones_ms_p99;       /* of which the posteriors */
+    uint64_t phones_skipped;   /* hops whose posteriors keep_up skipped */
     uint64_t frames_dropped;   /* queue overflows (drawing too slow) */
     double audio_s;            /* audio consumed, seconds at the model's rate */
 } sp_live_engine_stats;
