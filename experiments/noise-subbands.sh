@@ -250,4 +250,53 @@ if summary:
     print('first\tactivation\tepochs\t' + '\t'.join(f'{int(b[0])}-{int(b[1])}' for b in noisy_bands + [control]))
     for first, act, r, E in summary:
         print(f'{first}\t{act}\t{E}\t' + '\t'.join(f'{x:.3f}' for x in r))
+# One layer later: how much each first-layer channel feeds the next conv
+# (checkpoint layout: nn/checkpoint.h; parameters in layer order: in_ln
+# gamma, beta [T]; the first layer; ln1 gamma, beta [F][T']; conv2 w
+# [C2][F][K2], ...). gain_c = mean |gamma1_c| * ||W2[:, c, :]||_2 (layer norm
+# 1's scale of channel c times conv2's weights on it): a network that turns
+# away from a band without moving its filters lowers the gain of the
+# channels whose filters lie in it.
+import struct
+def channel_gain(run, first):
+    b = open(os.path.join(top, run, 'checkpoints', 'last.ckpt'), 'rb').read()
+    L = struct.unpack('<I', b[12:16])[0]
+    conf = dict(l.split(' = ', 1) for l in b[16:16 + L].decode().splitlines() if ' = ' in l)
+    o = 16 + L
+    n = struct.unpack('<Q', b[o:o + 8])[0]
+    p = np.frombuffer(b[o + 8:o + 8 + 4 * n], dtype='<f4')
+    T = int(float(conf['input_ms']) * 16)
+    F, K, P = int(conf['filters']), int(conf['taps']), int(conf['pool'])
+    C2, K2 = (int(v) for v in conf['conv'].split(',')[0].split('x'))
+    Tp = (T - K + 1) // P
+    at = 2 * T + (2 * F if first == 'sinc' else F * K + F)
+    g = p[at:at + F * Tp].reshape(F, Tp)
+    at += 2 * F * Tp
+    W = p[at:at + C2 * F * K2].reshape(C2, F, K2)
+    return np.abs(g).mean(axis=1) * np.sqrt((W ** 2).sum(axis=(0, 2)))
+
+def in_noise(run):
+    """Each filter's share of its band (centre -+ half band, last epoch) in the noisy bands."""
+    h, rows = table(os.path.join(top, run, 'probes', 'afr', 'bands.tsv'))
+    E = max(int(r[0]) for r in rows)
+    cb = {int(r[1]): (float(r[2]), float(r[3])) for r in rows if int(r[0]) == E}
+    c = np.array([cb[i][0] for i in range(len(cb))])
+    w = np.array([cb[i][1] for i in range(len(cb))])
+    lo, hi = c - w / 2, c + w / 2
+    return sum(np.clip(np.minimum(hi, bh) - np.maximum(lo, bl), 0, None) for bl, bh in noisy_bands) / w
+
+print('\n== one layer later: gain into the next conv of the channels whose filters lie')
+print('   mostly (> 50%) in the noisy bands / of those wholly outside them (last epoch)')
+print('run\tnoisy run: filters\tgain ratio\tclean run: filters\tgain ratio\tnoisy / clean')
+for first in ('sinc', 'conv'):
+    for act in ('relu', 'sigmoid', 'tanh'):
+        nr, cr = f'{first}-{act}-noisy', f'{first}-{act}-clean'
+        if not all(os.path.exists(os.path.join(top, r, 'checkpoints', 'last.ckpt')) for r in (nr, cr)):
+            continue
+        cells = []
+        for r in (nr, cr):
+            gain, share = channel_gain(r, first), in_noise(r)
+            k = share > 0.5
+            cells.append((int(k.sum()), gain[k].mean() / gain[share == 0].mean() if k.any() else float('nan')))
+        print(f'{first}-{act}\t{cells[0][0]}\t{cells[0][1]:.3f}\t{cells[1][0]}\t{cells[1][1]:.3f}\t{cells[0][1] / cells[1][1]:.3f}')
 EOF
