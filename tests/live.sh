@@ -20,12 +20,14 @@ conf "$work/m" >"$work/m.conf"
 expect_status 0 "$SINCPROBE" train "$work/m.conf" --quiet || finish
 expect_status 0 "$SINCPROBE" afr "$work/m" --format npy --out "$work/afr" || finish
 
-# the signal: 0.5 s at 1000 Hz, 0.5 s at 3000 Hz, an utterance
+# the signal: 0.5 s at 1000 Hz, 0.5 s at 3000 Hz, a 1 s exponential sweep from
+# 300 to 6000 Hz, an utterance
 utt=$(ls "$c"/TRAIN/*/*/*.WAV | head -1)
 sox -n -r 16000 -c 1 -b 16 "$work/t1.wav" synth 0.5 sine 1000 vol 0.5 &&
   sox -n -r 16000 -c 1 -b 16 "$work/t2.wav" synth 0.5 sine 3000 vol 0.5 &&
+  sox -n -r 16000 -c 1 -b 16 "$work/t3.wav" synth 1 sine 300-6000 vol 0.5 &&
   sox -t sph "$utt" -r 16000 -c 1 -b 16 "$work/utt.wav" &&
-  sox "$work/t1.wav" "$work/t2.wav" "$work/utt.wav" "$work/joined.wav" || { fail "sox could not make the signal"; finish; }
+  sox "$work/t1.wav" "$work/t2.wav" "$work/t3.wav" "$work/utt.wav" "$work/joined.wav" || { fail "sox could not make the signal"; finish; }
 # a whole number of 10 ms hops, so that the file and the device (whose
 # audio goes on: silence after the signal) give the same hops
 n=$(soxi -s "$work/joined.wav")
@@ -68,6 +70,15 @@ for a, b, f in ((0.1, 0.4, 1000.0), (0.6, 0.9, 3000.0)):
     best = np.bincount(E[sel].argmax(axis=1), minlength=E.shape[1]).argmax()
     assert lo[best] <= f <= hi[best], f'{f} Hz tone: loudest filter {best} passes {lo[best]:.0f}-{hi[best]:.0f} Hz'
     print(f'{f:.0f} Hz tone: loudest filter {best} ({lo[best]:.0f}-{hi[best]:.0f} Hz)')
+# the sweep: at each hop, the frequency at the middle of the 30 ms energy
+# window lies in the loudest filter's pass band (within its 250 Hz
+# transition) for most hops
+sel = (t > 1.05) & (t < 1.95)
+f = 300 * 20 ** (t[sel] - 0.015 - 1.0)  # sox's sweep 300-6000 is exponential
+best = E[sel].argmax(axis=1)
+inside = (lo[best] - 250 <= f) & (f <= hi[best] + 250)
+assert inside.mean() >= 0.8, f'sweep: the loudest filter passes the frequency at only {inside.mean():.2f} of the hops'
+print(f'sweep: the loudest filter passes the frequency at {inside.mean():.2f} of the hops')
 EOF
 cat "$work/py.out"
 
