@@ -11,12 +11,15 @@
 #   clean   no noise;
 #   multi   the noise probe on the training chunks only: white, pink or
 #           babble noise (one drawn per chunk, equal odds) at an SNR drawn
-#           uniformly from 0 to 20 dB.
-# The grid (21 conditions x 2 models, the core test split): clean, and
+#           uniformly from 0 to 20 dB;
+#   multiclean  the same with a quarter of the chunks left clean
+#           (type = clean,white,pink,babble), as multi-condition sets mix
+#           clean speech in.
+# The grid (21 conditions x 3 models, the core test split): clean, and
 # white, pink, babble and two-band noise (1200-1600 + 1800-2100 Hz, a type
 # the multi model never heard) at 20, 10, 5, 0 and -5 dB; every noisy cell
 # is `sincprobe eval MODEL --no-probes --noise SPEC` with a fixed seed.
-# Budget: about 5 minutes a model and a few minutes for the grid on
+# Budget: about 5 minutes a model (3) and a few minutes for the grid on
 # 2 idle cores. Resumable: trained models are kept, and robustness skips
 # the cells already in runs/robustness/grid/robustness.tsv.
 #
@@ -68,10 +71,11 @@ config() {
     echo "seed = 1234"
     echo "[run]"
     echo "dir = $top/$name"
-    if [ "$name" = multi ]; then
+    if [ "$name" != clean ]; then
       echo "[probe multi]"
       echo "use = noise"
-      echo "type = white,pink,babble"
+      [ "$name" = multi ] && echo "type = white,pink,babble"
+      [ "$name" = multiclean ] && echo "type = clean,white,pink,babble"
       echo "snr_db = 0:20"
       echo "apply_to = train"
     fi
@@ -96,10 +100,11 @@ train() {
 if [ "$report_only" = 0 ]; then
   train clean
   train multi
+  train multiclean
 fi
 
 start=$(date +%s)
-"$sp" robustness "$top/clean" "$top/multi" --split core \
+"$sp" robustness "$top/clean" "$top/multi" "$top/multiclean" --split core \
   --conditions clean,white,pink,babble,band:1200-1600+1800-2100@20:10:5:0:-5 \
   --out "$top/grid"
 echo "grid: $(( $(date +%s) - start )) s wall this time (cells already in robustness.tsv are not recomputed);" \

@@ -51,9 +51,12 @@
 #include "base/error.h"
 
 enum { OPT_TYPE, OPT_SNR, OPT_BAND, OPT_SCOPE, OPT_APPLY, OPT_SEED, OPT_FREQ, OPT_K, OPT_FILE, NOPT };
-enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE, NTYPES };
-static const char *const type_names[NTYPES] = { "white", "pink", "brown", "band", "babble", "tone", "file" };
-#define TYPE_CHOICES "white|pink|brown|band|babble|tone|file"
+/* T_CLEAN adds nothing: in a list it is the share of chunks left clean
+ * (type = clean,white,pink,babble: one in four, as Aurora 2's
+ * multi-condition training mixes clean speech in). */
+enum { T_WHITE, T_PINK, T_BROWN, T_BAND, T_BABBLE, T_TONE, T_FILE, T_CLEAN, NTYPES };
+static const char *const type_names[NTYPES] = { "white", "pink", "brown", "band", "babble", "tone", "file", "clean" };
+#define TYPE_CHOICES "white|pink|brown|band|babble|tone|file|clean"
 enum { MAX_TYPES = 32, MAX_BANDS = 32 };
 enum { SCOPE_CHUNK, SCOPE_UTT };
 
@@ -573,6 +576,7 @@ static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
             if (x->ntypes > 1) type = x->types[x->h->rng_below(x->r, (uint64_t)x->ntypes)];
             if (x->snr_hi > x->snr_lo) snr = x->snr_lo + (x->snr_hi - x->snr_lo) * x->h->rng_uniform(x->r);
         }
+        if (type == T_CLEAN) continue;
         if (make_noise(x, type, bt, b, err) != 0) return -1;
         if (ps <= 0) continue; /* a silent chunk stays silent */
         double pn = 0;

@@ -179,7 +179,7 @@ static void refusals(void)
     refused("[probe n]\nuse = noise\n\nsnr_db = loud\n", 4, "snr_db: 'loud' is not a number or lo:hi");
     refused("[probe n]\nuse = noise\nsnr_db = 10:5\n", 3, "snr_db: '10:5'");
     refused("[probe n]\nuse = noise\nsnr_db = 5:\n", 3, "snr_db: '5:'");
-    refused("[probe n]\nuse = noise\ntype = pinkish\n", 3, "'pinkish' is not one of white|pink|brown|band|babble|tone|file");
+    refused("[probe n]\nuse = noise\ntype = pinkish\n", 3, "'pinkish' is not one of white|pink|brown|band|babble|tone|file|clean");
     refused("[probe n]\nuse = noise\nscope = batch\n", 3, "'batch' is not one of chunk|utterance");
     refused("[probe n]\nuse = noise\napply_to = train,eval\n", 3, "apply_to: 'train,eval' is not a comma list");
     refused("[probe n]\nuse = noise\nband = 10-20\n", 3, "band: '10-20' is only for type band");
@@ -189,7 +189,7 @@ static void refusals(void)
     refused("[probe n]\nuse = noise\nk = 0\n", 3, "k");
     /* type lists */
     refused("[probe n]\nuse = noise\ntype = white,violet\n", 3,
-            "type: 'violet' (item 2 of 'white,violet') is not one of white|pink|brown|band|babble|tone|file");
+            "type: 'violet' (item 2 of 'white,violet') is not one of white|pink|brown|band|babble|tone|file|clean");
     refused("[probe n]\nuse = noise\ntype = white,,pink\n", 3, "type: '' (item 2 of 'white,,pink') is not one of");
     refused("[probe n]\nuse = noise\ntype = white, band\n", 3, "type band needs band = f_lo-f_hi");
     refused("[probe n]\nuse = noise\ntype = file,white\n", 3, "type file needs file = PATH");
@@ -606,6 +606,33 @@ static float *noised(const char *text, long step)
     return copy;
 }
 
+/* type clean: nothing added. Alone, the audio stays as it was; in a list
+ * (clean,white), some chunks come out untouched and the others noised at
+ * the SNR asked, and which is which follows the seed. */
+static void clean_type(void)
+{
+    size_t bytes = (size_t)B * (size_t)T * sizeof(float);
+    float *alone = noised("[probe n]\nuse = noise\ntype = clean\n", 3);
+    fill();
+    CHECK_MSG(!memcmp(alone, clean, bytes), "type = clean changed the audio");
+    free(alone);
+    int untouched = 0, noised_ok = 0, silent = 0;
+    float *mix = noised("[probe n]\nuse = noise\ntype = clean,white\nsnr_db = 5\n", 3);
+    memcpy(audio, mix, bytes);
+    for (int b = 0; b < B; b++) {
+        if (power(clean + (size_t)b * (size_t)T) == 0) {
+            silent++;
+            continue;
+        }
+        double snr = snr_of(b);
+        if (isnan(snr)) untouched++;
+        else noised_ok += fabs(snr - 5) < 0.01;
+    }
+    CHECK_MSG(untouched > 0 && noised_ok > 0 && untouched + noised_ok + silent == B,
+              "clean,white: %d chunks untouched, %d noised at 5 dB, %d silent, of %d", untouched, noised_ok, silent, B);
+    free(mix);
+}
+
 static void determinism(void)
 {
     size_t bytes = (size_t)B * (size_t)T * sizeof(float);
@@ -910,6 +937,7 @@ int main(void)
     spectra();
     roles();
     determinism();
+    clean_type();
     utterance_scope("white");
     utterance_scope("tone");
     utterance_scope("babble");
