@@ -364,6 +364,25 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     }
 }
 
+/* The legend's width: LEGW, or wider when a series' name needs it (the
+ * line sample and gap take 28 px before the text). */
+static int legend_width(const sp_plot_lines *p)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(s);
+    setup(cr);
+    double w = 0;
+    for (int i = 0; i < p->nseries; i++) {
+        if (!p->series[i].name) continue;
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, p->series[i].name, &e);
+        w = fmax(w, e.x_advance);
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return (int)fmax(LEGW, 16 + 28 + ceil(w) + 12);
+}
+
 int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
 {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -391,7 +410,7 @@ int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
     sp_plot_axis_range(ymin, ymax, p->logy, &p->ylo, &p->yhi, &p->ystep);
     if (cmin > cmax) cmin = cmax = 0;
     p->clo = cmin, p->chi = cmax;
-    int W = ML + PW + LEGW + (has_colour(p) ? CBW : 0), H = MT + PH + MB;
+    int W = ML + PW + legend_width(p) + (has_colour(p) ? CBW : 0), H = MT + PH + MB;
     return render(base, W, H, draw_lines, p, err);
 }
 
