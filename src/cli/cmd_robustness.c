@@ -525,7 +525,8 @@ static void print_summary(const grid *g, const summary *s)
 
 /* per-snr.png and .svg: PER against SNR, one curve per model and noise
  * through the SNRs it was scored at, each model's clean PER a dashed
- * level line across the SNR axis. */
+ * level line across the SNR axis; a colour per noise, a marker shape per
+ * model. */
 static int draw_figure(const grid *g, const summary *s, sp_error *err)
 {
     if (!s->ns) return 0;
@@ -551,7 +552,9 @@ static int draw_figure(const grid *g, const summary *s, sp_error *err)
             }
             if (!k) continue;
             names[n] = sp_xasprintf("%s: %s", g->m[i].arg, clean ? "clean" : s->noise[a]);
-            ser[n] = (sp_plot_series){ .name = names[n], .n = k, .x = x, .y = y, .dashed = clean };
+            /* a colour per noise (clean the last), a marker per model */
+            ser[n] = (sp_plot_series){ .name = names[n], .n = k, .x = x, .y = y, .dashed = clean,
+                                       .colour = 1 + (int)a, .marker = (int)i };
             n++;
         }
     }

@@ -281,6 +281,29 @@ static void lines_axes(const sp_plot_lines *p, axis *ax, axis *ay)
     ax->step = p->xstep, ay->step = p->ystep;
 }
 
+/* The outline of a point's marker at (x, y): a dot, square, triangle or
+ * diamond of about the same area. */
+static void marker_path(cairo_t *cr, int marker, double x, double y)
+{
+    switch (marker % 4) {
+    case 1: cairo_rectangle(cr, x - 3, y - 3, 6, 6); break;
+    case 2:
+        cairo_move_to(cr, x, y - 4);
+        cairo_line_to(cr, x + 3.8, y + 2.7);
+        cairo_line_to(cr, x - 3.8, y + 2.7);
+        cairo_close_path(cr);
+        break;
+    case 3:
+        cairo_move_to(cr, x, y - 4);
+        cairo_line_to(cr, x + 4, y);
+        cairo_line_to(cr, x, y + 4);
+        cairo_line_to(cr, x - 4, y);
+        cairo_close_path(cr);
+        break;
+    default: cairo_arc(cr, x, y, 3, 0, 2 * M_PI);
+    }
+}
+
 static void draw_lines(cairo_t *cr, const void *ctx)
 {
     const sp_plot_lines *p = ctx;
@@ -323,7 +346,8 @@ static void draw_lines(cairo_t *cr, const void *ctx)
             if (!valid(&ax, se->x[i]) || !valid(&ay, se->y[i])) continue;
             double x = axis_px(&ax, se->x[i]), y = axis_px(&ay, se->y[i]);
             cairo_new_path(cr);
-            cairo_arc(cr, x, y, se->c ? 4.5 : 3, 0, 2 * M_PI);
+            if (se->c) cairo_arc(cr, x, y, 4.5, 0, 2 * M_PI);
+            else marker_path(cr, se->marker, x, y);
             if (se->c) {
                 double cr_, cg, cb, span = p->chi - p->clo;
                 sp_draw_viridis(span > 0 ? (se->c[i] - p->clo) / span : 0.5, &cr_, &cg, &cb);
@@ -359,6 +383,10 @@ static void draw_lines(cairo_t *cr, const void *ctx)
         cairo_line_to(cr, lx + 22, ly - 4);
         cairo_stroke(cr);
         cairo_set_dash(cr, NULL, 0, 0);
+        if (p->markers && !se->c) {
+            marker_path(cr, se->marker, lx + 11, ly - 4);
+            cairo_fill(cr);
+        }
         cairo_set_source_rgb(cr, 0, 0, 0);
         sp_draw_text(cr, lx + 28, ly, 0, se->name);
     }

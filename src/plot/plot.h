@@ -32,6 +32,7 @@ typedef struct {
     const double *c;   /* a colour value per point, or NULL */
     int dashed;
     int colour;        /* 1 + palette index; 0: the series' position */
+    int marker;        /* with markers: 0 dot, 1 square, 2 triangle, 3 diamond */
 } sp_plot_series;
 
 typedef struct {

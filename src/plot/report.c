@@ -96,8 +96,8 @@ static int learning_curves(sp_report *r, const curves *c)
         { "learning_fer", "frame error rate", "FER", c->tf, c->df },
     };
     for (int k = 0; k < 2; k++) {
-        sp_plot_series s[2] = { { "train", (int)c->n, c->epoch, f[k].a, NULL, 0, 0 },
-                                { "dev", (int)c->n, c->epoch, f[k].b, NULL, 0, 0 } };
+        sp_plot_series s[2] = { { .name = "train", .n = (int)c->n, .x = c->epoch, .y = f[k].a },
+                                { .name = "dev", .n = (int)c->n, .x = c->epoch, .y = f[k].b } };
         sp_plot_lines p = { 0 };
         p.title = f[k].title, p.xlabel = "epoch", p.ylabel = f[k].ylabel, p.markers = 1, p.xinteger = 1;
         p.nseries = 2, p.series = s;

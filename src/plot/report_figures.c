@@ -436,8 +436,9 @@ static int lines_group(sp_report *r, const lines_ctx *c, const char *group)
         }
         /* the first y solid and named, the others dashed in its colour */
         for (int j = 0; j < NY; j++)
-            se[j * S + s] = (sp_plot_series){ j ? NULL : keys.s[s], (int)(used - m0), bx + m0, buf + (2 + j) * nr + m0,
-                                              c->colour.n ? bc + m0 : NULL, j > 0, j ? s + 1 : 0 };
+            se[j * S + s] = (sp_plot_series){ .name = j ? NULL : keys.s[s], .n = (int)(used - m0), .x = bx + m0,
+                                              .y = buf + (2 + j) * nr + m0, .c = c->colour.n ? bc + m0 : NULL,
+                                              .dashed = j > 0, .colour = j ? s + 1 : 0 };
     }
     const char *log = sp_panel_get(m, p, "log");
     char *title = rc == 0 ? figure_title(m, p, c->id, group, r->err) : NULL;
