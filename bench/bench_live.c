@@ -183,24 +183,26 @@ static void engine(sp_model *m, long hops, int nphones)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_live [--hops N] [--phone-hops N] [--quick]\n");
+    fprintf(stderr, "usage: bench_live [--hops N] [--phone-hops N] [--threads N] [--quick]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    long hops = 20000, phone_hops = 500;
+    long hops = 20000, phone_hops = 500, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--hops"))
             hops = atol(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--phone-hops"))
             phone_hops = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--threads"))
+            threads = atol(argv[++i]);
         else if (!strcmp(argv[i], "--quick"))
             hops = 2000, phone_hops = 100;
         else
             return usage();
     }
-    if (hops < 1 || phone_hops < 1) return usage();
+    if (hops < 1 || phone_hops < 1 || threads < 1 || threads > 64) return usage();
 #ifdef SP_BENCH_DATA_DIR
     setenv("SINCPROBE_DATA_DIR", SP_BENCH_DATA_DIR, 0); /* the source tree's phone map, unless set */
 #endif
@@ -212,10 +214,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_live: %s\n", err.msg);
         return 1;
     }
-    sp_set_threads(1);
+    sp_set_threads((int)threads);
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
-    printf("bench_live: sincnet preset, 10 ms hop at 16 kHz, 1 thread\nCPU: %s\n", cpu);
+    printf("bench_live: sincnet preset, 10 ms hop at 16 kHz, %ld thread%s (BLAS and OpenMP)\nCPU: %s\n", threads,
+           threads == 1 ? "" : "s", cpu);
     printf("  %-24s %7s  %23s   %23s   %s\n", "", "", "wall ms", "thread CPU ms", "target ms");
     printf("  %-24s %7s  %7s %7s %7s   %7s %7s %7s\n", "per hop", "hops", "mean", "p99", "max", "mean", "p99", "max");
     filterbank(&m, hops);
