@@ -11,7 +11,7 @@ export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
 expect_status 0 "$SINCPROBE" plugins
 expect_match "$out" '^noise	1\.0	adds white, pink, brown.*	.*/plugins/\.libs/noise\.so$' "plugins lists noise"
 expect_status 0 "$SINCPROBE" plugins noise
-expect_match "$out" '^type +string +white +the kind of noise, one of white\|pink\|brown\|band\|babble\|tone\|file, or a comma list' "plugins noise: type"
+expect_match "$out" '^type +string +white +the kind of noise, one of white\|pink\|brown\|band\|babble\|tone\|file\|clean, or a comma list' "plugins noise: type"
 for o in snr_db band scope apply_to seed freq k file; do
   expect_match "$out" "^$o " "plugins noise: option $o"
 done
