@@ -108,8 +108,14 @@ sleep 0.3
 expect_match "$(screen -e | sed -n 20p)" '48;2;[0-9]+;[0-9]+;[0-9]+m' "truecolour rows"
 tm resize-window -x 90 -y 30
 resized() { [ "$(screen | wc -l)" -eq 30 ] && screen | sed -n 30p | grep -Eq '^ t [0-9.]+ s \| level'; }
+# up to 15 s on a loaded machine (make check -j, sanitizers), the resize
+# asked again every 2 s in case tmux had not applied it to the pane yet
 i=0
-while ! resized && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while ! resized && [ $i -lt 150 ]; do
+  sleep 0.1
+  i=$((i + 1))
+  [ $((i % 20)) -eq 0 ] && tm resize-window -x 90 -y 30
+done
 ok; resized || fail "after the resize the status is not on line 30: $(screen | tail -n 2)"
 expect_match "$(screen | sed -n 2p)" "^96 .* [0-9]\.[0-9]k$" "the axis after the resize"
 ok; [ "$(screen | sed -n 2p | wc -c)" -le 91 ] || fail "the axis is wider than 90 columns"
