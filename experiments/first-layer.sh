@@ -41,14 +41,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-sp=${SINCPROBE:-}
-if [ -z "$sp" ]; then
-  if command -v sincprobe >/dev/null 2>&1; then sp=sincprobe
-  elif [ -x build/src/sincprobe ]; then sp=build/src/sincprobe
-  else echo "first-layer.sh: no sincprobe (set SINCPROBE, put it on PATH or run ./quickstart)" >&2; exit 1
-  fi
-fi
-[ -d "$corpus" ] || { echo "first-layer.sh: no corpus '$corpus' (run ./quickstart or pass --corpus)" >&2; exit 1; }
+. experiments/lib.sh
+find_sincprobe first-layer.sh "$corpus"
 
 top=runs/first-layer
 runs=(hz-1 hz-100 normalised-1 normalised-10)

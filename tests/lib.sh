@@ -84,3 +84,27 @@ finish() {
   echo "$test_name: all $checks checks passed"
   exit 0
 }
+
+# alsa_file_pcm NAME RAW [RATE]: an ALSA capture device (for
+# ALSA_CONFIG_PATH) that reads RAW (float32 little-endian, mono, RATE Hz,
+# default 16000) through ALSA's file plugin over the null plugin, behind a
+# plug; live-capture.sh lists the quirks of this arrangement.
+alsa_file_pcm() {
+  cat <<CONF
+pcm.$1 {
+    type plug
+    slave {
+        pcm {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "$2"
+            format "raw"
+        }
+        format FLOAT_LE
+        rate ${3:-16000}
+        channels 1
+    }
+}
+CONF
+}

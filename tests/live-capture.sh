@@ -38,27 +38,6 @@
 : "${top_builddir:?run through make check}"
 prog=$top_builddir/tests/test_live_capture
 
-# the capture device: plug -> file (infile RAW) -> null
-file_pcm() { # NAME RAW
-  cat <<CONF
-pcm.$1 {
-    type plug
-    slave {
-        pcm {
-            type file
-            slave.pcm { type null }
-            file "/dev/null"
-            infile "$2"
-            format "raw"
-        }
-        format FLOAT_LE
-        rate 16000
-        channels 1
-    }
-}
-CONF
-}
-
 # a two-channel device (the multi plugin: exactly its bindings), each
 # channel a file plugin reading a constant (S16_LE, converted by lfloat)
 stereo_pcm() { # NAME LEFT RIGHT
@@ -77,10 +56,10 @@ CONF
 
 expect_status 0 "$prog" gen "$work" || finish
 {
-  file_pcm sincprobe_test "$work/signal.f32"
-  file_pcm sincprobe_test_b "$work/signal.f32"
+  alsa_file_pcm sincprobe_test "$work/signal.f32"
+  alsa_file_pcm sincprobe_test_b "$work/signal.f32"
   stereo_pcm sincprobe_stereo "$work/left.s16" "$work/right.s16"
-  file_pcm default "$work/signal.f32"
+  alsa_file_pcm default "$work/signal.f32"
 } >"$work/alsa.conf"
 
 # a configuration without a usable capture device: the only PCM ('default',
@@ -96,7 +75,7 @@ CONF
 # a device that opens and starts, then fails (its output file cannot be
 # written): its stream stops on its own
 {
-  file_pcm sincprobe_broken "$work/signal.f32" | sed "s#\"/dev/null\"#\"$work/no-such-dir/out.raw\"#"
+  alsa_file_pcm sincprobe_broken "$work/signal.f32" | sed "s#\"/dev/null\"#\"$work/no-such-dir/out.raw\"#"
   cat "$work/none.conf"
 } >"$work/broken.conf"
 

@@ -83,28 +83,9 @@ EOF
 cat "$work/py.out"
 
 # ---- the same signal through PortAudio's ALSA host API
-file_pcm() { # NAME RAW RATE
-  cat <<CONF
-pcm.$1 {
-    type plug
-    slave {
-        pcm {
-            type file
-            slave.pcm { type null }
-            file "/dev/null"
-            infile "$2"
-            format "raw"
-        }
-        format FLOAT_LE
-        rate $3
-        channels 1
-    }
-}
-CONF
-}
 {
-  file_pcm sincprobe_live "$work/signal.f32" 16000
-  file_pcm sincprobe_live48 "$work/signal48.f32" 48000
+  alsa_file_pcm sincprobe_live "$work/signal.f32" 16000
+  alsa_file_pcm sincprobe_live48 "$work/signal48.f32" 48000
 } >"$work/alsa.conf"
 cat >>"$work/alsa.conf" <<CONF
 pcm.default {

@@ -107,6 +107,18 @@ void sp_live_view_db_range(const sp_live_view *v, const sp_live_hist *h, double 
     *hi = top, *lo = top - 60;
 }
 
+int sp_live_png_render(int w, int h, void (*draw)(void *ctx, cairo_t *cr, int w, int h), void *ctx,
+                       const char *path, sp_error *err)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(s);
+    draw(ctx, cr, w, h);
+    cairo_destroy(cr);
+    int rc = sp_live_png_write(s, path, err);
+    cairo_surface_destroy(s);
+    return rc;
+}
+
 int sp_live_png_write(cairo_surface_t *s, const char *path, sp_error *err)
 {
     const char *slash = strrchr(path, '/');
@@ -279,6 +291,8 @@ sp_live_key sp_live_view_poll(sp_live_view *v)
     return k;
 }
 
+static void draw_view(void *v, cairo_t *cr, int w, int h) { sp_live_draw(v, cr, w, h); }
+
 int sp_live_view_save_png(sp_live_view *v, const char *path, sp_error *err)
 {
     if (v->kind == SP_VIEW_WINDOW) {
@@ -291,13 +305,7 @@ int sp_live_view_save_png(sp_live_view *v, const char *path, sp_error *err)
         return sp_live_png_write(s, path, err);
     }
     /* the terminal (or nothing): the window's layout at its default size */
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v->o.width, v->o.height);
-    cairo_t *cr = cairo_create(s);
-    sp_live_draw(v, cr, v->o.width, v->o.height);
-    cairo_destroy(cr);
-    int rc = sp_live_png_write(s, path, err);
-    cairo_surface_destroy(s);
-    return rc;
+    return sp_live_png_render(v->o.width, v->o.height, draw_view, v, path, err);
 }
 
 void sp_live_view_close(sp_live_view *v)

@@ -76,6 +76,10 @@ void sp_live_view_db_range(const sp_live_view *v, const sp_live_hist *h, double 
 double sp_live_now(void);
 /* Write s as a PNG to a temporary file beside path and rename it. */
 int sp_live_png_write(cairo_surface_t *s, const char *path, sp_error *err);
+/* A picture drawn off screen: draw(ctx, cr, w, h) on a w x h image, written
+ * as a PNG by sp_live_png_write (the terminal's and --watch's saves). */
+int sp_live_png_render(int w, int h, void (*draw)(void *ctx, cairo_t *cr, int w, int h), void *ctx,
+                       const char *path, sp_error *err);
 /* "live-YYYYmmdd-HHMMSS.png" (or with "-N" before ".png" when taken) in
  * the current directory, into buf. */
 void sp_live_png_name(const char *prefix, char *buf, size_t n);

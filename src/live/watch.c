@@ -532,16 +532,12 @@ long sp_live_watcher_draws(const sp_live_watcher *w)
     return w->draws;
 }
 
+static void draw_watch(void *w, cairo_t *cr, int W, int H) { draw_picture(w, cr, W, H); }
+
 int sp_live_watcher_save_png(sp_live_watcher *w, const char *path, sp_error *err)
 {
     if (w->win) return sp_live_png_write(sp_live_win_canvas(w->win), path, err);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w->o.width, w->o.height);
-    cairo_t *cr = cairo_create(s);
-    draw_picture(w, cr, w->o.width, w->o.height);
-    cairo_destroy(cr);
-    int rc = sp_live_png_write(s, path, err);
-    cairo_surface_destroy(s);
-    return rc;
+    return sp_live_png_render(w->o.width, w->o.height, draw_watch, w, path, err);
 }
 
 void sp_live_watcher_close(sp_live_watcher *w)
