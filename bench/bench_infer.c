@@ -16,6 +16,7 @@
  * call's time is on its first layer. The input is uniform noise in
  * [-0.5, 0.5]; the model is freshly initialised (seed 1234). */
 #include "config.h"
+#include "nn/blas_core.h"
 #include "base/conf.h"
 #include "nn/model.h"
 
@@ -85,6 +86,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     const char *config = "big";
     int threads = 1, B = 128, reps = 15;
     for (int i = 1; i < argc; i++) {

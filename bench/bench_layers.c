@@ -8,6 +8,7 @@
  * and run under ../shared/bench/torch-env to compare with the PyTorch
  * reference (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set the threads). */
 #include "config.h"
+#include "nn/blas_core.h"
 #include "base/conf.h"
 #include "nn/layers.h"
 
@@ -46,6 +47,7 @@ static float *fnew(size_t n)
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     int B = argc > 1 ? atoi(argv[1]) : 128, reps = argc > 2 ? atoi(argv[2]) : 3;
     int T = 3200, P = 3;
     sp_sinc_spec s = sp_sinc_spec_make(80, 251, (float)SP_SAMPLE_RATE);

@@ -17,6 +17,7 @@
  * input is Gaussian noise (0.1) plus a tone; the model is freshly
  * initialised (seed of the preset): speed does not depend on the weights. */
 #include "config.h"
+#include "nn/blas_core.h"
 #include "live/engine.h"
 #include "live/filterbank.h"
 #include "base/conf.h"
@@ -189,6 +190,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     long hops = 20000, phone_hops = 500, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--hops"))

@@ -41,6 +41,7 @@
 #define _GNU_SOURCE
 #endif
 #include "config.h"
+#include "nn/blas_core.h"
 #include "base/conf.h"
 #include "base/diag.h"
 #include "base/ini.h"
@@ -1210,6 +1211,7 @@ static void report_run(FILE *hf, FILE *jf, const result *r)
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     options o = { .steps = 20, .warmup = 3, .layer_steps = 5, .infer_batch = 128, .gemm = 1,
                   .max_foreign = 0.3, .retry_steps = -1 };
     args a = { .configs = "big,small", .threads = "1,2", .json_path = NULL, .fork_each = 1 };

@@ -12,6 +12,7 @@
  * --save writes the generated data (for tsne_sklearn.py); OMP_NUM_THREADS
  * sets the threads. Prints one line: n d threads seconds kl trust knn. */
 #include "config.h"
+#include "nn/blas_core.h"
 #include "base/npy.h"
 #include "analysis/tsne.h"
 
@@ -44,6 +45,7 @@ static double gauss(void) { return sqrt(-2 * log(unif())) * cos(6.28318530717958
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     long N = 10000;
     int D = 50, quality = 1;
     const char *data = NULL, *save = NULL, *out = NULL;

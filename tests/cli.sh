@@ -3,6 +3,18 @@
 . "$top_srcdir/tests/lib.sh"
 
 expect_status 0 "$SINCPROBE" --version && expect_match "$out" '^sincprobe [0-9]+\.[0-9]+' "--version"
+# OpenBLAS's kernels (nn/blas_core.h): on a CPU with AVX2 and FMA,
+# sincprobe never runs the Prescott (SSE3) fallback OpenBLAS picks for a
+# CPU it does not know; a user's own OPENBLAS_CORETYPE is respected.
+expect_status 0 env -u OPENBLAS_CORETYPE "$SINCPROBE" --version
+blas=$(printf '%s\n' "$out" | sed -n 2p)
+expect_match "$blas" '^OpenBLAS .*; kernels for [A-Za-z0-9]+' "--version names the BLAS kernels"
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  ok
+  case $blas in *"kernels for Prescott"*) fail "Prescott kernels on a CPU with AVX2: $blas" ;; esac
+fi
+expect_status 0 env OPENBLAS_CORETYPE=Prescott "$SINCPROBE" --version &&
+  expect_match "$out" 'kernels for Prescott \(OPENBLAS_CORETYPE\)$' "a user's OPENBLAS_CORETYPE stands"
 expect_status 0 "$SINCPROBE" help && expect_match "$out" 'corpus' "help lists commands"
 expect_status 0 "$SINCPROBE" --help && expect_match "$out" '^usage: sincprobe COMMAND' "--help"
 expect_status 2 "$SINCPROBE"

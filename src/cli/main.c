@@ -1,6 +1,7 @@
 /* main.c - sincprobe's entry point: the command table. */
 #include "config.h"
 #include "cli/cli.h"
+#include "nn/blas_core.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -68,13 +69,16 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    sp_blas_use_best_core(argv);
     sp_log_set_sink(sp_cli_log, NULL, isatty(STDERR_FILENO));
     if (argc < 2) {
         list_commands(stderr);
         return SP_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("sincprobe %s\n", PACKAGE_VERSION);
+        char blas[256];
+        sp_blas_describe(blas, sizeof blas);
+        printf("sincprobe %s\n%s\n", PACKAGE_VERSION, blas);
         return SP_EXIT_OK;
     }
     if (sp_is_help(argv[1])) {
