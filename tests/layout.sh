@@ -5,7 +5,7 @@
 # The folders, top to bottom; a file may include headers of its own folder
 # and of the folders below it, never above:
 #
-#     cli live run probe decode nn corpus analysis plot base
+#     cli live run probe decode nn corpus ladspa analysis plot base
 #
 # and three rules beyond the order:
 #   - run/ never draws: it includes nothing from plot/ (cmd_train writes
@@ -13,8 +13,11 @@
 #   - analysis/ is compiled into probe modules, which do not link against
 #     libsincprobe: it includes only analysis/ headers, base/error.h
 #     (header-only) and the public <sincprobe/...>;
-#   - plugins/ (probes) include only the public header, analysis/, the
-#     plot/ drawing they compile in, base/error.h and their own headers;
+#   - ladspa/ is compiled into the ladspa probe and the LADSPA library
+#     too: the same rule as analysis/ (its own headers, base/error.h);
+#   - plugins/ (probes, and plugins/ladspa/, the LADSPA library) include
+#     only the public header, analysis/, ladspa/, the plot/ drawing they
+#     compile in, base/error.h and their own headers;
 #     the public header includes nothing from src/.
 # Every include of a src/ header names its folder ("nn/model.h").
 #
@@ -22,7 +25,7 @@
 # each offending include as FILE:LINE. Run with no argument (make check),
 # it first checks that it catches an upward include planted in a copy.
 set -u
-order="cli live run probe decode nn corpus analysis plot base"
+order="cli live run probe decode nn corpus ladspa analysis plot base"
 
 rank() { # rank FOLDER -> index in $order, or empty
     i=0
@@ -54,9 +57,14 @@ check() {
                     msg="the public header includes \"$inc\" (it must stand alone)" ;;
                 plugins)
                     case $inc in
-                    analysis/*|plot/*|base/error.h) ;;
-                    */*) msg="a probe includes \"$inc\" (only the public header, analysis/, plot/ and base/error.h)" ;;
-                    *) [ -f "$tree/plugins/$inc" ] || msg="\"$inc\" is not a header of plugins/" ;;
+                    analysis/*|ladspa/*|plot/*|base/error.h) ;;
+                    */*) msg="a probe includes \"$inc\" (only the public header, analysis/, ladspa/, plot/ and base/error.h)" ;;
+                    *) [ -f "$tree/plugins/$inc" ] || [ -f "$tree/$(dirname "$f")/$inc" ] || msg="\"$inc\" is not a header of plugins/" ;;
+                    esac ;;
+                ladspa)
+                    case $inc in
+                    ladspa/*|base/error.h) ;;
+                    *) msg="ladspa/ includes \"$inc\" (only ladspa/ and base/error.h: it is compiled into the probe and the LADSPA library)" ;;
                     esac ;;
                 analysis)
                     case $inc in
