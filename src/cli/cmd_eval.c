@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE] [--baseline] [--probes CONFIG | --no-probes] [--noise SPEC]...",
+    "sincprobe eval MODEL [--split S] [--corpus DIR] [--json] [--min-duration N] [--insertion-penalty X] [--lm-weight X] [--prior-scale X] [--confusion FILE] [--baseline] [--probes CONFIG | --no-probes] [--noise SPEC]... [--ladspa SPEC]...",
     "",
     "  MODEL                  a checkpoint, or a run directory (its best checkpoint)",
     "  --split S              dev, core or test (default: the config's test_split, core)",
@@ -39,6 +39,10 @@ static const char *const usage[] = {
     "                         key=value pairs, e.g. type=babble,snr_db=5 (repeatable; each runs",
     "                         after the probes above, on the evaluated split, scope utterance,",
     "                         seed 1, 2, ... unless SPEC says otherwise)",
+    "  --ladspa SPEC          run the evaluated audio through a LADSPA plugin: the ladspa probe's",
+    "                         options as key=value pairs, controls separated by ';', e.g.",
+    "                         plugin=gsm_1215,controls=Number of passes=2 (repeatable; after",
+    "                         the --noise probes, with the same defaults)",
     NULL,
 };
 
@@ -49,7 +53,35 @@ typedef struct {
     int json, baseline, no_probes;
     sp_scoring_opts so;         /* split, corpus, decoding overrides */
     sp_opt_list noise;          /* --noise SPECs */
+    sp_opt_list ladspa;         /* --ladspa SPECs */
+    const char **specs;         /* the --noise SPECs, then "probe=ladspa," + each --ladspa SPEC */
+    size_t nspecs;
 } eval_args;
+
+static void free_args(eval_args *a)
+{
+    for (size_t i = a->noise.n; i < a->nspecs; i++) free((char *)a->specs[i]);
+    free(a->specs);
+    sp_opt_list_free(&a->noise);
+    sp_opt_list_free(&a->ladspa);
+}
+
+/* a->specs: the chain's SPECs in chain order, each checked. -1, or the
+ * exit status of a usage error. */
+static int gather_specs(eval_args *a)
+{
+    a->specs = sp_xcalloc(a->noise.n + a->ladspa.n + 1, sizeof *a->specs);
+    for (size_t i = 0; i < a->noise.n; i++) a->specs[a->nspecs++] = a->noise.v[i];
+    for (size_t i = 0; i < a->ladspa.n; i++) a->specs[a->nspecs++] = sp_xasprintf("probe=ladspa,%s", a->ladspa.v[i]);
+    for (size_t i = 0; i < a->nspecs; i++) {
+        sp_error err;
+        int is_noise = i < a->noise.n;
+        const char *given = is_noise ? a->noise.v[i] : a->ladspa.v[i - a->noise.n];
+        if (sp_noise_spec_check(a->specs[i], &err) != 0)
+            return sp_usage_error(usage, "%s '%s': %s", is_noise ? "--noise" : "--ladspa", given, err.msg);
+    }
+    return -1;
+}
 
 /* -1 to go on, or the exit status. */
 static int parse_args(eval_args *a, int argc, char **argv)
@@ -69,6 +101,7 @@ static int parse_args(eval_args *a, int argc, char **argv)
         SP_OPT_STRING("--probes", &a->probes_conf),
         SP_OPT_FLAG("--no-probes", &a->no_probes),
         SP_OPT_LIST("--noise", &a->noise),
+        SP_OPT_LIST("--ladspa", &a->ladspa),
         SP_OPT_END,
     };
     int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
@@ -79,13 +112,9 @@ static int parse_args(eval_args *a, int argc, char **argv)
         return sp_usage_error(usage, "'--probes' and '--no-probes' do not go together");
     if (a->so.split && sp_split_parse(a->so.split) < 0)
         return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", a->so.split);
-    if (a->baseline && a->noise.n) return sp_usage_error(usage, "'--baseline' and '--noise' do not go together");
-    for (size_t i = 0; i < a->noise.n; i++) {
-        sp_error err;
-        if (sp_noise_spec_check(a->noise.v[i], &err) != 0)
-            return sp_usage_error(usage, "--noise '%s': %s", a->noise.v[i], err.msg);
-    }
-    return -1;
+    if (a->baseline && (a->noise.n || a->ladspa.n))
+        return sp_usage_error(usage, "'--baseline' and '--noise' or '--ladspa' do not go together");
+    return gather_specs(a);
 }
 
 /* ---- one evaluation: what it holds and frees */
@@ -119,7 +148,7 @@ static int open_probes(eval_run *r)
     }
     int bad = (a->probes_conf || !a->no_probes) && !r->chain ? sp_probe_diag_fail(&pdg, &r->err) : 0;
     sp_diag_free(&pdg);
-    if (!bad && a->noise.n && !(r->chain = sp_noise_chain(r->chain, a->noise.v, a->noise.n, r->s.role, &r->err)))
+    if (!bad && a->nspecs && !(r->chain = sp_noise_chain(r->chain, a->specs, a->nspecs, r->s.role, &r->err)))
         bad = -1;
     char *dir = sp_xasprintf("%s/eval-%s/probes", r->rundir, r->s.split);
     int rc = 0;
@@ -181,6 +210,9 @@ static void print_json(const eval_run *r, const sp_scores *sc)
     sp_json_begin_array(&j, "noise");
     for (size_t i = 0; i < r->a->noise.n; i++) sp_json_string(&j, NULL, r->a->noise.v[i]);
     sp_json_end_array(&j);
+    sp_json_begin_array(&j, "ladspa");
+    for (size_t i = 0; i < r->a->ladspa.n; i++) sp_json_string(&j, NULL, r->a->ladspa.v[i]);
+    sp_json_end_array(&j);
     sp_json_string(&j, "confusion", r->conf_path);
     sp_json_end_object(&j);
     sp_json_finish(&j);
@@ -194,6 +226,7 @@ static void print_text(const eval_run *r, const sp_scores *sc)
     printf("split       %s of '%s': %ld utterances, %ld frames\n", r->s.split, r->s.c.corpus, sc->utterances,
            sc->frames);
     for (size_t i = 0; i < r->a->noise.n; i++) printf("noise       %s\n", r->a->noise.v[i]);
+    for (size_t i = 0; i < r->a->ladspa.n; i++) printf("ladspa      %s\n", r->a->ladspa.v[i]);
     printf("loss        %.4f\n", sc->loss);
     printf("FER         %.2f%% (48 classes)  %.2f%% (39)\n", 100 * sc->fer, 100 * sc->fer39);
     printf("PER         %.2f%%  (39 phones; N=%ld  S=%ld  D=%ld  I=%ld; correct %.2f%%)\n", 100 * sc->per, t->ref,
@@ -237,7 +270,7 @@ int cmd_eval(int argc, char **argv)
     eval_args a;
     int status = parse_args(&a, argc, argv);
     if (status >= 0) {
-        sp_opt_list_free(&a.noise);
+        free_args(&a);
         return status;
     }
     eval_run r;
@@ -250,6 +283,6 @@ int cmd_eval(int argc, char **argv)
     }
     ok = ok && open_probes(&r) == 0 && run_model(&r) == 0 && report(&r) == 0;
     eval_free(&r);
-    sp_opt_list_free(&a.noise);
+    free_args(&a);
     return ok ? SP_EXIT_OK : SP_EXIT_FAIL;
 }

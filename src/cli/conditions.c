@@ -154,12 +154,20 @@ static char *append(char *t, const char *fmt, ...)
     return u;
 }
 
+/* The probe a SPEC configures: its probe key, else the noise probe. */
+static const char *spec_probe(const sp_noise_spec *s)
+{
+    const char *p = sp_noise_spec_get(s, "probe");
+    return p ? p : NOISE_PROBE;
+}
+
 /* The [probe ID] section of SPEC number index (1-based): its pairs, then
  * the defaults of conditions.h for what it leaves out. */
 static char *section_text(const sp_noise_spec *s, const char *id, size_t index, sp_probe_role role)
 {
-    char *t = sp_xasprintf("[probe %s]\nuse = %s\n", id, NOISE_PROBE);
-    for (size_t i = 0; i < s->n; i++) t = append(t, "%s = %s\n", s->v[i].key, s->v[i].value);
+    char *t = sp_xasprintf("[probe %s]\nuse = %s\n", id, spec_probe(s));
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].key, "probe")) t = append(t, "%s = %s\n", s->v[i].key, s->v[i].value);
     if (!sp_noise_spec_get(s, "apply_to")) t = append(t, "apply_to = %s\n", role_name(role));
     if (!sp_noise_spec_get(s, "scope")) t = append(t, "scope = utterance\n");
     if (!sp_noise_spec_get(s, "seed")) t = append(t, "seed = %zu\n", index);
@@ -190,25 +198,26 @@ sp_probe_chain *sp_noise_chain(sp_probe_chain *ch, const char *const *specs, siz
     }
     for (size_t i = 0; ch && i < n; i++) {
         sp_noise_spec s;
-        char id[32];
-        snprintf(id, sizeof id, "noise-%zu", i + 1);
+        char id[96];
         if (sp_noise_spec_parse(specs[i], &s, err) != 0) {
             sp_error_prefix(err, "--noise '%s': ", specs[i]);
             goto fail;
         }
+        snprintf(id, sizeof id, "%.64s-%zu", spec_probe(&s), i + 1);
         char *text = section_text(&s, id, i + 1, role);
+        char *name = sp_xasprintf("--%s '%s'", spec_probe(&s), specs[i]);
         sp_noise_spec_free(&s);
-        char *name = sp_xasprintf("--noise '%s'", specs[i]);
         sp_ini ini;
         int rc = sp_ini_parse(&ini, name, text, &d) == 0 ? sp_probe_chain_add(ch, &ini, &d) : -1;
         sp_ini_free(&ini);
-        free(name);
         free(text);
         if (rc != 0) {
             problem_fail(&d, id, err);
-            sp_error_prefix(err, "--noise '%s': ", specs[i]);
+            sp_error_prefix(err, "%s: ", name);
+            free(name);
             goto fail;
         }
+        free(name);
     }
     sp_diag_free(&d);
     return ch;
@@ -222,15 +231,20 @@ fail:
  * Checking a SPEC before any work
  * ---------------------------------------------------------------------- */
 
-/* The noise probe's descriptor, found as a chain finds it (valid until
+/* The descriptor of probe name, found as a chain finds it (valid until
  * sp_probe_catalog_free(cat)); NULL with err. */
-static const sp_probe_descriptor *noise_descriptor(sp_probe_catalog *cat, sp_error *err)
+static const sp_probe_descriptor *probe_descriptor(sp_probe_catalog *cat, const char *name, sp_error *err)
 {
     memset(cat, 0, sizeof *cat);
     const char *file;
-    const sp_probe_descriptor *d = sp_probe_find(cat, NOISE_PROBE, &file, err);
-    if (!d) sp_error_prefix(err, "the noise probe: ");
+    const sp_probe_descriptor *d = sp_probe_find(cat, name, &file, err);
+    if (!d) sp_error_prefix(err, "the %s probe: ", name);
     return d;
+}
+
+static const sp_probe_descriptor *noise_descriptor(sp_probe_catalog *cat, sp_error *err)
+{
+    return probe_descriptor(cat, NOISE_PROBE, err);
 }
 
 /* Every key of s an option of d: 0, or -1 with err listing them. */
@@ -238,12 +252,13 @@ static int check_keys(const sp_noise_spec *s, const sp_probe_descriptor *d, sp_e
 {
     for (size_t i = 0; i < s->n; i++) {
         unsigned long k;
+        if (!strcmp(s->v[i].key, "probe")) continue;
         for (k = 0; k < d->noptions; k++)
             if (!strcmp(d->options[k].name, s->v[i].key)) break;
         if (k < d->noptions) continue;
         char *names = sp_xstrdup("");
         for (k = 0; k < d->noptions; k++) names = append(names, "%s%s", k ? ", " : "", d->options[k].name);
-        sp_fail(err, "unknown key '%s': the noise probe's options are %s", s->v[i].key, names);
+        sp_fail(err, "unknown key '%s': the %s probe's options are %s", s->v[i].key, d->identifier, names);
         free(names);
         return -1;
     }
@@ -266,7 +281,7 @@ int sp_noise_spec_check(const char *text, sp_error *err)
     sp_noise_spec s;
     if (sp_noise_spec_parse(text, &s, err) != 0) return -1;
     sp_probe_catalog cat;
-    const sp_probe_descriptor *d = noise_descriptor(&cat, err);
+    const sp_probe_descriptor *d = probe_descriptor(&cat, spec_probe(&s), err);
     int rc = d ? check_keys(&s, d, err) : -1;
     sp_probe_catalog_free(&cat);
     sp_noise_spec_free(&s);
@@ -358,6 +373,12 @@ int sp_conditions_add_spec(sp_conditions *cs, const char *text, sp_error *err)
         return -1;
     }
     char *name = sp_strtrim(sp_xstrdup(text)); /* trimmed in place: the start stays */
+    if (strcmp(spec_probe(&s), NOISE_PROBE)) {
+        /* another probe (ladspa): the condition is the SPEC, no SNR */
+        push(cs, name, sp_noise_spec_canonical(&s), joined(&s, NULL), sp_xstrdup(spec_probe(&s)), sp_xstrdup(""));
+        sp_noise_spec_free(&s);
+        return 0;
+    }
     char *noise = joined(&s, "snr_db");
     const char *type = sp_noise_spec_get(&s, "type"), *snr = sp_noise_spec_get(&s, "snr_db");
     char *t = type ? sp_xstrdup(type) : option_default("type");

@@ -20,6 +20,7 @@ static const struct command commands[] = {
     { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
     { "decode", cmd_decode, "phone segments of audio files" },
     { "live", cmd_live, "a model's learned filterbank on the microphone (or a file), drawn as it happens" },
+    { "ladspa", cmd_ladspa, "LADSPA plugins: list them, show one's ports, apply one to a file" },
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
