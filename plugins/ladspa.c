@@ -39,7 +39,7 @@
 #include "ladspa/host.h"
 
 enum { OPT_PLUGIN, OPT_LABEL, OPT_ID, OPT_CONTROLS, OPT_IN, OPT_OUT, OPT_APPLY, OPT_SCOPE, OPT_MIX, OPT_SEED,
-       OPT_LISTEN, NOPT };
+       OPT_LISTEN, OPT_FRACTION, NOPT };
 enum { SCOPE_CHUNK, SCOPE_UTT };
 #define RATE 16000 /* the host's rate; run->sample_rate is checked against it in on_start */
 
@@ -66,6 +66,8 @@ static const sp_probe_option options[NOPT] = {
       .help = "seeds C's rand() before each activation (-1: the probe's stream of the run's seed)" },
     { .name = "listen", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1000000,
       .help = "write the first N processed utterances (or chunks) as WAV files into listen/" },
+    { .name = "fraction", .type = SP_PROBE_OPT_FLOAT, .default_value = "1", .min = 0, .max = 1,
+      .help = "the share of utterances (or chunks) processed, drawn per utterance (chunk) from the seed; the rest stay clean" },
 };
 
 typedef struct {
@@ -75,9 +77,10 @@ typedef struct {
     sp_ladspa_fx *fx;
     char path[4096];
     int scope, apply[SP_PROBE_NROLES];
-    double mix;
+    double mix, fraction;
     uint64_t base;
     long listen, listened;
+    long seen, done;          /* utterances (or chunks) met, and processed */
     long latency;
     /* on_start */
     int T;
@@ -86,6 +89,9 @@ typedef struct {
     float *in, *out;                /* [longest utterance or T] */
     long cap;
 } ladspa_probe;
+
+/* The cache entry of an utterance the fraction leaves clean. */
+static float left_clean;
 
 static int fail(sp_probe_error *err, int option, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(sp_probe_error *err, int option, const char *fmt, ...)
@@ -128,7 +134,8 @@ static void destroy(void *self)
     sp_ladspa_close(x->lib);
     for (int r = 0; r < SP_PROBE_NROLES; r++) {
         if (!x->cache[r]) continue;
-        for (unsigned long i = 0; x->data[r] && i < x->data[r]->n; i++) free(x->cache[r][i]);
+        for (unsigned long i = 0; x->data[r] && i < x->data[r]->n; i++)
+            if (x->cache[r][i] != &left_clean) free(x->cache[r][i]);
         free(x->cache[r]);
     }
     free(x->in);
@@ -167,6 +174,7 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     const sp_probe_value *v = ctx->values;
     x->scope = (int)v[OPT_SCOPE].i;
     x->mix = v[OPT_MIX].f;
+    x->fraction = v[OPT_FRACTION].f;
     x->listen = (long)v[OPT_LISTEN].i;
     int rc = 0;
     if (parse_apply(x, v[OPT_APPLY].text) != 0)
@@ -228,8 +236,9 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     int def;
     const char *dirs = sp_ladspa_path(&def);
     if (def) x->h->log(x->ctx, SP_PROBE_INFO, "LADSPA_PATH is unset: searched %s", dirs);
-    x->h->log(x->ctx, SP_PROBE_INFO, "'%s' (%s, id %lu) from %s at %d Hz, scope %s, mix %g, on%s%s%s",
+    x->h->log(x->ctx, SP_PROBE_INFO, "'%s' (%s, id %lu) from %s at %d Hz, scope %s, mix %g, fraction %g, on%s%s%s",
               d->Label, d->Name, d->UniqueID, x->path, RATE, x->scope == SCOPE_UTT ? "utterance" : "chunk", x->mix,
+              x->fraction,
               x->apply[0] ? " train" : "", x->apply[1] ? " dev" : "", x->apply[2] ? " test" : "");
     if (x->listen > 0) {
         char dir[4096];
@@ -261,16 +270,31 @@ static int listen_write(ladspa_probe *x, const char *name, const float *y, long 
     return 0;
 }
 
-static unsigned seed_of(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
+/* splitmix64 of the probe's seed mixed with the keys a, b, c. */
+static uint64_t mix64(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
 {
-    /* splitmix64 of the mixed keys */
     uint64_t z = x->base ^ (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xBF58476D1CE4E5B9ull) ^ (c * 0x94D049BB133111EBull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return (unsigned)((z ^ (z >> 31)) >> 33);
+    return z ^ (z >> 31);
 }
 
-/* The processed utterance i of role r, made on first use. */
+/* srand's seed for the signal keyed (a, b, c). */
+static unsigned seed_of(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
+{
+    return (unsigned)(mix64(x, a, b, c) >> 32);
+}
+
+/* Whether the signal keyed (a, b, c) is processed: a uniform draw from
+ * its seed below fraction. */
+static int chosen(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
+{
+    if (x->fraction >= 1) return 1;
+    return (double)(mix64(x, a ^ 0x5eed, b, c) >> 11) * 0x1.0p-53 < x->fraction; /* uniform in [0, 1) */
+}
+
+/* The processed utterance i of role r, made on first use (&left_clean:
+ * not processed). */
 static const float *processed(ladspa_probe *x, int r, unsigned long i, sp_probe_error *err)
 {
     if (x->cache[r][i]) return x->cache[r][i];
@@ -280,6 +304,12 @@ static const float *processed(ladspa_probe *x, int r, unsigned long i, sp_probe_
     if (!y) return fail(err, -1, "out of memory"), NULL;
     for (long s = 0; s < n; s++) x->in[s] = (float)(u->audio[s] / 32768.0);
     sp_error e;
+    x->seen++;
+    if (!chosen(x, 1 + (uint64_t)r, i, 0)) {
+        free(y);
+        return x->cache[r][i] = &left_clean;
+    }
+    x->done++;
     if (sp_ladspa_fx_process(x->fx, x->in, y, n, x->mix, seed_of(x, 1 + (uint64_t)r, i, 0), &e) < 0) {
         free(y);
         return put(&e, err, -1), NULL;
@@ -296,6 +326,7 @@ static int utterance_scope(ladspa_probe *x, sp_probe_batch *bt, sp_probe_error *
         unsigned long i = (unsigned long)bt->utterance[b];
         const float *y = processed(x, r, i, err);
         if (!y) return -1;
+        if (y == &left_clean) continue;
         const sp_probe_utterance *u = &x->data[r]->utt[i];
         float g = bt->gain[b], *a = bt->audio + (size_t)b * (size_t)T;
         for (int t = 0; t < T; t++) {
@@ -314,8 +345,11 @@ static int chunk_scope(ladspa_probe *x, sp_probe_batch *bt, sp_probe_error *err)
     for (int b = 0; b < bt->B; b++) {
         float *a = bt->audio + (size_t)b * (size_t)T;
         sp_error e;
-        unsigned seed = seed_of(x, 16 + (uint64_t)bt->role, ((uint64_t)bt->epoch << 40) ^ (uint64_t)bt->step,
-                                (uint64_t)b);
+        uint64_t key = ((uint64_t)bt->epoch << 40) ^ (uint64_t)bt->step;
+        x->seen++;
+        if (!chosen(x, 16 + (uint64_t)bt->role, key, (uint64_t)b)) continue;
+        x->done++;
+        unsigned seed = seed_of(x, 16 + (uint64_t)bt->role, key, (uint64_t)b);
         if (sp_ladspa_fx_process(x->fx, a, x->out, T, x->mix, seed, &e) < 0) return put(&e, err, -1);
         memcpy(a, x->out, (size_t)T * sizeof *a);
         if (x->listened < x->listen) {
@@ -335,6 +369,15 @@ static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
     return x->scope == SCOPE_UTT ? utterance_scope(x, bt, err) : chunk_scope(x, bt, err);
 }
 
+static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
+{
+    (void)run, (void)err;
+    ladspa_probe *x = self;
+    x->h->log(x->ctx, SP_PROBE_INFO, "processed %ld of %ld %s (fraction %g)", x->done, x->seen,
+              x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction);
+    return 0;
+}
+
 static const sp_probe_descriptor descriptor = {
     .abi_version = SP_PROBE_ABI_VERSION,
     .identifier = "ladspa",
@@ -346,6 +389,7 @@ static const sp_probe_descriptor descriptor = {
     .create = create,
     .on_start = on_start,
     .on_batch = on_batch,
+    .on_finish = on_finish,
     .destroy = destroy,
 };
 

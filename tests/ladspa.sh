@@ -149,6 +149,15 @@ for w in "$work/run/eval-test/probes/rv/listen"/*.wav; do
   compare "probe (config) vs applyplugin, tap_reverb on $id" "$w" "$work/u-apl.wav" $lsb
 done
 
+# fraction: the share of chunks processed, drawn per chunk (866 chunks of
+# the test split; 0.5 +- 0.1 is 6 standard deviations)
+expect_status 0 "$SINCPROBE" eval "$work/run" --split test --no-probes --ladspa 'plugin=amp_1181,scope=chunk,fraction=0.5'
+k=$(printf '%s' "$err" | sed -n 's/.*processed \([0-9]*\) of \([0-9]*\) chunks (fraction 0.5).*/\1 \2/p')
+ok; [ -n "$k" ] && awk -v k="$k" 'BEGIN { split(k, a, " "); r = a[1] / a[2]; exit !(a[2] > 500 && r > 0.4 && r < 0.6) }' ||
+  fail "fraction 0.5 processed '$k' (done, seen) chunks: $(printf '%s' "$err" | grep processed)"
+expect_status 0 "$SINCPROBE" eval "$work/run" --split test --no-probes --ladspa 'plugin=amp_1181,fraction=0'
+expect_match "$err" 'processed 0 of 4 utterances \(fraction 0\)' "fraction 0"
+
 # errors name the config line
 bad() { # WHAT LINE CONTENT PATTERN
   printf '[probe x]\nuse = ladspa\n%b\n' "$3" >"$work/bad.conf"
@@ -168,5 +177,5 @@ expect_match "$err" "unknown key 'volume': the ladspa probe's options are plugin
 conf "$work/run2" '[probe codec]\nuse = ladspa\nplugin = gsm_1215\nscope = chunk\nlisten = 3' >"$work/run2.conf"
 expect_status 0 "$SINCPROBE" train "$work/run2.conf" --quiet
 ok; [ "$(ls "$work/run2/probes/codec/listen" | wc -l)" -eq 3 ] || fail "scope chunk: listen wrote $(ls "$work/run2/probes/codec/listen" | wc -l) chunks"
-expect_match "$(cat "$work/run2/probes/log.txt" 2>/dev/null)" "'gsm' \(GSM simulator, id 1215\) .* scope chunk, mix 1, on train" "training log names the plugin"
+expect_match "$(cat "$work/run2/probes/log.txt" 2>/dev/null)" "'gsm' \(GSM simulator, id 1215\) .* scope chunk, mix 1, fraction 1, on train" "training log names the plugin"
 finish

@@ -113,7 +113,7 @@ static int parse_args(eval_args *a, int argc, char **argv)
     if (a->so.split && sp_split_parse(a->so.split) < 0)
         return sp_usage_error(usage, "unknown split '%s': expected dev, core, test, train or all", a->so.split);
     if (a->baseline && (a->noise.n || a->ladspa.n))
-        return sp_usage_error(usage, "'--baseline' and '--noise' or '--ladspa' do not go together");
+        return sp_usage_error(usage, "'--baseline' and '%s' do not go together", a->noise.n ? "--noise" : "--ladspa");
     return gather_specs(a);
 }
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-    "sincprobe ladspa list [DIR...]",
+    "sincprobe ladspa list [DIR ...]",
     "   or: sincprobe ladspa show PLUGIN [--label L | --id N] [--rate R]",
     "   or: sincprobe ladspa apply PLUGIN IN OUT [--label L | --id N] [--controls C] [--in-port P] [--out-port P] [--mix X] [--seed S]",
     "",
