@@ -5,7 +5,9 @@
 # tap-plugins' reverberator, scope utterance (each utterance processed
 # once, then cached) and scope chunk (every chunk of every step through a
 # fresh instance), each run twice, alternating, and the mean ms per step
-# of each (log.tsv's seconds, which exclude loading the corpus).
+# of each (log.tsv's seconds, which exclude loading the corpus), with the
+# thread CPU time the probe itself spent per batch (its closing log line:
+# on a shared machine the steady measure).
 #
 #   bench/ladspa-probe.sh [-s STEPS] [-c CORPUS] [-o OUTDIR]
 #
@@ -34,8 +36,10 @@ run() { # NAME REP [probe section]
     printf '[train]\nepochs = 1\nsteps_per_epoch = %s\nbatch = 64\nthreads = 2\nseed = 1234\n[run]\ndir = %s\n' "$steps" "$d"
     [ $# -lt 3 ] || printf '%b\n' "$3"; } >"$d.conf"
   "$sp" train "$d.conf" --quiet >/dev/null 2>"$d.err" || { cat "$d.err" >&2; exit 1; }
-  awk -F'\t' -v n="$1" -v s="$steps" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i }
-    NR == 2 { printf "%-16s %8.1f ms per step\n", n, 1000 * $c / s }' "$d/log.tsv"
+  cpu=$(sed -n 's/.*; \([0-9.]*\) ms of CPU per batch over \([0-9]*\) batches.*/\1 ms per batch (\2 batches)/p' \
+    "$d/probes/log.txt" 2>/dev/null | head -1)
+  awk -F'\t' -v n="$1" -v s="$steps" -v cpu="${cpu:--}" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i }
+    NR == 2 { printf "%-16s %8.1f ms per step   probe CPU: %s\n", n, 1000 * $c / s, cpu }' "$d/log.tsv"
 }
 
 gsm='[probe fx]\nuse = ladspa\nplugin = gsm_1215'

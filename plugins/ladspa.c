@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -81,6 +82,8 @@ typedef struct {
     uint64_t base;
     long listen, listened;
     long seen, done;          /* utterances (or chunks) met, and processed */
+    long batches;             /* on_batch calls that processed audio */
+    double cpu_s;             /* thread CPU seconds spent in them */
     long latency;
     /* on_start */
     int T;
@@ -361,20 +364,32 @@ static int chunk_scope(ladspa_probe *x, sp_probe_batch *bt, sp_probe_error *err)
     return 0;
 }
 
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
 {
     ladspa_probe *x = self;
     if (!x->apply[bt->role]) return 0;
     if (bt->T > x->cap) return fail(err, -1, "a batch of %d-sample chunks; on_start said %d", bt->T, x->T);
-    return x->scope == SCOPE_UTT ? utterance_scope(x, bt, err) : chunk_scope(x, bt, err);
+    double t0 = cpu_seconds();
+    int rc = x->scope == SCOPE_UTT ? utterance_scope(x, bt, err) : chunk_scope(x, bt, err);
+    x->cpu_s += cpu_seconds() - t0;
+    x->batches++;
+    return rc;
 }
 
 static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
 {
     (void)run, (void)err;
     ladspa_probe *x = self;
-    x->h->log(x->ctx, SP_PROBE_INFO, "processed %ld of %ld %s (fraction %g)", x->done, x->seen,
-              x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction);
+    x->h->log(x->ctx, SP_PROBE_INFO, "processed %ld of %ld %s (fraction %g); %.2f ms of CPU per batch over %ld batches",
+              x->done, x->seen, x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction,
+              x->batches ? 1e3 * x->cpu_s / (double)x->batches : 0.0, x->batches);
     return 0;
 }
 
