@@ -6,7 +6,11 @@
  * response summary (peak, -3 dB band) against closed forms, the bank sum,
  * the real-time FIR on both paths against a direct double-precision
  * convolution (any chunking, in place, latency, a change of taps), and
- * the catalog's loading rules and UniqueID assignment. */
+ * the catalog's loading rules and UniqueID assignment; and the built
+ * LADSPA library itself, loaded as a host loads it: its descriptors, the
+ * single-filter plugin's output ports, impulse responses at the model's
+ * rate and redesigned at other rates, conv banks refused at other rates.
+ * (tests/export-ladspa.sh filters audio with sox and applyplugin.) */
 #include "ladspa/fbdesign.h"
 #include "ladspa/fbdir.h"
 #include "ladspa/fbfile.h"
@@ -14,6 +18,8 @@
 #include "nn/layers.h"
 #include "tests/testlib.h"
 
+#include <dlfcn.h>
+#include <ladspa.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -419,6 +425,176 @@ static void test_catalog(void)
     free(d1), free(d2), free(d3), free(pa), free(pb), free(pc), free(pd), free(pbad), free(pother);
 }
 
+// ----------------------------------------------------------------------------
+// the LADSPA library, as a host sees it
+
+typedef struct {
+    const LADSPA_Descriptor *d;
+    LADSPA_Handle h;
+    LADSPA_Data ctl[6];
+} host;
+
+/* Instantiate d at rate with every control port connected to ctl, filter
+ * index filter; NULL handle when the plugin refuses. */
+static int open_plugin(host *p, const LADSPA_Descriptor *d, unsigned long rate, float filter)
+{
+    memset(p, 0, sizeof *p);
+    p->d = d;
+    if (!(p->h = d->instantiate(d, rate))) return -1;
+    for (unsigned long i = 2; i < d->PortCount; i++) d->connect_port(p->h, i, &p->ctl[i]);
+    if (d->PortCount == 6) p->ctl[2] = filter;
+    d->activate(p->h);
+    return 0;
+}
+
+/* The impulse response of p's filter: n samples of output after a unit
+ * impulse, run in place in chunks of 100; the latency port's value. */
+static int impulse(host *p, float *y, int n)
+{
+    memset(y, 0, sizeof(float) * n);
+    y[0] = 1.0f;
+    for (int i = 0; i < n; i += 100) {
+        int m = n - i < 100 ? n - i : 100;
+        p->d->connect_port(p->h, 0, y + i);
+        p->d->connect_port(p->h, 1, y + i);
+        p->d->run(p->h, (unsigned long)m);
+    }
+    return (int)p->ctl[p->d->PortCount - 1];
+}
+
+/* y (after the delay B = latency - (K-1)/2) is h reversed / scale: the
+ * largest difference. */
+static double ir_error(const float *y, int n, int latency, const float *h, int K, double scale)
+{
+    int B = latency - (K - 1) / 2;
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        int k = K - 1 - (i - B);
+        double want = k >= 0 && k < K ? h[k] / scale : 0.0;
+        worst = fmax(worst, fabs(y[i] - want));
+    }
+    return worst;
+}
+
+/* sx: 4 sinc band-passes (the last above 4 kHz), cx: 3 random kernels */
+static void write_library_files(const char *dir, sp_fbfile *sx, sp_fbfile *cx)
+{
+    static const float band[4][2] = { { 100, 400 }, { 500, 1500 }, { 2000, 2600 }, { 5000, 6000 } };
+    make_fb(sx, 4, 65, "sx", 0x5C0100);
+    for (int c = 0; c < 4; c++) {
+        sx->f1[c] = band[c][0];
+        sx->f2[c] = band[c][1];
+        sp_fbd_sinc(sx->taps + c * 65, 65, 16000.0, band[c][0], band[c][1]);
+    }
+    CHECK(sp_fbd_response(sx->taps, 4, 65, 16000.0, sx->peak, NULL, NULL, NULL) == 0);
+    make_fb(cx, 3, 9, "cx", 0x5C0200);
+    cx->kind = SP_FB_CONV;
+    CHECK(sp_fbd_response(cx->taps, 3, 9, 16000.0, cx->peak, cx->f1, cx->f2, NULL) == 0);
+    char *a = path_in(dir, "sx.spfb"), *b = path_in(dir, "cx.spfb");
+    write_fb(sx, a);
+    write_fb(cx, b);
+    free(a);
+    free(b);
+}
+
+static void check_descriptors(LADSPA_Descriptor_Function get)
+{
+    static const char *labels[4] = { "cx_bank", "cx_filter", "sx_bank", "sx_filter" };
+    static const unsigned long ids[4] = { 0x5C0200, 0x5C0201, 0x5C0100, 0x5C0101 };
+    for (unsigned long i = 0; i < 4; i++) {
+        const LADSPA_Descriptor *d = get(i);
+        CHECK(d != NULL);
+        if (!d) return;
+        CHECK_MSG(strcmp(d->Label, labels[i]) == 0 && d->UniqueID == ids[i], "%lu: %s %lu", i, d->Label,
+                  d->UniqueID);
+        CHECK(LADSPA_IS_HARD_RT_CAPABLE(d->Properties) && !LADSPA_IS_INPLACE_BROKEN(d->Properties));
+        CHECK(d->PortCount == (i % 2 ? 6u : 3u));
+        CHECK(strcmp(d->PortNames[d->PortCount - 1], "latency") == 0);
+        CHECK(LADSPA_IS_PORT_OUTPUT(d->PortDescriptors[d->PortCount - 1]));
+    }
+    CHECK(get(4) == NULL);
+    const LADSPA_Descriptor *f = get(3);
+    CHECK(strcmp(f->PortNames[2], "filter") == 0 && f->PortRangeHints[2].UpperBound == 3.0f);
+    CHECK(strcmp(f->PortNames[3], "centre (Hz)") == 0 && strcmp(f->PortNames[4], "bandwidth (Hz)") == 0);
+}
+
+/* sx_filter and sx_bank at 16 kHz: the file's taps; at 48 kHz and 8 kHz:
+ * redesigned; cx at 48 kHz: refused. */
+static void check_instances(LADSPA_Descriptor_Function get, const sp_fbfile *sx)
+{
+    enum { N = 3000 };
+    static float y[N];
+    host p;
+    CHECK(open_plugin(&p, get(3), 16000, 2.0f) == 0);
+    int lat = impulse(&p, y, N);
+    CHECK_MSG(ir_error(y, N, lat, sx->taps + 2 * 65, 65, sx->peak[2]) < 1e-6, "sx_filter 2: latency %d", lat);
+    CHECK(p.ctl[3] == 2300.0f && p.ctl[4] == 600.0f);
+    p.ctl[2] = 99.0f; /* beyond the range: the last filter */
+    impulse(&p, y, 10);
+    CHECK(p.ctl[3] == 5500.0f && p.ctl[4] == 1000.0f);
+    p.d->cleanup(p.h);
+
+    setenv("SINCPROBE_LADSPA_CONV", "direct", 1);
+    float bank[65], k48[4 * 195], pk[4];
+    CHECK(open_plugin(&p, get(2), 16000, 0) == 0);
+    lat = impulse(&p, y, N);
+    sp_fbd_bank(bank, sx->taps, sx->peak, 4, 65);
+    CHECK_MSG(lat == 32 && ir_error(y, N, lat, bank, 65, 1.0) < 1e-6, "sx_bank direct: latency %d", lat);
+    p.d->cleanup(p.h);
+    unsetenv("SINCPROBE_LADSPA_CONV");
+
+    /* 48 kHz: 195 taps (the same 4 ms), the same cut-offs */
+    for (int c = 0; c < 4; c++) sp_fbd_sinc(k48 + c * 195, 195, 48000.0, sx->f1[c], sx->f2[c]);
+    CHECK(sp_fbd_response(k48, 4, 195, 48000.0, pk, NULL, NULL, NULL) == 0);
+    sp_fbd_bank(bank, k48, pk, 4, 195);
+    CHECK(open_plugin(&p, get(2), 48000, 0) == 0);
+    lat = impulse(&p, y, N);
+    CHECK_MSG(lat > 97 && ir_error(y, N, lat, bank, 195, 1.0) < 1e-6, "sx_bank at 48 kHz: latency %d", lat);
+    p.d->cleanup(p.h);
+    /* 8 kHz: the top filter (5-6 kHz) is above Nyquist: silent, bandwidth 0 */
+    CHECK(open_plugin(&p, get(3), 8000, 3.0f) == 0);
+    impulse(&p, y, N);
+    double e = 0;
+    for (int i = 0; i < N; i++) e = fmax(e, fabs(y[i]));
+    CHECK(e == 0 && p.ctl[3] == 5000.0f && p.ctl[4] == 0.0f);
+    p.d->cleanup(p.h);
+
+    CHECK(open_plugin(&p, get(0), 48000, 0) == -1); /* conv: only at its own rate */
+    CHECK(open_plugin(&p, get(1), 16000, 1.0f) == 0);
+    p.d->cleanup(p.h);
+}
+
+static void test_library(void)
+{
+    const char *top = getenv("top_builddir");
+    CHECK_MSG(top != NULL, "top_builddir is unset: run through make check");
+    if (!top) return;
+    char *dir = path_in(tmp, "lib"), *none = path_in(tmp, "none");
+    mkdir(dir, 0777);
+    sp_fbfile sx, cx;
+    write_library_files(dir, &sx, &cx);
+    sp_test_write(dir, "broken.spfb", "sincprobe-filterbank 1\n"); /* skipped */
+    setenv("SINCPROBE_LADSPA_PATH", dir, 1);
+    setenv("XDG_DATA_HOME", none, 1);
+    char *so = path_in(top, "plugins/ladspa/.libs/sincprobe.so");
+    void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    CHECK_MSG(lib != NULL, "%s", dlerror());
+    if (lib) {
+        LADSPA_Descriptor_Function get = (LADSPA_Descriptor_Function)(uintptr_t)dlsym(lib, "ladspa_descriptor");
+        CHECK(get != NULL);
+        if (get) {
+            check_descriptors(get);
+            check_instances(get, &sx);
+        }
+        dlclose(lib);
+    }
+    sp_fbfile_free(&sx);
+    sp_fbfile_free(&cx);
+    free(so);
+    free(dir);
+    free(none);
+}
+
 int main(void)
 {
     tmp = sp_test_tmpdir();
@@ -428,6 +604,7 @@ int main(void)
     test_design();
     test_fir();
     test_catalog();
+    test_library();
     sp_test_rmtree(tmp);
     free(tmp);
     return sp_test_result("test_ladspa_export");
