@@ -535,7 +535,7 @@ static void check_instances(LADSPA_Descriptor_Function get, const sp_fbfile *sx)
     p.d->cleanup(p.h);
 
     setenv("SINCPROBE_LADSPA_CONV", "direct", 1);
-    float bank[65], k48[4 * 195], pk[4];
+    float bank[195], k48[4 * 195], pk[4];
     CHECK(open_plugin(&p, get(2), 16000, 0) == 0);
     lat = impulse(&p, y, N);
     sp_fbd_bank(bank, sx->taps, sx->peak, 4, 65);
