@@ -151,7 +151,8 @@ static void test_reject(void)
     expect_reject(good, n - 4, "x.spfb: 116 bytes of data after the header: expected data_bytes = 120",
                   "truncated file", 102);
     expect_reject(good, 60, "x.spfb:", "ends inside the header (truncated?)", 103);
-    expect_reject(good, 0, "x.spfb:1:", "ends inside the header", 104);
+    expect_reject(good, 0, "x.spfb:1: expected 'sincprobe-filterbank 1'", "not a sincprobe filterbank file", 104);
+    expect_reject(good, 22, "x.spfb:1:", "ends inside the header", 107);
     unsigned char *pad = malloc(n + 1);
     memcpy(pad, good, n);
     pad[n] = 0;
@@ -178,11 +179,29 @@ static void test_reject(void)
         free(b);
     }
 
-    /* values checked after the CRC: a NaN tap, a band beyond Nyquist, a zero peak */
+    sp_error err;
+
+    /* through the file reader: the size is checked against the header
+     * before the data is read; a file without a header line break */
+    FILE *big = fopen(p, "wb");
+    fwrite(good, 1, n - 8, big);
+    fclose(big);
+    CHECK(sp_fbfile_read(&fb, p, &err) == -1 && strstr(err.msg, "112 bytes of data") && strstr(err.msg, "truncated"));
+    big = fopen(p, "wb");
+    fwrite(good, 1, n, big);
+    for (int i = 0; i < 100000; i++) fputc('x', big);
+    fclose(big);
+    CHECK(sp_fbfile_read(&fb, p, &err) == -1 && strstr(err.msg, "100120 bytes of data") && strstr(err.msg, "trailing"));
+    big = fopen(p, "wb");
+    fputs("sincprobe-filterbank 1\nname ", big);
+    for (int i = 0; i < 100000; i++) fputc('x', big);
+    fclose(big);
+    CHECK(sp_fbfile_read(&fb, p, &err) == -1 && strstr(err.msg, ":2: line too long"));
+    CHECK(sp_fbfile_read(&fb, tmp, &err) == -1 && strstr(err.msg, "not a regular file"));
+
     /* the writer refuses what the reader would: a NaN tap, a band beyond
      * Nyquist */
     FILE *f = fopen(p, "wb");
-    sp_error err;
     a.taps[4] = NAN;
     CHECK(sp_fbfile_write(&a, f, p, &err) == -1 && strstr(err.msg, "filter 0, tap 4 is nan: expected a finite"));
     a.taps[4] = 0.5f;

@@ -1,7 +1,7 @@
 /* fbfile.c - read and write the exported-filterbank file (fbfile.h has the
- * format). The reader takes the whole file into memory, walks the header
- * line by line in the fixed key order, then checks the data's size, CRC
- * and values; every refusal names the file, the line or array, and what
+ * format). The reader walks the header line by line in the fixed key
+ * order, checks the file's size against it, then reads the data and
+ * checks its CRC and values; every refusal names the file, the line or array, and what
  * was expected. */
 #include "ladspa/fbfile.h"
 #include "ladspa/fbdir.h"
@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sp_fbfile_alloc(sp_fbfile *fb, int C, int K, sp_error *err)
 {
@@ -185,12 +186,12 @@ static int next_line(reader *r, sp_error *err)
     r->line++;
     size_t start = r->pos;
     while (r->pos < r->len && r->buf[r->pos] != '\n') {
-        if (r->pos - start >= sizeof r->text - 1 || r->pos >= SP_FB_HEADER_MAX)
-            return sp_fail(err, "%s:%d: line too long: expected a header of at most %d bytes", r->path, r->line,
-                           SP_FB_HEADER_MAX);
         if (r->buf[r->pos] == '\0')
             return sp_fail(err, "%s:%d: a NUL byte in the header: not a sincprobe filterbank file", r->path, r->line);
         r->pos++;
+        if (r->pos - start >= sizeof r->text - 1 || r->pos >= SP_FB_HEADER_MAX)
+            return sp_fail(err, "%s:%d: line too long: expected a header of at most %d bytes", r->path, r->line,
+                           SP_FB_HEADER_MAX);
     }
     if (r->pos >= r->len)
         return sp_fail(err, "%s:%d: the file ends inside the header (truncated?)", r->path, r->line);
@@ -234,11 +235,11 @@ static int keyed_long(reader *r, const char *key, long lo, long hi, long *out, s
 
 static int parse_magic(reader *r, sp_error *err)
 {
-    if (next_line(r, err) != 0) return -1;
     size_t m = strlen(SP_FB_MAGIC);
-    if (strncmp(r->text, SP_FB_MAGIC " ", m + 1) != 0)
+    if (r->len < m + 1 || memcmp(r->buf, SP_FB_MAGIC " ", m + 1) != 0)
         return sp_fail(err, "%s:1: expected '%s %d': not a sincprobe filterbank file", r->path, SP_FB_MAGIC,
                        SP_FB_VERSION);
+    if (next_line(r, err) != 0) return -1;
     long v;
     if (parse_long(r->text + m + 1, 1, INT_MAX, &v) != 0 || v != SP_FB_VERSION)
         return sp_fail(err, "%s:1: format version '%.20s': this sincprobe reads version %d", r->path,
@@ -293,33 +294,56 @@ static int parse_model(reader *r, sp_fbfile *fb, sp_error *err)
     return 0;
 }
 
-/* data_bytes, crc32, end, then the data itself. */
-static int parse_data(reader *r, sp_fbfile *fb, sp_error *err)
+/* data_bytes, crc32 and end: the data's size in *want, its CRC in *crc. */
+static int parse_trailer(reader *r, const sp_fbfile *fb, size_t *want, uint32_t *crc, sp_error *err)
 {
-    size_t want = 4 * ((size_t)fb->C * fb->K + 3 * (size_t)fb->C);
+    *want = 4 * ((size_t)fb->C * fb->K + 3 * (size_t)fb->C);
     long n;
     if (keyed_long(r, "data_bytes", 0, LONG_MAX, &n, err) != 0) return -1;
-    if ((size_t)n != want)
+    if ((size_t)n != *want)
         return sp_fail(err, "%s:%d: data_bytes %ld: expected 4 x (%d x %d + 3 x %d) = %zu", r->path, r->line, n,
-                       fb->C, fb->K, fb->C, want);
+                       fb->C, fb->K, fb->C, *want);
     const char *v;
     if (keyed(r, "crc32", &v, err) != 0) return -1;
     char *end;
-    unsigned long crc = strtoul(v, &end, 16);
-    if (strlen(v) != 8 || *end)
+    unsigned long c = strtoul(v, &end, 16);
+    if (strlen(v) != 8 || *end || !isxdigit((unsigned char)v[0]))
         return sp_fail(err, "%s:%d: crc32 '%.20s': expected 8 hexadecimal digits", r->path, r->line, v);
+    *crc = (uint32_t)c;
     if (next_line(r, err) != 0) return -1;
     if (strcmp(r->text, "end") != 0)
         return sp_fail(err, "%s:%d: expected 'end', got '%.60s'", r->path, r->line, r->text);
-    size_t have = r->len - r->pos;
-    if (have != want)
-        return sp_fail(err, "%s: %zu bytes of data after the header: expected data_bytes = %zu (%s)", r->path, have,
-                       want, have < want ? "truncated file" : "trailing bytes");
-    const unsigned char *d = r->buf + r->pos;
+    return 0;
+}
+
+/* The whole header; fb's arrays are allocated (and freed on failure). */
+static int parse_header(reader *r, sp_fbfile *fb, size_t *want, uint32_t *crc, sp_error *err)
+{
+    memset(fb, 0, sizeof *fb);
+    if (parse_magic(r, err) != 0 || parse_model(r, fb, err) != 0) return -1;
+    if (parse_trailer(r, fb, want, crc, err) != 0) {
+        sp_fbfile_free(fb);
+        return -1;
+    }
+    return 0;
+}
+
+/* The data's size against the header's, before anything is read. */
+static int check_size(const char *path, size_t have, size_t want, sp_error *err)
+{
+    if (have == want) return 0;
+    return sp_fail(err, "%s: %zu bytes of data after the header: expected data_bytes = %zu (%s)", path, have, want,
+                   have < want ? "truncated file" : "trailing bytes");
+}
+
+/* want bytes of data at d, whose CRC-32 must be crc, into fb's arrays. */
+static int parse_payload(const unsigned char *d, size_t want, uint32_t crc, sp_fbfile *fb, const char *path,
+                         sp_error *err)
+{
     uint32_t got = sp_fb_crc32(d, want);
-    if (got != (uint32_t)crc)
-        return sp_fail(err, "%s: the data's CRC-32 is %08lx: expected %08lx as the header says (corrupt file)",
-                       r->path, (unsigned long)got, crc);
+    if (got != crc)
+        return sp_fail(err, "%s: the data's CRC-32 is %08lx: expected %08lx as the header says (corrupt file)", path,
+                       (unsigned long)got, (unsigned long)crc);
     for (size_t i = 0; i < want / 4; i++) {
         uint32_t u = (uint32_t)d[4 * i] | (uint32_t)d[4 * i + 1] << 8 | (uint32_t)d[4 * i + 2] << 16 |
                      (uint32_t)d[4 * i + 3] << 24;
@@ -330,53 +354,58 @@ static int parse_data(reader *r, sp_fbfile *fb, sp_error *err)
 
 int sp_fbfile_parse(sp_fbfile *fb, const unsigned char *buf, size_t len, const char *path, sp_error *err)
 {
-    memset(fb, 0, sizeof *fb);
     reader r = { .buf = buf, .len = len, .path = path };
-    if (parse_magic(&r, err) != 0 || parse_model(&r, fb, err) != 0) return -1;
-    if (parse_data(&r, fb, err) != 0 || sp_fbfile_check(fb, path, err) != 0) {
+    size_t want;
+    uint32_t crc;
+    if (parse_header(&r, fb, &want, &crc, err) != 0) return -1;
+    if (check_size(path, len - r.pos, want, err) != 0 || parse_payload(buf + r.pos, want, crc, fb, path, err) != 0 ||
+        sp_fbfile_check(fb, path, err) != 0) {
         sp_fbfile_free(fb);
         return -1;
     }
     return 0;
 }
 
+/* The file's first n bytes (n at most its size) into buf. */
+static int read_all(FILE *f, unsigned char *buf, size_t n, const char *path, sp_error *err)
+{
+    if (fread(buf, 1, n, f) != n)
+        return sp_fail(err, "cannot read '%s': %s", path, ferror(f) ? strerror(errno) : "the file shrank");
+    return 0;
+}
+
+/* The header is read and checked first, and the file's size against it,
+ * so a large file that is not a filterbank is never read whole. */
 int sp_fbfile_read(sp_fbfile *fb, const char *path, sp_error *err)
 {
     memset(fb, 0, sizeof *fb);
     FILE *f = fopen(path, "rb");
     if (!f) return sp_fail(err, "cannot open '%s': %s", path, strerror(errno));
-    /* the largest valid file: the header and 4 (C K + 3 C) bytes */
-    size_t cap = SP_FB_HEADER_MAX + 4 * ((size_t)SP_FB_MAX_FILTERS * SP_FB_MAX_TAPS + 3 * SP_FB_MAX_FILTERS);
-    size_t len = 0, size = 65536;
-    unsigned char *buf = malloc(size);
+    struct stat st;
+    unsigned char *buf = NULL;
     int rc = -1;
-    if (!buf) {
-        fclose(f);
-        return sp_fail_oom(err, size);
-    }
-    for (;;) {
-        if (len == size) {
-            if (size > cap) {
-                sp_fail(err, "%s: larger than any filterbank file (%zu bytes)", path, cap);
-                goto done;
-            }
-            unsigned char *nb = realloc(buf, size * 2);
-            if (!nb) {
-                sp_fail_oom(err, size * 2);
-                goto done;
-            }
-            buf = nb;
-            size *= 2;
-        }
-        size_t got = fread(buf + len, 1, size - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) {
-        sp_fail(err, "cannot read '%s': %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        sp_fail(err, "'%s': not a regular file", path);
         goto done;
     }
-    rc = sp_fbfile_parse(fb, buf, len, path, err);
+    size_t size = (size_t)st.st_size, head = size < SP_FB_HEADER_MAX ? size : SP_FB_HEADER_MAX, want;
+    uint32_t crc;
+    if (!(buf = malloc(head ? head : 1))) {
+        sp_fail_oom(err, head);
+        goto done;
+    }
+    if (read_all(f, buf, head, path, err) != 0) goto done;
+    reader r = { .buf = buf, .len = head, .path = path };
+    if (parse_header(&r, fb, &want, &crc, err) != 0) goto done;
+    sp_fbfile_free(fb);
+    if (check_size(path, size - r.pos, want, err) != 0) goto done;
+    unsigned char *all = realloc(buf, size);
+    if (!all) {
+        sp_fail_oom(err, size);
+        goto done;
+    }
+    buf = all;
+    if (read_all(f, buf + head, size - head, path, err) == 0) rc = sp_fbfile_parse(fb, buf, size, path, err);
 done:
     free(buf);
     fclose(f);
