@@ -237,7 +237,9 @@ int cmd_export_ladspa(int argc, char **argv)
     else default_name(fb.name, rundir, ckpt);
     char abs[PATH_MAX];
     const char *source = realpath(ckpt, abs) ? abs : ckpt;
-    snprintf(fb.source, sizeof fb.source, "%s", strpbrk(source, "\r\n") ? "-" : source);
+    /* information only: a path too long or with a line break becomes "-" */
+    if (strlen(source) > SP_FB_SOURCE_MAX || strpbrk(source, "\r\n")) source = "-";
+    snprintf(fb.source, sizeof fb.source, "%.*s", SP_FB_SOURCE_MAX, source);
     if (out) {
         path = sp_xstrdup(out);
     } else {
