@@ -8,7 +8,9 @@
 # through the bank and single-filter plugins on both convolution paths,
 # and the output equals numpy's convolution of the input with the taps
 # numpy reads from the exported file (tests/export_ladspa.py has the
-# tolerances). Other rates: the sinc bank is redesigned, the conv bank is
+# tolerances). The exported taps are the model's: the sinc formula from
+# the cut-offs `sincprobe afr` reports, and (both kinds) the magnitude
+# responses it computes from the checkpoint. Other rates: the sinc bank is redesigned, the conv bank is
 # refused with sox's "could not instantiate plugin". Bad files in the
 # search path are skipped (listed as such by --list) without a crash;
 # UniqueIDs are stable across re-exports; bad arguments are refused.
@@ -64,8 +66,13 @@ ok; [ -z "$(find "$work/fb" "$user" -name '*.tmp*')" ] || fail "temporary files 
 
 check info "$user/tiny.spfb"
 expect_match "$out" "^8 65 sinc 16000 $ids_tiny\$" "numpy reads the sinc file"
+expect_status 0 "$SINCPROBE" afr "$work/tiny" --format npy --out "$work/afr"
+check sinc "$user/tiny.spfb" "$work/afr/cutoffs.tsv"
+check responses "$user/tiny.spfb" "$work/afr/responses.npy"
 check info "$work/fb/conv.spfb"
 expect_match "$out" '^8 33 conv 16000 ' "numpy reads the conv file"
+expect_status 0 "$SINCPROBE" afr "$work/convy" --format npy --out "$work/afr-conv"
+check responses "$work/fb/conv.spfb" "$work/afr-conv/responses.npy"
 
 # ---- the hosts list the plugins and their ports
 expect_status 0 host listplugins

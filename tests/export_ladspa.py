@@ -102,6 +102,46 @@ def info(path):
     print(C, K, hdr["kind"], hdr["sample_rate"], hdr["ids"])
 
 
+def sinc(path, cutoffs_tsv):
+    """The file's sinc taps are the model's: its cut-offs are those
+    `sincprobe afr --format npy` writes (cutoffs.tsv), and its taps the
+    formula of nn/layers.h evaluated from them in numpy."""
+    hdr, taps, f1, f2, peak = read_fb(path)
+    C, K = taps.shape
+    rows = [line.split("\t") for line in open(cutoffs_tsv).read().splitlines()[1:]]
+    lo = np.array([float(r[1]) for r in rows])
+    hi = np.array([float(r[2]) for r in rows])
+    if len(rows) != C or np.abs(lo - f1).max() > 1e-3 or np.abs(hi - f2).max() > 1e-3:
+        fail(f"{path}: cut-offs differ from {cutoffs_tsv}")
+    fs = float(hdr["sample_rate"])
+    half = (K - 1) // 2
+    k = np.arange(K)
+    t = (k - half) / fs
+    t[half] = 1.0  # the centre tap is set apart
+    w = 0.54 - 0.46 * np.cos(2 * np.pi * k / (K - 1))
+    h = w * (np.sin(2 * np.pi * f2[:, None] * t) - np.sin(2 * np.pi * f1[:, None] * t)) / (np.pi * t)
+    h /= 2 * (f2 - f1)[:, None]
+    h[:, half] = 1.0
+    err = np.abs(h - taps).max()
+    if err > 1e-5:
+        fail(f"{path}: the taps differ from the sinc formula by {err:g}")
+    print(f"sinc taps match the formula within {err:.2g}")
+
+
+def responses(path, responses_npy):
+    """The file's filters have the magnitude responses `sincprobe afr
+    --format npy` computes from the checkpoint (responses.npy, nfft 1024)."""
+    hdr, taps, f1, f2, peak = read_fb(path)
+    r = np.load(responses_npy)
+    mine = np.abs(np.fft.rfft(taps, 1024, axis=1))
+    if r.shape != mine.shape:
+        fail(f"{path}: responses {mine.shape}, afr's {r.shape}")
+    err = np.abs(mine - r).max() / r.max()
+    if err > 1e-5:
+        fail(f"{path}: responses differ from afr's by {err:g} of the peak")
+    print(f"responses match sincprobe afr within {err:.2g}")
+
+
 def run(cmd):
     env = dict(os.environ)
     if env.get("SP_HOST_PRELOAD"):
@@ -185,6 +225,10 @@ def filter_check(path, label, host, conv_path, which=None):
 def main(argv):
     if len(argv) >= 2 and argv[0] == "info":
         info(argv[1])
+    elif len(argv) >= 3 and argv[0] == "responses":
+        responses(argv[1], argv[2])
+    elif len(argv) >= 3 and argv[0] == "sinc":
+        sinc(argv[1], argv[2])
     elif len(argv) >= 5 and argv[0] == "filter":
         which = int(argv[5]) if len(argv) > 5 else None
         filter_check(argv[1], argv[2], argv[3], argv[4], which)
