@@ -25,6 +25,7 @@ static const struct command commands[] = {
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
     { "robustness", cmd_robustness, "models x test conditions (noise types, SNRs): PER/FER table and figure" },
+    { "export-ladspa", cmd_export_ladspa, "write a model's first layer for the sincprobe LADSPA plugins (sox, Audacity)" },
     { "report", cmd_report, "figures and report.html of a run directory" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
@@ -48,7 +49,7 @@ static void list_commands(FILE *f)
     sp_usage_print(f, usage);
     fputs("\ncommands:\n", f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'sincprobe COMMAND --help' shows a command's options; man sincprobe-COMMAND has the details.\n", f);
 }
 
