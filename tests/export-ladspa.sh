@@ -105,6 +105,16 @@ SINCPROBE_LADSPA_CONV=direct check filter "$t" tiny_filter applyplugin direct 0
 SINCPROBE_LADSPA_CONV=fft check filter "$c" convnet_filter sox-l fft 7
 SINCPROBE_LADSPA_CONV=fft check filter "$c" convnet_bank applyplugin fft
 
+# ---- both ways: sincprobe's own LADSPA host (`ladspa apply`, which
+# compensates the latency port) running the exported bank gives what
+# sox -l gives, float for float
+sox -n -r 16000 -c 1 -e floating-point -b 32 "$work/both.wav" synth 1 sine 300-5000 vol 0.5 2>/dev/null
+expect_status 0 "$SINCPROBE" ladspa apply sincprobe "$work/both.wav" "$work/both-sp.wav" --label tiny_bank
+expect_match "$err" "latency 480 compensated" "ladspa apply on the exported bank: its latency"
+expect_status 0 host sox "$work/both.wav" -e floating-point "$work/both-sox.wav" ladspa -l sincprobe tiny_bank
+ok; "$PY" "$top_srcdir/tests/wav_compare.py" same "$work/both-sp.wav" "$work/both-sox.wav" 1e-6 >"$work/cmp" ||
+  fail "ladspa apply vs sox -l on tiny_bank: $(cat "$work/cmp")"
+
 # ---- other rates: sinc redesigned (the same length in time), conv refused
 sox -n -r 48000 -c 1 -t f32 "$work/in48.raw" synth 1 sine 1000 vol 0.3 2>/dev/null
 expect_status 0 host sox -t f32 -r 48000 -c 1 "$work/in48.raw" -t f32 "$work/out48.raw" ladspa -l sincprobe tiny_bank
