@@ -22,7 +22,8 @@
  * dealt from the seed: each sex's voices are shuffled, and an eighth of
  * them (at least one) go to dev, as many to core, the rest to TRAIN
  * (about TIMIT's share of test speakers). A split's speakers take the
- * selected engines in turn, and each engine's speakers in a split take
+ * selected engines in turn (TRAIN from the first, dev from the second,
+ * core from the third, modulo their number), and each engine's speakers in a split take
  * its voices there in shuffled cycles alternating the sexes, so every
  * voice is used once before any is used twice. */
 #include "config.h"
@@ -366,12 +367,14 @@ static void make_id(plan *p, int i, sp_rng *r)
     }
 }
 
-/* Speaker i: the j-th of its split, which takes the engines in turn. */
+/* Speaker i: the j-th of its split, which takes the engines in turn,
+ * starting from a different one in each split (so that two TEST speakers,
+ * one dev and one core, come from two engines). */
 static int make_speaker(plan *p, int i, int split, int j, sp_rng *r, sp_error *err)
 {
     speaker *s = &p->spk[i];
     s->split = split;
-    s->engine = j % p->neng;
+    s->engine = (j + split) % p->neng;
     const sp_synth_engine *en = p->eng[s->engine];
     s->dialect = 1 + (int)sp_rng_below(r, 8);
     s->voice = deck_next(p, s->engine, split, r);
