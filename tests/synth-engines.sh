@@ -109,8 +109,8 @@ printf 'speaker\tengine\nmabc0\n' >"$work/shifted/voices.tsv"
 expect_status 1 "$SINCPROBE" corpus check "$work/shifted" &&
   expect_match "$err" "voices.tsv:2: expected a speaker and an engine in columns 1 and 2" "bad voices.tsv line"
 
-# ---- every eSpeak phoneme of the built-in sentences is mapped: all 347
-# sentences spoken (13 x 20 read the 260 TRAIN sentences, 5 x 20 the 87
+# ---- every eSpeak phoneme of the built-in sentences is mapped: all 338
+# sentences spoken (13 x 20 read the 254 TRAIN sentences, 5 x 20 the 84
 # TEST ones), none refused
 expect_status 0 "$SINCPROBE" corpus synth --out "$work/all" --engines espeak --speakers 13 --test-speakers 5 --sentences 20 --jobs 2
 want=$(grep -cv '^\(#.*\)\?$' "$top_srcdir/corpora/sentences.txt")

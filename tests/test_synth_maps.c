@@ -2,13 +2,16 @@
  * every phone of every Flite voice used maps onto TIMIT symbols
  * (corpora/flite-timit.map), stops as closure + release; both maps load;
  * the shared map reader refuses each malformed line, naming FILE:LINE;
- * the engines' voice tables are what sincprobe-corpus(1) says. (eSpeak
+ * the engines' voice tables are what sincprobe-corpus(1) says, and every
+ * eSpeak variant used is installed. (eSpeak
  * has no list of its phonemes: tests/synth-engines.sh synthesises the
  * sentence set with it instead.) */
 #include "config.h"
 #include "corpus/phoneset.h"
 #include "corpus/synth_engine.h"
 #include "testlib.h"
+
+#include <espeak-ng/speak_lib.h>
 
 static sp_phoneset ps;
 
@@ -55,6 +58,27 @@ static void test_voices(const sp_synth_engine *en)
     }
     if (dealt == 0)
         for (int s = 0; s < SP_SYNTH_NSPLITS; s++) CHECK_MSG(fixed[s] > 0, "%s: no voice in split %d", en->name, s);
+}
+
+/* Every eSpeak voice of the table is an installed variant (eSpeak's own
+ * list of espeak-ng-data/voices/!v), and none is listed twice. */
+static void test_espeak_variants(void)
+{
+    CHECK(espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, espeakINITIALIZE_DONT_EXIT) > 0);
+    espeak_VOICE spec;
+    memset(&spec, 0, sizeof spec);
+    spec.languages = "variant";
+    const espeak_VOICE **list = espeak_ListVoices(&spec);
+    size_t installed = 0;
+    while (list && list[installed]) installed++;
+    CHECK_MSG(installed >= sp_synth_espeak.nvoices, "%zu variants installed", installed);
+    for (size_t i = 0; i < sp_synth_espeak.nvoices; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "!v/%s", sp_synth_espeak.voices[i].name);
+        int found = 0;
+        for (size_t k = 0; k < installed; k++) found |= strcmp(list[k]->identifier, id) == 0;
+        CHECK_MSG(found, "eSpeak variant %s is not installed", id);
+    }
 }
 
 /* A map file in dir with one body; loading it must fail with want. */
@@ -116,7 +140,8 @@ int main(void)
         if (engines[i]->inventory) test_inventory(engines[i]);
     }
     CHECK(sp_synth_flite.inventory != NULL);
-    CHECK(sp_synth_espeak.nvoices >= 70);
+    CHECK(sp_synth_espeak.nvoices == 73);
+    test_espeak_variants();
     CHECK(sp_synth_flite.nvoices == 4);
     test_bad_maps();
     return sp_test_result("test_synth_maps");
