@@ -119,6 +119,56 @@ static void json_counts(sp_json *j, const char *key, int n, const char (*names)[
     sp_json_end_object(j);
 }
 
+/* What was found, as one JSON object. */
+static void print_json(const char *dir, int split, int include_sa, double hours, const summary *s, const sp_diag *d,
+                       const sp_phoneset *ps)
+{
+    sp_json jj, *j = &jj;
+    sp_json_init(j, stdout, 1);
+    sp_json_begin_object(j, NULL);
+    sp_json_string(j, "corpus", dir);
+    sp_json_string(j, "split", sp_split_name(split));
+    sp_json_bool(j, "include_sa", include_sa);
+    sp_json_long(j, "speakers", s->speakers);
+    sp_json_long(j, "female", s->female);
+    sp_json_long(j, "male", s->male);
+    sp_json_long(j, "utterances", s->utterances);
+    sp_json_double(j, "hours", hours);
+    sp_json_long(j, "samples", s->samples);
+    sp_json_long(j, "errors", (long)d->n);
+    sp_json_begin_array(j, "problems");
+    for (size_t i = 0; i < d->n; i++) {
+        sp_json_begin_object(j, NULL);
+        sp_json_string(j, "file", d->v[i].file);
+        sp_json_long(j, "line", d->v[i].line);
+        sp_json_string(j, "message", d->v[i].message);
+        sp_json_end_object(j);
+    }
+    sp_json_end_array(j);
+    json_counts(j, "phones61", ps->n61, ps->name61, s->count61);
+    json_counts(j, "phones48", ps->n48, ps->name48, s->count48);
+    json_counts(j, "phones39", ps->n39, ps->name39, s->count39);
+    json_alignment(j, s);
+    sp_json_end_object(j);
+    sp_json_finish(j);
+}
+
+/* What was found, as the text summary. */
+static void print_text(const char *dir, int split, int include_sa, int strict, double hours, const summary *s,
+                       const sp_diag *d, const sp_phoneset *ps)
+{
+    printf("corpus      %s\n", dir);
+    printf("split       %s%s\n", sp_split_name(split), include_sa ? " (with SA1/SA2)" : " (SA1/SA2 left out)");
+    printf("speakers    %ld (%ld female, %ld male)\n", s->speakers, s->female, s->male);
+    printf("utterances  %ld\n", s->utterances);
+    printf("hours       %.3f\n", hours);
+    printf("errors      %zu%s\n", d->n, strict && d->n ? " (stopped at the first: --strict)" : "");
+    print_counts(stdout, "phone tokens, 61-symbol set", ps->n61, ps->name61, s->count61);
+    print_counts(stdout, "phone tokens, 48-symbol training set", ps->n48, ps->name48, s->count48);
+    print_counts(stdout, "phone tokens, 39-symbol scoring set", ps->n39, ps->name39, s->count39);
+    print_alignment(stdout, s);
+}
+
 int cmd_corpus_check(int argc, char **argv)
 {
     const char *split_name = NULL;
@@ -181,47 +231,8 @@ int cmd_corpus_check(int argc, char **argv)
     qsort(s.group, (size_t)s.ngroups, sizeof *s.group, cmp_group);
     double hours = (double)s.samples / SP_SAMPLE_RATE / 3600.0;
 
-    if (json) {
-        sp_json j;
-        sp_json_init(&j, stdout, 1);
-        sp_json_begin_object(&j, NULL);
-        sp_json_string(&j, "corpus", dir);
-        sp_json_string(&j, "split", sp_split_name(split));
-        sp_json_bool(&j, "include_sa", include_sa);
-        sp_json_long(&j, "speakers", s.speakers);
-        sp_json_long(&j, "female", s.female);
-        sp_json_long(&j, "male", s.male);
-        sp_json_long(&j, "utterances", s.utterances);
-        sp_json_double(&j, "hours", hours);
-        sp_json_long(&j, "samples", s.samples);
-        sp_json_long(&j, "errors", (long)d.n);
-        sp_json_begin_array(&j, "problems");
-        for (size_t i = 0; i < d.n; i++) {
-            sp_json_begin_object(&j, NULL);
-            sp_json_string(&j, "file", d.v[i].file);
-            sp_json_long(&j, "line", d.v[i].line);
-            sp_json_string(&j, "message", d.v[i].message);
-            sp_json_end_object(&j);
-        }
-        sp_json_end_array(&j);
-        json_counts(&j, "phones61", ps.n61, ps.name61, s.count61);
-        json_counts(&j, "phones48", ps.n48, ps.name48, s.count48);
-        json_counts(&j, "phones39", ps.n39, ps.name39, s.count39);
-        json_alignment(&j, &s);
-        sp_json_end_object(&j);
-        sp_json_finish(&j);
-    } else {
-        printf("corpus      %s\n", dir);
-        printf("split       %s%s\n", sp_split_name(split), include_sa ? " (with SA1/SA2)" : " (SA1/SA2 left out)");
-        printf("speakers    %ld (%ld female, %ld male)\n", s.speakers, s.female, s.male);
-        printf("utterances  %ld\n", s.utterances);
-        printf("hours       %.3f\n", hours);
-        printf("errors      %zu%s\n", d.n, strict && d.n ? " (stopped at the first: --strict)" : "");
-        print_counts(stdout, "phone tokens, 61-symbol set", ps.n61, ps.name61, s.count61);
-        print_counts(stdout, "phone tokens, 48-symbol training set", ps.n48, ps.name48, s.count48);
-        print_counts(stdout, "phone tokens, 39-symbol scoring set", ps.n39, ps.name39, s.count39);
-        print_alignment(stdout, &s);
-    }
+    if (json) print_json(dir, split, include_sa, hours, &s, &d, &ps);
+    else print_text(dir, split, include_sa, strict, hours, &s, &d, &ps);
     int rc = d.n ? SP_EXIT_FAIL : SP_EXIT_OK;
     sp_voices_free(&vt);
     sp_corpus_free(&c);

@@ -48,6 +48,10 @@ static const sp_synth_voice voices[] = {
     { "rms", 'm', SP_SYNTH_CORE },
 };
 #define NVOICES (sizeof voices / sizeof voices[0])
+/* Their registration functions, in the same order. */
+static cst_voice *(*const register_voice[NVOICES])(const char *) = {
+    register_cmu_us_kal16, register_cmu_us_slt, register_cmu_us_awb, register_cmu_us_rms,
+};
 
 /* Each utterance is scaled to this peak (of full scale 1) before the
  * speaker's gain: Flite's voices differ by 7 dB in level (kal16 peaks near
@@ -73,8 +77,7 @@ static cst_voice *load_voice(const char *name, sp_error *err)
     }
     size_t k = 0;
     while (k < NVOICES && strcmp(voices[k].name, name) != 0) k++;
-    cst_voice *v = k == 0 ? register_cmu_us_kal16(NULL) : k == 1 ? register_cmu_us_slt(NULL)
-                 : k == 2 ? register_cmu_us_awb(NULL)   : k == 3 ? register_cmu_us_rms(NULL) : NULL;
+    cst_voice *v = k < NVOICES ? register_voice[k](NULL) : NULL;
     if (!v) {
         sp_fail(err, "Flite has no voice '%s'", name);
         return NULL;
