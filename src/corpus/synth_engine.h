@@ -71,6 +71,18 @@ int sp_synth_is_pause(const char *sym);   /* pau h# */
 /* Length of the UTF-8 sequence at p, or 0 when it is not valid UTF-8. */
 int sp_synth_utf8_len(const unsigned char *p);
 
+/* A sentence's words as TIMIT's .WRD holds them: runs of letters, digits,
+ * ' and - (and any non-ASCII character), without ' and - at their ends. */
+typedef struct {
+    long cb, ce;   /* characters [cb, ce) of the text */
+    const char *b; /* the token's bytes, in the text */
+    size_t len;
+    int letters;   /* characters other than ' and - */
+} sp_synth_token;
+
+/* The tokens of text into *out (malloc'd, caller frees); their count. */
+size_t sp_synth_tokenize(const char *text, sp_synth_token **out);
+
 /* ------------------------------------------------------------------------
  * One sentence spoken: what an engine hands the driver. */
 

@@ -293,65 +293,14 @@ static void build_segments(const capture *c, const phone *ph, size_t n, sp_synth
 }
 
 /* ------------------------------------------------------------------------
- * Words: the sentence's own tokens, aligned to eSpeak's word events.
+ * Words: the sentence's own tokens (sp_synth_tokenize), aligned to eSpeak's word events.
  * eSpeak's text positions are not always right ("Most of" reports "of" at
  * the second character) and it speaks some word pairs under one event
  * ("out of"), so events are matched to tokens in order, and an event
  * spanning several tokens shares its phones among them by length. */
 
-typedef struct {
-    long cb, ce;       /* characters [cb, ce) */
-    const char *b;     /* the token's bytes */
-    size_t len;
-    int letters;
-} token;
-
-static int word_char(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '\'' ||
-           ch == '-' || ch >= 0x80;
-}
-
-static size_t tokenize(const char *text, token **out)
-{
-    size_t n = 0, cap = 16;
-    token *t = sp_xmalloc(cap * sizeof *t);
-    const unsigned char *p = (const unsigned char *)text;
-    long ci = 0;
-    while (*p) {
-        if (!word_char(*p)) {
-            p++;
-            ci++;
-            continue;
-        }
-        const unsigned char *b = p;
-        long cb = ci;
-        while (*p && word_char(*p)) {
-            int len = sp_synth_utf8_len(p);
-            p += len ? len : 1;
-            ci++;
-        }
-        /* Strip apostrophes and hyphens at the ends (quotes, dashes). */
-        const unsigned char *e = p;
-        long ce = ci;
-        while (b < e && (*b == '\'' || *b == '-')) b++, cb++;
-        while (e > b && (e[-1] == '\'' || e[-1] == '-')) e--, ce--;
-        if (b == e) continue;
-        if (n == cap) t = sp_xrealloc(t, (cap *= 2) * sizeof *t);
-        t[n].cb = cb;
-        t[n].ce = ce;
-        t[n].b = (const char *)b;
-        t[n].len = (size_t)(e - b);
-        t[n].letters = 0;
-        for (const unsigned char *q = b; q < e; q++) t[n].letters += *q != '\'' && *q != '-' && (*q & 0xc0) != 0x80;
-        n++;
-    }
-    *out = t;
-    return n;
-}
-
 /* Phones [list[a], list[z-1]] of each token t0..t1-1, shared by letters. */
-static void share_phones(sp_synth_take *t, const size_t *list, size_t m, const token *tok, int t0, int t1)
+static void share_phones(sp_synth_take *t, const size_t *list, size_t m, const sp_synth_token *tok, int t0, int t1)
 {
     long letters = 0, acc = 0;
     for (int k = t0; k < t1; k++) letters += tok[k].letters > 0 ? tok[k].letters : 1;
@@ -368,8 +317,8 @@ static void share_phones(sp_synth_take *t, const size_t *list, size_t m, const t
 /* The take's words, from the sentence's tokens and the word events. */
 static void align_words(const capture *c, const phone *ph, size_t nph, const char *text, sp_synth_take *t)
 {
-    token *tok = NULL;
-    size_t ntok = tokenize(text, &tok);
+    sp_synth_token *tok = NULL;
+    size_t ntok = sp_synth_tokenize(text, &tok);
     if (c->nwd == 0 || ntok == 0 || nph == 0) {
         free(tok);
         return;

@@ -240,28 +240,52 @@ static size_t build_segments(const float *x, long n, phone *ph, size_t nph, sp_s
     return k;
 }
 
-/* Words: runs of phones under one item of the Word relation (the
- * segment's syllable's word), named as Flite names them, kept to what
- * TIMIT's .WRD holds (lower case letters, digits, ' and -). */
-static void add_words(const phone *ph, size_t nph, sp_synth_take *t)
+/* Words: runs of phones under one item of the Word relation (a
+ * segment's syllable's word). A word Flite splits off with an apostrophe
+ * ("teacher" "'s") joins the one before. Flite renames some words (the
+ * homograph "read" becomes "red"), so the words are named by the
+ * sentence's own tokens when there are as many; else by Flite's names,
+ * kept to what TIMIT's .WRD holds. */
+static void add_words(const phone *ph, size_t nph, const char *text, sp_synth_take *t)
 {
     const cst_item *cur = NULL;
-    int p0 = -1;
-    for (size_t i = 0; i <= nph; i++) {
-        const cst_item *w = i < nph ? flite_path_to_item(ph[i].item, "R:SylStructure.parent.parent") : NULL;
-        if (w && cur && item_equal(w, cur)) continue;
-        if (cur) {
-            char buf[64];
-            size_t len = 0;
-            for (const char *c = item_feat_string(cur, "name"); *c && len + 1 < sizeof buf; c++) {
-                char ch = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-                if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '\'' || ch == '-') buf[len++] = ch;
-            }
-            if (len) sp_synth_take_word(t, p0, (int)i - 1, buf, len);
+    size_t first = t->nword;
+    for (size_t i = 0; i < nph; i++) {
+        const cst_item *w = flite_path_to_item(ph[i].item, "R:SylStructure.parent.parent");
+        if (!w) continue;
+        if (cur && item_equal(w, cur)) {
+            t->word[t->nword - 1].p1 = (int)i;
+            continue;
         }
         cur = w;
-        p0 = (int)i;
+        char buf[64];
+        size_t len = 0;
+        for (const char *c = item_feat_string(w, "name"); *c && len + 1 < sizeof buf; c++) {
+            char ch = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+            if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '\'' || ch == '-') buf[len++] = ch;
+        }
+        if (len && buf[0] == '\'' && t->nword > first) {
+            sp_synth_word *prev = &t->word[t->nword - 1];
+            size_t pl = strlen(prev->word);
+            prev->word = sp_xrealloc(prev->word, pl + len + 1);
+            memcpy(prev->word + pl, buf, len);
+            prev->word[pl + len] = '\0';
+            prev->p1 = (int)i;
+        } else if (len) {
+            sp_synth_take_word(t, (int)i, (int)i, buf, len);
+        }
     }
+    sp_synth_token *tok = NULL;
+    size_t ntok = sp_synth_tokenize(text, &tok);
+    if (ntok == t->nword - first)
+        for (size_t k = 0; k < ntok; k++) {
+            sp_synth_word *w = &t->word[first + k];
+            w->word = sp_xrealloc(w->word, tok[k].len + 1);
+            memcpy(w->word, tok[k].b, tok[k].len);
+            w->word[tok[k].len] = '\0';
+            sp_strlower(w->word);
+        }
+    free(tok);
 }
 
 /* ------------------------------------------------------------------------
@@ -326,7 +350,7 @@ static int say(void *st, const char *text, const char *where, const sp_synth_pro
     if (rc == 0 && nph == 0) rc = sp_fail(err, "Flite produced no phones for %s", where);
     if (rc == 0) {
         nph = build_segments(t->audio, t->n, ph, nph, t);
-        add_words(ph, nph, t);
+        add_words(ph, nph, text, t);
     }
     free(ph);
     delete_utterance(u);

@@ -31,6 +31,53 @@ int sp_synth_utf8_len(const unsigned char *p)
 }
 
 /* ------------------------------------------------------------------------
+ * Tokens. */
+
+static int word_char(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '\'' ||
+           ch == '-' || ch >= 0x80;
+}
+
+size_t sp_synth_tokenize(const char *text, sp_synth_token **out)
+{
+    size_t n = 0, cap = 16;
+    sp_synth_token *t = sp_xmalloc(cap * sizeof *t);
+    const unsigned char *p = (const unsigned char *)text;
+    long ci = 0;
+    while (*p) {
+        if (!word_char(*p)) {
+            p++;
+            ci++;
+            continue;
+        }
+        const unsigned char *b = p;
+        long cb = ci;
+        while (*p && word_char(*p)) {
+            int len = sp_synth_utf8_len(p);
+            p += len ? len : 1;
+            ci++;
+        }
+        /* Strip apostrophes and hyphens at the ends (quotes, dashes). */
+        const unsigned char *e = p;
+        long ce = ci;
+        while (b < e && (*b == '\'' || *b == '-')) b++, cb++;
+        while (e > b && (e[-1] == '\'' || e[-1] == '-')) e--, ce--;
+        if (b == e) continue;
+        if (n == cap) t = sp_xrealloc(t, (cap *= 2) * sizeof *t);
+        t[n].cb = cb;
+        t[n].ce = ce;
+        t[n].b = (const char *)b;
+        t[n].len = (size_t)(e - b);
+        t[n].letters = 0;
+        for (const unsigned char *q = b; q < e; q++) t[n].letters += *q != '\'' && *q != '-' && (*q & 0xc0) != 0x80;
+        n++;
+    }
+    *out = t;
+    return n;
+}
+
+/* ------------------------------------------------------------------------
  * Phone maps. */
 
 /* Cut a line into white-space separated fields, dropping a comment (a
