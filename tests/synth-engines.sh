@@ -2,7 +2,8 @@
 # table; train, dev and core voices disjoint for several seeds; the stated
 # voice counts; Flite's fixed splits; the deal following the seed),
 # --engines (one, both, their order, bad values), voices.tsv equal to
-# --list-voices, a Flite corpus byte-identical for a seed whatever --jobs,
+# --list-voices, a Flite corpus byte-identical for a seed whatever --jobs
+# with the sentence's words in its .WRD,
 # the alignment `corpus check` reports per engine (sane for both, worse
 # for labels shifted by 100 ms), every eSpeak phoneme of the built-in
 # sentences mapped, and an unmapped Flite phone named.
@@ -67,6 +68,13 @@ ok; diff -r "$work/f1" "$work/f2" >"$work/diff" 2>&1 || fail "flite, --jobs 1 an
 expect_status 0 fl --list-voices
 ok; [ "$out" = "$(cat "$work/f1/voices.tsv")" ] || fail "voices.tsv differs from --list-voices"
 expect_status 0 "$SINCPROBE" corpus check "$work/f1" && expect_match "$out" '^errors +0$' "flite corpus checks clean"
+# Flite's .WRD holds the sentence's own words, in order (its Word relation
+# renames homographs and splits off 's).
+for wrd in "$work"/f1/T*/DR*/*/*.WRD; do
+  words=$(awk '{ printf "%s ", $3 }' "$wrd")
+  text=$(cut -d' ' -f3- "${wrd%.WRD}.TXT" | tr 'A-Z' 'a-z' | tr -c "a-z0-9'\n-" ' ' | tr -s ' ' | sed 's/^ //; s/ *$/ /')
+  ok; [ "$words" = "$text" ] || fail "$wrd: words '$words', sentence '$text'"
+done
 
 # ---- alignment per engine, and a shifted alignment scoring worse
 both="$work/both"
