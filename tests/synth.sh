@@ -26,7 +26,7 @@ cd "$a" || finish
 find . -type f | sed 's|^\./||' | sort >"$work/files"
 utts=$(grep -c '\.WAV$' "$work/files")
 ok; [ "$utts" -eq 18 ] || fail "expected 18 utterances, found $utts"
-ok; bad=$(grep -Ev '^(TRAIN|TEST)/DR[1-8]/[FM][A-Z]{3}[0-9]/S[IX][0-9]+\.(WAV|PHN|WRD|TXT)$|^(dev|core)_spk\.list$' "$work/files")
+ok; bad=$(grep -Ev '^(TRAIN|TEST)/DR[1-8]/[FM][A-Z]{3}[0-9]/S[IX][0-9]+\.(WAV|PHN|WRD|TXT)$|^(dev|core)_spk\.list$|^voices\.tsv$' "$work/files")
 [ -z "$bad" ] || fail "files outside the TIMIT layout: $bad"
 for ext in PHN WRD TXT; do
   ok; n=$(grep -c "\\.$ext\$" "$work/files")
@@ -81,7 +81,7 @@ expect_status 0 "$SINCPROBE" corpus check "$a" && expect_match "$out" '^errors +
 
 # ---- usage errors (2) and failures (1)
 expect_status 0 "$SINCPROBE" corpus synth --help &&
-  expect_match "$(echo "$out" | head -1)" '^usage: sincprobe corpus synth \[--out DIR\] \[--speakers N\] \[--test-speakers N\] \[--sentences N\] \[--seed S\] \[--text FILE\] \[--jobs N\]$' "usage line"
+  expect_match "$(echo "$out" | head -1)" '^usage: sincprobe corpus synth \[--out DIR\] \[--speakers N\] \[--test-speakers N\] \[--sentences N\] \[--seed S\] \[--text FILE\] \[--jobs N\] \[--engines LIST\] \[--list-voices\]$' "usage line"
 expect_status 2 "$SINCPROBE" corpus synth --speakers x && expect_match "$err" "^sincprobe: invalid value 'x' for '--speakers'" "bad number"
 expect_status 2 "$SINCPROBE" corpus synth --speakers 0
 expect_status 2 "$SINCPROBE" corpus synth --test-speakers 1

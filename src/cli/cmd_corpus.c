@@ -6,7 +6,7 @@
 
 static const char *const usage[] = {
     "sincprobe corpus check DIR [--split S] [--json] [--strict] [--include-sa]",
-    "   or: sincprobe corpus synth [--out DIR] [--speakers N] [--test-speakers N] [--sentences N] [--seed S] [--text FILE] [--jobs N]",
+    "   or: sincprobe corpus synth [--out DIR] [--speakers N] [--test-speakers N] [--sentences N] [--seed S] [--text FILE] [--jobs N] [--engines LIST] [--list-voices]",
     NULL,
 };
 
