@@ -38,7 +38,7 @@
 #include "augment.h"
 #include "base/error.h"
 
-enum { OPT_FILES, OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN, OPT_MAXMS, OPT_INTERP, OPT_ROOMS, OPT_LEVEL,
+enum { OPT_FILES, OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN, OPT_MAXMS, OPT_INTERP, OPT_HIGHPASS, OPT_ROOMS, OPT_LEVEL,
        OPT_SCOPE, OPT_FRACTION, OPT_APPLY, OPT_SEED, OPT_LISTEN, NOPT };
 enum { SCOPE_UTT, SCOPE_CHUNK };
 enum { LEVEL_RMS, LEVEL_DIRECT };
@@ -60,6 +60,8 @@ static const sp_probe_option options[NOPT] = {
       .help = "the longest response in ms: simulated ones end at the direct path plus the rt60, or here; files are cut here" },
     { .name = "interp", .type = SP_PROBE_OPT_ENUM, .default_value = "sinc", .choices = "sinc|nearest",
       .help = "fractional delays of simulated arrivals: a hann-windowed sinc, or the nearest sample" },
+    { .name = "highpass_hz", .type = SP_PROBE_OPT_FLOAT, .default_value = "50", .min = 0, .max = 1000,
+      .help = "simulated responses through a butterworth high-pass at this frequency, as allen and berkley's (0: none)" },
     { .name = "rooms", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 1000000,
       .help = "simulate a pool of this many rooms at the start and draw from it (0: a new room per utterance or chunk)" },
     { .name = "level", .type = SP_PROBE_OPT_ENUM, .default_value = "rms", .choices = "rms|direct",
@@ -273,7 +275,7 @@ static int read_files(reverb_probe *x, const char *list, long max_len, sp_probe_
  * rir_files. */
 static int parse_rooms(reverb_probe *x, const sp_probe_value *v, sp_probe_error *err)
 {
-    static const int sim[] = { OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN, OPT_INTERP, OPT_ROOMS };
+    static const int sim[] = { OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN, OPT_INTERP, OPT_HIGHPASS, OPT_ROOMS };
     if (v[OPT_FILES].text[0]) {
         for (size_t i = 0; i < sizeof sim / sizeof sim[0]; i++)
             if (v[sim[i]].given)
@@ -284,6 +286,7 @@ static int parse_rooms(reverb_probe *x, const sp_probe_value *v, sp_probe_error 
     g->rate = RATE;
     g->interp = (int)v[OPT_INTERP].i == 0 ? SP_RIR_SINC : SP_RIR_NEAREST;
     g->margin = v[OPT_MARGIN].f;
+    g->highpass_hz = v[OPT_HIGHPASS].f;
     g->max_s = v[OPT_MAXMS].f / 1000;
     if (parse_room(v[OPT_ROOM].text, g->dim) != 0)
         return aug_fail(err, OPT_ROOM, "room: '%s' is not three sizes in m (x,y,z), each a number or lo:hi",
@@ -428,10 +431,11 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (x->nfiles)
         snprintf(what, sizeof what, "%ld responses from rir_files (%ld files skipped: not audio)", x->nfiles, x->skipped);
     else
-        snprintf(what, sizeof what, "rooms %g..%g x %g..%g x %g..%g m, rt60 %g..%g s, distance %g..%g m, %s, %s",
+        snprintf(what, sizeof what,
+                 "rooms %g..%g x %g..%g x %g..%g m, rt60 %g..%g s, distance %g..%g m, %s delays, high-pass %g Hz, %s%.0ld",
                  g->dim[0].lo, g->dim[0].hi, g->dim[1].lo, g->dim[1].hi, g->dim[2].lo, g->dim[2].hi, g->rt60.lo,
                  g->rt60.hi, g->distance.lo, g->distance.hi, g->interp == SP_RIR_SINC ? "sinc" : "nearest",
-                 rooms > 0 ? "a pool" : "a new room each");
+                 g->highpass_hz, rooms > 0 ? "a pool of " : "a new room each time", rooms);
     x->h->log(x->ctx, SP_PROBE_INFO, "%s; up to %ld ms, scope %s, level %s, fraction %g, on%s%s%s", what,
               x->max_len * 1000 / RATE, x->scope == SCOPE_UTT ? "utterance" : "chunk",
               x->level == LEVEL_RMS ? "rms" : "direct", x->fraction, x->apply[0] ? " train" : "",

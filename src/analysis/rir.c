@@ -107,6 +107,8 @@ static int check_room(const sp_rir_room *r, sp_error *err)
     if (!(r->beta >= 0 && r->beta <= 1)) return sp_fail(err, "reflection coefficient %g is outside [0, 1]", r->beta);
     if (r->rate <= 0 || r->length < 1) return sp_fail(err, "a response of %ld samples at %d Hz", r->length, r->rate);
     if (r->interp != SP_RIR_SINC && r->interp != SP_RIR_NEAREST) return sp_fail(err, "unknown interpolation %d", r->interp);
+    if (!(r->highpass_hz >= 0 && r->highpass_hz < r->rate / 2.0))
+        return sp_fail(err, "a high-pass at %g Hz at %d Hz", r->highpass_hz, r->rate);
     return 0;
 }
 
@@ -166,7 +168,23 @@ long sp_rir_image(const sp_rir_room *r, float *h, sp_error *err)
         count += add_images(r, p, R, mmax, pow_beta, h);
     }
     free(pow_beta);
+    if (r->highpass_hz > 0) sp_rir_highpass(h, r->length, r->highpass_hz, r->rate);
     return count;
+}
+
+void sp_rir_highpass(float *h, long n, double fc, int rate)
+{
+    /* The audio-EQ cookbook's high-pass with Q = 1/sqrt(2): Butterworth. */
+    double w0 = 2 * M_PI * fc / rate, cw = cos(w0), alpha = sin(w0) / (2 * M_SQRT1_2);
+    double a0 = 1 + alpha;
+    double b0 = (1 + cw) / 2 / a0, b1 = -(1 + cw) / a0, b2 = b0;
+    double a1 = -2 * cw / a0, a2 = (1 - alpha) / a0;
+    double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+    for (long i = 0; i < n; i++) {
+        double x0 = h[i], y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1, x1 = x0, y2 = y1, y1 = y0;
+        h[i] = (float)y0;
+    }
 }
 
 /* ---- drawing rooms */
@@ -220,6 +238,7 @@ int sp_rir_draw(const sp_rir_ranges *g, double (*uniform)(void *state), void *st
     while (place(g, d, uniform, state, out) != 0) d *= 0.9;
     out->rate = g->rate;
     out->interp = g->interp;
+    out->highpass_hz = g->highpass_hz;
     double len = sp_rir_direct_delay(out) + out->rt60 * g->rate;
     long cap = (long)floor(g->max_s * g->rate);
     out->length = (long)ceil(len) < cap ? (long)ceil(len) : cap;
