@@ -14,8 +14,10 @@
  * dry sound did, and with it the labels.
  *
  * Level: `rms` scales y to the dry signal's RMS (over the utterance, or
- * the chunk), `direct` divides it by h(o), so the direct sound keeps unit
- * gain and the room adds to it.
+ * the chunk), `direct` divides it by the direct path's gain (a simulated
+ * room's 1 / (4 pi d); a file's sp_rir_direct_gain, its gain over the
+ * speech band), so the direct sound keeps unit gain and the room adds to
+ * it.
  *
  * scope utterance (the default): each utterance once, whole, kept for the
  * run (4 bytes a sample); a chunk gets its slice times its gain, and what
@@ -78,10 +80,11 @@ static const sp_probe_option options[NOPT] = {
       .help = "write the first N reverberated utterances (or chunks) and their responses as WAV files into listen/" },
 };
 
-/* A response and its onset. */
+/* A response, its onset and its direct path's gain. */
 typedef struct {
     float *h;
     long n, onset;
+    double direct;
 } response;
 
 typedef struct {
@@ -206,7 +209,8 @@ static int add_file(reverb_probe *x, const char *path, long max_len, int from_di
         }
         x->pool = p;
     }
-    x->pool[x->npool++] = (response){ .h = h, .n = n, .onset = sp_rir_onset(h, n) };
+    long on = sp_rir_onset(h, n);
+    x->pool[x->npool++] = (response){ .h = h, .n = n, .onset = on, .direct = sp_rir_direct_gain(h, n, on, RATE) };
     return 0;
 }
 
@@ -302,6 +306,14 @@ static int parse_rooms(reverb_probe *x, const sp_probe_value *v, sp_probe_error 
         static const int opt[] = { OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN };
         return aug_fail(err, opt[which], "%s: %s", options[opt[which]].name, e.msg);
     }
+    /* The longest direct path: the room's diagonal, when the distance
+     * drawn is larger. */
+    double diag = 0;
+    for (int i = 0; i < 3; i++) diag += (g->dim[i].hi - 2 * g->margin) * (g->dim[i].hi - 2 * g->margin);
+    double far = g->distance.hi < sqrt(diag) ? g->distance.hi : sqrt(diag);
+    if (!v[OPT_FILES].text[0] && g->max_s * RATE < far * RATE / SP_RIR_C + 2)
+        return aug_fail(err, OPT_MAXMS, "max_ms: %g ms ends before the direct sound from %g m away arrives (%.2f ms)",
+                        v[OPT_MAXMS].f, far, 1e3 * far / SP_RIR_C);
     return 0;
 }
 
@@ -376,7 +388,8 @@ static int simulate(reverb_probe *x, uint64_t stream, const char *name, response
     long k = m.length <= x->max_len ? sp_rir_image(&m, out->h, &e) : -1;
     if (k < 0) return m.length > x->max_len ? aug_fail(err, -1, "a response of %ld samples", m.length) : aug_put(&e, err, -1);
     out->n = m.length;
-    out->onset = sp_rir_onset(out->h, out->n);
+    out->onset = lround(sp_rir_direct_delay(&m)); /* known: no need to find it */
+    out->direct = 1 / (4 * M_PI * sp_rir_distance(&m));
     x->sim_s += aug_cpu_seconds() - t0;
     x->simulated++;
     x->images += (double)k;
@@ -397,6 +410,7 @@ static int make_pool(reverb_probe *x, long rooms, sp_probe_error *err)
         memcpy(p->h, x->sim.h, (size_t)x->sim.n * sizeof *p->h);
         p->n = x->sim.n;
         p->onset = x->sim.onset;
+        p->direct = x->sim.direct;
     }
     return 0;
 }
@@ -479,7 +493,7 @@ static int reverberate(reverb_probe *x, const response *h, const float *in, long
     sp_rir_conv_run(x->conv, in, n, h->onset, out);
     double g = 1;
     if (x->level == LEVEL_DIRECT) {
-        g = 1 / (double)h->h[h->onset];
+        g = 1 / h->direct;
     } else {
         double ro = rms(out, n);
         g = ro > 0 ? rms(in, n) / ro : 1;
@@ -560,7 +574,7 @@ static int chunk_one(reverb_probe *x, sp_probe_batch *bt, int b, sp_probe_error 
     sp_error e;
     if (sp_rir_conv_set(x->conv, h->h, h->n, &e) != 0) return aug_put(&e, err, -1);
     sp_rir_conv_run(x->conv, x->x, n, h->onset, x->y);
-    double k = x->level == LEVEL_DIRECT ? 1 / (double)h->h[h->onset] : 1;
+    double k = x->level == LEVEL_DIRECT ? 1 / h->direct : 1;
     if (x->level == LEVEL_RMS) {
         double ro = rms(x->y + P, T);
         k = ro > 0 ? rms(a, T) / ro : 1;

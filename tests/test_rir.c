@@ -71,7 +71,7 @@ static void anechoic(void)
     /* The windowed sinc: for several fractional delays, taps summing to
      * the amplitude (the DC gain of a band-limited impulse) with their
      * centroid at tau, and the onset the nearest sample. */
-    double worst_sum = 0, worst_c = 0;
+    double worst_sum = 0, worst_c = 0, worst_gain = 0, lowest_peak = 1;
     for (int k = 0; k < 8; k++) {
         m[0] = 4.2 + 0.00271 * k; /* tau moves by about 1/8 sample a step */
         r = room(6, 5, 3, s, m, 0, 400, SP_RIR_SINC);
@@ -84,11 +84,19 @@ static void anechoic(void)
         if (fabs(c - tau) > worst_c) worst_c = fabs(c - tau);
         long on = sp_rir_onset(h, 400);
         CHECK_MSG(fabs((double)on - tau) <= 0.5 + 1.0 / SP_RIR_SINC_STEPS, "sinc onset %ld, tau %.3f", on, tau);
+        /* the direct path's gain over the speech band is its amplitude,
+         * whatever its peak sample */
+        double g = sp_rir_direct_gain(h, 400, on, FS);
+        if (fabs(g / a - 1) > worst_gain) worst_gain = fabs(g / a - 1);
+        if (h[on] / a < lowest_peak) lowest_peak = h[on] / a;
     }
+    CHECK_MSG(worst_gain < 0.01, "direct gain within %.4f of the amplitude", worst_gain);
+    CHECK_MSG(lowest_peak < 0.8, "no fraction near 1/2 among the delays (peak sample at least %.2f)", lowest_peak);
     CHECK_MSG(worst_sum < 0.01, "sinc taps sum to the amplitude within %.4f", worst_sum);
     CHECK_MSG(worst_c < 0.02, "sinc centroid within %.4f samples of the delay", worst_c);
-    printf("anechoic, windowed sinc: taps' sum within %.2e of 1/(4 pi d), centroid within %.4f samples of d/c\n",
-           worst_sum, worst_c);
+    printf("anechoic, windowed sinc: taps' sum within %.2e of 1/(4 pi d), centroid within %.4f samples of d/c; direct "
+           "gain within %.4f of it (peak sample down to %.2f of it)\n",
+           worst_sum, worst_c, worst_gain, lowest_peak);
 }
 
 /* A microphone 0.3 m from the wall x = 0, the source 2 m further along
@@ -227,6 +235,28 @@ static void draws(void)
         CHECK_MSG(r.length == (want < 8000 ? want : 8000) && r.length <= maxlen, "length %ld", r.length);
     }
     printf("draws: 200 rooms inside their margins, %ld distances shrunk below the range to fit\n", shrunk);
+    /* sp_rir_onset finds the direct path of simulated rooms (high-passed,
+     * windowed sinc), where the maximum of |h| is sometimes a group of
+     * reflections arriving together */
+    g.max_s = 0.15;
+    g.highpass_hz = 50;
+    float *h = sp_xmalloc(2400 * sizeof *h);
+    int found = 0, not_max = 0;
+    for (int k = 0; k < 100; k++) {
+        sp_rir_room r;
+        sp_rir_draw(&g, lcg, &st, &r, &err);
+        CHECK(sp_rir_image(&r, h, &err) > 0);
+        double tau = sp_rir_direct_delay(&r);
+        long on = sp_rir_onset(h, r.length), top = 0;
+        for (long i = 0; i < r.length; i++)
+            if (fabs(h[i]) > fabs(h[top])) top = i;
+        not_max += labs(top - on) > 1;
+        found += fabs((double)on - tau) <= 0.5 + 1.0 / SP_RIR_SINC_STEPS;
+        CHECK_MSG(fabs((double)on - tau) <= 0.5 + 1.0 / SP_RIR_SINC_STEPS, "room %d: onset %ld, direct path at %.2f", k,
+                  on, tau);
+    }
+    printf("onsets: the direct path found in %d of 100 drawn rooms; in %d of them max |h| is elsewhere\n", found, not_max);
+    free(h);
     /* the same state draws the same room */
     sp_rir_room a, b;
     st = 9;

@@ -303,6 +303,22 @@ long sp_rir_onset(const float *h, long n)
     return 0; /* not reached: the maximum is a local maximum */
 }
 
+double sp_rir_direct_gain(const float *h, long n, long onset, int rate)
+{
+    long a = onset - W > 0 ? onset - W : 0, b = onset + W < n - 1 ? onset + W : n - 1;
+    double sum = 0;
+    int k = 0;
+    for (double f = 100; f <= 4000; f += 62.5, k++) {
+        double re = 0, im = 0, w = 2 * M_PI * f / rate;
+        for (long i = a; i <= b; i++) {
+            re += h[i] * cos(w * (double)(i - onset));
+            im -= h[i] * sin(w * (double)(i - onset));
+        }
+        sum += re * re + im * im;
+    }
+    return sqrt(sum / k);
+}
+
 double sp_rir_decay_rt60(const float *h, long n, int rate, double from_db, double to_db)
 {
     double *edc = malloc((size_t)(n > 0 ? n : 1) * sizeof *edc), acc = 0;

@@ -67,15 +67,22 @@
  *
  * ---- Onsets and alignment
  *
- * The onset of a response is the direct path's arrival: the first local
- * maximum of |h| that reaches half of max |h|. The direct path is always
- * the strongest arrival of a simulated room (the nearest image, and
- * beta <= 1), but a windowed sinc can split it over two samples at down
- * to 0.64 of its height, and a reflection can land on one sample; half
- * the maximum finds it either way. For a measured response, whose
- * propagation delay and converter latency are unknown, it is the first
- * strong peak. Reverberated audio is shifted back by the onset, so that
- * its direct sound lines up with the dry audio and its labels.
+ * The onset of a response is its direct path's arrival. For a simulated
+ * room it is known: the sample nearest the direct delay, round(d rate /
+ * c) (sp_rir_direct_delay; the peak of the windowed sinc is there, and
+ * the high-pass leaves it there). For a measured response, whose
+ * propagation delay and converter latency are unknown, sp_rir_onset
+ * finds it: the first local maximum of |h| that reaches half of max |h|.
+ * No single reflection is stronger than the direct path (it comes from a
+ * farther image, and beta <= 1), but reflections that arrive together
+ * (source and microphone at one height get their floor and ceiling
+ * reflections at once) can add up above it, and a windowed sinc can split
+ * the direct path over two samples at down to 0.64 of its height; half
+ * the maximum finds the direct path in such responses, where the maximum
+ * would not (tests/test_rir.c checks it on simulated rooms).
+ * Reverberated audio is shifted back by the onset, so that its direct
+ * sound lines up with the dry audio and its labels; the reflections come
+ * after it, as in the room.
  *
  * Library code: no printing, no exit; errors per base/error.h. */
 #ifndef SP_RIR_H
@@ -167,6 +174,15 @@ long sp_rir_ranges_max_length(const sp_rir_ranges *g);
 
 /* The onset of h[n] (see above); 0 for a silent response. */
 long sp_rir_onset(const float *h, long n);
+
+/* The gain of the direct path of h[n] at onset, as the speech band hears
+ * it: the RMS over 100 Hz .. 4 kHz (every 62.5 Hz) of the magnitude
+ * response of h over onset - W .. onset + W (W = SP_RIR_SINC_HALF,
+ * 1 ms at 16 kHz). For a band-limited impulse of amplitude A at any
+ * fractional delay (a simulated direct path, a resampled click) it is A,
+ * where h(onset) can be as low as 0.64 A; for a measured pulse, its
+ * average gain in the band. */
+double sp_rir_direct_gain(const float *h, long n, long onset, int rate);
 
 /* The RT60 measured on h[n] by Schroeder's backward integration: the
  * energy decay curve EDC(t) = sum_{s >= t} h(s)^2 in dB re its start, a
