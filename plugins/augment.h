@@ -93,7 +93,7 @@ static inline int aug_listen_dir(const sp_probe_context *ctx, sp_probe_error *er
     return 0;
 }
 
-/* listen/NAME.wav (float32, mono, rate Hz) of y[n],
+/* listen/NAME.wav (float32, mono, rate Hz, without a PEAK chunk) of y[n],
  * written to a temporary name and renamed; '/' in NAME becomes '_'. */
 static inline int aug_listen_write(const sp_probe_context *ctx, const char *name, const float *y, long n, int rate,
                             sp_probe_error *err)
@@ -106,6 +106,9 @@ static inline int aug_listen_write(const sp_probe_context *ctx, const char *name
     SF_INFO info = { .samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
     SNDFILE *f = sf_open(tmp, SFM_WRITE, &info);
     if (!f) return aug_fail(err, -1, "cannot write '%s': %s", tmp, sf_strerror(NULL));
+    /* no PEAK chunk: it holds a time stamp, and a run made twice should
+     * write the same bytes */
+    sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     sf_count_t w = sf_writef_float(f, y, n);
     if (sf_close(f) != 0 || w != n || rename(tmp, path) != 0) {
         unlink(tmp);

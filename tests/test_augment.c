@@ -191,6 +191,16 @@ static double peak_hz(const float *x, int n)
     return bf;
 }
 
+/* s with its newlines as spaces (for messages), in a static buffer. */
+static const char *oneline(const char *s)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%s", s[0] ? s : "(defaults)");
+    for (char *p = buf; *p; p++)
+        if (*p == '\n') *p = ' ';
+    return buf;
+}
+
 static double rms(const float *x, long n)
 {
     double p = 0;
@@ -281,7 +291,7 @@ static void speed_fixed(double a)
         }
     }
     CHECK_MSG(moved >= B / 2, "only %d of %d chunks would show another phone without the mapping", moved, B);
-    printf("speed probe, factor %g: every chunk centre's tone within %.2f%% of its label's x %g (%d of %d chunks would "
+    printf("speed probe, factor %g: every chunk centre's tone within %.3f%% of its label's x %g (%d of %d chunks would "
            "show another phone unmapped)\n",
            a, 100 * worst, a, moved, B);
     done(ch);
@@ -450,16 +460,16 @@ static void reverb_utterances(const char *extra)
         for (int k = -200; k <= -4; k++) before = fabs(c[k + 200]) > before ? fabs(c[k + 200]) : before;
         before /= c[200];
         CHECK_MSG(lag >= 0 && c[200] >= 0.4 * c[lag + 200] && before < 0.25,
-                  "%s utterance %zu: peak at lag %ld, lag 0 at %.2f of it, %.2f before it", extra, i, lag,
+                  "%s utterance %zu: peak at lag %ld, lag 0 at %.2f of it, %.2f before it", oneline(extra), i, lag,
                   c[200] / c[lag + 200], before);
         peak0 += lag == 0;
         if (before > worst_before) worst_before = before;
         free(x), free(y);
     }
     CHECK_MSG(files == (int)noisy.n, "listen wrote %d of %zu utterances", files, noisy.n);
-    printf("reverb, default rooms %s: utterance cross-correlations peak at lag 0 in %d of %d, later in the others; "
+    printf("reverb, default rooms, %s: utterance cross-correlations peak at lag 0 in %d of %d, later in the others; "
            "before lag 0 at most %.2f of lag 0\n",
-           extra, peak0, files, worst_before);
+           oneline(extra), peak0, files, worst_before);
     free(text);
 }
 

@@ -95,7 +95,7 @@ static void anechoic(void)
     CHECK_MSG(worst_sum < 0.01, "sinc taps sum to the amplitude within %.4f", worst_sum);
     CHECK_MSG(worst_c < 0.02, "sinc centroid within %.4f samples of the delay", worst_c);
     printf("anechoic, windowed sinc: taps' sum within %.2e of 1/(4 pi d), centroid within %.4f samples of d/c; direct "
-           "gain within %.4f of it (peak sample down to %.2f of it)\n",
+           "gain within %.1e of it (peak sample down to %.2f of it)\n",
            worst_sum, worst_c, worst_gain, lowest_peak);
 }
 

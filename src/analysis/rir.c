@@ -168,7 +168,11 @@ long sp_rir_image(const sp_rir_room *r, float *h, sp_error *err)
         count += add_images(r, p, R, mmax, pow_beta, h);
     }
     free(pow_beta);
-    if (r->highpass_hz > 0) sp_rir_highpass(h, r->length, r->highpass_hz, r->rate);
+    /* The high-pass runs over what follows the direct path's taps: the
+     * direct path stays a pure (band-limited) delay, so the dry sound
+     * keeps its phase and its place. */
+    long after = lround(sp_rir_direct_delay(r)) + W + 1;
+    if (r->highpass_hz > 0 && after < r->length) sp_rir_highpass(h + after, r->length - after, r->highpass_hz, r->rate);
     return count;
 }
 

@@ -40,9 +40,11 @@
  * audible frequency (a 6 x 5 x 3 m room drawn for 0.4 s decays in 0.54 s
  * broadband, in 0.40 s above 50 Hz). Allen and Berkley high-pass
  * their responses for this; sp_rir_image does too, when highpass_hz > 0:
- * a second-order Butterworth high-pass (bilinear transform, causal, run
- * over the response once), which leaves the direct path's sample where it
- * was.
+ * a second-order Butterworth high-pass (bilinear transform, causal) over
+ * the response after the direct path's taps (from round(tau0) + W + 1 on,
+ * tau0 the direct delay). The direct path stays a pure band-limited delay:
+ * a high-pass's phase lead at low frequencies would otherwise move the
+ * dry sound, which carries the labels, ahead by a sample or two.
  *
  * ---- Sabine's formula
  *
@@ -143,8 +145,8 @@ double sp_rir_distance(const sp_rir_room *r);
 double sp_rir_direct_delay(const sp_rir_room *r);
 
 /* The response of room r into h[r->length] (overwritten): the image
- * method above, then the high-pass (sp_rir_highpass) when
- * r->highpass_hz > 0. Returns the number of images summed, or -1 with err
+ * method above, then the high-pass (sp_rir_highpass) after the direct
+ * path when r->highpass_hz > 0. Returns the number of images summed, or -1 with err
  * (a position outside the room, beta outside [0, 1], a bad length). */
 long sp_rir_image(const sp_rir_room *r, float *h, sp_error *err);
 
