@@ -19,13 +19,18 @@
  * speech band), so the direct sound keeps unit gain and the room adds to
  * it.
  *
+ * Convolution is linear, so the chunk as handed over is reverberated
+ * whole, what probes before this one changed in it (noise, a speed
+ * perturbation) included; around the chunk, the clean utterance (times
+ * the chunk's gain) stands in for the audio the chain never shows.
+ *
  * scope utterance (the default): each utterance once, whole, kept for the
- * run (4 bytes a sample); a chunk gets its slice times its gain, and what
- * probes before this one changed in it is added back after (chunk = g
- * y[slice] + (chunk - g x[slice])), as the ladspa probe does. scope chunk:
- * each chunk with its own response; the clean utterance around it (times
- * its gain) feeds the convolution, so the chunk carries the reverberation
- * of the speech before it.
+ * run (4 bytes a sample, and the response); a chunk, g x + d with d the
+ * earlier probes' change, gets g y[slice] + G (d * h)[slice] (G the
+ * utterance's level gain), the second term only where d is not zero.
+ * scope chunk: each chunk with its own response, the clean utterance
+ * around it and the chunk as handed over convolved together, so the
+ * chunk carries the reverberation of the speech before it.
  *
  * FFT convolution: FFTW plans made once in on_start for the longest
  * response (analysis/rir.h, sp_rir_conv). */
@@ -87,6 +92,17 @@ typedef struct {
     double direct;
 } response;
 
+/* An utterance as scope utterance keeps it: y = G (x * h)(s + o), its
+ * response (a copy when simulated, for the chunks whose earlier changes
+ * are reverberated too) and G. */
+typedef struct {
+    float *y;     /* NULL: not met yet */
+    response h;
+    int owned;    /* h.h is this entry's own */
+    int dry;      /* the fraction left it dry */
+    double G;
+} utt_rev;
+
 typedef struct {
     const sp_probe_context *ctx;
     const sp_probe_host *h;
@@ -99,7 +115,7 @@ typedef struct {
     sp_probe_rng *r;
     long listen, listened;
     /* for the closing line */
-    long seen, done, simulated;
+    long seen, done, simulated, changed;
     double images, sim_s, bytes;
     long batches;
     double cpu_s;
@@ -108,15 +124,12 @@ typedef struct {
     long nrows;
     /* on_start */
     const sp_probe_dataset *data[SP_PROBE_NROLES];
-    float **cache[SP_PROBE_NROLES]; /* [n] reverberated utterances, made on first use */
+    utt_rev *cache[SP_PROBE_NROLES]; /* [n] reverberated utterances, made on first use */
     sp_rir_conv *conv;
     long max_len, cap;
     float *x, *y; /* [cap] */
     response sim; /* the buffer of responses simulated on demand [max_len] */
 } reverb_probe;
-
-/* The cache entry of an utterance the fraction leaves dry. */
-static float left_dry;
 
 /* A finite number filling all of [s, e). */
 static int number(const char *s, const char *e, double *v)
@@ -172,8 +185,10 @@ static void destroy(void *self)
     free_pool(x);
     for (int r = 0; r < SP_PROBE_NROLES; r++) {
         if (!x->cache[r]) continue;
-        for (unsigned long i = 0; i < x->data[r]->n; i++)
-            if (x->cache[r][i] != &left_dry) free(x->cache[r][i]);
+        for (unsigned long i = 0; i < x->data[r]->n; i++) {
+            free(x->cache[r][i].y);
+            if (x->cache[r][i].owned) free(x->cache[r][i].h.h);
+        }
         free(x->cache[r]);
     }
     sp_rir_conv_free(x->conv);
@@ -485,8 +500,10 @@ static double rms(const float *v, long n)
     return n > 0 ? sqrt(p / (double)n) : 0;
 }
 
-/* out[n] = in[n] reverberated by h, aligned and levelled (see the top). */
-static int reverberate(reverb_probe *x, const response *h, const float *in, long n, float *out, sp_probe_error *err)
+/* out[n] = in[n] reverberated by h, aligned and levelled (see the top);
+ * *G the level's gain. */
+static int reverberate(reverb_probe *x, const response *h, const float *in, long n, float *out, double *G,
+                       sp_probe_error *err)
 {
     sp_error e;
     if (sp_rir_conv_set(x->conv, h->h, h->n, &e) != 0) return aug_put(&e, err, -1);
@@ -499,6 +516,7 @@ static int reverberate(reverb_probe *x, const response *h, const float *in, long
         g = ro > 0 ? rms(in, n) / ro : 1;
     }
     for (long i = 0; i < n; i++) out[i] = (float)(out[i] * g);
+    *G = g;
     return 0;
 }
 
@@ -512,42 +530,64 @@ static int listen(reverb_probe *x, const char *name, const float *y, long n, con
     return aug_listen_write(x->ctx, rname, h->h, h->n, RATE, err);
 }
 
-/* Utterance i of role r reverberated at unit gain, made on first use
- * (&left_dry: left dry). */
-static const float *reverberated(reverb_probe *x, int r, unsigned long i, sp_probe_error *err)
+/* Utterance i of role r reverberated at unit gain, made on first use. */
+static const utt_rev *reverberated(reverb_probe *x, int r, unsigned long i, sp_probe_error *err)
 {
-    if (x->cache[r][i]) return x->cache[r][i];
+    utt_rev *e = &x->cache[r][i];
+    if (e->y || e->dry) return e;
     const sp_probe_utterance *u = &x->data[r]->utt[i];
     const response *h;
     if (pick(x, (uint64_t)r, i, 0, u->id, &h, err) != 0) return NULL;
-    if (!h) return x->cache[r][i] = &left_dry;
-    long n = u->samples;
-    float *y = malloc((size_t)(n > 0 ? n : 1) * sizeof *y);
-    if (!y) return aug_fail(err, -1, "out of memory"), NULL;
-    for (long s = 0; s < n; s++) x->x[s] = (float)(u->audio[s] / 32768.0);
-    if (reverberate(x, h, x->x, n, y, err) != 0 || listen(x, u->id, y, n, h, err) != 0) {
-        free(y);
-        return NULL;
+    if (!h) return e->dry = 1, e;
+    e->h = *h;
+    if (h == &x->sim) { /* keep a copy: the buffer is the next room's */
+        if (!(e->h.h = malloc((size_t)h->n * sizeof *e->h.h))) return aug_fail(err, -1, "out of memory"), NULL;
+        memcpy(e->h.h, h->h, (size_t)h->n * sizeof *h->h);
+        e->owned = 1;
+        x->bytes += (double)h->n * sizeof *h->h;
     }
-    x->bytes += (double)n * sizeof *y;
-    return x->cache[r][i] = y;
+    long n = u->samples;
+    if (!(e->y = malloc((size_t)(n > 0 ? n : 1) * sizeof *e->y))) return aug_fail(err, -1, "out of memory"), NULL;
+    for (long s = 0; s < n; s++) x->x[s] = (float)(u->audio[s] / 32768.0);
+    if (reverberate(x, &e->h, x->x, n, e->y, &e->G, err) != 0 || listen(x, u->id, e->y, n, &e->h, err) != 0)
+        return NULL;
+    x->bytes += (double)n * sizeof *e->y;
+    return e;
+}
+
+/* Chunk b from its utterance's reverberated copy. Convolution is linear:
+ * the chunk as handed over is g x + d, d what earlier probes changed
+ * (noise, a speed perturbation), so its reverberation is g y + G (d * h),
+ * with d taken as zero outside the chunk (the clean utterance there). */
+static int utterance_chunk(reverb_probe *x, sp_probe_batch *bt, int b, const utt_rev *e, sp_probe_error *err)
+{
+    const sp_probe_utterance *u = &x->data[bt->role]->utt[bt->utterance[b]];
+    int T = bt->T, changed = 0;
+    float g = bt->gain[b], *a = bt->audio + (size_t)b * (size_t)T, *d = x->x;
+    for (int t = 0; t < T; t++) {
+        long s = bt->start[b] + t;
+        d[t] = a[t] - (s >= 0 && s < u->samples ? (float)(u->audio[s] / 32768.0) * g : 0);
+        changed |= d[t] != 0;
+    }
+    if (changed) {
+        sp_error er;
+        if (sp_rir_conv_set(x->conv, e->h.h, e->h.n, &er) != 0) return aug_put(&er, err, -1);
+        sp_rir_conv_run(x->conv, d, T, e->h.onset, x->y);
+        x->changed++;
+    }
+    for (int t = 0; t < T; t++) {
+        long s = bt->start[b] + t;
+        a[t] = (s >= 0 && s < u->samples ? g * e->y[s] : 0) + (changed ? (float)(e->G * x->y[t]) : 0);
+    }
+    return 0;
 }
 
 static int utterance_scope(reverb_probe *x, sp_probe_batch *bt, sp_probe_error *err)
 {
-    int r = bt->role, T = bt->T;
     for (int b = 0; b < bt->B; b++) {
-        unsigned long i = (unsigned long)bt->utterance[b];
-        const float *y = reverberated(x, r, i, err);
-        if (!y) return -1;
-        if (y == &left_dry) continue;
-        const sp_probe_utterance *u = &x->data[r]->utt[i];
-        float g = bt->gain[b], *a = bt->audio + (size_t)b * (size_t)T;
-        for (int t = 0; t < T; t++) {
-            long s = bt->start[b] + t;
-            if (s < 0 || s >= u->samples) continue; /* padding: kept as given */
-            a[t] = g * y[s] + (a[t] - (float)(u->audio[s] / 32768.0) * g);
-        }
+        const utt_rev *e = reverberated(x, bt->role, (unsigned long)bt->utterance[b], err);
+        if (!e) return -1;
+        if (!e->dry && utterance_chunk(x, bt, b, e, err) != 0) return -1;
     }
     return 0;
 }
@@ -606,10 +646,13 @@ static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (x->simulated)
         snprintf(sim, sizeof sim, "; %ld rooms simulated, %.0f images and %.1f ms of CPU each on average", x->simulated,
                  x->images / (double)x->simulated, 1e3 * x->sim_s / (double)x->simulated);
+    char changed[96] = "";
+    if (x->scope == SCOPE_UTT)
+        snprintf(changed, sizeof changed, "; %ld chunks reverberated with earlier probes' changes", x->changed);
     x->h->log(x->ctx, SP_PROBE_INFO,
-              "reverberated %ld of %ld %s (fraction %g)%s; %.1f MB kept; %.2f ms of CPU per batch over %ld batches",
-              x->done, x->seen, x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction, sim, x->bytes / 1e6,
-              x->batches ? 1e3 * x->cpu_s / (double)x->batches : 0.0, x->batches);
+              "reverberated %ld of %ld %s (fraction %g)%s%s; %.1f MB kept; %.2f ms of CPU per batch over %ld batches",
+              x->done, x->seen, x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction, sim, changed,
+              x->bytes / 1e6, x->batches ? 1e3 * x->cpu_s / (double)x->batches : 0.0, x->batches);
     return x->nrows ? x->h->write_text(x->ctx, "rooms.tsv", x->rows, x->len, err) : 0;
 }
 

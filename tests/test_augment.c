@@ -16,8 +16,11 @@
  *   shift; the unshifted convolution peaks at the onset); the utterance's
  *   RMS is kept (listen/ WAV); scope chunk keeps each chunk's RMS; an
  *   RIR file of an impulse and an echo (44.1 kHz, stereo) gives dry + 0.5
- *   dry delayed 100 ms with level = direct, in both scopes; determinism;
- *   fraction; refusals naming the config line.
+ *   dry delayed 100 ms with level = direct, in both scopes; after the
+ *   speed probe, the chunk as sped up is reverberated (an echo 20 ms
+ *   after the direct path: of the perturbed speech inside the chunk, of
+ *   the clean utterance before it); determinism; fraction; refusals
+ *   naming the config line.
  *
  * Prints what it measures. */
 #include "config.h"
@@ -630,24 +633,69 @@ static void refusals(void)
     free(t);
 }
 
-/* The impulse-and-echo response file: 44.1 kHz, stereo, the first
- * channel an impulse at 10 ms and one of half its height at 110 ms (441
- * and 4851 samples: 160 and 1760 at 16 kHz), the second noise. */
-static void write_rir(void)
+/* An impulse-and-echo response file: 44.1 kHz, stereo, the first channel
+ * an impulse at 10 ms (441 samples: 160 at 16 kHz) and one of half its
+ * height `echo` samples later, the second noise. */
+static char *write_rir(const char *folder, const char *name, long echo)
 {
-    rir_dir = sp_path_join(dir, "rirs");
-    sp_test_write(rir_dir, "README", "responses\n");
-    rir_path = sp_path_join(rir_dir, "echo.wav");
+    char *path = sp_path_join(folder, name);
     SF_INFO info = { .samplerate = 44100, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
     long n = 44100 / 4;
     float *v = sp_xcalloc((size_t)n * 2, sizeof *v);
     v[2 * 441] = 0.8f;
-    v[2 * 4851] = 0.4f;
+    v[2 * (441 + echo)] = 0.4f;
     for (long i = 0; i < n; i++) v[2 * i + 1] = (float)(0.5 * sin(0.37 * (double)i * i));
-    SNDFILE *f = sf_open(rir_path, SFM_WRITE, &info);
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
     CHECK(f && sf_writef_float(f, v, n) == n);
     sf_close(f);
     free(v);
+    return path;
+}
+
+/* Speed, then reverb with an echo 20 ms after the direct path: the chunk
+ * as the speed probe left it is reverberated (its echo inside the chunk
+ * is of the perturbed speech; before the chunk, of the clean utterance),
+ * not the clean utterance with the perturbation added back dry. */
+static void reverb_after_speed(const char *scope, const char *file)
+{
+    sp_error err;
+    sp_probe_chain *ch = chain("[probe s]\nuse = speed\nfactors = 1.1\n", &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
+    tone_batch();
+    float *sped = sp_xmalloc((size_t)B * (size_t)T * sizeof *sped);
+    if (ch) run_batch(ch, 0);
+    memcpy(sped, audio, (size_t)B * (size_t)T * sizeof *sped);
+    done(ch);
+    char *text = sp_xasprintf("[probe s]\nuse = speed\nfactors = 1.1\n[probe f]\nuse = reverb\nrir_files = %s\n"
+                              "level = direct\nscope = %s\n", file, scope);
+    ch = chain(text, &err);
+    CHECK_MSG(ch != NULL, "%s", err.msg);
+    double worst = 0, readd = INFINITY;
+    if (ch && run_batch(ch, 0) == 0)
+        for (int b = 0; b < B; b++) {
+            const sp_utterance *u = &train_ds->utt[utt[b]];
+            const float *a = sped + (size_t)b * (size_t)T, *o = audio + (size_t)b * (size_t)T;
+            double e = 0, e2 = 0, p = 0;
+            for (int t = 0; t < T; t++) {
+                long s = st[b] + t;
+                double clean_before = gains[b] * u->audio[s - 320] / 32768.0;
+                double want = a[t] + 0.5 * (t >= 320 ? a[t - 320] : clean_before);
+                double dry_added = a[t] + 0.5 * clean_before; /* the clean echo, the change re-added */
+                e += (o[t] - want) * (o[t] - want);
+                e2 += (o[t] - dry_added) * (o[t] - dry_added);
+                p += want * want;
+            }
+            if (sqrt(e / p) > worst) worst = sqrt(e / p);
+            if (sqrt(e2 / p) < readd) readd = sqrt(e2 / p);
+        }
+    CHECK_MSG(worst < 0.01, "scope %s: speed then reverb off by %.4f (relative RMS)", scope, worst);
+    CHECK_MSG(readd > 0.1, "scope %s: re-adding the change dry would differ by only %.4f", scope, readd);
+    printf("reverb after speed, scope %s: the sped-up chunk reverberated within %.4f relative RMS (the change re-added "
+           "dry would be off by %.2f)\n",
+           scope, worst, readd);
+    done(ch);
+    free(text);
+    free(sped);
 }
 
 int main(void)
@@ -676,7 +724,10 @@ int main(void)
     dry = sp_xmalloc((size_t)B * (size_t)T * sizeof *dry);
     tones = make(8, 2 * FS + FS / 2, 0, 1);
     noisy = make(8, FS + FS / 2, 1, 2);
-    write_rir();
+    rir_dir = sp_path_join(dir, "rirs");
+    sp_test_write(rir_dir, "README", "responses\n");
+    rir_path = write_rir(rir_dir, "echo.wav", 4410);
+    char *rir20 = write_rir(dir, "echo20.wav", 882);
 
     perturbation();
     train_ds = &tones;
@@ -696,6 +747,8 @@ int main(void)
     train_ds = &tones; /* below 2 kHz: the file's resampling low-pass leaves it alone */
     reverb_file("utterance", rir_path);
     reverb_file("chunk", rir_dir);
+    reverb_after_speed("utterance", rir20);
+    reverb_after_speed("chunk", rir20);
     train_ds = &noisy;
     reverb_determinism();
     refusals();
@@ -703,7 +756,7 @@ int main(void)
     sp_dataset_free(&tones);
     sp_dataset_free(&noisy);
     sp_model_free(&model);
-    free(audio), free(dry), free(rir_path), free(rir_dir);
+    free(audio), free(dry), free(rir_path), free(rir_dir), free(rir20);
     sp_test_rmtree(dir);
     free(dir);
     return sp_test_result("test_augment");
