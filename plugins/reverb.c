@@ -118,7 +118,7 @@ typedef struct {
     long seen, done, simulated, changed;
     double images, sim_s, bytes;
     long batches;
-    double cpu_s;
+    double cpu_s, make_s; /* thread CPU in on_batch; of it, simulating rooms and reverberating whole utterances */
     char *rows;     /* rooms.tsv */
     size_t len, cap_rows;
     long nrows;
@@ -547,11 +547,13 @@ static const utt_rev *reverberated(reverb_probe *x, int r, unsigned long i, sp_p
         x->bytes += (double)h->n * sizeof *h->h;
     }
     long n = u->samples;
+    double t0 = aug_cpu_seconds();
     if (!(e->y = malloc((size_t)(n > 0 ? n : 1) * sizeof *e->y))) return aug_fail(err, -1, "out of memory"), NULL;
     for (long s = 0; s < n; s++) x->x[s] = (float)(u->audio[s] / 32768.0);
     if (reverberate(x, &e->h, x->x, n, e->y, &e->G, err) != 0 || listen(x, u->id, e->y, n, &e->h, err) != 0)
         return NULL;
     x->bytes += (double)n * sizeof *e->y;
+    x->make_s += aug_cpu_seconds() - t0;
     return e;
 }
 
@@ -650,9 +652,11 @@ static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
     if (x->scope == SCOPE_UTT)
         snprintf(changed, sizeof changed, "; %ld chunks reverberated with earlier probes' changes", x->changed);
     x->h->log(x->ctx, SP_PROBE_INFO,
-              "reverberated %ld of %ld %s (fraction %g)%s%s; %.1f MB kept; %.2f ms of CPU per batch over %ld batches",
+              "reverberated %ld of %ld %s (fraction %g)%s%s; %.1f MB kept; %.2f ms of CPU per batch over %ld batches, "
+              "%.1f s of it simulating rooms and reverberating whole utterances",
               x->done, x->seen, x->scope == SCOPE_UTT ? "utterances" : "chunks", x->fraction, sim, changed,
-              x->bytes / 1e6, x->batches ? 1e3 * x->cpu_s / (double)x->batches : 0.0, x->batches);
+              x->bytes / 1e6, x->batches ? 1e3 * x->cpu_s / (double)x->batches : 0.0, x->batches,
+              x->make_s + (x->npool > x->nfiles ? 0 : x->sim_s));
     return x->nrows ? x->h->write_text(x->ctx, "rooms.tsv", x->rows, x->len, err) : 0;
 }
 

@@ -71,7 +71,7 @@ typedef struct {
     long made, clipped;           /* perturbed utterances made; samples saturated */
     double bytes;                 /* their memory */
     long batches;
-    double cpu_s;
+    double cpu_s, make_s;         /* thread CPU in on_batch; of it, making utterances */
     /* on_start */
     const sp_probe_dataset *data[SP_PROBE_NROLES];
     perturbed *cache[SP_PROBE_NROLES]; /* [n nf]: utterance i at factor k is [i nf + k] */
@@ -174,6 +174,7 @@ static const perturbed *get(speed_probe *p, int r, unsigned long i, int k, sp_pr
     perturbed *e = &p->cache[r][i * (unsigned long)p->nf + (unsigned long)k];
     if (e->y) return e;
     const sp_probe_utterance *u = &p->data[r]->utt[i];
+    double t0 = aug_cpu_seconds();
     for (long s = 0; s < u->samples; s++) p->x[s] = (float)(u->audio[s] / 32768.0);
     float *y;
     long ny;
@@ -199,6 +200,7 @@ static const perturbed *get(speed_probe *p, int r, unsigned long i, int k, sp_pr
         p->listened++;
     }
     free(y);
+    p->make_s += aug_cpu_seconds() - t0;
     return rc == 0 ? e : NULL;
 }
 
@@ -250,9 +252,9 @@ static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
         snprintf(counts + strlen(counts), sizeof counts - strlen(counts), ", %ld left alone", p->chunks[p->nf]);
     p->h->log(p->ctx, SP_PROBE_INFO,
               "chunks: %s; %ld perturbed utterances kept (%.1f MB, %ld samples saturated); %.2f ms of CPU per batch "
-              "over %ld batches",
+              "over %ld batches, %.1f s of it making the utterances",
               counts, p->made, p->bytes / 1e6, p->clipped, p->batches ? 1e3 * p->cpu_s / (double)p->batches : 0.0,
-              p->batches);
+              p->batches, p->make_s);
     return 0;
 }
 

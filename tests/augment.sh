@@ -27,8 +27,8 @@ tiny_corpus
 chain='[probe sp]\nuse = speed\nlisten = 6\n[probe rv]\nuse = reverb\nlisten = 6\n[probe nz]\nuse = noise\nsnr_db = 20'
 conf "$work/run" "$chain" >"$work/run.conf"
 expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
-expect_match "$err" '^probe sp: chunks: [0-9]+ at 0\.9, [0-9]+ at 1, [0-9]+ at 1\.1; [0-9]+ perturbed utterances kept \([0-9.]+ MB, 0 samples saturated\); [0-9.]+ ms of CPU per batch over 12 batches$' "speed's closing line"
-expect_match "$err" '^probe rv: reverberated [1-9][0-9]* of [0-9]+ utterances \(fraction 1\); [0-9]+ rooms simulated, [0-9]+ images and [0-9.]+ ms of CPU each on average; [1-9][0-9]* chunks reverberated with earlier probes. changes; [0-9.]+ MB kept; [0-9.]+ ms of CPU per batch over 12 batches$' "reverb's closing line"
+expect_match "$err" '^probe sp: chunks: [0-9]+ at 0\.9, [0-9]+ at 1, [0-9]+ at 1\.1; [0-9]+ perturbed utterances kept \([0-9.]+ MB, 0 samples saturated\); [0-9.]+ ms of CPU per batch over 12 batches, [0-9.]+ s of it making the utterances$' "speed's closing line"
+expect_match "$err" '^probe rv: reverberated [1-9][0-9]* of [0-9]+ utterances \(fraction 1\); [0-9]+ rooms simulated, [0-9]+ images and [0-9.]+ ms of CPU each on average; [1-9][0-9]* chunks reverberated with earlier probes. changes; [0-9.]+ MB kept; [0-9.]+ ms of CPU per batch over 12 batches, [0-9.]+ s of it simulating rooms and reverberating whole utterances$' "reverb's closing line"
 expect_match "$(cat "$work/run/probes/rv/rooms.tsv")" '^room	x_m	y_m	z_m	rt60_s	beta	src_x	src_y	src_z	mic_x	mic_y	mic_z	distance_m	direct_ms	length	images	onset$' "rooms.tsv header"
 
 # ---- the listen/ WAVs against the corpus
