@@ -7,7 +7,8 @@
 # of DRR +11 dB), its cross-correlation with the dry utterance peaking at
 # lag 0); rooms.tsv; the same
 # run twice, the same bytes; RIR files from a directory (48 kHz, with a
-# text file beside them); the reverb probe in `sincprobe eval`; bad
+# text file beside them); experiments/quickstart-augment.conf's sections;
+# the reverb probe in `sincprobe eval`; bad
 # options refused before training, naming the config line.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
@@ -106,6 +107,14 @@ ok; cmp -s "$work/run/probes/rv/rooms.tsv" "$work/again/probes/rv/rooms.tsv" || 
 cut -f1-6 "$work/run/log.tsv" >"$work/run.cols"
 cut -f1-6 "$work/again/log.tsv" >"$work/again.cols"
 ok; cmp -s "$work/run.cols" "$work/again.cols" || fail "the losses and error rates differ between two runs"
+
+# ---- the augmentation sections of experiments/quickstart-augment.conf
+# run as shipped
+sed -n '/^\[probe speed\]/,$p' "$top_srcdir/experiments/quickstart-augment.conf" >"$work/qsa.sections"
+ok; grep -q '^use = noise' "$work/qsa.sections" || fail "quickstart-augment.conf has no speed, reverb, noise sections"
+{ conf "$work/qsa"; cat "$work/qsa.sections"; } >"$work/qsa.conf"
+expect_status 0 "$SINCPROBE" train "$work/qsa.conf" --quiet
+expect_match "$err" '^probes: speed \(speed 1\.0\), room \(reverb 1\.0\), noise \(noise 1\.0\)$' "quickstart-augment.conf: the chain in order"
 
 # ---- close talk: the direct path dominant, the correlation with the dry
 # speech peaks at lag 0, in both scopes
