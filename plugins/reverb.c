@@ -125,7 +125,7 @@ typedef struct {
     /* on_start */
     const sp_probe_dataset *data[SP_PROBE_NROLES];
     utt_rev *cache[SP_PROBE_NROLES]; /* [n] reverberated utterances, made on first use */
-    sp_rir_conv *conv;
+    sp_rir_conv *conv, *cconv; /* for whole utterances; for chunks (one block of T) */
     long max_len, cap;
     float *x, *y; /* [cap] */
     response sim; /* the buffer of responses simulated on demand [max_len] */
@@ -192,6 +192,7 @@ static void destroy(void *self)
         free(x->cache[r]);
     }
     sp_rir_conv_free(x->conv);
+    sp_rir_conv_free(x->cconv);
     free(x->x);
     free(x->y);
     free(x->sim.h);
@@ -453,7 +454,8 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     x->sim.h = malloc((size_t)x->max_len * sizeof *x->sim.h);
     if (!x->x || !x->y || !x->sim.h) return aug_fail(err, -1, "out of memory");
     sp_error e;
-    if (!(x->conv = sp_rir_conv_new(x->max_len, &e))) return aug_put(&e, err, -1);
+    if (!(x->conv = sp_rir_conv_new(x->max_len, &e)) || !(x->cconv = sp_rir_conv_new_block(x->max_len, run->T, &e)))
+        return aug_put(&e, err, -1);
     if (!x->nfiles && rooms > 0 && make_pool(x, rooms, err) != 0) return -1;
     char what[512];
     const sp_rir_ranges *g = &x->g;
@@ -573,8 +575,8 @@ static int utterance_chunk(reverb_probe *x, sp_probe_batch *bt, int b, const utt
     }
     if (changed) {
         sp_error er;
-        if (sp_rir_conv_set(x->conv, e->h.h, e->h.n, &er) != 0) return aug_put(&er, err, -1);
-        sp_rir_conv_run(x->conv, d, T, e->h.onset, x->y);
+        if (sp_rir_conv_set(x->cconv, e->h.h, e->h.n, &er) != 0) return aug_put(&er, err, -1);
+        sp_rir_conv_run(x->cconv, d, T, e->h.onset, x->y);
         x->changed++;
     }
     for (int t = 0; t < T; t++) {
@@ -614,8 +616,8 @@ static int chunk_one(reverb_probe *x, sp_probe_batch *bt, int b, sp_probe_error 
         else x->x[j] = s >= 0 && s < u->samples ? (float)(u->audio[s] / 32768.0) * g : 0;
     }
     sp_error e;
-    if (sp_rir_conv_set(x->conv, h->h, h->n, &e) != 0) return aug_put(&e, err, -1);
-    sp_rir_conv_run(x->conv, x->x, n, h->onset, x->y);
+    if (sp_rir_conv_set(x->cconv, h->h, h->n, &e) != 0) return aug_put(&e, err, -1);
+    sp_rir_conv_run(x->cconv, x->x, n, h->onset, x->y);
     double k = x->level == LEVEL_DIRECT ? 1 / h->direct : 1;
     if (x->level == LEVEL_RMS) {
         double ro = rms(x->y + P, T);

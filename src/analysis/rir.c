@@ -411,12 +411,18 @@ void sp_rir_conv_free(sp_rir_conv *c)
 
 sp_rir_conv *sp_rir_conv_new(long max_len, sp_error *err)
 {
-    if (max_len < 1 || max_len > (1L << 26)) return sp_fail(err, "a response of %ld samples", max_len), NULL;
+    return sp_rir_conv_new_block(max_len, max_len + 1, err);
+}
+
+sp_rir_conv *sp_rir_conv_new_block(long max_len, long block, sp_error *err)
+{
+    if (max_len < 1 || max_len > (1L << 26) || block < 1 || block > (1L << 26))
+        return sp_fail(err, "a response of %ld samples, blocks of %ld", max_len, block), NULL;
     sp_rir_conv *c = calloc(1, sizeof *c);
     if (!c) return sp_fail_oom(err, sizeof *c), NULL;
     c->max_len = max_len;
     c->N = 1024;
-    while (c->N < 2 * max_len) c->N *= 2;
+    while (c->N < max_len + block - 1) c->N *= 2;
     c->M = c->N - max_len + 1;
     size_t nb = (size_t)(c->N / 2 + 1);
     c->buf = fftwf_alloc_real((size_t)c->N);

@@ -207,6 +207,10 @@ typedef struct sp_rir_conv sp_rir_conv;
  * N - max_len + 1 input samples. NULL with err on failure. Making FFTW
  * plans is not thread-safe: call from one thread. */
 sp_rir_conv *sp_rir_conv_new(long max_len, sp_error *err);
+/* The same sized for inputs of about `block` samples (chunks): N the
+ * smallest power of two >= max_len + block - 1 (and >= 1024), so that such
+ * an input is one block, one forward and one inverse transform. */
+sp_rir_conv *sp_rir_conv_new_block(long max_len, long block, sp_error *err);
 void sp_rir_conv_free(sp_rir_conv *c);
 /* Set the response h[n] (n <= max_len): its transform, once. */
 int sp_rir_conv_set(sp_rir_conv *c, const float *h, long n, sp_error *err);
