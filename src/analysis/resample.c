@@ -15,14 +15,22 @@ int sp_resample(const float *in, long n, int from_hz, int to_hz, float **out, lo
     *out = NULL;
     *nout = 0;
     if (from_hz <= 0 || to_hz <= 0) return sp_fail(err, "cannot resample from %d Hz to %d Hz", from_hz, to_hz);
+    return sp_resample_ratio(in, n, from_hz == to_hz ? 1.0 : (double)to_hz / from_hz, out, nout, err);
+}
+
+int sp_resample_ratio(const float *in, long n, double ratio, float **out, long *nout, sp_error *err)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!(ratio > 0) || !isfinite(ratio) || !src_is_valid_ratio(ratio))
+        return sp_fail(err, "cannot resample by a ratio of %g", ratio);
     if (n < 0) n = 0;
-    double ratio = (double)to_hz / from_hz;
     /* The converter emits about n * ratio samples; the margin is room for
      * its rounding, never reached. */
-    long cap = from_hz == to_hz ? n : (long)ceil((double)n * ratio) + 64;
+    long cap = ratio == 1.0 ? n : (long)ceil((double)n * ratio) + 64;
     float *y = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *y);
     if (!y) return sp_fail_oom(err, (size_t)(cap > 0 ? cap : 1) * sizeof *y);
-    if (from_hz == to_hz || n == 0) {
+    if (ratio == 1.0 || n == 0) {
         if (n) memcpy(y, in, (size_t)n * sizeof *y);
         *out = y;
         *nout = n;
