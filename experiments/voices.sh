@@ -5,6 +5,7 @@
 # no training or dev speaker has).
 #
 #   experiments/voices.sh [--report] [--corpus DIR] [--epochs N] [--steps N]
+#                         [--out DIR] [--models LIST]
 #
 # One multi-voice corpus (default synth-timit, as ./quickstart makes it;
 # its voices.tsv says each speaker's split and engine) is seen through
@@ -12,7 +13,9 @@
 # only some speakers, with its own dev and core lists):
 #   espeak, flite   training and dev speakers of one engine;
 #   both            the corpus itself;
-#   core-espeak, core-flite   the core speakers of one engine.
+#   core-espeak, core-flite   the core speakers of one engine (and the
+#                   corpus's TRAIN, from which eval takes its bigram
+#                   phone LM and class priors).
 # The models (runs/voices/NAME), each the quick start's (small preset,
 # sinc_param = normalised, seed 1234), EPOCHS x STEPS steps of 64 chunks
 # (default 8 x 200, the quick start's budget), on:
@@ -23,20 +26,24 @@
 #               generated room (reverb probe) on half the utterances.
 # Each is scored with `sincprobe eval --split core` on core-espeak and
 # core-flite (PER and FER, 39 phones). Resumable: trained models are kept.
+# --out DIR puts the runs elsewhere (default runs/voices); --models LIST
+# (comma separated) trains and scores only those.
 #
 # sincprobe is $SINCPROBE, else sincprobe on PATH, else build/src/sincprobe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . experiments/lib.sh
 
-report_only=0 corpus=synth-timit epochs=8 steps=200
+report_only=0 corpus=synth-timit epochs=8 steps=200 top=runs/voices models=espeak,flite,both,both-aug
 while [ $# -gt 0 ]; do
   case $1 in
     --report) report_only=1 ;;
     --corpus) corpus=$2; shift ;;
     --epochs) epochs=$2; shift ;;
     --steps) steps=$2; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --out) top=$2; shift ;;
+    --models) models=$2; shift ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "voices.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -44,7 +51,6 @@ done
 find_sincprobe voices.sh "$corpus"
 [ -f "$corpus/voices.tsv" ] || { echo "voices.sh: '$corpus' has no voices.tsv (make it with sincprobe corpus synth)" >&2; exit 1; }
 corpus=$(cd "$corpus" && pwd)
-top=runs/voices
 views=$top/views
 mkdir -p "$views"
 
@@ -75,7 +81,11 @@ view() {
     done
   done
   touch "$v/dev_spk.list" "$v/core_spk.list"
-  mkdir -p "$v/TRAIN" "$v/TEST"
+  mkdir -p "$v/TEST"
+  # eval takes the bigram phone LM and the class priors from the corpus's
+  # training split: a test view borrows the whole corpus's (the same
+  # sentences for every engine)
+  [ -e "$v/TRAIN" ] || ln -s "$corpus/TRAIN" "$v/TRAIN"
 }
 
 model_conf() { # NAME VIEW [probe sections...]
@@ -100,6 +110,7 @@ CONF
 
 train() { # NAME VIEW [probe sections...]
   local name=$1
+  case ",$models," in *",$name,"*) ;; *) return 0 ;; esac
   [ -f "$top/$name/checkpoints/best.ckpt" ] && [ "$(tail -1 "$top/$name/log.tsv" | cut -f1)" = "$epochs" ] && return 0
   [ "$report_only" = 1 ] && { echo "voices.sh: $top/$name is not trained" >&2; exit 1; }
   model_conf "$@" >"$top/$name.conf"
@@ -123,7 +134,7 @@ train both-aug both '[probe speed]\nuse = speed\nfactors = 0.9,1.0,1.1' \
 t1=$(date +%s)
 
 printf 'model\ttest voices\tPER\tFER\n' >"$top/table.tsv"
-for m in espeak flite both both-aug; do
+for m in ${models//,/ }; do
   for t in espeak flite; do
     j=$("$sp" eval "$top/$m" --corpus "$views/core-$t" --split core --no-probes --json)
     per=$(printf '%s' "$j" | sed -n 's/^ *"per": \([0-9.e-]*\),*$/\1/p')
