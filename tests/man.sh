@@ -42,4 +42,16 @@ $(cat "$work/diff")"
   IFS='|'
 done
 unset IFS
+# Shell examples keep their quotes when rendered (a .Dl line loses them):
+# every example line of a page that starts with a command and has an odd
+# number of double quotes was mangled.
+for page in "$top_srcdir"/man/*.[0-9]; do
+  ok
+  bad=$("$MANDOC" -T ascii -O width=400 "$page" | sed 's/.\x08//g' |
+    grep -E '^ +(sincprobe|gnuplot|sox|python3|applyplugin) ' | awk -F'"' 'NF % 2 == 0' | head -3)
+  [ -z "$bad" ] || fail "$(basename "$page"): an example lost a quote when rendered: $bad"
+done
+ok
+"$MANDOC" -T ascii "$top_srcdir/man/sincprobe-afr.1" | grep -q "gnuplot -p -e \"plot 'afr.tsv'" ||
+  fail "sincprobe-afr.1: the gnuplot example lost its quotes"
 finish
