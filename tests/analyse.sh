@@ -122,6 +122,15 @@ expect_match "$err" "bad\.txt:3: 'zwei' is not a label" "bad label line named"
 printf 'not a npy' >junk.npy
 expect_status 1 "$SINCPROBE" analyse mi junk.npy four_labels.npy --out x6
 expect_match "$err" "junk\.npy" "a broken .npy named"
+# A float64 matrix whose shape (2^61 x 8 elements of 8 bytes) wraps the
+# byte count to 0, with a 1-byte payload: refused, naming the file (it
+# used to abort or read past the buffer).
+"$PY" -c '
+d = b"{\x27descr\x27: \x27<f8\x27, \x27fortran_order\x27: False, \x27shape\x27: (2305843009213693952, 8), }"
+h = len(d) + 1; h += (64 - (10 + h) % 64) % 64
+open("wrap64.npy", "wb").write(b"\x93NUMPY\x01\x00" + bytes([h & 255, h >> 8]) + d.ljust(h - 1) + b"\n" + b"A")'
+expect_status 1 "$SINCPROBE" analyse mi wrap64.npy four_labels.npy --out x8
+expect_match "$err" "wrap64\.npy.*more elements than fit" "an overflowing .npy shape named"
 printf 'a\n' >names.txt
 expect_status 1 "$SINCPROBE" analyse mi four.npy four_labels.npy --out x7 --classes names.txt
 expect_match "$err" "'names\.txt' names 1 classes, but the labels go up to 1" "too few class names"

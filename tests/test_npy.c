@@ -36,6 +36,41 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* A .npy file (version 1.0) at dir/name with header dict `dict` (padded
+ * to 64 bytes) and `payload` bytes of data 0x41; its path (caller frees). */
+static char *crafted(const char *dir, const char *name, const char *dict, size_t payload)
+{
+    char *p = sp_path_join(dir, name);
+    size_t dl = strlen(dict), hlen = (10 + dl + 1 + 63) / 64 * 64 - 10;
+    FILE *f = fopen(p, "wb");
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc((int)(hlen & 0xff), f);
+    fputc((int)(hlen >> 8), f);
+    fputs(dict, f);
+    for (size_t i = dl; i + 1 < hlen; i++) fputc(' ', f);
+    fputc('\n', f);
+    for (size_t i = 0; i < payload; i++) fputc(0x41, f);
+    fclose(f);
+    return p;
+}
+
+/* A crafted file must be refused with a message naming it and containing
+ * `what`. */
+static void expect_refused(const char *dir, const char *name, const char *dict, size_t payload, const char *what)
+{
+    sp_error err;
+    sp_npy_dtype t;
+    int rank;
+    long shape[SP_NPY_MAXRANK];
+    char *p = crafted(dir, name, dict, payload);
+    void *x = sp_npy_read(p, &t, &rank, shape, &err);
+    CHECK_MSG(x == NULL, "%s was accepted", name);
+    CHECK_MSG(!x && strstr(err.msg, p) && strstr(err.msg, what), "%s: '%s', expected '%s'", name, err.msg, what);
+    free(x);
+    remove(p);
+    free(p);
+}
+
 int main(void)
 {
     char *tmp = sp_test_tmpdir();
@@ -137,6 +172,23 @@ int main(void)
     sp_test_write(tmp, "not.npy", "hello");
     CHECK(sp_npy_read(p, &t, &rank, shape, &err) == NULL && strstr(err.msg, "not a .npy"));
     free(p);
+
+    /* Crafted headers: a shape whose product wraps to 0 (2^62 x 4 float32
+     * elements, 2^61 x 8 float64) with a 1-byte payload; a product that
+     * wraps only with the zero left out; payloads shorter or longer than
+     * the shape says. */
+    expect_refused(tmp, "wrap.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", 1,
+                   "more elements than fit");
+    expect_refused(tmp, "wrap64.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 8), }",
+                   1, "more elements than fit");
+    expect_refused(tmp, "wrap0.npy",
+                   "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }", 0,
+                   "more elements than fit");
+    expect_refused(tmp, "short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", 23,
+                   "23 bytes of data where the header's shape and type need 24");
+    expect_refused(tmp, "long.npy", "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 17,
+                   "17 bytes of data where");
+    expect_refused(tmp, "neg.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", 4, "bad shape");
 
     /* TSV: header row, %.10g numbers, nan. */
     const char *head[3] = { "epoch", "f1_hz", "value" };

@@ -2,6 +2,7 @@
  * error on fixtures made here. */
 #include "config.h"
 #include "corpus/sphere.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "testlib.h"
 
@@ -66,6 +67,14 @@ static void expect_problem(const char *path, long line, const char *what)
     }
     free(s);
     sp_diag_free(&d);
+}
+
+/* The last warning logged. */
+static char warned[1024];
+static void capture(void *ctx, sp_log_level level, const char *text)
+{
+    (void)ctx;
+    if (level == SP_LOG_WARN) snprintf(warned, sizeof warned, "%s", text);
 }
 
 #define GOOD_FIELDS "channel_count -i 1\nsample_rate -i 16000\nsample_n_bytes -i 2\nsample_byte_format -s2 01\n"
@@ -158,7 +167,44 @@ int main(void)
     free(path);
     /* Audio cut short of sample_count. */
     path = sphere_fixture("cut.wav", "NIST_1A\n   1024\nsample_count -i 500\n" GOOD_FIELDS "end_head\n", 100);
-    expect_problem(path, 0, "truncated audio");
+    expect_problem(path, 3, "truncated audio: sample_count is 500 but the file holds 100 samples");
+    free(path);
+    /* A sample_count so large that count * 2 + header wraps (2^62 * 2 +
+     * 1024 is negative in a long): still a truncated file. */
+    path = sphere_fixture("huge.wav", "NIST_1A\n   1024\nsample_count -i 4611686018427387904\n" GOOD_FIELDS "end_head\n", 100);
+    expect_problem(path, 3, "truncated audio");
+    free(path);
+    /* A negative count is named with its line, not reported as missing. */
+    path = sphere_fixture("neg.wav", "NIST_1A\n   1024\n" GOOD_FIELDS "sample_count -i -5\nend_head\n", 100);
+    expect_problem(path, 7, "'sample_count' is -5");
+    free(path);
+    /* A real-typed sample_rate out of any long's range, or nan. */
+    path = sphere_fixture("r30.wav", "NIST_1A\n   1024\nsample_count -i 100\nsample_rate -r 1e30\nend_head\n", 100);
+    expect_problem(path, 4, "'sample_rate' is 1e30");
+    free(path);
+    path = sphere_fixture("rnan.wav", "NIST_1A\n   1024\nsample_count -i 100\nsample_rate -r nan\nend_head\n", 100);
+    expect_problem(path, 4, "'sample_rate' is nan");
+    free(path);
+    /* A real-typed rate in range is parsed (libsndfile itself reads only
+     * -i rates, so the header alone is checked). */
+    path = sphere_fixture("rreal.wav", "NIST_1A\n   1024\nsample_count -i 100\nsample_rate -r 16000.0\nend_head\n", 100);
+    sp_diag_init(&d, 0);
+    CHECK(sp_sphere_read_header(path, &info, &d) == 0 && info.sample_rate == 16000 && d.n == 0);
+    sp_diag_free(&d);
+    free(path);
+    /* More samples than sample_count: read as declared, with a warning
+     * naming the file and the header line. */
+    path = sphere_fixture("more.wav", "NIST_1A\n   1024\n" GOOD_FIELDS "sample_count -i 60\nend_head\n", 100);
+    sp_log_set_sink(capture, NULL, 0);
+    sp_diag_init(&d, 0);
+    CHECK(sp_audio_read_pcm16(path, &back, &n, &d) == 0 && d.n == 0);
+    CHECK_MSG(n == 60, "%ld samples read", n);
+    char *want = sp_xasprintf("%s:7: sample_count is 60 but the file holds 100 samples; the last 40 are ignored", path);
+    CHECK_MSG(strcmp(warned, want) == 0, "warning '%s', expected '%s'", warned, want);
+    free(want);
+    sp_log_set_sink(NULL, NULL, 0);
+    free(back);
+    sp_diag_free(&d);
     free(path);
     /* Not 16 kHz mono 16-bit, in SPHERE... */
     path = sphere_fixture("rate.wav", "NIST_1A\n   1024\nsample_count -i 10\nsample_rate -i 8000\nend_head\n", 10);

@@ -4,6 +4,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -121,6 +122,34 @@ static const char *dict_value(const char *dict, const char *key)
     return p;
 }
 
+/* The dimensions "d0, d1, ...)" of a header's shape tuple (sh points past
+ * its '(') into shape[0..*rank) and their product into *n. Every partial
+ * product of the dimensions (zeros counted as 1, so that "(0, 2**62,
+ * 2**62)" is refused too: callers multiply dimensions) times the item size
+ * must stay below LONG_MAX, so no element or byte count can wrap. */
+static int parse_shape(const char *path, const char *sh, size_t size, int *rank, long *shape, size_t *n,
+                       sp_error *err)
+{
+    size_t nonzero = 1, limit = (size_t)LONG_MAX / size;
+    *rank = 0;
+    *n = 1;
+    for (;;) {
+        while (*sh == ' ' || *sh == ',') sh++;
+        if (*sh == ')') return 0;
+        char *end;
+        errno = 0;
+        long v = strtol(sh, &end, 10);
+        if (end == sh || errno || v < 0 || *rank == SP_NPY_MAXRANK)
+            return sp_fail(err, "'%s': bad shape in the .npy header", path);
+        if (v > 1 && nonzero > limit / (size_t)v)
+            return sp_fail(err, "'%s': the shape in the .npy header has more elements than fit in memory", path);
+        if (v > 0) nonzero *= (size_t)v;
+        shape[(*rank)++] = v;
+        *n *= (size_t)v;
+        sh = end;
+    }
+}
+
 void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_error *err)
 {
     size_t len;
@@ -177,26 +206,13 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_
         sp_fail(err, "'%s': bad shape in the .npy header", path);
         goto bad;
     }
-    sh++;
-    *rank = 0;
-    size_t n = 1;
-    for (;;) {
-        while (*sh == ' ' || *sh == ',') sh++;
-        if (*sh == ')') break;
-        char *end;
-        errno = 0;
-        long v = strtol(sh, &end, 10);
-        if (end == sh || errno || v < 0 || *rank == SP_NPY_MAXRANK) {
-            sp_fail(err, "'%s': bad shape in the .npy header", path);
-            goto bad;
-        }
-        shape[(*rank)++] = v;
-        n *= (size_t)v;
-        sh = end;
-    }
-    size_t size = wide ? 8 : sp_npy_dtype_size(*t), at = hstart + hlen;
-    if (len - at < n * size) {
-        sp_fail(err, "'%s' is truncated: %zu bytes of data for %zu elements", path, len - at, n);
+    size_t size = wide ? 8 : sp_npy_dtype_size(*t), at = hstart + hlen, n;
+    if (parse_shape(path, sh + 1, size, rank, shape, &n, err) != 0) goto bad;
+    /* n * size cannot overflow (parse_shape bounds it); the payload must
+     * hold exactly that many bytes. */
+    if (len - at != n * size) {
+        sp_fail(err, "'%s': %zu bytes of data where the header's shape and type need %zu (%zu elements of %zu bytes)",
+                path, len - at, n * size, n, size);
         goto bad;
     }
     out = sp_xmalloc(n * size + 1);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "corpus/sphere.h"
 #include "base/conf.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ int sp_sphere_is_sphere(const char *path)
 
 /* Parse "name -type value" into the known fields. Returns 0, or -1 with a
  * message in err when the line is malformed. */
-static int parse_field(char *line, sp_sphere_info *info, sp_error *err)
+static int parse_field(char *line, long lineno, sp_sphere_info *info, sp_error *err)
 {
     char *save = NULL;
     char *name = strtok_r(line, " \t", &save);
@@ -40,6 +41,7 @@ static int parse_field(char *line, sp_sphere_info *info, sp_error *err)
     if (type[0] != '-' || (type[1] != 'i' && type[1] != 'r' && type[1] != 's')) {
         return sp_fail(err, "header field '%s' has type '%s', expected -i, -r or -sN", name, type);
     }
+    if (!strcmp(name, "sample_count")) info->sample_count_line = lineno;
     if (type[1] == 'i') {
         char *end;
         errno = 0;
@@ -47,19 +49,31 @@ static int parse_field(char *line, sp_sphere_info *info, sp_error *err)
         if (errno || end == value || (*end && *end != ' ')) {
             return sp_fail(err, "header field '%s' is -i but '%s' is not an integer", name, value);
         }
-        if (strcmp(name, "sample_rate") == 0) info->sample_rate = v;
-        else if (strcmp(name, "channel_count") == 0) info->channel_count = v;
-        else if (strcmp(name, "sample_n_bytes") == 0) info->sample_n_bytes = v;
-        else if (strcmp(name, "sample_count") == 0) info->sample_count = v;
+        long *field = !strcmp(name, "sample_rate")      ? &info->sample_rate
+                      : !strcmp(name, "channel_count")  ? &info->channel_count
+                      : !strcmp(name, "sample_n_bytes") ? &info->sample_n_bytes
+                      : !strcmp(name, "sample_count")   ? &info->sample_count
+                                                        : NULL;
+        /* -1 means "absent": a negative value must not pass for that. */
+        if (field && v < 0) {
+            return sp_fail(err, "header field '%s' is %ld: expected a number >= 0", name, v);
+        }
+        if (field) *field = v;
     } else if (type[1] == 'r') {
         char *end;
         double v = strtod(value, &end);
-        (void)v;
         if (end == value) {
             return sp_fail(err, "header field '%s' is -r but '%s' is not a number", name, value);
         }
-        /* TIMIT writes sample_rate as -i; some tools write it as -r. */
-        if (strcmp(name, "sample_rate") == 0) info->sample_rate = (long)(v + 0.5);
+        /* TIMIT writes sample_rate as -i; some tools write it as -r. The
+         * conversion to long is defined only in range (and nan fails
+         * every comparison, so it is refused too). */
+        if (strcmp(name, "sample_rate") == 0) {
+            if (!(v >= 0 && v <= 1e9)) {
+                return sp_fail(err, "header field 'sample_rate' is %s: expected a rate in Hz (0 .. 1e9)", value);
+            }
+            info->sample_rate = (long)(v + 0.5);
+        }
     } else {
         char *end;
         long len = strtol(type + 2, &end, 10);
@@ -74,6 +88,30 @@ static int parse_field(char *line, sp_sphere_info *info, sp_error *err)
         else if (strcmp(name, "sample_coding") == 0)
             snprintf(info->coding, sizeof info->coding, "%s", value);
     }
+    return 0;
+}
+
+/* sample_count against the size of the file: the samples after the header
+ * are (size - header_bytes) / (channels * 2), a division so that no
+ * sample_count, however large, can overflow the comparison. Fewer
+ * samples than declared is a truncated file (a problem); more is a
+ * warning (libsndfile reads only sample_count of them). */
+static int check_sample_count(const char *path, const sp_sphere_info *info, sp_diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return 0; /* the reader will say why */
+    long frame = 2 * (info->channel_count > 0 ? info->channel_count : 1);
+    long have = ((long)st.st_size - info->header_bytes) / frame;
+    if (info->sample_count > have) {
+        sp_diag_add(d, path, info->sample_count_line,
+                    "truncated audio: sample_count is %ld but the file holds %ld samples (%ld bytes after its "
+                    "%ld-byte header)", info->sample_count, have, (long)st.st_size - info->header_bytes,
+                    info->header_bytes);
+        return -1;
+    }
+    if (info->sample_count < have)
+        sp_log_warn("%s:%ld: sample_count is %ld but the file holds %ld samples; the last %ld are ignored", path,
+                    info->sample_count_line, info->sample_count, have, have - info->sample_count);
     return 0;
 }
 
@@ -135,7 +173,7 @@ int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
         if (ll == 0) continue;
         if (line[0] == ';') continue; /* comment */
         sp_error why;
-        if (parse_field(line, info, &why) != 0) {
+        if (parse_field(line, lineno, info, &why) != 0) {
             sp_diag_add(d, path, lineno, "%s", why.msg);
             if (sp_diag_stop(d)) break;
         }
@@ -161,15 +199,7 @@ int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)
         sp_diag_add(d, path, 0, "sample coding '%s', expected uncompressed pcm", info->coding);
     if (d->n > before) return -1;
 
-    struct stat st;
-    long ch = info->channel_count > 0 ? info->channel_count : 1;
-    long want = hbytes + info->sample_count * ch * 2;
-    if (stat(path, &st) == 0 && (long)st.st_size < want) {
-        sp_diag_add(d, path, 0, "truncated audio: header declares %ld samples (%ld bytes) but the file has %ld bytes",
-                    info->sample_count, want, (long)st.st_size);
-        return -1;
-    }
-    return 0;
+    return check_sample_count(path, info, d);
 }
 
 int sp_sphere_write(const char *path, const int16_t *samples, long n, long rate,
@@ -223,9 +253,11 @@ int sp_audio_read_pcm16(const char *path, int16_t **samples, long *n, sp_diag *d
         if (fread(magic, 1, 4, mf) != 4) magic[0] = '\0';
         fclose(mf);
     }
+    long declared = -1; /* SPHERE's sample_count: samples after it are not audio */
     if (strcmp(magic, "NIST") == 0) {
         sp_sphere_info info;
         if (sp_sphere_read_header(path, &info, d) != 0) return -1;
+        declared = info.sample_count;
     }
     SF_INFO si;
     memset(&si, 0, sizeof si);
@@ -244,6 +276,7 @@ int sp_audio_read_pcm16(const char *path, int16_t **samples, long *n, sp_diag *d
         sf_close(sf);
         return -1;
     }
+    if (declared >= 0 && declared < si.frames) si.frames = declared;
     int16_t *buf = sp_xmalloc((size_t)(si.frames > 0 ? si.frames : 1) * sizeof *buf);
     sf_count_t got = sf_readf_short(sf, buf, si.frames);
     sf_close(sf);

@@ -20,6 +20,7 @@ typedef struct {
     long channel_count;   /* -1 when absent */
     long sample_n_bytes;  /* -1 when absent */
     long sample_count;    /* -1 when absent */
+    long sample_count_line; /* the header line of sample_count, 0 when absent */
     char byte_format[8];  /* "01", "10", "1" or "" */
     char coding[32];      /* sample_coding, "" when absent (= pcm) */
 } sp_sphere_info;
@@ -27,7 +28,8 @@ typedef struct {
 /* Parse the header of the SPHERE file at path. Every problem goes to d with
  * the header line it is on; returns 0 when the header is usable, -1 if not.
  * Also checks that the file holds header_bytes + sample_count * channels *
- * sample_n_bytes bytes (a truncated file is reported). */
+ * 2 bytes (a truncated file is reported; more samples than sample_count
+ * is a warning, through base/log.h, naming the file and the line). */
 int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d);
 
 /* 1 when the file starts with the SPHERE magic "NIST_1A". */
