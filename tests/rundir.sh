@@ -42,4 +42,76 @@ ok; [ "$st" -eq 0 ] || fail "the first training failed: $(cat "$work/L.err")"
 ok; [ "$(cut -f1 "$work/L/log.tsv" | tr '\n' ' ')" = "epoch $(seq -s ' ' 1 60) " ] || fail "log.tsv rows: $(cut -f1 "$work/L/log.tsv" | tr '\n' ' ')"
 # released: a resume of the finished run goes through
 expect_status 0 "$SINCPROBE" train --resume "$work/L" --quiet
+
+# ---- Ctrl-C: real SIGINTs to a training in the background (the shell
+# starts it with SIGINT ignored; train installs its handler just after
+# the "model:" line). slow RUNDIR BATCH STEPS: a 500 ms input, so that a
+# step of BATCH chunks, or the dev evaluation, takes a second or more.
+slow() {
+  tiny_epochs=2 tiny_steps=$3 conf "$1" | sed -e 's/^input_ms = 50$/input_ms = 500/; s/^filters = 8$/filters = 40/' \
+    -e 's/^taps = 65$/taps = 129/; s/^batch = 16$/batch = '"$2"'/; s/^dev_utterances = 2$/dev_utterances = 0/'
+}
+ACK='stopping after the current step; Ctrl-C again to stop now'
+now() { date +%s.%N; }
+# elapsed_below T0 SECONDS: less than SECONDS since T0
+elapsed_below() { awk -v a="$1" -v b="$(now)" -v lim="$2" 'BEGIN { exit !(b - a < lim) }'; }
+# train_bg NAME ARGS...: train in the background, stderr in $work/NAME.err, pid in $pid
+train_bg() {
+  local name=$1
+  shift
+  "$SINCPROBE" train "$@" 2>"$work/$name.err" &
+  pid=$!
+}
+
+# One Ctrl-C in a step: acknowledged at once, the step finished and
+# saved, exit status 130 (so 'train && eval' goes no further).
+slow "$work/S" 128 4 >"$work/S.conf"
+train_bg S "$work/S.conf"
+ok; wait_for "$work/S.err" '^model: ' || fail "no model line: $(cat "$work/S.err")"
+sleep 0.3
+t0=$(now)
+kill -INT "$pid"
+ok; wait_for "$work/S.err" "$ACK" && elapsed_below "$t0" 1 || fail "Ctrl-C not acknowledged within a second: $(cat "$work/S.err")"
+wait "$pid"
+st=$?
+ok; [ "$st" -eq 130 ] || fail "train stopped by Ctrl-C exited $st, expected 130"
+expect_match "$(cat "$work/S.err")" 'interrupted at epoch 1, step 1: saved' "stopped after the current step"
+ok; [ -s "$work/S/checkpoints/last.ckpt" ] || fail "no checkpoint saved"
+# eval of the interrupted run says which checkpoint it uses
+expect_status 0 "$SINCPROBE" eval "$work/S" --json
+expect_match "$err" "from an interrupted run: evaluating the checkpoint after epoch 0 of 2, step 1 of epoch 1" "eval names the interrupted checkpoint"
+expect_match "$out" '"epoch": 0,' "eval --json: epoch"
+expect_match "$out" '"step": 1,' "eval --json: step"
+
+# Two Ctrl-Cs: the second stops at once (within the step), saving nothing.
+slow "$work/D" 128 4 >"$work/D.conf"
+train_bg D "$work/D.conf"
+ok; wait_for "$work/D.err" '^model: ' || fail "no model line: $(cat "$work/D.err")"
+sleep 0.3
+kill -INT "$pid"
+wait_for "$work/D.err" "$ACK"
+t0=$(now)
+kill -INT "$pid"
+wait "$pid"
+st=$?
+ok; [ "$st" -eq 130 ] || fail "train stopped by two Ctrl-Cs exited $st, expected 130"
+ok; elapsed_below "$t0" 0.5 || fail "the second Ctrl-C did not stop train at once"
+expect_match "$(cat "$work/D.err")" 'stopped now, nothing saved' "second Ctrl-C acknowledged"
+ok; [ ! -e "$work/D/checkpoints/last.ckpt" ] || fail "the second Ctrl-C saved a checkpoint"
+
+# Ctrl-C during the dev evaluation (one step per epoch, then seconds of
+# evaluation): stopped within a second, not at the evaluation's end; the
+# resume evaluates the epoch again and finishes.
+slow "$work/E" 16 1 >"$work/E.conf"
+train_bg E "$work/E.conf"
+ok; wait_for "$work/E.err" '^epoch 1/2 step 1/1 ' || fail "no step line: $(cat "$work/E.err")"
+t0=$(now)
+kill -INT "$pid"
+wait "$pid"
+st=$?
+ok; elapsed_below "$t0" 1 || fail "Ctrl-C in the dev evaluation took more than a second: $(cat "$work/E.err")"
+ok; [ "$st" -eq 130 ] || fail "train stopped in the dev evaluation exited $st, expected 130"
+ok; [ "$(wc -l <"$work/E/log.tsv")" -eq 1 ] || fail "the interrupted dev evaluation logged an epoch"
+expect_status 0 "$SINCPROBE" train --resume "$work/E" --quiet
+ok; [ "$(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')" = "epoch 1 2 " ] || fail "resumed log.tsv: $(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')"
 finish

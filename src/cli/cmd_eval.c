@@ -123,6 +123,7 @@ typedef struct {
     const eval_args *a;
     char *ckpt, *rundir;
     sp_model m;
+    sp_train_pos pos;            /* the checkpoint's: epochs done, steps into the next */
     int have_model;
     sp_scoring s;                /* the model's config with the overrides, the split, the counts */
     sp_probe_chain *chain;
@@ -183,6 +184,27 @@ static int run_model(eval_run *r)
 
 /* ---- the results */
 
+/* Where in its training the checkpoint was saved: "after epoch E of N",
+ * and ", step S of epoch E+1" when saved in the middle of an epoch. */
+static const char *checkpoint_at(const eval_run *r, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "after epoch %d of %d", r->pos.epoch, r->m.conf.epochs);
+    if (r->pos.step > 0 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ", step %d of epoch %d", r->pos.step, r->pos.epoch + 1);
+    return buf;
+}
+
+/* An interrupted run's checkpoint (mid-epoch, or the last of a run that
+ * stopped early) is said to be one, on stderr, before the results. */
+static void note_checkpoint(const eval_run *r)
+{
+    int last = sp_endswith_ci(r->ckpt, "last.ckpt");
+    if (r->a->baseline || (r->pos.step == 0 && !(last && r->pos.epoch < r->m.conf.epochs))) return;
+    char at[128];
+    sp_log_note("'%s' is from an interrupted run: evaluating the checkpoint %s", r->ckpt,
+                checkpoint_at(r, at, sizeof at));
+}
+
 static void print_json(const eval_run *r, const sp_scores *sc)
 {
     const sp_edit_counts *t = &sc->total;
@@ -191,6 +213,10 @@ static void print_json(const eval_run *r, const sp_scores *sc)
     sp_json_init(&j, stdout, 1);
     sp_json_begin_object(&j, NULL);
     sp_json_string(&j, "model", r->a->baseline ? "baseline: class priors" : r->ckpt);
+    if (!r->a->baseline) {
+        sp_json_long(&j, "epoch", r->pos.epoch);
+        sp_json_long(&j, "step", r->pos.step);
+    }
     sp_json_string(&j, "corpus", r->s.c.corpus);
     sp_json_string(&j, "split", r->s.split);
     sp_json_long(&j, "utterances", sc->utterances);
@@ -223,6 +249,10 @@ static void print_text(const eval_run *r, const sp_scores *sc)
     const sp_edit_counts *t = &sc->total;
     const sp_viterbi_opts *vo = &r->s.vo;
     printf("model       %s\n", r->a->baseline ? "baseline: class priors, bigram LM and durations alone" : r->ckpt);
+    if (!r->a->baseline) {
+        char at[128];
+        printf("checkpoint  %s\n", checkpoint_at(r, at, sizeof at));
+    }
     printf("split       %s of '%s': %ld utterances, %ld frames\n", r->s.split, r->s.c.corpus, sc->utterances,
            sc->frames);
     for (size_t i = 0; i < r->a->noise.n; i++) printf("noise       %s\n", r->a->noise.v[i]);
@@ -276,9 +306,10 @@ int cmd_eval(int argc, char **argv)
     eval_run r;
     memset(&r, 0, sizeof r);
     r.a = &a;
-    int ok = sp_cli_load_model(a.model, 256, &r.m, &r.ckpt, &r.rundir) == 0;
+    int ok = sp_cli_load_model_at(a.model, 256, &r.m, &r.ckpt, &r.rundir, &r.pos) == 0;
     if (ok) {
         r.have_model = 1;
+        note_checkpoint(&r);
         sp_scoring_init(&r.s, &r.m, &a.so);
     }
     ok = ok && open_probes(&r) == 0 && run_model(&r) == 0 && report(&r) == 0;
