@@ -48,7 +48,7 @@ expect_status 0 "$SINCPROBE" train --resume "$work/L" --quiet
 # the "model:" line). slow RUNDIR BATCH STEPS: a 500 ms input, so that a
 # step of BATCH chunks, or the dev evaluation, takes a second or more.
 slow() {
-  tiny_epochs=2 tiny_steps=$3 conf "$1" | sed -e 's/^input_ms = 50$/input_ms = 500/; s/^filters = 8$/filters = 40/' \
+  tiny_epochs=${4:-2} tiny_steps=$3 conf "$1" | sed -e 's/^input_ms = 50$/input_ms = 500/; s/^filters = 8$/filters = 40/' \
     -e 's/^taps = 65$/taps = 129/; s/^batch = 16$/batch = '"$2"'/; s/^dev_utterances = 2$/dev_utterances = 0/'
 }
 ACK='stopping after the current step; Ctrl-C again to stop now'
@@ -77,11 +77,6 @@ st=$?
 ok; [ "$st" -eq 130 ] || fail "train stopped by Ctrl-C exited $st, expected 130"
 expect_match "$(cat "$work/S.err")" 'interrupted at epoch 1, step 1: saved' "stopped after the current step"
 ok; [ -s "$work/S/checkpoints/last.ckpt" ] || fail "no checkpoint saved"
-# eval of the interrupted run says which checkpoint it uses
-expect_status 0 "$SINCPROBE" eval "$work/S" --json
-expect_match "$err" "from an interrupted run: evaluating the checkpoint after epoch 0 of 2, step 1 of epoch 1" "eval names the interrupted checkpoint"
-expect_match "$out" '"epoch": 0,' "eval --json: epoch"
-expect_match "$out" '"step": 1,' "eval --json: step"
 
 # Two Ctrl-Cs: the second stops at once (within the step), saving nothing.
 slow "$work/D" 128 4 >"$work/D.conf"
@@ -102,9 +97,9 @@ ok; [ ! -e "$work/D/checkpoints/last.ckpt" ] || fail "the second Ctrl-C saved a 
 # Ctrl-C during the dev evaluation (one step per epoch, then seconds of
 # evaluation): stopped within a second, not at the evaluation's end; the
 # resume evaluates the epoch again and finishes.
-slow "$work/E" 16 1 >"$work/E.conf"
+slow "$work/E" 16 1 1 >"$work/E.conf"
 train_bg E "$work/E.conf"
-ok; wait_for "$work/E.err" '^epoch 1/2 step 1/1 ' || fail "no step line: $(cat "$work/E.err")"
+ok; wait_for "$work/E.err" '^epoch 1/1 step 1/1 ' || fail "no step line: $(cat "$work/E.err")"
 t0=$(now)
 kill -INT "$pid"
 wait "$pid"
@@ -113,5 +108,63 @@ ok; elapsed_below "$t0" 1 || fail "Ctrl-C in the dev evaluation took more than a
 ok; [ "$st" -eq 130 ] || fail "train stopped in the dev evaluation exited $st, expected 130"
 ok; [ "$(wc -l <"$work/E/log.tsv")" -eq 1 ] || fail "the interrupted dev evaluation logged an epoch"
 expect_status 0 "$SINCPROBE" train --resume "$work/E" --quiet
-ok; [ "$(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')" = "epoch 1 2 " ] || fail "resumed log.tsv: $(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')"
+ok; [ "$(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')" = "epoch 1 " ] || fail "resumed log.tsv: $(cut -f1 "$work/E/log.tsv" | tr '\n' ' ')"
+
+# ---- best.ckpt never stale, killed writes cleaned up. The state a kill
+# between writing last.ckpt and best.ckpt at epoch 2's end leaves: log.tsv
+# and last.ckpt at epoch 2 (the best so far), best.ckpt still epoch 1's
+# (taken from the same run stopped one step into epoch 2).
+tiny_epochs=2 conf "$work/F" >"$work/F.conf"
+tiny_epochs=2 conf "$work/G" >"$work/G.conf"
+expect_status 0 "$SINCPROBE" train "$work/F.conf" --quiet
+ok; awk -F'\t' 'NR == 2 { f1 = $6 } NR == 3 { exit !($6 < f1) }' "$work/F/log.tsv" ||
+  fail "epoch 2 is not better than epoch 1 (pick another seed): $(cat "$work/F/log.tsv")"
+expect_status 0 "$SINCPROBE" train "$work/G.conf" --quiet --stop-after-steps 7
+# eval of an interrupted run says which checkpoint it uses
+# (the run directory: its best.ckpt, of epoch 1; its last.ckpt, mid-epoch 2)
+expect_status 0 "$SINCPROBE" eval "$work/G" --json
+expect_match "$err" "best.ckpt' is from an interrupted run \\(stopped at epoch 2, step 1\\): evaluating the checkpoint after epoch 1 of 2$" "eval names the interrupted run's best checkpoint"
+expect_match "$out" '"epoch": 1,' "eval --json: epoch"
+expect_match "$out" '"step": 0,' "eval --json: step"
+expect_status 0 "$SINCPROBE" eval "$work/G/checkpoints/last.ckpt"
+expect_match "$err" "last.ckpt' is from an interrupted run \\(stopped at epoch 2, step 1\\): evaluating the checkpoint after epoch 1 of 2, step 1 of epoch 2$" "eval names the interrupted last checkpoint"
+expect_match "$out" '^checkpoint  after epoch 1 of 2, step 1 of epoch 2$' "eval's text names the checkpoint"
+cp "$work/G/checkpoints/best.ckpt" "$work/F/checkpoints/best.ckpt"
+# what killed atomic writes leave (NAME.tmp.PID of a process now gone),
+# and a write of a live process (this shell), to keep
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+echo half >"$work/F/checkpoints/last.ckpt.tmp.$dead"
+echo half >"$work/F/log.tsv.tmp.$dead"
+echo live >"$work/F/checkpoints/best.ckpt.tmp.$$"
+expect_status 0 "$SINCPROBE" "eval" "$work/F/checkpoints/best.ckpt" --json
+expect_match "$out" '"epoch": 1,' "the stale best.ckpt is epoch 1's"
+expect_status 0 "$SINCPROBE" train --resume "$work/F" --quiet
+expect_match "$err" "best.ckpt' was stale .*rebuilt from" "repair reported"
+expect_match "$err" "removed 2 temporary files" "clean-up reported"
+ok; cmp -s "$work/F/checkpoints/best.ckpt" "$work/F/checkpoints/last.ckpt" || fail "best.ckpt not rebuilt from last.ckpt"
+expect_status 0 "$SINCPROBE" "eval" "$work/F/checkpoints/best.ckpt" --json
+expect_match "$out" '"epoch": 2,' "the repaired best.ckpt is epoch 2's, the best in log.tsv"
+ok; ! printf '%s' "$err" | grep -q 'interrupted run' || fail "a finished run's checkpoint called interrupted: $err"
+ok; [ ! -e "$work/F/checkpoints/last.ckpt.tmp.$dead" ] && [ ! -e "$work/F/log.tsv.tmp.$dead" ] || fail "temporary files left"
+ok; [ -e "$work/F/checkpoints/best.ckpt.tmp.$$" ] || fail "a live process's temporary file was removed"
+# a kill before best.ckpt's first write: none at all
+rm "$work/F/checkpoints/best.ckpt"
+expect_status 0 "$SINCPROBE" train --resume "$work/F" --quiet
+ok; cmp -s "$work/F/checkpoints/best.ckpt" "$work/F/checkpoints/last.ckpt" || fail "missing best.ckpt not rebuilt"
+
+# Each atomic write fsyncs its directory after the rename (seen with
+# strace: the rename, then an fsync of a descriptor opened on the folder).
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+  tiny_epochs=1 conf "$work/Y" >"$work/Y.conf"
+  strace -f -e trace=openat,open,fsync,rename,renameat,renameat2 -o "$work/Y.trace" "$SINCPROBE" train "$work/Y.conf" --quiet 2>/dev/null
+  ok; awk -v d="$work/Y/checkpoints" '
+    /rename.*checkpoints\/last\.ckpt"/ { renamed = 1; next }
+    renamed && index($0, "\"" d "\"") && /O_DIRECTORY/ && match($0, /= [0-9]+$/) { fd = substr($0, RSTART + 2); next }
+    renamed && fd != "" && index($0, "fsync(" fd ")") { found = 1; exit }
+    END { exit !found }' "$work/Y.trace" || fail "no fsync of checkpoints/ after renaming last.ckpt: $(grep -E 'rename|fsync|O_DIRECTORY' "$work/Y.trace" | head -20)"
+else
+  echo "$test_name: strace cannot trace here; the directory fsync is not checked"
+fi
 finish

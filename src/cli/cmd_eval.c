@@ -194,15 +194,36 @@ static const char *checkpoint_at(const eval_run *r, char *buf, size_t size)
     return buf;
 }
 
-/* An interrupted run's checkpoint (mid-epoch, or the last of a run that
- * stopped early) is said to be one, on stderr, before the results. */
+/* The run's last.ckpt position when it is not the checkpoint evaluated:
+ * 0, or -1 when there is none to read. */
+static int last_pos(const eval_run *r, sp_train_pos *pos)
+{
+    if (!r->rundir) return -1;
+    char *last = sp_xasprintf("%s/checkpoints/last.ckpt", r->rundir);
+    int rc = -1;
+    if (sp_is_file(last) && strcmp(last, r->ckpt) != 0) {
+        sp_model m;
+        sp_error err;
+        if (sp_checkpoint_load(last, &m, 1, NULL, pos, &err) == 0) {
+            sp_model_free(&m);
+            rc = 0;
+        }
+    }
+    free(last);
+    return rc;
+}
+
+/* An interrupted run (its last checkpoint saved mid-epoch, or before the
+ * last epoch) is pointed out on stderr, with the checkpoint evaluated. */
 static void note_checkpoint(const eval_run *r)
 {
-    int last = sp_endswith_ci(r->ckpt, "last.ckpt");
-    if (r->a->baseline || (r->pos.step == 0 && !(last && r->pos.epoch < r->m.conf.epochs))) return;
+    if (r->a->baseline) return;
+    sp_train_pos lp = r->pos;
+    if (last_pos(r, &lp) != 0 && !sp_endswith_ci(r->ckpt, "last.ckpt") && r->pos.step == 0) return;
+    if (lp.step == 0 && lp.epoch >= r->m.conf.epochs) return;
     char at[128];
-    sp_log_note("'%s' is from an interrupted run: evaluating the checkpoint %s", r->ckpt,
-                checkpoint_at(r, at, sizeof at));
+    sp_log_note("'%s' is from an interrupted run (stopped at epoch %d, step %d): evaluating the checkpoint %s",
+                r->ckpt, lp.epoch + 1, lp.step, checkpoint_at(r, at, sizeof at));
 }
 
 static void print_json(const eval_run *r, const sp_scores *sc)
