@@ -154,6 +154,41 @@ rm "$work/F/checkpoints/best.ckpt"
 expect_status 0 "$SINCPROBE" train --resume "$work/F" --quiet
 ok; cmp -s "$work/F/checkpoints/best.ckpt" "$work/F/checkpoints/last.ckpt" || fail "missing best.ckpt not rebuilt"
 
+# ---- eval's outputs. Evaluations of another checkpoint or condition keep
+# their own files; --json names the checkpoint's epoch and the probes.
+expect_status 0 "$SINCPROBE" eval "$work/F" --json
+expect_match "$out" "\"confusion\": \"$work/F/eval-core-confusion.tsv\"" "best.ckpt: the plain name"
+expect_match "$out" '"probes": "",' "--json: no probes"
+expect_status 0 "$SINCPROBE" eval "$work/G/checkpoints/last.ckpt" --json
+expect_match "$out" "\"confusion\": \"$work/G/eval-core-last-confusion.tsv\"" "last.ckpt: its own name"
+expect_status 0 "$SINCPROBE" eval "$work/F" --noise type=white,snr_db=5 --json
+expect_match "$out" "\"confusion\": \"$work/F/eval-core-c[0-9a-f]{8}-confusion.tsv\"" "a condition: its own name"
+expect_match "$out" '"probes": "noise-1 \(noise [0-9.]+\)",' "--json: the probes applied"
+expect_match "$out" '"epoch": 2,' "--json: the checkpoint's epoch"
+ok; [ "$(ls "$work/F"/eval-core*-confusion.tsv | wc -l)" -eq 2 ] || fail "confusion files: $(ls "$work/F")"
+
+# A run directory eval cannot write (another user's, or read-only): the
+# results are printed, the matrix skipped with a warning or written
+# where --confusion says.
+rm -f "$work/F"/eval-*-confusion.tsv
+mkdir "$work/out"
+chmod 777 "$work/out"
+chmod 755 "$work"
+if [ "$(id -u)" -eq 0 ]; then
+  as_other() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+  chmod -R a-w "$work/F"
+  as_other() { "$@"; }
+fi
+expect_status 0 as_other "$SINCPROBE" eval "$work/F"
+expect_match "$out" '^PER ' "read-only run directory: results printed"
+expect_match "$out" '^confusion   not written$' "read-only run directory: no matrix"
+expect_match "$err" 'confusion matrix not written .*give --confusion FILE' "read-only run directory: warning"
+expect_status 0 as_other "$SINCPROBE" eval "$work/F" --confusion "$work/out/m.tsv" --json
+expect_match "$out" '"fer": ' "read-only run directory, --confusion: results"
+ok; [ -s "$work/out/m.tsv" ] || fail "--confusion FILE not written"
+chmod -R u+w "$work/F"
+
 # Each atomic write fsyncs its directory after the rename (seen with
 # strace: the rename, then an fsync of a descriptor opened on the folder).
 if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
