@@ -173,7 +173,7 @@ ok; grep -q '^2	[1-9][0-9]*	' "$work/ex/eval-test/probes/m/counts.tsv" 2>/dev/nu
   fail "eval did not pass the test batches through the chain: $(cat "$work/ex/eval-test/probes/m/counts.tsv" 2>&1)"
 ok; [ -s "$work/ex/eval-test/probes/ex/batches.tsv" ] || fail "eval: example's batches.tsv"
 expect_status 0 "$SINCPROBE" eval "$work/ex" --split dev --no-probes --json
-ok; [ ! -e "$work/ex/eval-dev" ] || fail "--no-probes made probe folders"
+ok; ! ls -d "$work/ex"/eval-dev*/ >/dev/null 2>&1 || fail "--no-probes made probe folders"
 expect_status 0 "$SINCPROBE" eval "$work/ex" --split test --no-probes --json
 fer_none=$(printf '%s' "$out" | sed -n 's/.*"fer": \([0-9.e+-]*\).*/\1/p')
 loss_none=$(printf '%s' "$out" | sed -n 's/.*"loss": \([0-9.e+-]*\).*/\1/p')
@@ -186,7 +186,7 @@ expect_match "$err" '^probes: silence \(mutate 0\.1\)$' "eval announces the chai
 # (the loss, not the FER: a model trained for seconds may give every frame
 # the same class, speech or silence)
 ok; [ -n "$loss_zero" ] && [ "$loss_zero" != "$loss_none" ] || fail "silenced test audio gave the same loss ($loss_zero)"
-ok; grep -q '^2	[1-9]' "$work/ex/eval-test/probes/silence/counts.tsv" 2>/dev/null || fail "eval --probes: counts.tsv"
+ok; grep -q '^2	[1-9]' "$work/ex"/eval-test-c*/probes/silence/counts.tsv 2>/dev/null || fail "eval --probes: counts.tsv"
 conf "$work/unused" '[probe s]\nuse = mutate\naudio = loud' >"$work/badeval.conf"
 expect_status 1 "$SINCPROBE" eval "$work/ex" --split test --probes "$work/badeval.conf"
 expect_match "$err" "badeval\.conf:$((lines + 3)): \[probe s\] audio: 'loud' is not one of keep\|zero\|scale" "eval --probes refusal"

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -153,6 +154,28 @@ int sp_atomic_open(sp_atomic_file *af, const char *path, sp_error *err)
     return 0;
 }
 
+/* fsync the directory holding path, so that a rename into it survives a
+ * power cut (a rename is an update of the directory, which the file's
+ * own fsync does not cover). Filesystems that cannot sync a directory
+ * (EINVAL) are taken as they are. */
+static int sync_parent_dir(const char *path, sp_error *err)
+{
+    char *dir = sp_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, strlen(dir) + 1, ".");
+    else if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+        int e = errno;
+        rc = sp_fail(err, "cannot sync directory '%s' after renaming '%s' into it: %s", dir, path, strerror(e));
+    }
+    if (fd >= 0) close(fd);
+    free(dir);
+    return rc;
+}
+
 int sp_atomic_commit(sp_atomic_file *af, sp_error *err)
 {
     int bad = ferror(af->f);
@@ -168,6 +191,8 @@ int sp_atomic_commit(sp_atomic_file *af, sp_error *err)
         e = errno;
         sp_fail(err, "cannot rename '%s' to '%s': %s", af->tmp, af->path, strerror(e));
         remove(af->tmp);
+        bad = 1;
+    } else if (sync_parent_dir(af->path, err) != 0) {
         bad = 1;
     }
     free(af->path);

@@ -41,9 +41,11 @@ int sp_is_file(const char *path);
 int sp_mkdirs(const char *path, sp_error *err);
 
 /* Atomic output: sp_atomic_open creates PATH.tmp.PID for writing;
- * sp_atomic_commit flushes, fsyncs, closes it and renames it onto PATH;
+ * sp_atomic_commit flushes, fsyncs, closes it, renames it onto PATH and
+ * fsyncs PATH's directory (so that the rename itself is on disk);
  * sp_atomic_abort closes and removes it. A crash leaves PATH either absent
- * or as it was, never half-written. */
+ * or as it was, never half-written; a kill may leave PATH.tmp.PID behind
+ * (run/rundir.h removes those of a run directory). */
 typedef struct {
     FILE *f;
     char *path;

@@ -68,10 +68,15 @@ int sp_parse_long(const char *s, long lo, long hi, long *out)
 
 int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir)
 {
+    return sp_cli_load_model_at(model, maxB, m, ckpt, rundir, NULL);
+}
+
+int sp_cli_load_model_at(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir, sp_train_pos *pos)
+{
     sp_error err;
     *rundir = NULL;
     *ckpt = sp_resolve_model(model, rundir, &err);
-    if (!*ckpt || sp_checkpoint_load(*ckpt, m, maxB, NULL, NULL, &err) != 0) {
+    if (!*ckpt || sp_checkpoint_load(*ckpt, m, maxB, NULL, pos, &err) != 0) {
         sp_errorf("%s", err.msg);
         return -1;
     }

@@ -12,6 +12,7 @@
 
 #include "run/evaluate.h"
 #include "nn/model.h"
+#include "nn/checkpoint.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -57,6 +58,8 @@ int sp_parse_long(const char *s, long lo, long hi, long *out);
  * directory (the caller frees both, also after a failure, when they may
  * be NULL). 0, or -1 with the error printed; m is then not to be freed. */
 int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir);
+/* The same, and the checkpoint's training position into *pos. */
+int sp_cli_load_model_at(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir, sp_train_pos *pos);
 
 /* The progress bar of an evaluation labelled label (sp_progress, through
  * base/log.h), when the log is a terminal (sp_log_tty): returns the hooks

@@ -14,6 +14,7 @@
 #include "base/util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,12 +124,75 @@ typedef struct {
     const eval_args *a;
     char *ckpt, *rundir;
     sp_model m;
+    sp_train_pos pos;            /* the checkpoint's: epochs done, steps into the next */
     int have_model;
     sp_scoring s;                /* the model's config with the overrides, the split, the counts */
     sp_probe_chain *chain;
-    char *conf_path;             /* where the confusion matrix went */
+    char *conf_path;             /* where the confusion matrix went; NULL: not written */
+    char *tag;                   /* this evaluation's name in the run directory (output_tag) */
     sp_error err;
 } eval_run;
+
+/* ---- the outputs' names */
+
+/* FNV-1a, 32 bits: a short, stable name for a set of conditions. */
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Append "key=value;" to *s (value NULL: nothing). */
+static void cond_add(char **s, const char *key, const char *value)
+{
+    if (!value) return;
+    char *t = sp_xasprintf("%s%s=%s;", *s, key, value);
+    free(*s);
+    *s = t;
+}
+
+static void cond_add_number(char **s, const char *key, double x)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", x);
+    cond_add(s, key, isnan(x) ? NULL : buf);
+}
+
+/* This evaluation's name among the run directory's outputs: SPLIT, then
+ * "-baseline", "-STEM" for a checkpoint other than best.ckpt, and "-c"
+ * with 8 hex digits naming the conditions (--corpus, --noise, --ladspa,
+ * --probes, --no-probes, the decoding overrides); so evaluations of other
+ * checkpoints or conditions keep their own files, and the plain
+ * evaluation of best.ckpt keeps the name "SPLIT". */
+static char *output_tag(const eval_run *r)
+{
+    const eval_args *a = r->a;
+    char *cond = sp_xstrdup("");
+    cond_add(&cond, "corpus", a->so.corpus);
+    for (size_t i = 0; i < a->noise.n; i++) cond_add(&cond, "noise", a->noise.v[i]);
+    for (size_t i = 0; i < a->ladspa.n; i++) cond_add(&cond, "ladspa", a->ladspa.v[i]);
+    cond_add(&cond, "probes", a->probes_conf);
+    cond_add(&cond, "no-probes", a->no_probes ? "yes" : NULL);
+    char md[16];
+    snprintf(md, sizeof md, "%d", a->so.min_dur);
+    cond_add(&cond, "min-duration", a->so.min_dur ? md : NULL);
+    cond_add_number(&cond, "insertion-penalty", a->so.ins);
+    cond_add_number(&cond, "lm-weight", a->so.lmw);
+    cond_add_number(&cond, "prior-scale", a->so.prs);
+
+    const char *base = strrchr(r->ckpt, '/');
+    char *stem = sp_xstrdup(base ? base + 1 : r->ckpt);
+    if (sp_endswith_ci(stem, ".ckpt")) stem[strlen(stem) - 5] = '\0';
+    int other = !a->baseline && strcmp(stem, "best") != 0;
+    char hash[16] = "";
+    if (*cond) snprintf(hash, sizeof hash, "-c%08x", (unsigned)fnv1a(cond));
+    char *tag = sp_xasprintf("%s%s%s%s%s", r->s.split, a->baseline ? "-baseline" : "", other ? "-" : "",
+                             other ? stem : "", hash);
+    free(stem);
+    free(cond);
+    return tag;
+}
 
 /* ---- probe chain (begin): the model's [probe ID] sections, or those of
  * --probes CONFIG, then a noise probe per --noise; refused before any
@@ -150,7 +214,7 @@ static int open_probes(eval_run *r)
     sp_diag_free(&pdg);
     if (!bad && a->nspecs && !(r->chain = sp_noise_chain(r->chain, a->specs, a->nspecs, r->s.role, &r->err)))
         bad = -1;
-    char *dir = sp_xasprintf("%s/eval-%s/probes", r->rundir, r->s.split);
+    char *dir = sp_xasprintf("%s/eval-%s/probes", r->rundir, r->tag);
     int rc = 0;
     if (bad || sp_probe_chain_create(r->chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)r->s.c.seed, &r->err) != 0) {
         sp_errorf("%s", r->err.msg);
@@ -183,6 +247,48 @@ static int run_model(eval_run *r)
 
 /* ---- the results */
 
+/* Where in its training the checkpoint was saved: "after epoch E of N",
+ * and ", step S of epoch E+1" when saved in the middle of an epoch. */
+static const char *checkpoint_at(const eval_run *r, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "after epoch %d of %d", r->pos.epoch, r->m.conf.epochs);
+    if (r->pos.step > 0 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ", step %d of epoch %d", r->pos.step, r->pos.epoch + 1);
+    return buf;
+}
+
+/* The run's last.ckpt position when it is not the checkpoint evaluated:
+ * 0, or -1 when there is none to read. */
+static int last_pos(const eval_run *r, sp_train_pos *pos)
+{
+    if (!r->rundir) return -1;
+    char *last = sp_xasprintf("%s/checkpoints/last.ckpt", r->rundir);
+    int rc = -1;
+    if (sp_is_file(last) && strcmp(last, r->ckpt) != 0) {
+        sp_model m;
+        sp_error err;
+        if (sp_checkpoint_load(last, &m, 1, NULL, pos, &err) == 0) {
+            sp_model_free(&m);
+            rc = 0;
+        }
+    }
+    free(last);
+    return rc;
+}
+
+/* An interrupted run (its last checkpoint saved mid-epoch, or before the
+ * last epoch) is pointed out on stderr, with the checkpoint evaluated. */
+static void note_checkpoint(const eval_run *r)
+{
+    if (r->a->baseline) return;
+    sp_train_pos lp = r->pos;
+    if (last_pos(r, &lp) != 0 && !sp_endswith_ci(r->ckpt, "last.ckpt") && r->pos.step == 0) return;
+    if (lp.step == 0 && lp.epoch >= r->m.conf.epochs) return;
+    char at[128];
+    sp_log_note("'%s' is from an interrupted run (stopped at epoch %d, step %d): evaluating the checkpoint %s",
+                r->ckpt, lp.epoch + 1, lp.step, checkpoint_at(r, at, sizeof at));
+}
+
 static void print_json(const eval_run *r, const sp_scores *sc)
 {
     const sp_edit_counts *t = &sc->total;
@@ -191,6 +297,15 @@ static void print_json(const eval_run *r, const sp_scores *sc)
     sp_json_init(&j, stdout, 1);
     sp_json_begin_object(&j, NULL);
     sp_json_string(&j, "model", r->a->baseline ? "baseline: class priors" : r->ckpt);
+    if (!r->a->baseline) {
+        sp_json_long(&j, "epoch", r->pos.epoch);
+        sp_json_long(&j, "step", r->pos.step);
+    }
+    /* the probes applied, in order: the model's or --probes', then the
+     * conditions' (--noise, --ladspa), as "ID (identifier version), ..." */
+    char *probes = sp_probe_chain_describe(r->chain);
+    sp_json_string(&j, "probes", probes);
+    free(probes);
     sp_json_string(&j, "corpus", r->s.c.corpus);
     sp_json_string(&j, "split", r->s.split);
     sp_json_long(&j, "utterances", sc->utterances);
@@ -213,7 +328,8 @@ static void print_json(const eval_run *r, const sp_scores *sc)
     sp_json_begin_array(&j, "ladspa");
     for (size_t i = 0; i < r->a->ladspa.n; i++) sp_json_string(&j, NULL, r->a->ladspa.v[i]);
     sp_json_end_array(&j);
-    sp_json_string(&j, "confusion", r->conf_path);
+    if (r->conf_path) sp_json_string(&j, "confusion", r->conf_path);
+    else sp_json_double(&j, "confusion", NAN); /* null */
     sp_json_end_object(&j);
     sp_json_finish(&j);
 }
@@ -223,6 +339,10 @@ static void print_text(const eval_run *r, const sp_scores *sc)
     const sp_edit_counts *t = &sc->total;
     const sp_viterbi_opts *vo = &r->s.vo;
     printf("model       %s\n", r->a->baseline ? "baseline: class priors, bigram LM and durations alone" : r->ckpt);
+    if (!r->a->baseline) {
+        char at[128];
+        printf("checkpoint  %s\n", checkpoint_at(r, at, sizeof at));
+    }
     printf("split       %s of '%s': %ld utterances, %ld frames\n", r->s.split, r->s.c.corpus, sc->utterances,
            sc->frames);
     for (size_t i = 0; i < r->a->noise.n; i++) printf("noise       %s\n", r->a->noise.v[i]);
@@ -233,7 +353,7 @@ static void print_text(const eval_run *r, const sp_scores *sc)
            t->sub, t->del, t->ins, t->ref ? 100.0 * (double)(t->ref - t->sub - t->del) / (double)t->ref : 0.0);
     printf("decoding    min duration %d frames, insertion penalty %g, LM weight %g, prior scale %g\n", vo->min_dur,
            vo->insertion_penalty, vo->lm_weight, vo->prior_scale);
-    printf("confusion   %s\n", r->conf_path);
+    printf("confusion   %s\n", r->conf_path ? r->conf_path : "not written");
 }
 
 /* The confusion matrix, then the summary. 0, or -1 with the message
@@ -241,12 +361,17 @@ static void print_text(const eval_run *r, const sp_scores *sc)
 static int report(eval_run *r)
 {
     const eval_args *a = r->a;
-    r->conf_path = a->confusion ? sp_xstrdup(a->confusion)
-                                : sp_xasprintf("%s/eval-%s%s-confusion.tsv", r->rundir, r->s.split,
-                                               a->baseline ? "-baseline" : "");
+    r->conf_path = a->confusion ? sp_xstrdup(a->confusion) : sp_xasprintf("%s/eval-%s-confusion.tsv", r->rundir, r->tag);
     if (sp_score_write_confusion(&r->s.score, &r->s.pd.ps, r->conf_path, &r->err) != 0) {
-        sp_errorf("%s", r->err.msg);
-        return -1;
+        if (a->confusion) {
+            sp_errorf("%s", r->err.msg);
+            return -1;
+        }
+        /* a run directory that cannot be written (read-only, full): the
+         * results still count; the matrix goes where --confusion says */
+        sp_log_warn("confusion matrix not written (%s); give --confusion FILE to write it elsewhere", r->err.msg);
+        free(r->conf_path);
+        r->conf_path = NULL;
     }
     sp_scores sc;
     sp_scoring_get(&r->s, &sc);
@@ -261,6 +386,7 @@ static void eval_free(eval_run *r)
     sp_scoring_free(&r->s);
     if (r->have_model) sp_model_free(&r->m);
     free(r->conf_path);
+    free(r->tag);
     free(r->ckpt);
     free(r->rundir);
 }
@@ -276,10 +402,12 @@ int cmd_eval(int argc, char **argv)
     eval_run r;
     memset(&r, 0, sizeof r);
     r.a = &a;
-    int ok = sp_cli_load_model(a.model, 256, &r.m, &r.ckpt, &r.rundir) == 0;
+    int ok = sp_cli_load_model_at(a.model, 256, &r.m, &r.ckpt, &r.rundir, &r.pos) == 0;
     if (ok) {
         r.have_model = 1;
+        note_checkpoint(&r);
         sp_scoring_init(&r.s, &r.m, &a.so);
+        r.tag = output_tag(&r);
     }
     ok = ok && open_probes(&r) == 0 && run_model(&r) == 0 && report(&r) == 0;
     eval_free(&r);

@@ -7,7 +7,9 @@
 #include "run/train.h"
 #include "base/util.h"
 
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const usage[] = {
     "sincprobe train CONFIG [--dir DIR] [--quiet]",
@@ -79,10 +81,26 @@ static void on_event(void *ctx, const sp_train_event *ev)
         sp_log_info("done: best dev FER %.4f at epoch %d; run directory '%s'", ev->done.best_dev_fer,
                     ev->done.best_epoch, ev->run_dir);
         break;
+    case SP_TRAIN_NOTE:
+        sp_log_warn("%s", ev->message);
+        break;
     case SP_TRAIN_ALSO_FAILED:
         sp_errorf("%s", ev->message);
         break;
     }
+}
+
+/* The acknowledgement of SIGINT/SIGTERM, at once, from the handler:
+ * write(2) only (async-signal-safe), on a line of its own. */
+static void signal_ack(int sig, int count)
+{
+    static const char first_int[] = "\nsincprobe: stopping after the current step; Ctrl-C again to stop now\n";
+    static const char first_term[] = "\nsincprobe: stopping after the current step; send the signal again to stop now\n";
+    static const char second[] = "\nsincprobe: stopped now, nothing saved; 'train --resume' goes on from the last checkpoint\n";
+    const char *msg = count >= 2 ? second : sig == SIGINT ? first_int : first_term;
+    size_t n = count >= 2 ? sizeof second - 1 : sig == SIGINT ? sizeof first_int - 1 : sizeof first_term - 1;
+    ssize_t w = write(STDERR_FILENO, msg, n);
+    (void)w;
 }
 
 /* ---- the command */
@@ -126,6 +144,7 @@ int cmd_train(int argc, char **argv)
     o.run_dir_size = sizeof run_dir;
     display d = { .quiet = quiet, .tty = !quiet && sp_log_tty() };
     o.on_event = on_event;
+    o.signal_ack = signal_ack;
     o.event_ctx = &d;
     o.progress_interval = d.tty ? 0.5 : 30.0;
     sp_cli_bar bar;
@@ -138,5 +157,7 @@ int cmd_train(int argc, char **argv)
      * show the epochs so far). A report that cannot be drawn is a warning:
      * the training's results stand. */
     if (sp_report_write(run_dir, quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
-    return SP_EXIT_OK;
+    /* stopped by a signal: 128 + its number, as a shell reports a process
+     * the signal ended, so that 'train && eval' does not go on */
+    return sp_train_stop_signal() ? 128 + sp_train_stop_signal() : SP_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include "corpus/phoneset.h"
 #include "probe/probe_host.h"
 #include "corpus/timit.h"
+#include "run/rundir.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -16,18 +17,33 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static volatile sig_atomic_t interrupted;
+/* interrupted: stop at the next step's end (a signal, or stop_after_steps);
+ * stop_signal: the signal that asked for it; signals: how many arrived.
+ * The first signal is acknowledged through signal_ack and lets the run
+ * save its position; the second ends the process at once, as the
+ * signal's default action would, without saving (exit status 128 + sig). */
+static volatile sig_atomic_t interrupted, stop_signal, signals;
+static void (*signal_ack)(int sig, int count);
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    signals++;
     interrupted = 1;
+    stop_signal = sig;
+    if (signal_ack) signal_ack(sig, signals);
+    if (signals >= 2) _exit(128 + sig);
 }
 
 int sp_train_interrupted(void)
 {
     return interrupted != 0;
+}
+
+int sp_train_stop_signal(void)
+{
+    return stop_signal;
 }
 
 /* ---- the run directory */
@@ -155,6 +171,7 @@ typedef struct {
     float *src_gain;                  /* [batch] */
     run_paths rp;
     int started;                      /* signal handlers set: close restores them and finishes the chain */
+    int lock_fd, created_dir;         /* the run directory's lock (-1: none); made by this run */
     struct sigaction old_int, old_term;
     long steps_done;                  /* by this process */
 } train_run;
@@ -176,21 +193,52 @@ static void report_kind(const train_run *r, sp_train_event_kind kind)
     report(r, &ev);
 }
 
+static void report_note(const train_run *r, const char *message)
+{
+    sp_train_event ev = { .kind = SP_TRAIN_NOTE, .message = message };
+    report(r, &ev);
+}
+
+/* Lock the run directory against a second training, remove what killed
+ * writes left and, resuming, make best.ckpt agree with last.ckpt. */
+static int guard_dir(train_run *r, sp_error *err)
+{
+    r->lock_fd = sp_rundir_lock(r->rp.dir, &r->created_dir, err);
+    if (r->lock_fd < 0) return -1;
+    char msg[4400];
+    int n = sp_rundir_remove_tmp(r->rp.dir);
+    if (n > 0) {
+        snprintf(msg, sizeof msg, "removed %d temporary file%s left by an interrupted write in '%s'", n,
+                 n == 1 ? "" : "s", r->rp.dir);
+        report_note(r, msg);
+    }
+    if (!r->o->resume_dir || !sp_is_file(r->rp.last)) return 0;
+    int rc = sp_rundir_repair_best(r->rp.last, r->rp.best, err);
+    if (rc == 1) {
+        snprintf(msg, sizeof msg, "'%s' was stale (stopped between the checkpoint writes): rebuilt from '%s'",
+                 r->rp.best, r->rp.last);
+        report_note(r, msg);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 /* The config (a resumed run's from its last checkpoint) and the run
- * directory's paths; a new run refuses a directory that holds one. */
+ * directory's paths, locked; a new run refuses a directory that holds one. */
 static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
 {
     const sp_train_opts *o = r->o;
     r->c = *cin;
+    paths_make(&r->rp, o->resume_dir ? o->resume_dir : r->c.dir);
+    if (o->resume_dir && !sp_is_dir(o->resume_dir))
+        return sp_fail(err, "cannot resume '%s': no such directory", o->resume_dir);
+    if (guard_dir(r, err) != 0) return -1;
     if (!o->resume_dir) {
-        paths_make(&r->rp, r->c.dir);
         if (sp_is_file(r->rp.last))
             return sp_fail(err,
                            "run directory '%s' already holds a run; continue it with --resume '%s' or set another [run] dir",
                            r->c.dir, r->c.dir);
         return 0;
     }
-    paths_make(&r->rp, o->resume_dir);
     if (!sp_is_file(r->rp.last))
         return sp_fail(err, "cannot resume '%s': no checkpoint '%s'", o->resume_dir, r->rp.last);
     sp_model m;
@@ -287,7 +335,8 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    interrupted = 0;
+    interrupted = stop_signal = signals = 0;
+    signal_ack = r->o->signal_ack;
     sigaction(SIGINT, &sa, &r->old_int);
     sigaction(SIGTERM, &sa, &r->old_term);
     r->started = 1;
@@ -357,15 +406,30 @@ static int save_interrupted(train_run *r, int epoch, double t0, sp_error *err)
 
 /* ---- an epoch's end: dev evaluation, log row, lr schedule, checkpoints */
 
+/* The dev evaluation's batch hook: the probes', then a stop when a signal
+ * asked for one (EVAL_STOPPED), so that Ctrl-C does not wait for the
+ * whole dev split. */
+enum { EVAL_STOPPED = 2 };
+static int dev_batch(void *ctx, size_t utt, long frame0, int nb, float *input, int T, sp_error *err)
+{
+    train_run *r = ctx;
+    int rc = sp_probe_chain_eval_batch(r->chain, utt, frame0, nb, input, T, err);
+    if (rc == 0 && interrupted && stop_signal) return EVAL_STOPPED;
+    return rc;
+}
+
+/* 0 when the epoch ended, 1 when a signal stopped its dev evaluation
+ * (the position saved: its steps done, evaluated again on resume), -1
+ * with err. */
 static int epoch_end(train_run *r, int epoch, double t0, double exs, sp_error *err)
 {
     const sp_conf *c = &r->c;
     sp_train_pos *pos = &r->pos;
     sp_eval_result ev;
     sp_probe_chain_eval_begin(r->chain, SP_PROBE_DEV, epoch);
-    if (sp_evaluate_with(&r->m, &r->dev, sp_probe_chain_eval_batch, r->chain, NULL, NULL, r->o->dev_progress, &ev,
-                         err) != 0)
-        return -1;
+    int erc = sp_evaluate_with(&r->m, &r->dev, dev_batch, r, NULL, NULL, r->o->dev_progress, &ev, err);
+    if (erc == EVAL_STOPPED) return save_interrupted(r, epoch, t0, err) != 0 ? -1 : 1;
+    if (erc != 0) return -1;
     double seconds = sp_now() - t0;
     double train_loss = pos->loss_sum / pos->step, train_fer = 1.0 - (double)pos->correct / (double)pos->count;
     char row[512];
@@ -458,6 +522,15 @@ static int run_close(train_run *r, int rc, sp_error *err)
     }
     if (r->have_train) sp_dataset_free(&r->train);
     if (r->have_dev) sp_dataset_free(&r->dev);
+    if (r->lock_fd >= 0 && rc != 0 && r->created_dir && !sp_is_file(r->rp.last)) {
+        /* a new run that failed before its first checkpoint leaves no
+         * directory behind when it wrote nothing else there */
+        char *lock = sp_path_join(r->rp.dir, "lock");
+        remove(lock);
+        rmdir(r->rp.dir);
+        free(lock);
+    }
+    sp_rundir_unlock(r->lock_fd);
     paths_free(&r->rp);
     return rc;
 }
@@ -468,6 +541,7 @@ int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err)
 {
     train_run *r = sp_xcalloc(1, sizeof *r);
     r->o = o;
+    r->lock_fd = -1;
     int rc = run_open(r, c, err), stopped = 0;
     while (rc == 0 && !stopped && r->pos.epoch < r->c.epochs) {
         int e = run_epoch(r, err);

@@ -1,8 +1,10 @@
 /* train.h - the training loop of `sincprobe train`: random labelled
  * chunks, forward/backward, the optimizer; at each epoch's end a dev
  * evaluation, a row of log.tsv, lr halving on a plateau and checkpoints;
- * SIGINT/SIGTERM finish the step, save and return; --resume continues
- * bit for bit. See sincprobe-train(1).
+ * SIGINT/SIGTERM finish the step (or stop the dev evaluation), save and
+ * return, a second one ends the process at once; --resume continues bit
+ * for bit. The run directory is locked while training (run/rundir.h).
+ * See sincprobe-train(1).
  *
  * The loop prints nothing: what it has to tell (the data and model it
  * set up, progress, each epoch's results, an interruption) it reports as
@@ -33,6 +35,8 @@ typedef enum {
     SP_TRAIN_INTERRUPTED, /* stopped (signal or stop_after_steps), the
                              position saved: .interrupted */
     SP_TRAIN_DONE,        /* every epoch done: .done */
+    SP_TRAIN_NOTE,        /* something repaired or cleaned up in the run
+                             directory before training: .message */
     SP_TRAIN_ALSO_FAILED, /* after the run failed (its error is sp_train's
                              err), finishing the probes failed too: .message */
 } sp_train_event_kind;
@@ -85,13 +89,23 @@ typedef struct {
     void *event_ctx;
     double progress_interval;             /* seconds between SP_TRAIN_STEP events (0: every step) */
     const sp_eval_progress *dev_progress; /* progress of each dev evaluation */
+    /* Called from the SIGINT/SIGTERM handler, so async-signal-safe only
+     * (write(2), no stdio): count 1 for the first signal (the run stops
+     * after the current step), 2 for the second (the process exits with
+     * 128 + sig right after, saving nothing). May be NULL. */
+    void (*signal_ack)(int sig, int count);
 } sp_train_opts;
 
 /* Train c (ignored when resuming: the run's checkpoint carries its
  * config). Returns 0 on success or a clean interruption, -1 with err. */
 int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err);
 
-/* 1 once SIGINT or SIGTERM arrived during sp_train. */
+/* 1 once the last sp_train stopped early (a signal or stop_after_steps). */
 int sp_train_interrupted(void);
+
+/* The signal (SIGINT, SIGTERM) that stopped the last sp_train, 0 if none:
+ * the caller exits with 128 + it, as a shell expects of a process a
+ * signal stopped. */
+int sp_train_stop_signal(void);
 
 #endif
