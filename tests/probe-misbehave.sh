@@ -29,7 +29,7 @@ misbehave() {
   shift
   conf "$work/$name" "[probe bad]\nuse = misbehave\n$*" >"$work/$name.conf"
   # (timeout: without a watchdog a hung probe would hang the test)
-  expect_failure "$name" timeout 120 "$SINCPROBE" train "$work/$name.conf" --quiet
+  expect_failure "$name" timeout 30 "$SINCPROBE" train "$work/$name.conf" --quiet
 }
 
 # ---- crashes, named with the hook; the signal is the exit status
