@@ -28,8 +28,9 @@ misbehave() {
   local name=$1
   shift
   conf "$work/$name" "[probe bad]\nuse = misbehave\n$*" >"$work/$name.conf"
-  # (timeout: without a watchdog a hung probe would hang the test)
-  expect_failure "$name" timeout 30 "$SINCPROBE" train "$work/$name.conf" --quiet
+  # (timeout -s KILL: without a watchdog a hung probe would hang the test,
+  # and train takes SIGTERM as "stop after this step")
+  expect_failure "$name" timeout -s KILL 30 "$SINCPROBE" train "$work/$name.conf" --quiet
 }
 
 # ---- crashes, named with the hook; the signal is the exit status
