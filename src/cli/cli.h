@@ -20,6 +20,11 @@
 
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
+/* probe_guard.c: handlers that name a probe that crashes (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGABRT), outlives its probe_timeout (SIGALRM) or calls exit()
+ * inside a hook; main installs them once. */
+void sp_cli_probe_guard_install(void);
+
 int cmd_corpus(int argc, char **argv);
 int cmd_corpus_check(int argc, char **argv);
 int cmd_corpus_synth(int argc, char **argv);

@@ -63,7 +63,7 @@ static void show(const sp_probe_descriptor *d, const char *file)
     printf("%s\n\n", any ? "" : " none");
 
     /* Options, the host's first, aligned in columns. */
-    size_t n = d->noptions + 2;
+    size_t n = d->noptions + 3;
     char (*type)[160] = sp_xcalloc(n, sizeof *type);
     const char **name = sp_xcalloc(n, sizeof *name), **def = sp_xcalloc(n, sizeof *def),
                **help = sp_xcalloc(n, sizeof *help);
@@ -78,6 +78,10 @@ static void show(const sp_probe_descriptor *d, const char *file)
         def[k] = "4096";
         help[k++] = "frames of the dev split given to on_epoch_end (the probe set)";
     }
+    name[k] = "probe_timeout";
+    snprintf(type[k], sizeof type[k], "float [0, 604800]");
+    def[k] = "0";
+    help[k++] = "seconds a hook may run before the host stops the run (0: no limit)";
     for (unsigned long i = 0; i < d->noptions; i++, k++) {
         const sp_probe_option *o = &d->options[i];
         name[k] = o->name;

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 {
     sp_blas_use_best_core(argv);
     sp_log_set_sink(sp_cli_log, NULL, isatty(STDERR_FILENO));
+    sp_cli_probe_guard_install();
     if (argc < 2) {
         list_commands(stderr);
         return SP_EXIT_USAGE;

@@ -15,6 +15,8 @@
 
 #define DEFAULT_PROBE_FRAMES 4096
 #define MAX_PROBE_FRAMES 100000000L
+/* a week: setitimer's seconds stay far from overflow */
+#define MAX_PROBE_TIMEOUT 604800.0
 
 /* ------------------------------------------------------------------------
  * Option values
@@ -174,6 +176,16 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
         for (size_t k = 0; k < ini->n; k++) {
             const sp_ini_entry *x = &ini->v[k];
             if (strcmp(x->section, s->section) != 0 || !strcmp(x->key, "use")) continue;
+            if (!strcmp(x->key, "probe_timeout")) {
+                char *end;
+                errno = 0;
+                double v = strtod(x->value, &end);
+                if (errno || end == x->value || *end || !(v >= 0 && v <= MAX_PROBE_TIMEOUT))
+                    sp_diag_add(d, path, x->line, "[probe %s] probe_timeout: '%s' is not a number of seconds in [0, %g]",
+                                id, x->value, MAX_PROBE_TIMEOUT);
+                else e->timeout = v;
+                continue;
+            }
             if (!strcmp(x->key, "probe_frames")) {
                 char *end;
                 errno = 0;
@@ -256,6 +268,7 @@ void sp_probe_chain_write(FILE *f, const sp_probe_chain *ch)
         const entry *e = &ch->e[i];
         fprintf(f, "[probe %s]\nuse = %s\n", e->id, e->use);
         if (e->d->on_epoch_end) fprintf(f, "probe_frames = %ld\n", e->probe_frames);
+        if (e->timeout > 0) fprintf(f, "probe_timeout = %.17g\n", e->timeout);
         for (unsigned long k = 0; k < e->d->noptions; k++)
             fprintf(f, "%s =%s%s\n", e->d->options[k].name, *e->values[k].text ? " " : "", e->values[k].text);
     }
@@ -340,7 +353,11 @@ static void destroy_all(sp_probe_chain *ch)
 {
     for (int i = ch->n - 1; i >= 0; i--) {
         entry *e = &ch->e[i];
-        if (e->created) e->destroy(e->self);
+        if (e->created) {
+            sp_probe_guard_enter(e, "destroy");
+            e->destroy(e->self);
+            sp_probe_guard_leave();
+        }
         e->created = 0;
     }
 }
@@ -383,7 +400,10 @@ int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *pr
             sp_probe_error pe;
             memset(&pe, 0, sizeof pe);
             pe.option = -1;
-            if (d->create(&e->ctx, &e->self, &pe) != 0) {
+            sp_probe_guard_enter(e, "create");
+            int rc = d->create(&e->ctx, &e->self, &pe);
+            sp_probe_guard_leave();
+            if (rc != 0) {
                 long line = pe.option >= 0 && (unsigned long)pe.option < d->noptions && e->opt_line[pe.option]
                                 ? e->opt_line[pe.option] : e->line;
                 sp_probe_hook_fail(e, "create", &pe, line, err);

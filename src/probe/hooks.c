@@ -138,7 +138,11 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *
         memset(&pe, 0, sizeof pe);
         pe.option = -1;
         e->in_start = 1;
-        int rc = e->on_start(e->self, run, &pe);
+        sp_probe_guard_enter(e, "on_start");
+        sp_probe_guard_enter(e, "on_start");
+    int rc = e->on_start(e->self, run, &pe);
+    sp_probe_guard_leave();
+        sp_probe_guard_leave();
         e->in_start = 0;
         if (rc != 0) return sp_probe_hook_fail(e, "on_start", &pe, 0, err);
         e->started = 1;
@@ -164,16 +168,45 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *
     return 0;
 }
 
+/* The first non-finite sample of b's audio as chunk *k, sample *t; 0 when
+ * every sample is finite. One pass over B x T floats per probe, small
+ * beside the network's forward pass over the same batch. */
+static int non_finite(const sp_probe_batch *b, int *k, int *t)
+{
+    for (int i = 0; i < b->B; i++) {
+        const float *x = b->audio + (size_t)i * (size_t)b->T;
+        for (int j = 0; j < b->T; j++)
+            if (!isfinite(x[j])) {
+                *k = i;
+                *t = j;
+                return 1;
+            }
+    }
+    return 0;
+}
+
 /* Run every on_batch on b; a TRAIN label outside [0, nclasses) after a
- * probe is that probe's error. */
+ * probe is that probe's error, and so is NaN or Inf in the audio when the
+ * batch came in finite (the first probe that leaves one is named, rather
+ * than the network's first layer failing later). */
 static int run_batches(sp_probe_chain *ch, sp_probe_batch *b, sp_error *err)
 {
+    int bk, bt, finite = !non_finite(b, &bk, &bt);
     for (int i = 0; i < ch->n; i++) {
         entry *e = &ch->e[i];
         sp_probe_error pe;
         pe.message[0] = '\0';
         pe.option = -1;
-        if (e->on_batch(e->self, b, &pe) != 0) return sp_probe_hook_fail(e, "on_batch", &pe, 0, err);
+        sp_probe_guard_enter(e, "on_batch");
+        int rc = e->on_batch(e->self, b, &pe);
+        sp_probe_guard_leave();
+        if (rc != 0) return sp_probe_hook_fail(e, "on_batch", &pe, 0, err);
+        if (finite && non_finite(b, &bk, &bt)) {
+            float x = b->audio[(size_t)bk * (size_t)b->T + (size_t)bt];
+            snprintf(pe.message, sizeof pe.message, "wrote non-finite audio (%s) in on_batch at chunk %d, sample %d",
+                     isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf", bk, bt);
+            return sp_probe_hook_fail(e, "on_batch", &pe, 0, err);
+        }
         if (b->role != SP_PROBE_TRAIN) continue;
         for (int k = 0; k < b->B; k++)
             if (b->labels[k] < 0 || b->labels[k] >= ch->run.nclasses) {
@@ -262,7 +295,10 @@ int sp_probe_chain_gradients(sp_probe_chain *ch, long step, int epoch, int B, do
         sp_probe_error pe;
         pe.message[0] = '\0';
         pe.option = -1;
-        if (e->on_gradients(e->self, &g, &pe) != 0) return sp_probe_hook_fail(e, "on_gradients", &pe, 0, err);
+        sp_probe_guard_enter(e, "on_gradients");
+        int rc = e->on_gradients(e->self, &g, &pe);
+        sp_probe_guard_leave();
+        if (rc != 0) return sp_probe_hook_fail(e, "on_gradients", &pe, 0, err);
     }
     return 0;
 }
@@ -330,7 +366,10 @@ static int deliver_view(sp_probe_chain *ch, const sp_probe_epoch_stats *st, int 
         sp_probe_error pe;
         pe.message[0] = '\0';
         pe.option = -1;
-        if (e->on_epoch_end(e->self, &v, &pe) != 0) rc = sp_probe_hook_fail(e, "on_epoch_end", &pe, 0, err);
+        sp_probe_guard_enter(e, "on_epoch_end");
+        int hrc = e->on_epoch_end(e->self, &v, &pe);
+        sp_probe_guard_leave();
+        if (hrc != 0) rc = sp_probe_hook_fail(e, "on_epoch_end", &pe, 0, err);
         for (int k = 0; k < ch->nlayers; k++) e->vlayers[k].act = NULL;
     }
     for (int k = 0; k < ch->nlayers; k++) free(act[k]);
@@ -383,7 +422,10 @@ int sp_probe_chain_finish(sp_probe_chain *ch, sp_probe_status status, int epochs
         sp_probe_error pe;
         pe.message[0] = '\0';
         pe.option = -1;
-        if (e->on_finish(e->self, &ch->run, &pe) != 0) {
+        sp_probe_guard_enter(e, "on_finish");
+        int hrc = e->on_finish(e->self, &ch->run, &pe);
+        sp_probe_guard_leave();
+        if (hrc != 0) {
             sp_error why;
             sp_probe_hook_fail(e, "on_finish", &pe, 0, &why);
             if (!rc) rc = sp_fail(err, "%s", why.msg);
@@ -448,7 +490,9 @@ int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_er
     memset(&pe, 0, sizeof pe);
     pe.option = -1;
     e->in_start = 1;
+    sp_probe_guard_enter(e, "on_start");
     int rc = e->on_start(e->self, run, &pe);
+    sp_probe_guard_leave();
     e->in_start = 0;
     if (rc != 0) return sp_probe_hook_fail(e, "on_start", &pe, 0, err);
     e->started = 1;
@@ -471,7 +515,10 @@ int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_er
     v.frame = zero;
     memset(&pe, 0, sizeof pe);
     pe.option = -1;
-    rc = e->on_epoch_end(e->self, &v, &pe) != 0 ? sp_probe_hook_fail(e, "on_epoch_end", &pe, 0, err) : 0;
+    sp_probe_guard_enter(e, "on_epoch_end");
+    rc = e->on_epoch_end(e->self, &v, &pe);
+    sp_probe_guard_leave();
+    rc = rc != 0 ? sp_probe_hook_fail(e, "on_epoch_end", &pe, 0, err) : 0;
     e->vlayers[0].act = NULL;
     free(idx);
     free(zero);
@@ -481,6 +528,9 @@ int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_er
     e->finished = 1;
     memset(&pe, 0, sizeof pe);
     pe.option = -1;
-    if (e->on_finish(e->self, run, &pe) != 0 && !rc) rc = sp_probe_hook_fail(e, "on_finish", &pe, 0, err);
+    sp_probe_guard_enter(e, "on_finish");
+    int frc = e->on_finish(e->self, run, &pe);
+    sp_probe_guard_leave();
+    if (frc != 0 && !rc) rc = sp_probe_hook_fail(e, "on_finish", &pe, 0, err);
     return rc;
 }

@@ -10,6 +10,7 @@
  *   services.c  the sp_probe_host table probes call: log, RNG streams,
  *               .npy/.tsv/text files, want_activations, want_steps
  *   view.c      the model as probes see it: layers, parameters, filters
+ *   guard.c     the hook in progress, for crash, hang and exit reports
  *   hooks.c     the hooks in a run: start, batches, gradients, epoch ends
  *               and step views, finish, and `sincprobe analyse` */
 #ifndef SP_PROBE_HOST_PRIVATE_H
@@ -39,6 +40,7 @@ typedef struct entry {
     char **texts;                 /* [noptions] owned value texts */
     long *opt_line;               /* [noptions] config line; 0: the default */
     long probe_frames;
+    double timeout;               /* probe_timeout, seconds; 0: none */
     /* The hooks, no-ops where the probe has none. */
     int (*on_start)(void *, const sp_probe_run *, sp_probe_error *);
     int (*on_batch)(void *, sp_probe_batch *, sp_probe_error *);
@@ -128,5 +130,12 @@ void sp_probe_build_layers(sp_probe_chain *ch);
 /* Fill the filters from the current parameters; grads: the taps the last
  * forward pass used. */
 void sp_probe_update_filters(sp_probe_chain *ch, int grads);
+
+/* ---- guard.c */
+
+/* Around every call into a probe: record e and hook for the handlers
+ * (sp_probe_guard_current) and arm the watchdog; leave clears both. */
+void sp_probe_guard_enter(const entry *e, const char *hook);
+void sp_probe_guard_leave(void);
 
 #endif

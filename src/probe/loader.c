@@ -189,8 +189,9 @@ static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_e
                        d->noptions, MAX_OPTIONS);
     for (unsigned long i = 0; i < d->noptions; i++) {
         const sp_probe_option *o = &d->options[i];
-        if (!valid_option_name(o->name) || !strcmp(o->name, "use") || !strcmp(o->name, "probe_frames"))
-            return sp_fail(err, "'%s': probe '%s': option %lu's name '%s' is not [a-z0-9_]+ or is the host's (use, probe_frames)",
+        if (!valid_option_name(o->name) || !strcmp(o->name, "use") || !strcmp(o->name, "probe_frames") ||
+            !strcmp(o->name, "probe_timeout"))
+            return sp_fail(err, "'%s': probe '%s': option %lu's name '%s' is not [a-z0-9_]+ or is the host's (use, probe_frames, probe_timeout)",
                            file, id, i + 1, o->name ? o->name : "(null)");
         for (unsigned long j = 0; j < i; j++)
             if (!strcmp(d->options[j].name, o->name))

@@ -193,4 +193,15 @@ void sp_probe_chain_free(sp_probe_chain *ch);
  * the others as errors ("FILE:LINE: ..."); returns -1. */
 int sp_probe_diag_fail(const sp_diag *d, sp_error *err);
 
+/* ---- guard.c: the hook in progress, for reports when a probe crashes,
+ * hangs or calls exit() (the CLI installs the handlers that read it). */
+
+/* 1 and the running probe's ID, file, hook name and probe_timeout (0: none)
+ * while a probe's code runs, else 0. Async-signal-safe. */
+int sp_probe_guard_current(const char **id, const char **file, const char **hook, double *timeout);
+/* on: arm a one-shot ITIMER_REAL (SIGALRM) for probe_timeout seconds around
+ * each hook of a probe that has one; only a caller that handles SIGALRM
+ * turns it on. */
+void sp_probe_guard_watchdog(int on);
+
 #endif
