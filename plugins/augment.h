@@ -1,4 +1,4 @@
-/* augment.h - what the augmentation probes (speed, reverb) share: error
+/* augment.h - what the probes that rewrite audio (speed, reverb, ladspa) share: error
  * messages with the option at fault, the apply_to list, seeded draws per
  * utterance or chunk, listen/ WAV files and the thread-CPU clock of their
  * closing log line. Static code in a header, since a probe links against

@@ -25,17 +25,13 @@
  * chunk), so a run is reproducible and a resumed run processes alike. */
 #include <sincprobe/probe.h>
 
-#include <errno.h>
 #include <math.h>
 #include <sndfile.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "augment.h"
 #include "base/error.h"
 #include "ladspa/host.h"
 
@@ -96,39 +92,6 @@ typedef struct {
 /* The cache entry of an utterance the fraction leaves clean. */
 static float left_clean;
 
-static int fail(sp_probe_error *err, int option, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(sp_probe_error *err, int option, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    err->option = option;
-    return -1;
-}
-
-static int put(const sp_error *e, sp_probe_error *err, int option)
-{
-    err->option = option;
-    return sp_error_put(e, err->message, sizeof err->message);
-}
-
-static int parse_apply(ladspa_probe *x, const char *s)
-{
-    char buf[256];
-    if (strlen(s) >= sizeof buf) return -1;
-    strcpy(buf, s);
-    static const char *const names[SP_PROBE_NROLES] = { "train", "dev", "test" };
-    int any = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-        int r = 0;
-        while (r < SP_PROBE_NROLES && strcmp(t, names[r])) r++;
-        if (r == SP_PROBE_NROLES) return -1;
-        x->apply[r] = any = 1;
-    }
-    return any ? 0 : -1;
-}
-
 static void destroy(void *self)
 {
     ladspa_probe *x = self;
@@ -151,19 +114,19 @@ static void destroy(void *self)
 static int open_plugin(ladspa_probe *x, const sp_probe_value *v, sp_probe_error *err)
 {
     sp_error e;
-    if (sp_ladspa_find(v[OPT_PLUGIN].text, x->path, sizeof x->path, &e) != 0) return put(&e, err, OPT_PLUGIN);
-    if (!(x->lib = sp_ladspa_open(x->path, &e))) return put(&e, err, OPT_PLUGIN);
+    if (sp_ladspa_find(v[OPT_PLUGIN].text, x->path, sizeof x->path, &e) != 0) return aug_put(&e, err, OPT_PLUGIN);
+    if (!(x->lib = sp_ladspa_open(x->path, &e))) return aug_put(&e, err, OPT_PLUGIN);
     if (v[OPT_LABEL].text[0] && v[OPT_ID].given)
-        return fail(err, OPT_ID, "give label or id, not both");
+        return aug_fail(err, OPT_ID, "give label or id, not both");
     const LADSPA_Descriptor *d = sp_ladspa_pick(x->lib, v[OPT_LABEL].text, (unsigned long)v[OPT_ID].i, &e);
-    if (!d) return put(&e, err, v[OPT_ID].given ? OPT_ID : OPT_LABEL);
+    if (!d) return aug_put(&e, err, v[OPT_ID].given ? OPT_ID : OPT_LABEL);
     sp_ladspa_setup s = { .controls = v[OPT_CONTROLS].text, .in_port = v[OPT_IN].text,
                           .out_port = v[OPT_OUT].text, .rate = RATE };
     if (!(x->fx = sp_ladspa_fx_new(x->lib, d, &s, &e))) {
         int opt = strstr(e.msg, "audio input port '") ? OPT_IN
                   : strstr(e.msg, "audio output port '") ? OPT_OUT
                   : strstr(e.msg, "control") ? OPT_CONTROLS : OPT_PLUGIN;
-        return put(&e, err, opt);
+        return aug_put(&e, err, opt);
     }
     return 0;
 }
@@ -171,7 +134,7 @@ static int open_plugin(ladspa_probe *x, const sp_probe_value *v, sp_probe_error 
 static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     ladspa_probe *x = calloc(1, sizeof *x);
-    if (!x) return fail(err, -1, "out of memory");
+    if (!x) return aug_fail(err, -1, "out of memory");
     x->ctx = ctx;
     x->h = ctx->host;
     const sp_probe_value *v = ctx->values;
@@ -180,8 +143,8 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     x->fraction = v[OPT_FRACTION].f;
     x->listen = (long)v[OPT_LISTEN].i;
     int rc = 0;
-    if (parse_apply(x, v[OPT_APPLY].text) != 0)
-        rc = fail(err, OPT_APPLY, "apply_to: '%s' is not a comma list of train, dev, test", v[OPT_APPLY].text);
+    if (aug_parse_apply(v[OPT_APPLY].text, x->apply) != 0)
+        rc = aug_fail(err, OPT_APPLY, "apply_to: '%s' is not a comma list of train, dev, test", v[OPT_APPLY].text);
     else
         rc = open_plugin(x, v, err);
     if (rc != 0) {
@@ -201,7 +164,7 @@ static int write_controls(ladspa_probe *x, sp_probe_error *err)
     const LADSPA_Descriptor *d = sp_ladspa_fx_descriptor(x->fx);
     size_t cap = 256 + 320 * (d->PortCount + 1), len = 0;
     char *t = malloc(cap);
-    if (!t) return fail(err, -1, "out of memory");
+    if (!t) return aug_fail(err, -1, "out of memory");
     len += (size_t)snprintf(t, cap, "port\tname\tvalue\trange\n");
     for (unsigned long p = 0; p < d->PortCount; p++) {
         LADSPA_PortDescriptor k = d->PortDescriptors[p];
@@ -221,20 +184,20 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
 {
     ladspa_probe *x = self;
     if (run->sample_rate != RATE)
-        return fail(err, -1, "the run's audio is at %d Hz; this probe instantiates plugins at %d Hz", run->sample_rate,
+        return aug_fail(err, -1, "the run's audio is at %d Hz; this probe instantiates plugins at %d Hz", run->sample_rate,
                     RATE);
     x->T = run->T;
     x->cap = run->T;
     for (int r = 0; r < SP_PROBE_NROLES; r++) {
         x->data[r] = run->data[r];
         if (!x->apply[r] || !run->data[r] || x->scope != SCOPE_UTT) continue;
-        if (!(x->cache[r] = calloc(run->data[r]->n + 1, sizeof *x->cache[r]))) return fail(err, -1, "out of memory");
+        if (!(x->cache[r] = calloc(run->data[r]->n + 1, sizeof *x->cache[r]))) return aug_fail(err, -1, "out of memory");
         for (unsigned long i = 0; i < run->data[r]->n; i++)
             if (run->data[r]->utt[i].samples > x->cap) x->cap = run->data[r]->utt[i].samples;
     }
     x->in = malloc((size_t)x->cap * sizeof *x->in);
     x->out = malloc((size_t)x->cap * sizeof *x->out);
-    if (!x->in || !x->out) return fail(err, -1, "out of memory");
+    if (!x->in || !x->out) return aug_fail(err, -1, "out of memory");
     const LADSPA_Descriptor *d = sp_ladspa_fx_descriptor(x->fx);
     int def;
     const char *dirs = sp_ladspa_path(&def);
@@ -243,49 +206,14 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
               d->Label, d->Name, d->UniqueID, x->path, RATE, x->scope == SCOPE_UTT ? "utterance" : "chunk", x->mix,
               x->fraction,
               x->apply[0] ? " train" : "", x->apply[1] ? " dev" : "", x->apply[2] ? " test" : "");
-    if (x->listen > 0) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s/listen", x->ctx->dir);
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-            return fail(err, -1, "cannot make '%s': %s", dir, strerror(errno));
-    }
+    if (x->listen > 0 && aug_listen_dir(x->ctx, err) != 0) return -1;
     return write_controls(x, err);
-}
-
-/* listen/NAME.wav (float32, 16 kHz), written to a temporary name and
- * renamed; '/' in NAME becomes '_'. */
-static int listen_write(ladspa_probe *x, const char *name, const float *y, long n, sp_probe_error *err)
-{
-    char path[4096], tmp[4200];
-    int at = snprintf(path, sizeof path, "%s/listen/", x->ctx->dir);
-    for (const char *c = name; *c && at + 5 < (int)sizeof path; c++) path[at++] = *c == '/' ? '_' : *c;
-    snprintf(path + at, sizeof path - (size_t)at, ".wav");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    SF_INFO info = { .samplerate = RATE, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
-    SNDFILE *f = sf_open(tmp, SFM_WRITE, &info);
-    if (!f) return fail(err, -1, "cannot write '%s': %s", tmp, sf_strerror(NULL));
-    sf_count_t w = sf_writef_float(f, y, n);
-    if (sf_close(f) != 0 || w != n || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return fail(err, -1, "cannot write '%s'", path);
-    }
-    x->listened++;
-    return 0;
-}
-
-/* splitmix64 of the probe's seed mixed with the keys a, b, c. */
-static uint64_t mix64(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
-{
-    uint64_t z = x->base ^ (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xBF58476D1CE4E5B9ull) ^ (c * 0x94D049BB133111EBull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
 }
 
 /* srand's seed for the signal keyed (a, b, c). */
 static unsigned seed_of(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
 {
-    return (unsigned)(mix64(x, a, b, c) >> 32);
+    return (unsigned)(aug_mix64(x->base, a, b, c) >> 32);
 }
 
 /* Whether the signal keyed (a, b, c) is processed: a uniform draw from
@@ -293,7 +221,7 @@ static unsigned seed_of(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t 
 static int chosen(const ladspa_probe *x, uint64_t a, uint64_t b, uint64_t c)
 {
     if (x->fraction >= 1) return 1;
-    return (double)(mix64(x, a ^ 0x5eed, b, c) >> 11) * 0x1.0p-53 < x->fraction; /* uniform in [0, 1) */
+    return aug_unit(aug_mix64(x->base, a ^ 0x5eed, b, c)) < x->fraction;
 }
 
 /* The processed utterance i of role r, made on first use (&left_clean:
@@ -304,7 +232,7 @@ static const float *processed(ladspa_probe *x, int r, unsigned long i, sp_probe_
     const sp_probe_utterance *u = &x->data[r]->utt[i];
     long n = u->samples;
     float *y = malloc((size_t)(n > 0 ? n : 1) * sizeof *y);
-    if (!y) return fail(err, -1, "out of memory"), NULL;
+    if (!y) return aug_fail(err, -1, "out of memory"), NULL;
     for (long s = 0; s < n; s++) x->in[s] = (float)(u->audio[s] / 32768.0);
     sp_error e;
     x->seen++;
@@ -315,10 +243,13 @@ static const float *processed(ladspa_probe *x, int r, unsigned long i, sp_probe_
     x->done++;
     if (sp_ladspa_fx_process(x->fx, x->in, y, n, x->mix, seed_of(x, 1 + (uint64_t)r, i, 0), &e) < 0) {
         free(y);
-        return put(&e, err, -1), NULL;
+        return aug_put(&e, err, -1), NULL;
     }
     x->cache[r][i] = y;
-    if (x->listened < x->listen && listen_write(x, u->id, y, n, err) != 0) return NULL;
+    if (x->listened < x->listen) {
+        if (aug_listen_write(x->ctx, u->id, y, n, RATE, err) != 0) return NULL;
+        x->listened++;
+    }
     return y;
 }
 
@@ -348,37 +279,31 @@ static int chunk_scope(ladspa_probe *x, sp_probe_batch *bt, sp_probe_error *err)
     for (int b = 0; b < bt->B; b++) {
         float *a = bt->audio + (size_t)b * (size_t)T;
         sp_error e;
-        uint64_t key = ((uint64_t)bt->epoch << 40) ^ (uint64_t)bt->step;
+        uint64_t key = aug_chunk_key(bt);
         x->seen++;
         if (!chosen(x, 16 + (uint64_t)bt->role, key, (uint64_t)b)) continue;
         x->done++;
         unsigned seed = seed_of(x, 16 + (uint64_t)bt->role, key, (uint64_t)b);
-        if (sp_ladspa_fx_process(x->fx, a, x->out, T, x->mix, seed, &e) < 0) return put(&e, err, -1);
+        if (sp_ladspa_fx_process(x->fx, a, x->out, T, x->mix, seed, &e) < 0) return aug_put(&e, err, -1);
         memcpy(a, x->out, (size_t)T * sizeof *a);
         if (x->listened < x->listen) {
             char name[96];
             snprintf(name, sizeof name, "%s-e%d-s%ld-c%d", bt->split, bt->epoch, bt->step, b);
-            if (listen_write(x, name, a, T, err) != 0) return -1;
+            if (aug_listen_write(x->ctx, name, a, T, RATE, err) != 0) return -1;
+            x->listened++;
         }
     }
     return 0;
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static int on_batch(void *self, sp_probe_batch *bt, sp_probe_error *err)
 {
     ladspa_probe *x = self;
     if (!x->apply[bt->role]) return 0;
-    if (bt->T > x->cap) return fail(err, -1, "a batch of %d-sample chunks; on_start said %d", bt->T, x->T);
-    double t0 = cpu_seconds();
+    if (bt->T > x->cap) return aug_fail(err, -1, "a batch of %d-sample chunks; on_start said %d", bt->T, x->T);
+    double t0 = aug_cpu_seconds();
     int rc = x->scope == SCOPE_UTT ? utterance_scope(x, bt, err) : chunk_scope(x, bt, err);
-    x->cpu_s += cpu_seconds() - t0;
+    x->cpu_s += aug_cpu_seconds() - t0;
     x->batches++;
     return rc;
 }
