@@ -126,6 +126,35 @@ static int write_config(const char *path, const sp_conf *c, sp_error *err)
     return sp_atomic_commit(&af, err);
 }
 
+/* config.conf with [train] epochs set to epochs, every other line as it
+ * was (a run extended by --epochs); a run without one gets c written. */
+static int config_set_epochs(const char *path, const sp_conf *c, sp_error *err)
+{
+    if (!sp_is_file(path)) return write_config(path, c, err);
+    size_t len = 0;
+    char *old = sp_read_file(path, &len, err);
+    if (!old) return -1;
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) {
+        free(old);
+        return -1;
+    }
+    int in_train = 0;
+    for (char *line = old, *next; line < old + len; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(old + len - line));
+        next = nl ? nl + 1 : old + len;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '[') in_train = !strncmp(p, "[train]", 7);
+        const char *eq = p + 6 + strspn(p + 6, " \t"); /* "epochs" [blanks] "=" */
+        if (in_train && !strncmp(p, "epochs", 6) && eq < next && *eq == '=')
+            fprintf(af.f, "epochs = %d\n", c->epochs);
+        else fwrite(line, 1, (size_t)(next - line), af.f);
+    }
+    free(old);
+    return sp_atomic_commit(&af, err);
+}
+
 /* ---- numerical trouble */
 
 /* The first layer whose output or parameter gradient is not finite. */
@@ -242,10 +271,15 @@ static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
     if (!sp_is_file(r->rp.last))
         return sp_fail(err, "cannot resume '%s': no checkpoint '%s'", o->resume_dir, r->rp.last);
     sp_model m;
-    if (sp_checkpoint_load(r->rp.last, &m, 1, NULL, NULL, err) != 0) return -1;
+    sp_train_pos pos;
+    if (sp_checkpoint_load(r->rp.last, &m, 1, NULL, &pos, err) != 0) return -1;
     r->c = m.conf;
     sp_model_free(&m);
     snprintf(r->c.dir, sizeof r->c.dir, "%s", o->resume_dir);
+    if (o->epochs && o->epochs <= pos.epoch)
+        return sp_fail(err, "cannot train '%s' to %d epochs: it has done %d; give --epochs more than %d", o->resume_dir,
+                       o->epochs, pos.epoch, pos.epoch);
+    if (o->epochs) r->c.epochs = o->epochs;
     return 0;
 }
 
@@ -297,7 +331,14 @@ static int open_model(train_run *r, sp_error *err)
     if (r->o->resume_dir) {
         if (sp_checkpoint_load(r->rp.last, &r->m, c->batch, &r->opt, pos, err) != 0) return -1;
         r->have_model = 1;
-        sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step } };
+        int was = r->m.conf.epochs;
+        if (was != c->epochs) {
+            /* extended (or shortened) by --epochs: the checkpoints and
+             * config.conf from now on record the new total */
+            r->m.conf.epochs = c->epochs;
+            if (config_set_epochs(r->rp.conf, &r->m.conf, err) != 0) return -1;
+        }
+        sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step, c->epochs, was } };
         report(r, &ev);
     } else {
         if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
