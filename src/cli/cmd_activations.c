@@ -32,7 +32,7 @@ static const char *const usage[] = {
     "  --audio FILE ...  frames of audio files instead (no labels); every argument",
     "                    after MODEL is one more file",
     "  --corpus DIR      the corpus of --split (default: the model's)",
-    "  --frames N        how many frames (default 1000, the probes' probe_frames)",
+    "  --frames N        how many frames (default 4096, the probes' probe_frames)",
     "  --seed S          the frame set's seed (default: the model's [train] seed)",
     "  --posteriors      also write posteriors.npy, the 48 phone posteriors per frame",
     "  --out DIR         the folder for LAYER.npy, labels.npy, frames.tsv (made if missing)",
@@ -230,7 +230,7 @@ static int run(act_args *a, sp_model *m, const sp_dataset *ds, const sp_phoneset
 
 int cmd_activations(int argc, char **argv)
 {
-    act_args a = { .frames = 1000, .seed = -1 };
+    act_args a = { .frames = 4096, .seed = -1 };
     sp_opt opts[] = {
         SP_OPT_LIST("--layer", &a.layer_args),
         SP_OPT_STRING_NONEMPTY("--split", &a.split),
