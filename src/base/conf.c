@@ -65,6 +65,7 @@ static const key_spec keys[] = {
     { "train", "lr_halving_threshold", K_FLOAT, F(lr_halving_threshold), 0, NULL, 0, 1, "relative dev FER gain counted as improving" },
     { "train", "seed", K_LONG, F(seed), 0, NULL, 0, 9.2e18, "random seed" },
     { "train", "threads", K_INT, F(threads), 0, NULL, 1, 256, "worker threads" },
+    { "train", "log_every", K_INT, F(log_every), 0, NULL, 0, 1e9, "steps between rows of steps.tsv (0: none)" },
 
     { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },
 
@@ -149,6 +150,7 @@ void sp_conf_defaults(sp_conf *c)
     c->lr_halving_threshold = 0.001;
     c->seed = 1234;
     c->threads = 2;
+    c->log_every = 10;
     c->min_duration = 3;
     c->lm_weight = 1.0;
     c->prior_scale = 1.0;

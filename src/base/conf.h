@@ -77,6 +77,7 @@ typedef struct {
     double lr_halving_threshold;/* relative improvement below which it halves */
     long seed;
     int threads;
+    int log_every;              /* steps between rows of steps.tsv (0: no steps.tsv) */
 
     /* [optim] */
     double first_layer_lr_scale;/* the first layer's parameters step with lr * this */

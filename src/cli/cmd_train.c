@@ -13,10 +13,11 @@
 
 static const char *const usage[] = {
     "sincprobe train CONFIG [--dir DIR] [--quiet]",
-    "   or: sincprobe train --resume RUNDIR [--quiet]",
+    "   or: sincprobe train --resume RUNDIR [--epochs N] [--quiet]",
     "",
     "  --dir DIR        run directory (overrides [run] dir)",
     "  --resume RUNDIR  continue an interrupted or finished run from its last checkpoint",
+    "  --epochs N       with --resume: train to N epochs in all (extends a finished run)",
     "  --quiet          no progress display",
     NULL,
 };
@@ -54,6 +55,9 @@ static void on_event(void *ctx, const sp_train_event *ev)
         break;
     case SP_TRAIN_RESUMING:
         sp_log_info("resuming '%s' at epoch %d, step %d", ev->run_dir, ev->resuming.epoch, ev->resuming.step);
+        if (ev->resuming.epochs != ev->resuming.was)
+            sp_log_info("epochs: %d in all (was %d), recorded in '%s/config.conf'", ev->resuming.epochs,
+                        ev->resuming.was, ev->run_dir);
         break;
     case SP_TRAIN_MODEL: {
         long frames = ev->train->frames;
@@ -113,6 +117,7 @@ int cmd_train(int argc, char **argv)
     sp_opt opts[] = {
         SP_OPT_STRING("--dir", &dir),
         SP_OPT_STRING("--resume", &o.resume_dir),
+        SP_OPT_INT("--epochs", &o.epochs, 1, 100000),
         SP_OPT_FLAG("--quiet", &quiet),
         /* for tests of resuming; not in the usage */
         SP_OPT_LONG("--stop-after-steps", &o.stop_after_steps, 1, 1L << 40),
@@ -123,6 +128,8 @@ int cmd_train(int argc, char **argv)
     const char *config = nargs ? argv[1] : NULL;
     if (!config == !o.resume_dir) return sp_usage_error(usage, "give a CONFIG, or --resume RUNDIR");
     if (o.resume_dir && dir) return sp_usage_error(usage, "'--dir' does not go with '--resume'");
+    if (o.epochs && !o.resume_dir)
+        return sp_usage_error(usage, "'--epochs' goes with '--resume' (a new run takes [train] epochs from its CONFIG)");
 
     sp_conf c;
     sp_error err;

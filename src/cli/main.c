@@ -23,6 +23,8 @@ static const struct command commands[] = {
     { "ladspa", cmd_ladspa, "LADSPA plugins: list them, show one's ports, apply one to a file" },
     { "plugins", cmd_plugins, "list the probe plugins, or show one probe's options" },
     { "afr", cmd_afr, "frequency responses of a model's first-layer filters and their average" },
+    { "layers", cmd_layers, "a model's (or a config's) layer names, kinds, output shapes and parameters" },
+    { "activations", cmd_activations, "a model's layer activations (and posteriors) on a seeded frame set, as .npy" },
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
     { "robustness", cmd_robustness, "models x test conditions (noise types, SNRs): PER/FER table and figure" },
     { "export-ladspa", cmd_export_ladspa, "write a model's first layer for the sincprobe LADSPA plugins (sox, Audacity)" },

@@ -126,6 +126,7 @@ static void legacy_keys(sp_conf *c, const sp_ini *ini)
 {
     if (!sp_ini_get(ini, "model", "sinc_param")) snprintf(c->sinc_param, sizeof c->sinc_param, "hz");
     if (!sp_ini_get(ini, "optim", "first_layer_lr_scale")) c->first_layer_lr_scale = 1.0;
+    if (!sp_ini_get(ini, "train", "log_every")) c->log_every = 0; /* no steps.tsv then */
 }
 
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,

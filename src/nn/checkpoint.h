@@ -11,8 +11,9 @@
  *   u32 CRC-32 (IEEE) of every byte before it
  * The config is stored as text so a checkpoint rebuilds its own model,
  * and keys added since are read as absent in older files: [model]
- * sinc_param then loads as hz and [optim] first_layer_lr_scale as 1, the
- * behaviour before they existed (the format version is unchanged). */
+ * sinc_param then loads as hz, [optim] first_layer_lr_scale as 1 and
+ * [train] log_every as 0 (no steps.tsv), the behaviour before they
+ * existed (the format version is unchanged). */
 #ifndef SP_CHECKPOINT_H
 #define SP_CHECKPOINT_H
 

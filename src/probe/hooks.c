@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROBE_SET_STREAM 0x70726f62655f7365ull /* "probe_se" */
-
 /* ------------------------------------------------------------------------
  * The run's data and the probe set
  * ---------------------------------------------------------------------- */
@@ -41,37 +39,12 @@ static void build_data(sp_probe_chain *ch, int role, const sp_dataset *ds, const
     ch->run.data[role] = &ch->data[role];
 }
 
-/* N labelled frames of the dev split, uniformly without replacement, in a
- * random order (so any prefix is a uniform sample too). */
+/* The probe set: N labelled frames of the dev split (probeset.c). */
 static void draw_probe_set(sp_probe_chain *ch, long want)
 {
     const sp_dataset *dev = ch->ds[SP_PROBE_DEV];
-    long L = 0;
-    for (size_t i = 0; i < dev->n; i++)
-        for (long f = 0; f < dev->utt[i].nframes; f++) L += dev->utt[i].label[f] >= 0;
-    long *pu = sp_xmalloc((size_t)(L ? L : 1) * sizeof *pu), *pf = sp_xmalloc((size_t)(L ? L : 1) * sizeof *pf);
-    long k = 0;
-    for (size_t i = 0; i < dev->n; i++)
-        for (long f = 0; f < dev->utt[i].nframes; f++)
-            if (dev->utt[i].label[f] >= 0) {
-                pu[k] = (long)i;
-                pf[k++] = f;
-            }
-    long n = want < L ? want : L;
-    sp_rng r;
-    sp_rng_seed(&r, ch->seed, PROBE_SET_STREAM);
-    for (long i = 0; i < n; i++) {
-        long j = i + (long)sp_rng_below(&r, (uint64_t)(L - i));
-        long t = pu[i];
-        pu[i] = pu[j];
-        pu[j] = t;
-        t = pf[i];
-        pf[i] = pf[j];
-        pf[j] = t;
-    }
+    long n = sp_probe_set_draw(dev, want, ch->seed, 1, &ch->pset_utt, &ch->pset_frame);
     ch->pset_n = n;
-    ch->pset_utt = sp_xrealloc(pu, (size_t)(n ? n : 1) * sizeof *pu);
-    ch->pset_frame = sp_xrealloc(pf, (size_t)(n ? n : 1) * sizeof *pf);
     ch->pset_label = sp_xmalloc((size_t)(n ? n : 1) * sizeof *ch->pset_label);
     for (long i = 0; i < n; i++) ch->pset_label[i] = dev->utt[ch->pset_utt[i]].label[ch->pset_frame[i]];
 }

@@ -132,6 +132,15 @@ typedef struct {
     int resumed;
 } sp_probe_start;
 
+/* The probe set (probeset.c): up to want frames of ds (those with a label
+ * >= 0 when labelled_only), uniformly without replacement, in a random
+ * order drawn from seed's probe-set stream; *utt and *frame (freed by the
+ * caller) get each frame's utterance index and frame index. Returns how
+ * many (fewer than want when ds has fewer). The chain draws it from the
+ * dev split with the run's seed; `sincprobe activations` draws the same
+ * set from the same split and seed. */
+long sp_probe_set_draw(const sp_dataset *ds, long want, uint64_t seed, int labelled_only, long **utt, long **frame);
+
 /* Create the probes' folders and the probe log, draw the probe set (train
  * mode, when a probe has on_epoch_end), call on_start in order. */
 int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *err);

@@ -49,7 +49,7 @@ int sp_train_stop_signal(void)
 /* ---- the run directory */
 
 typedef struct {
-    char *dir, *ckdir, *last, *best, *log, *conf;
+    char *dir, *ckdir, *last, *best, *log, *conf, *steps;
 } run_paths;
 
 static void paths_make(run_paths *p, const char *dir)
@@ -60,6 +60,7 @@ static void paths_make(run_paths *p, const char *dir)
     p->best = sp_path_join(p->ckdir, "best.ckpt");
     p->log = sp_path_join(dir, "log.tsv");
     p->conf = sp_path_join(dir, "config.conf");
+    p->steps = sp_path_join(dir, "steps.tsv");
 }
 
 static void paths_free(run_paths *p)
@@ -70,6 +71,7 @@ static void paths_free(run_paths *p)
     free(p->best);
     free(p->log);
     free(p->conf);
+    free(p->steps);
 }
 
 static const char LOG_HEADER[] = "epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s\n";
@@ -101,6 +103,35 @@ static int log_rewrite(const char *path, int keep, sp_error *err)
     return sp_atomic_commit(&af, err);
 }
 
+static const char STEPS_HEADER[] = "step\tepoch\tloss\tlr\tseconds\n";
+
+/* steps.tsv keeping the header and the complete rows (five fields and a
+ * newline: a kill may have cut the last one) of steps <= keep, the
+ * checkpoint's global step: the rows a resumed run writes again are
+ * dropped, so none appears twice. */
+static int steps_rewrite(const char *path, long keep, sp_error *err)
+{
+    size_t len = 0;
+    char *old = sp_is_file(path) ? sp_read_file(path, &len, err) : NULL;
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) {
+        free(old);
+        return -1;
+    }
+    fputs(STEPS_HEADER, af.f);
+    for (char *line = old, *next; old && line < old + len; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(old + len - line));
+        if (!nl) break;
+        next = nl + 1;
+        int tabs = 0;
+        for (const char *q = line; q < nl; q++) tabs += *q == '\t';
+        long step = strtol(line, NULL, 10);
+        if (tabs == 4 && step >= 1 && step <= keep) fwrite(line, 1, (size_t)(next - line), af.f);
+    }
+    free(old);
+    return sp_atomic_commit(&af, err);
+}
+
 static int log_append(const char *path, const char *row, sp_error *err)
 {
     /* Append by rewriting atomically: a crash never leaves half a row. */
@@ -123,6 +154,35 @@ static int write_config(const char *path, const sp_conf *c, sp_error *err)
     sp_atomic_file af;
     if (sp_atomic_open(&af, path, err) != 0) return -1;
     sp_conf_write(af.f, c);
+    return sp_atomic_commit(&af, err);
+}
+
+/* config.conf with [train] epochs set to epochs, every other line as it
+ * was (a run extended by --epochs); a run without one gets c written. */
+static int config_set_epochs(const char *path, const sp_conf *c, sp_error *err)
+{
+    if (!sp_is_file(path)) return write_config(path, c, err);
+    size_t len = 0;
+    char *old = sp_read_file(path, &len, err);
+    if (!old) return -1;
+    sp_atomic_file af;
+    if (sp_atomic_open(&af, path, err) != 0) {
+        free(old);
+        return -1;
+    }
+    int in_train = 0;
+    for (char *line = old, *next; line < old + len; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(old + len - line));
+        next = nl ? nl + 1 : old + len;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '[') in_train = !strncmp(p, "[train]", 7);
+        const char *eq = p + 6 + strspn(p + 6, " \t"); /* "epochs" [blanks] "=" */
+        if (in_train && !strncmp(p, "epochs", 6) && eq < next && *eq == '=')
+            fprintf(af.f, "epochs = %d\n", c->epochs);
+        else fwrite(line, 1, (size_t)(next - line), af.f);
+    }
+    free(old);
     return sp_atomic_commit(&af, err);
 }
 
@@ -174,6 +234,8 @@ typedef struct {
     int lock_fd, created_dir;         /* the run directory's lock (-1: none); made by this run */
     struct sigaction old_int, old_term;
     long steps_done;                  /* by this process */
+    FILE *steps_f;                    /* steps.tsv, appended every log_every steps; NULL: none */
+    double step_loss;                 /* the last step's batch loss */
 } train_run;
 
 /* Fill in what every event carries and hand it to the caller. */
@@ -242,10 +304,15 @@ static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
     if (!sp_is_file(r->rp.last))
         return sp_fail(err, "cannot resume '%s': no checkpoint '%s'", o->resume_dir, r->rp.last);
     sp_model m;
-    if (sp_checkpoint_load(r->rp.last, &m, 1, NULL, NULL, err) != 0) return -1;
+    sp_train_pos pos;
+    if (sp_checkpoint_load(r->rp.last, &m, 1, NULL, &pos, err) != 0) return -1;
     r->c = m.conf;
     sp_model_free(&m);
     snprintf(r->c.dir, sizeof r->c.dir, "%s", o->resume_dir);
+    if (o->epochs && o->epochs <= pos.epoch)
+        return sp_fail(err, "cannot train '%s' to %d epochs: it has done %d; give --epochs more than %d", o->resume_dir,
+                       o->epochs, pos.epoch, pos.epoch);
+    if (o->epochs) r->c.epochs = o->epochs;
     return 0;
 }
 
@@ -297,7 +364,14 @@ static int open_model(train_run *r, sp_error *err)
     if (r->o->resume_dir) {
         if (sp_checkpoint_load(r->rp.last, &r->m, c->batch, &r->opt, pos, err) != 0) return -1;
         r->have_model = 1;
-        sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step } };
+        int was = r->m.conf.epochs;
+        if (was != c->epochs) {
+            /* extended (or shortened) by --epochs: the checkpoints and
+             * config.conf from now on record the new total */
+            r->m.conf.epochs = c->epochs;
+            if (config_set_epochs(r->rp.conf, &r->m.conf, err) != 0) return -1;
+        }
+        sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step, c->epochs, was } };
         report(r, &ev);
     } else {
         if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
@@ -325,6 +399,11 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
     sp_set_threads(r->c.threads);
     if (open_data(r, err) != 0 || open_model(r, err) != 0) return -1;
     if (log_rewrite(r->rp.log, r->pos.epoch, err) != 0) return -1;
+    if (r->c.log_every > 0) {
+        if (steps_rewrite(r->rp.steps, r->pos.global_step, err) != 0) return -1;
+        r->steps_f = fopen(r->rp.steps, "a");
+        if (!r->steps_f) return sp_fail(err, "cannot open '%s': %s", r->rp.steps, strerror(errno));
+    }
 
     int B = r->c.batch;
     r->targets = sp_xmalloc((size_t)B * sizeof *r->targets);
@@ -365,6 +444,7 @@ static int train_step(train_run *r, int epoch, sp_error *err)
         return -1;
     sp_model_forward(m, c->batch, 1);
     double loss = sp_model_loss(m, r->targets, c->batch);
+    r->step_loss = loss;
     if (!isfinite(loss)) {
         const char *bad = first_bad_layer(m, 0);
         return sp_fail(err, "loss is %s at step %ld (epoch %d): the output of layer '%s' is not finite",
@@ -388,6 +468,22 @@ static int train_step(train_run *r, int epoch, sp_error *err)
     if (pos->step < c->steps_per_epoch &&
         sp_probe_chain_step_done(r->chain, pos->global_step, epoch, r->opt.lr, err) != 0)
         return -1;
+    return 0;
+}
+
+/* A row of steps.tsv after every log_every-th step (of the whole run, so
+ * a resumed run writes the rows an uninterrupted one would): the step,
+ * its epoch, its batch's loss, the learning rate and the run's seconds so
+ * far (those of earlier processes included). Flushed at once, so that a
+ * reader follows the run; a row cut by a kill is dropped on resume. */
+static int log_step(train_run *r, int epoch, double t0, sp_error *err)
+{
+    const sp_train_pos *pos = &r->pos;
+    if (!r->steps_f || pos->global_step % r->c.log_every != 0) return 0;
+    fprintf(r->steps_f, "%ld\t%d\t%.6f\t%.6g\t%.1f\n", pos->global_step, epoch, r->step_loss, r->opt.lr,
+            pos->elapsed + (sp_now() - t0));
+    if (fflush(r->steps_f) != 0 || ferror(r->steps_f))
+        return sp_fail(err, "cannot write '%s': %s", r->rp.steps, strerror(errno));
     return 0;
 }
 
@@ -473,7 +569,7 @@ static int run_epoch(train_run *r, sp_error *err)
     int step0 = pos->step;
     r->opt.lr = pos->lr;
     while (pos->step < c->steps_per_epoch) {
-        if (train_step(r, epoch, err) != 0) return -1;
+        if (train_step(r, epoch, err) != 0 || log_step(r, epoch, t0, err) != 0) return -1;
         double now = sp_now();
         if (o->on_event && (now - tlast > o->progress_interval || pos->step == c->steps_per_epoch)) {
             tlast = now;
@@ -511,6 +607,8 @@ static int run_close(train_run *r, int rc, sp_error *err)
         }
         if (rc == 0 && r->o->run_dir_out) snprintf(r->o->run_dir_out, r->o->run_dir_size, "%s", r->rp.dir);
     }
+    if (r->steps_f && fclose(r->steps_f) != 0 && rc == 0)
+        rc = sp_fail(err, "cannot write '%s': %s", r->rp.steps, strerror(errno));
     sp_probe_chain_free(r->chain);
     free(r->src_utt);
     free(r->src_start);

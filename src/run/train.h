@@ -50,6 +50,7 @@ typedef struct {
     union {
         struct {
             int epoch, step;      /* where it goes on: epoch 1-based, steps done in it */
+            int epochs, was;      /* epochs in all; was: before --epochs changed it (else = epochs) */
         } resuming;
         struct {
             size_t nparams;
@@ -81,6 +82,9 @@ typedef struct {
 
 typedef struct {
     const char *resume_dir;  /* continue the run in this directory */
+    int epochs;              /* resuming: train to this many epochs in all, recorded in
+                                config.conf and the checkpoints (0: the run's own); more
+                                than the epochs done, else sp_train refuses */
     long stop_after_steps;   /* testing: behave as if interrupted after this many steps (0: never) */
     char *run_dir_out;       /* when non-NULL, gets the run directory on success (run_dir_size bytes) */
     size_t run_dir_size;
