@@ -25,7 +25,8 @@
  *             values below the first edge to the LAST bin, which we do
  *             not reproduce).
  *   width     (Saxe et al. 2018): index floor(t / binsize), unbounded.
- *   adaptive  (Chelombiev et al. 2019): as fixed, but the n edges are the
+ *   adaptive  (a variant of Chelombiev et al. 2019; ebab is theirs): as
+ *             fixed, but the n edges are the
  *             quantiles 0, 1/(n-1), ..., 1 of the layer's UNIQUE
  *             activation values (all units pooled) at this call, with
  *             linear interpolation between order statistics (numpy's
