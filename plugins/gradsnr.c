@@ -1,20 +1,23 @@
 /* gradsnr.c - the gradsnr probe: per layer and parameter tensor, the
  * signal-to-noise ratio of the mini-batch gradients over each epoch,
  *
- *   snr = ||mean_b g_b||_2 / ||std_b g_b||_2      (IDNNs, ibsgd)
+ *   snr = ||mean_b g_b||_2 / ||std_b g_b||_2      (per layer in IDNNs, ibsgd)
  *
  * with mean and population std per element over the epoch's batches,
  * accumulated online (src/gradsnr.c: Welford in double, 16 bytes per
  * tracked element; the sincnet preset's ~22M weights take ~350 MB, so
- * `layers` can restrict it), and beside it the variant on batch-gradient
- * norms, norm_snr = mean_b ||g_b|| / std_b ||g_b||. Writes, in its folder,
+ * `layers` can restrict it), and beside it the statistic on batch-gradient
+ * norms, norm_snr = mean_b ||g_b|| / std_b ||g_b|| (Mean(||grad W||) /
+ * STD(||grad W||) as Tishby's talks write it). Writes, in its folder,
  * rewritten atomically at each epoch's end:
  *
  *   gradsnr.tsv     epoch layer param batches mean_norm std_norm snr
  *                   norm_mean norm_std norm_snr
- *   transition.tsv  layer param transition_epoch min_dsnr: the epoch e
- *                   minimising SNR(e) - SNR(e-1) (the drift-to-diffusion
- *                   transition); nan with fewer than 2 epochs
+ *   transition.tsv  layer param transition_epoch min_dsnr
+ *                   norm_transition_epoch norm_min_dsnr: the epoch e
+ *                   minimising snr(e) - snr(e-1) (the drift-to-diffusion
+ *                   transition), and the same for norm_snr; nan with
+ *                   fewer than 2 epochs
  *   gradsnr_rows.npy  [rows][10] float64 (epoch, layer index, param
  *                   index, batches, then the six statistics), read back
  *                   on resume
@@ -186,6 +189,54 @@ static void fmt(char *s, size_t n, double v)
     else snprintf(s, n, "%.10g", v);
 }
 
+/* "\tEPOCH\tMIN_D": the transition of column col of tensor k's rows, in
+ * row order (ep, series: scratch of R values). */
+static int transition_cells(const gradsnr_probe *x, int k, int col, double *ep, double *series, char *s, size_t n)
+{
+    long m = 0;
+    for (long r = 0; r < x->R; r++) {
+        const double *v = x->rows + (size_t)r * NCOL;
+        if ((int)v[1] == x->t[k].layer && (int)v[2] == x->t[k].param) {
+            ep[m] = v[0];
+            series[m++] = v[col];
+        }
+    }
+    double md;
+    long e = sp_gradsnr_transition(series, m, &md);
+    char a[40], b[40];
+    fmt(a, sizeof a, e >= 0 ? ep[e] : NAN);
+    fmt(b, sizeof b, md);
+    return snprintf(s, n, "\t%s\t%s", a, b);
+}
+
+/* transition.tsv: per tracked tensor, the transition of snr (column 6,
+ * ||mean|| / ||std||) and of norm_snr (column 9, mean ||g_b|| / std
+ * ||g_b||), each the epoch minimising the series' finite difference. */
+static int write_transitions(gradsnr_probe *x, sp_probe_error *err)
+{
+    size_t cap = 128, len = 0; /* the names, and 4 numbers of < 40 characters a row */
+    for (int k = 0; k < x->ntrack; k++)
+        cap += strlen(x->lname[x->t[k].layer]) + strlen(x->pname[x->t[k].layer][x->t[k].param]) + 200;
+    char *t = malloc(cap);
+    double *series = malloc((size_t)(x->R ? x->R : 1) * sizeof *series);
+    double *ep = malloc((size_t)(x->R ? x->R : 1) * sizeof *ep);
+    if (!t || !series || !ep) {
+        free(t), free(series), free(ep);
+        return oom(err);
+    }
+    len += (size_t)snprintf(t, cap, "layer\tparam\ttransition_epoch\tmin_dsnr\tnorm_transition_epoch\tnorm_min_dsnr\n");
+    for (int k = 0; k < x->ntrack; k++) {
+        len += (size_t)snprintf(t + len, cap - len, "%s\t%s", x->lname[x->t[k].layer],
+                                x->pname[x->t[k].layer][x->t[k].param]);
+        len += (size_t)transition_cells(x, k, 6, ep, series, t + len, cap - len);
+        len += (size_t)transition_cells(x, k, 9, ep, series, t + len, cap - len);
+        len += (size_t)snprintf(t + len, cap - len, "\n");
+    }
+    int rc = x->h->write_text(x->ctx, "transition.tsv", t, len, err);
+    free(t), free(series), free(ep);
+    return rc;
+}
+
 static int write_out(gradsnr_probe *x, sp_probe_error *err)
 {
     long shape[2] = { x->R, NCOL };
@@ -207,38 +258,7 @@ static int write_out(gradsnr_probe *x, sp_probe_error *err)
     }
     int rc = x->h->write_text(x->ctx, "gradsnr.tsv", t, len, err);
     free(t);
-    if (rc != 0) return -1;
-    /* transition.tsv: per tracked tensor, its SNR series in row order */
-    cap = 128 + (size_t)x->ntrack * 200;
-    len = 0;
-    t = malloc(cap);
-    double *snr = malloc((size_t)(x->R ? x->R : 1) * sizeof *snr);
-    double *ep = malloc((size_t)(x->R ? x->R : 1) * sizeof *ep);
-    if (!t || !snr || !ep) {
-        free(t), free(snr), free(ep);
-        return oom(err);
-    }
-    len += (size_t)snprintf(t, cap, "layer\tparam\ttransition_epoch\tmin_dsnr\n");
-    for (int k = 0; k < x->ntrack; k++) {
-        long n = 0;
-        for (long r = 0; r < x->R; r++) {
-            const double *v = x->rows + (size_t)r * NCOL;
-            if ((int)v[1] == x->t[k].layer && (int)v[2] == x->t[k].param) {
-                ep[n] = v[0];
-                snr[n++] = v[6];
-            }
-        }
-        double md;
-        long e = sp_gradsnr_transition(snr, n, &md);
-        char a[40], b[40];
-        fmt(a, sizeof a, e >= 0 ? ep[e] : NAN);
-        fmt(b, sizeof b, md);
-        len += (size_t)snprintf(t + len, cap - len, "%s\t%s\t%s\t%s\n", x->lname[x->t[k].layer],
-                                x->pname[x->t[k].layer][x->t[k].param], a, b);
-    }
-    rc = x->h->write_text(x->ctx, "transition.tsv", t, len, err);
-    free(t), free(snr), free(ep);
-    return rc;
+    return rc != 0 ? -1 : write_transitions(x, err);
 }
 
 static int on_epoch_end(void *self, const sp_probe_view *v, sp_probe_error *err)

@@ -7,8 +7,9 @@
  *
  *   mi.tsv   epoch step layer estimator scale i_xt i_ty h_t n
  *            one row per call per layer per estimator; estimator fixed,
- *            width, adaptive, kde_upper or kde_lower; scale the bins
- *            (fixed, adaptive: edges), binsize (width) or sigma2 (kde);
+ *            width, adaptive, ebab, kde_upper or kde_lower; scale the
+ *            bins (fixed, adaptive: edges; ebab: equal-mass bins),
+ *            binsize (width) or sigma2 (kde);
  *            n the frames. Rewritten whole (atomically) at every call.
  *
  * Binning saturates: with N frames at most N patterns exist, and a wide
@@ -28,16 +29,17 @@
 #include "analysis/mi.h"
 #include "base/error.h"
 
-enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, NOPT };
+enum { OPT_LAYERS, OPT_ESTIMATOR, OPT_BINS, OPT_LO, OPT_HI, OPT_BINSIZE, OPT_SIGMA2, OPT_LOG_STEPS, OPT_EBAB_LOW, NOPT };
 
 static const sp_probe_option options[NOPT] = {
     { .name = "layers", .type = SP_PROBE_OPT_STRING, .default_value = "dense",
       .help = "layers to measure: dense (the activations after each dense layer, and out), all, or names "
               "separated by ','" },
     { .name = "estimator", .type = SP_PROBE_OPT_STRING, .default_value = "fixed",
-      .help = "estimators separated by ',': fixed, width, adaptive, kde (kde gives kde_upper and kde_lower)" },
+      .help = "estimators separated by ',': fixed, width, adaptive, ebab, kde (kde gives kde_upper and kde_lower)" },
     { .name = "bins", .type = SP_PROBE_OPT_INT, .default_value = "30", .min = 2, .max = 1000000,
-      .help = "bin edges of fixed and adaptive binning (edges - 1 bins)" },
+      .help = "bin edges of fixed and adaptive binning (edges - 1 bins); ebab: its equal-mass bins (plus the low "
+              "edge's bin and the maximum's)" },
     { .name = "lo", .type = SP_PROBE_OPT_FLOAT, .default_value = "-1",
       .help = "lowest edge of fixed binning (lower values go to the first bin)" },
     { .name = "hi", .type = SP_PROBE_OPT_FLOAT, .default_value = "1",
@@ -48,11 +50,14 @@ static const sp_probe_option options[NOPT] = {
       .help = "noise variance of the kde estimator (required with kde: > 0; 0 is unset)" },
     { .name = "log_steps", .type = SP_PROBE_OPT_INT, .default_value = "0", .min = 0, .max = 100000,
       .help = "also measure at this many log-spaced global steps between 1 and epochs x steps_per_epoch" },
+    { .name = "ebab_low", .type = SP_PROBE_OPT_FLOAT, .default_value = "0",
+      .help = "the fixed low edge of ebab binning: its values get a bin of their own (0: a ReLU's zeros); "
+              "lower values are refused" },
 };
 
 /* Row estimators, in the order written. */
-enum { E_FIXED, E_WIDTH, E_ADAPTIVE, E_KDE_UPPER, E_KDE_LOWER, NEST };
-static const char *const est_name[NEST] = { "fixed", "width", "adaptive", "kde_upper", "kde_lower" };
+enum { E_FIXED, E_WIDTH, E_ADAPTIVE, E_EBAB, E_KDE_UPPER, E_KDE_LOWER, NEST };
+static const char *const est_name[NEST] = { "fixed", "width", "adaptive", "ebab", "kde_upper", "kde_lower" };
 
 typedef struct {
     int epoch;
@@ -68,7 +73,7 @@ typedef struct {
     const sp_probe_host *h;
     int use[NEST];
     int bins;
-    double lo, hi, binsize, sigma2;
+    double lo, hi, binsize, sigma2, ebab_low;
     long log_steps;
     int mode, nclasses;
     /* the measured layers, by name, and whether each (layer, estimator)
@@ -107,16 +112,18 @@ static int parse_estimators(mi_probe *x, const char *s, sp_probe_error *err)
         if (strcmp(t, "fixed") == 0) x->use[E_FIXED] = 1;
         else if (strcmp(t, "width") == 0) x->use[E_WIDTH] = 1;
         else if (strcmp(t, "adaptive") == 0) x->use[E_ADAPTIVE] = 1;
+        else if (strcmp(t, "ebab") == 0) x->use[E_EBAB] = 1;
         else if (strcmp(t, "kde") == 0) x->use[E_KDE_UPPER] = x->use[E_KDE_LOWER] = 1;
         else {
-            snprintf(err->message, sizeof err->message, "estimator: '%s' is not fixed, width, adaptive or kde", t);
+            snprintf(err->message, sizeof err->message, "estimator: '%s' is not fixed, width, adaptive, ebab or kde",
+                     t);
             return -1;
         }
         any = 1;
     }
     if (!any) {
-        snprintf(err->message, sizeof err->message, "estimator: '%s' names no estimator (fixed, width, adaptive, kde)",
-                 s);
+        snprintf(err->message, sizeof err->message,
+                 "estimator: '%s' names no estimator (fixed, width, adaptive, ebab, kde)", s);
         return -1;
     }
     return 0;
@@ -133,6 +140,7 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     x->hi = ctx->values[OPT_HI].f;
     x->binsize = ctx->values[OPT_BINSIZE].f;
     x->sigma2 = ctx->values[OPT_SIGMA2].f;
+    x->ebab_low = ctx->values[OPT_EBAB_LOW].f;
     x->log_steps = (long)ctx->values[OPT_LOG_STEPS].i;
     if (parse_estimators(x, ctx->values[OPT_ESTIMATOR].text, err) != 0) {
         err->option = OPT_ESTIMATOR;
@@ -343,8 +351,12 @@ static int measure(mi_probe *x, const sp_probe_view *v, int li, sp_probe_error *
             rc = sp_mi_kde(L->act, N, D, v->labels, x->nclasses, x->sigma2, &est[0], &est[1], &why);
             scale = x->sigma2;
         } else {
-            sp_mi_binning kind = e == E_FIXED ? SP_MI_FIXED : e == E_WIDTH ? SP_MI_WIDTH : SP_MI_ADAPTIVE;
-            rc = sp_mi_binned(L->act, N, D, v->labels, x->nclasses, kind, x->bins, x->lo, x->hi, x->binsize, &est[0],
+            sp_mi_binning kind = e == E_FIXED ? SP_MI_FIXED
+                                 : e == E_WIDTH ? SP_MI_WIDTH
+                                 : e == E_EBAB  ? SP_MI_EBAB
+                                                : SP_MI_ADAPTIVE;
+            double lo = e == E_EBAB ? x->ebab_low : x->lo; /* ebab: its low edge */
+            rc = sp_mi_binned(L->act, N, D, v->labels, x->nclasses, kind, x->bins, lo, x->hi, x->binsize, &est[0],
                               &why);
             scale = e == E_WIDTH ? x->binsize : (double)x->bins;
         }

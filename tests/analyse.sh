@@ -1,6 +1,7 @@
 # analyse.sh - `sincprobe analyse mi|tsne|pca|linsep` on matrices with
 # known answers (made here with numpy), its inputs (float32/float64, int64
-# .npy and text labels), its JSON, and its refusals.
+# .npy and text labels; float64 rounded to float32 with a note, giving its
+# float32 cast's results), its JSON, and its refusals.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
@@ -58,6 +59,34 @@ expect_status 0 "$SINCPROBE" analyse mi four.npy four_labels.npy --out mi3 --bin
 printf '%s\n' "$out" >mi3.json
 ok; near "$(json_get mi3.json i_xt)" 1 1e-9 || fail "mi --bins 3: I(X;T) = $(json_get mi3.json i_xt), expected 1 bit"
 ok; near "$(json_get mi3.json i_ty)" 0 1e-9 || fail "mi --bins 3: I(T;Y) = $(json_get mi3.json i_ty), expected 0 bits"
+
+# ---- float64 is rounded to float32 as it is read, and says so once: the
+# results are those of its float32 cast (byte for byte: mi with every
+# estimator, pca's coordinates)
+"$PY" - <<'PY'
+import numpy as np
+rng = np.random.default_rng(3)
+a = np.abs(rng.normal(0, 1, size=(300, 4))) * 1.0000001      # not float32 numbers
+a[::7] = 0.5                                                  # some are
+np.save("wide64.npy", a)
+np.save("wide32.npy", a.astype(np.float32))
+np.save("wide_labels.npy", rng.integers(0, 3, size=300).astype(np.int32))
+PY
+for w in 64 32; do
+  expect_status 0 "$SINCPROBE" analyse mi "wide$w.npy" wide_labels.npy --out "wide$w" --layer wide \
+    --estimator fixed,width,adaptive,ebab,kde --sigma2 0.1 --bins 8 --lo 0 --hi 3
+  eval "err$w=\$err"
+  expect_status 0 "$SINCPROBE" analyse pca "wide$w.npy" wide_labels.npy --out "pca$w" --layer wide
+done
+expect_match "$err64" "^sincprobe: 'wide64\.npy' is float64: converted to float32, as the probes compute in float32 \(1028 of 1200 values rounded to the nearest float32\)" \
+  "the float64 note"
+ok; [ "$(printf '%s\n' "$err64" | grep -c 'is float64')" -eq 1 ] || fail "the float64 note is not said once: $err64"
+ok; case $err32 in *float64*) fail "a float32 matrix got the float64 note: $err32" ;; esac
+ok; cmp -s wide64/mi.tsv wide32/mi.tsv || fail "mi of float64 and of its float32 cast differ: $(diff wide64/mi.tsv wide32/mi.tsv | head -4)"
+ok; [ "$(wc -l <wide64/mi.tsv)" -eq 7 ] || fail "mi rows: $(cat wide64/mi.tsv)"
+for f in pca.tsv pca_wide_e0.npy; do
+  ok; cmp -s "pca64/$f" "pca32/$f" || fail "pca $f of float64 and of its float32 cast differ"
+done
 
 # ---- pca: 13/14 of the variance in two components
 expect_status 0 "$SINCPROBE" analyse pca axes.npy axes_labels.npy --out pca --json

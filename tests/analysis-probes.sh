@@ -2,7 +2,8 @@
 # training on a tiny synthetic corpus: their options in `sincprobe
 # plugins`, the exact headers and row counts of linsep.tsv, gradsnr.tsv,
 # transition.tsv and randomize.tsv, values in range (accuracies in [0, 1],
-# snr = mean_norm / std_norm, 47/48 of the labels changed at p = 1), a
+# snr = mean_norm / std_norm, both transitions of transition.tsv against
+# numpy, 47/48 of the labels changed at p = 1), a
 # resume that reproduces the uninterrupted run's tables byte for byte,
 # the refusal of an unknown layer, and `sincprobe analyse linsep` on a
 # separable matrix (accuracy 1).
@@ -44,9 +45,31 @@ ok; [ "$(awk -F'\t' 'NR > 1 {print $2 "." $3}' "$d/snr/gradsnr.tsv" | LC_ALL=C s
   "dense1.b dense1.w out.b out.w sinc.band_hz sinc.low_hz " ] || fail "gradsnr tensors: $(cut -f2,3 "$d/snr/gradsnr.tsv" | sort -u)"
 ok; awk -F'\t' 'NR > 1 && !($4 == 5 && $5 > 0 && $6 > 0 && ($7 - $5 / $6) ^ 2 < 1e-12 * $7 ^ 2 && $8 >= $5 &&
   ($10 - $8 / $9) ^ 2 < 1e-12 * $10 ^ 2) {exit 1}' "$d/snr/gradsnr.tsv" || fail "gradsnr values: $(cat "$d/snr/gradsnr.tsv")"
-expect_match "$(head -1 "$d/snr/transition.tsv")" '^layer	param	transition_epoch	min_dsnr$' "transition.tsv header"
+expect_match "$(head -1 "$d/snr/transition.tsv")" '^layer	param	transition_epoch	min_dsnr	norm_transition_epoch	norm_min_dsnr$' "transition.tsv header"
 ok; [ "$(wc -l <"$d/snr/transition.tsv")" -eq 7 ] || fail "transition.tsv: $(cat "$d/snr/transition.tsv")"
-ok; awk -F'\t' 'NR > 1 && !($3 == 2 || $3 == 3) {exit 1}' "$d/snr/transition.tsv" || fail "transition epochs: $(cat "$d/snr/transition.tsv")"
+ok; awk -F'\t' 'NR > 1 && !(($3 == 2 || $3 == 3) && ($5 == 2 || $5 == 3)) {exit 1}' "$d/snr/transition.tsv" ||
+  fail "transition epochs: $(cat "$d/snr/transition.tsv")"
+# both transitions (of snr and of norm_snr) against numpy on the recorded
+# per-epoch statistics: argmin of np.diff, and the difference there
+if "$PY" -c 'import numpy' 2>/dev/null; then
+  ok; "$PY" - "$d/snr/gradsnr.tsv" "$d/snr/transition.tsv" <<'PY' || fail "transition.tsv against numpy"
+import sys, numpy as np
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+head, rows = rows[0], rows[1:]
+got = {tuple(r[:2]): r[2:] for r in [l.rstrip("\n").split("\t") for l in open(sys.argv[2])][1:]}
+bad = 0
+for key, cells in got.items():
+    mine = [r for r in rows if (r[1], r[2]) == key]
+    ep = np.array([float(r[0]) for r in mine])
+    for col, (te, md) in (("snr", cells[0:2]), ("norm_snr", cells[2:4])):
+        d = np.diff(np.array([float(r[head.index(col)]) for r in mine]))
+        i = int(np.argmin(d))
+        if float(te) != ep[i + 1] or abs(float(md) - d[i]) > 1e-8 * max(1.0, abs(d[i])):
+            print("%s %s %s: got %s %s, numpy %g %.10g" % (key + (col, te, md, ep[i + 1], d[i])))
+            bad = 1
+sys.exit(bad)
+PY
+fi
 
 # ---- randomize: 5 steps x 16 chunks per epoch, ~47/48 changed
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1 ":" $2 ":" $3}' "$d/rnd/randomize.tsv" | tr '\n' ' ')" = "1:80:80 2:80:80 3:80:80 " ] ||

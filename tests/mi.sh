@@ -90,7 +90,7 @@ expect_status 1 "$SINCPROBE" train "$work/bad1.conf" --quiet
 expect_match "$err" 'sigma2: the kde estimator needs the noise variance sigma2 > 0' "kde without sigma2"
 conf "$work/bad2" '[probe m]\nuse = mi\nestimator = fixed,bogus' >"$work/bad2.conf"
 expect_status 1 "$SINCPROBE" train "$work/bad2.conf" --quiet
-expect_match "$err" "bad2\.conf:[0-9]+: .*estimator: 'bogus' is not fixed, width, adaptive or kde" "bad estimator, with its line"
+expect_match "$err" "bad2\.conf:[0-9]+: .*estimator: 'bogus' is not fixed, width, adaptive, ebab or kde" "bad estimator, with its line"
 conf "$work/bad3" '[probe m]\nuse = mi\nlo = 1\nhi = -1' >"$work/bad3.conf"
 expect_status 1 "$SINCPROBE" train "$work/bad3.conf" --quiet
 expect_match "$err" "bad3\.conf:[0-9]+: .*lo 1 is not below hi -1" "lo >= hi, with its line"

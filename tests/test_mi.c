@@ -1,11 +1,13 @@
 /* test_mi.c - the information-plane estimators (src/mi.c) against known
  * answers: hand-worked discrete distributions (exact), clamping of
  * out-of-range values to the end bins, adaptive edges at quantiles of the
- * unique values, saturation at log2 N, the IDNNs-style 12-bit toy
+ * unique values, ebab's edges and its bins of their own for the zeros and
+ * the maximum, saturation at log2 N, the IDNNs-style 12-bit toy
  * (I(X;Y) = H(Y)), the GEMM distances against a double loop, and the KDE
  * bounds bracketing a Gaussian mixture's I(X;T) computed by Monte Carlo. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sincprobe/splitmix.h>
 
@@ -135,6 +137,43 @@ static void test_adaptive(void)
     CHECK_MSG(e.patterns == 32 && NEAR(e.i_xt, 5.0, 1e-12), "adaptive patterns %ld", e.patterns);
     CHECK(sp_mi_binned(h, 64, 1, lab, 2, SP_MI_FIXED, 33, 0, 63.0 * 63 * 63 * 63, 0, &e, &err) == 0);
     CHECK_MSG(e.patterns <= 64 - 26, "fixed patterns %ld", e.patterns); /* i = 0..26 share one */
+}
+
+/* ebab (Chelombiev et al.'s reference binning): zeros and the maximum in
+ * bins of their own. Values 0 0 0 1 2 .. 8 and bins 3: u = 1..8 (M = 8,
+ * the zeros left out), M / n = 8/3, positions int(0), int(2.67) = 2,
+ * int(5.33) = 5: edges 0, u[0] = 1, u[2] = 3, u[5] = 6, u[7] = 8, so the
+ * bins are {0} [1,3) [3,6) [6,8) {8}: 5 patterns of sizes 3 2 3 2 1. */
+static void test_ebab(void)
+{
+    const float x[11] = { 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+    double edges[5];
+    int ne;
+    sp_error err;
+    CHECK(sp_mi_ebab_edges(x, 11, 3, 0, edges, &ne, &err) == 0);
+    const double want[5] = { 0, 1, 3, 6, 8 };
+    CHECK_MSG(ne == 5, "ebab: %d edges, want 5", ne);
+    for (int k = 0; k < 5 && k < ne; k++) CHECK_MSG(edges[k] == want[k], "ebab edge %d = %g", k, edges[k]);
+    int lab[11] = { 0 };
+    sp_mi_est e;
+    CHECK(sp_mi_binned(x, 11, 1, lab, 1, SP_MI_EBAB, 3, 0, 0, 0, &e, &err) == 0);
+    /* H = log2 11 - (2 (3 log2 3) + 2 (2 log2 2)) / 11 */
+    double h = log2(11.0) - (6 * log2(3.0) + 4) / 11;
+    CHECK_MSG(e.patterns == 5 && NEAR(e.i_xt, h, 1e-12), "ebab: %ld patterns, H %.15g want %.15g", e.patterns, e.i_xt,
+              h);
+    /* adaptive on the same values: 4 edges at quantiles of 0..8, no bin of
+     * its own for 0 or 8: 3 patterns */
+    CHECK(sp_mi_binned(x, 11, 1, lab, 1, SP_MI_ADAPTIVE, 4, 0, 0, 0, &e, &err) == 0);
+    CHECK_MSG(e.patterns == 3, "adaptive: %ld patterns", e.patterns);
+    /* fewer unique values than bins: repeated edges are one */
+    const float f[4] = { 0, 2, 2, 5 };
+    CHECK(sp_mi_ebab_edges(f, 4, 10, 0, edges, &ne, &err) == 0);
+    CHECK_MSG(ne == 3 && edges[0] == 0 && edges[1] == 2 && edges[2] == 5, "ebab few: %d edges", ne);
+    /* all at the low edge: one bin; below it: refused */
+    const float z[3] = { 0, 0, 0 };
+    CHECK(sp_mi_ebab_edges(z, 3, 10, 0, edges, &ne, &err) == 0 && ne == 1);
+    const float neg[2] = { 1, -0.5f };
+    CHECK(sp_mi_ebab_edges(neg, 2, 10, 0, edges, &ne, &err) == -1 && strstr(err.msg, "below the low edge"));
 }
 
 /* Saturation: a wide random layer gives N distinct patterns, I = log2 N;
@@ -357,6 +396,7 @@ int main(void)
     test_hand();
     test_clamp();
     test_adaptive();
+    test_ebab();
     test_saturation();
     test_toy();
     test_dist();

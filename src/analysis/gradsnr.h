@@ -7,8 +7,11 @@
  *   std_i  = sqrt((1/B) sum_b (g_b,i - mean_i)^2)     population std
  *   mean_norm = ||mean||_2,  std_norm = ||std||_2,  snr = mean_norm / std_norm
  *
- * (the definition of Shwartz-Ziv & Tishby's IDNNs and of ibsgd), and
- * apart from it the variant on the norms of the batch gradients,
+ * (per layer: ibsgd's gradmean / gradstd, and the per-layer numbers of
+ * Shwartz-Ziv & Tishby's IDNNs, whose plot then shows
+ * (sum_{l<=L} mean_norm_l)^2 / sum_{l<=L} std_norm_l), and apart from it
+ * the statistic of the talks, Mean(||grad W||) / STD(||grad W||), on the
+ * norms of the batch gradients,
  *
  *   norm_mean = (1/B) sum_b ||g_b||,  norm_std = population std of ||g_b||,
  *   norm_snr = norm_mean / norm_std.

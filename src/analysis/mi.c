@@ -98,6 +98,60 @@ void sp_mi_bin_edges(const float *x, size_t n, const double *edges, int bins, in
     }
 }
 
+/* The sorted unique finite values of x[n] other than skip, into a new
+ * array (*m of them; *any: whether any value was finite). NULL when out
+ * of memory. */
+static float *unique_except(const float *x, size_t n, float skip, size_t *m, int *any)
+{
+    float *u = malloc((n ? n : 1) * sizeof *u);
+    if (!u) return NULL;
+    size_t k = 0;
+    *any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) continue;
+        *any = 1;
+        if (x[i] != skip) u[k++] = x[i];
+    }
+    qsort(u, k, sizeof *u, cmp_float);
+    size_t M = k ? 1 : 0;
+    for (size_t i = 1; i < k; i++)
+        if (u[i] != u[M - 1]) u[M++] = u[i];
+    *m = M;
+    return u;
+}
+
+int sp_mi_ebab_edges(const float *x, size_t n, int bins, double low, double *edges, int *nedges, sp_error *err)
+{
+    if (n == 0) return sp_fail(err, "ebab binning of no values");
+    float L = (float)low;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] < L)
+            return sp_fail(err, "value %.9g (element %zu) is below the low edge %.9g: ebab bins values >= its low edge "
+                           "(0 for ReLU layers; set the low edge at or below the layer's minimum)", x[i], i, L);
+    size_t M;
+    int any;
+    float *u = unique_except(x, n, L, &M, &any);
+    if (!u) return sp_fail_oom(err, 0);
+    if (!any) {
+        free(u);
+        return sp_fail(err, "ebab binning: no finite activations");
+    }
+    /* L, u[floor(k (M / n))] for k < n, u[M - 1]; then repeats dropped */
+    int k = 0;
+    edges[k++] = L;
+    if (M > 0) {
+        double step = (double)M / (double)bins;
+        for (int j = 0; j < bins; j++) edges[k++] = u[(size_t)((double)j * step)];
+        edges[k++] = u[M - 1];
+    }
+    free(u);
+    int d = 1;
+    for (int j = 1; j < k; j++)
+        if (edges[j] != edges[d - 1]) edges[d++] = edges[j];
+    *nedges = d;
+    return 0;
+}
+
 /* ---- distinct patterns */
 
 typedef struct {
@@ -230,17 +284,24 @@ int sp_mi_binned(const float *x, long N, long D, const int *labels, int nclasses
     size_t n = (size_t)N * (size_t)D;
     int32_t *idx = malloc(n * sizeof *idx);
     long *id = malloc((size_t)N * sizeof *id);
-    double *edges = kind == SP_MI_ADAPTIVE ? malloc((size_t)bins * sizeof *edges) : NULL;
-    int rc = -1;
-    if (!idx || !id || (kind == SP_MI_ADAPTIVE && !edges)) {
+    int edged = kind == SP_MI_ADAPTIVE || kind == SP_MI_EBAB;
+    double *edges = edged ? malloc(((size_t)bins + 3) * sizeof *edges) : NULL;
+    int rc = -1, nedges;
+    if (!idx || !id || (edged && !edges)) {
         sp_fail_oom(err, 0);
         goto done;
     }
     if (kind == SP_MI_FIXED) sp_mi_bin_fixed(x, n, bins, lo, hi, idx);
     else if (kind == SP_MI_WIDTH) sp_mi_bin_width(x, n, binsize, idx);
-    else {
+    else if (kind == SP_MI_ADAPTIVE) {
         if (sp_mi_adaptive_edges(x, n, bins, edges, err) != 0) goto done;
         sp_mi_bin_edges(x, n, edges, bins, idx);
+    } else {
+        /* closed by +inf, sp_mi_bin_edges gives v >= e_0 the number of
+         * ebab edges <= v, less one: the maximum is an interval of its own */
+        if (sp_mi_ebab_edges(x, n, bins, lo, edges, &nedges, err) != 0) goto done;
+        edges[nedges] = INFINITY;
+        sp_mi_bin_edges(x, n, edges, nedges + 1, idx);
     }
     if (sp_mi_patterns(idx, N, D, id) < 0) {
         sp_fail_oom(err, 0);

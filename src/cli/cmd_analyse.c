@@ -51,7 +51,9 @@ static const char *const usage[] = {
 
 static const char *const kinds[] = { "mi", "tsne", "pca", "linsep", NULL };
 
-/* The matrix as float32 [N][D]; rank 1 is N x 1. */
+/* The matrix as float32 [N][D]; rank 1 is N x 1. The probes compute on
+ * float32 activations (the probe ABI's layer view), so a float64 matrix
+ * is rounded to float32 here, and the user is told so once. */
 static float *load_matrix(const char *path, long *N, long *D, sp_error *err)
 {
     sp_npy_dtype t;
@@ -71,7 +73,7 @@ static float *load_matrix(const char *path, long *N, long *D, sp_error *err)
         sp_fail(err, "'%s': expected at least 2 rows and 1 column, got %ld x %ld", path, *N, *D);
         return NULL;
     }
-    size_t n = (size_t)*N * (size_t)*D;
+    size_t n = (size_t)*N * (size_t)*D, rounded = 0;
     float *X = sp_xmalloc(n * sizeof *X);
     for (size_t i = 0; i < n; i++) {
         double v = t == SP_NPY_F32 ? ((float *)raw)[i] : t == SP_NPY_F64 ? ((double *)raw)[i] : ((int32_t *)raw)[i];
@@ -83,8 +85,13 @@ static float *load_matrix(const char *path, long *N, long *D, sp_error *err)
             return NULL;
         }
         X[i] = (float)v;
+        rounded += (double)X[i] != v;
     }
     free(raw);
+    if (t == SP_NPY_F64)
+        sp_log_note("'%s' is float64: converted to float32, as the probes compute in float32 (%zu of %zu values "
+                    "rounded to the nearest float32); the results are those of its float32 cast",
+                    path, rounded, n);
     return X;
 }
 
