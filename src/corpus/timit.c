@@ -2,6 +2,7 @@
 #include "config.h"
 #include "corpus/timit.h"
 #include "corpus/sphere.h"
+#include "corpus/voices.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -340,6 +341,8 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
     if (split < 0 || split > SP_SPLIT_ALL) return sp_fail(err, "unknown split");
     if (!sp_is_dir(root)) return sp_fail(err, "cannot read corpus '%s': not a directory", root);
     c->root = sp_xstrdup(root);
+    sp_synth_status_check(root, d);
+    if (sp_diag_stop(d)) return 0;
 
     speaker_list keep;
     memset(&keep, 0, sizeof keep);
