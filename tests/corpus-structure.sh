@@ -42,6 +42,12 @@ expect_match "$err" "split dev has no speakers" "garbage list gives a warned-abo
 expect_status 1 "$SINCPROBE" corpus check "$g" --split dev --strict
 expect_match "$err" "$g/dev_spk.list:1: expected a speaker id" "garbage list is an error with --strict"
 
+# A missing corpus says so, and a file given as one is not a directory.
+expect_status 1 "$SINCPROBE" corpus check "$work/nowhere"
+expect_match "$err" "corpus '$work/nowhere' does not exist" "missing corpus: does not exist"
+expect_status 1 "$SINCPROBE" corpus check "$c/dev_spk.list"
+expect_match "$err" "is not a directory" "a file is not a directory"
+
 # A clean tree has no warnings.
 expect_status 0 "$SINCPROBE" corpus check "$c" --split core
 expect_match "$out" '^warnings +0$' "clean tree: no warnings"

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const split_names[] = { "train", "dev", "core", "test", "all" };
 
@@ -339,7 +340,11 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
 {
     memset(c, 0, sizeof *c);
     if (split < 0 || split > SP_SPLIT_ALL) return sp_fail(err, "unknown split");
-    if (!sp_is_dir(root)) return sp_fail(err, "cannot read corpus '%s': not a directory", root);
+    if (!sp_is_dir(root)) {
+        struct stat st;
+        return sp_fail(err, stat(root, &st) != 0 ? "corpus '%s' does not exist" : "corpus '%s' is not a directory",
+                       root);
+    }
     c->root = sp_xstrdup(root);
     sp_synth_status_check(root, d);
     if (sp_diag_stop(d)) return 0;
