@@ -28,7 +28,7 @@ expect_status 0 "$SINCPROBE" corpus check --help && expect_match "$out" '^usage:
 expect_status 2 "$SINCPROBE" corpus check && expect_match "$err" 'a corpus directory is required' "check without DIR"
 expect_status 2 "$SINCPROBE" corpus check "$work" --split nope && expect_match "$err" "unknown split 'nope'" "bad split"
 expect_status 2 "$SINCPROBE" corpus check "$work" --frob && expect_match "$err" "unknown option '--frob'" "bad option"
-expect_status 1 "$SINCPROBE" corpus check "$work/missing" && expect_match "$err" "^sincprobe: cannot read corpus '.*missing'" "missing dir"
+expect_status 1 "$SINCPROBE" corpus check "$work/missing" && expect_match "$err" "^sincprobe: corpus '.*missing' does not exist$" "missing dir"
 expect_status 0 "$SINCPROBE" corpus synth --help && expect_match "$out" '^usage: sincprobe corpus synth' "synth --help"
 expect_status 2 "$SINCPROBE" corpus synth --speakers x
 # Errors are lowercase after the program name.

@@ -26,7 +26,7 @@ cd "$a" || finish
 find . -type f | sed 's|^\./||' | sort >"$work/files"
 utts=$(grep -c '\.WAV$' "$work/files")
 ok; [ "$utts" -eq 18 ] || fail "expected 18 utterances, found $utts"
-ok; bad=$(grep -Ev '^(TRAIN|TEST)/DR[1-8]/[FM][A-Z]{3}[0-9]/S[IX][0-9]+\.(WAV|PHN|WRD|TXT)$|^(dev|core)_spk\.list$|^voices\.tsv$' "$work/files")
+ok; bad=$(grep -Ev '^(TRAIN|TEST)/DR[1-8]/[FM][A-Z]{3}[0-9]/S[IX][0-9]+\.(WAV|PHN|WRD|TXT)$|^(dev|core)_spk\.list$|^voices\.tsv$|^synth\.status$' "$work/files")
 [ -z "$bad" ] || fail "files outside the TIMIT layout: $bad"
 for ext in PHN WRD TXT; do
   ok; n=$(grep -c "\\.$ext\$" "$work/files")

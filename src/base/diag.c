@@ -10,40 +10,67 @@ void sp_diag_init(sp_diag *d, int strict)
 {
     d->v = NULL;
     d->n = d->cap = 0;
+    d->w = NULL;
+    d->nw = d->capw = 0;
     d->strict = strict;
     d->echo = 0;
 }
 
+static void problems_free(sp_problem *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].file);
+        free(v[i].message);
+    }
+    free(v);
+}
+
 void sp_diag_free(sp_diag *d)
 {
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].file);
-        free(d->v[i].message);
+    problems_free(d->v, d->n);
+    problems_free(d->w, d->nw);
+    d->v = d->w = NULL;
+    d->n = d->cap = d->nw = d->capw = 0;
+}
+
+/* Append a problem to the list (v, n, cap) and return it. */
+static sp_problem *push(sp_problem **v, size_t *n, size_t *cap, const char *file, long line, const char *fmt,
+                        va_list ap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *v = sp_xrealloc(*v, *cap * sizeof **v);
     }
-    free(d->v);
-    d->v = NULL;
-    d->n = d->cap = 0;
+    va_list aq;
+    va_copy(aq, ap);
+    int len = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *msg = sp_xmalloc((size_t)len + 1);
+    vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    sp_problem *p = &(*v)[(*n)++];
+    p->file = sp_xstrdup(file ? file : "");
+    p->line = line;
+    p->message = msg;
+    return p;
 }
 
 void sp_diag_add(sp_diag *d, const char *file, long line, const char *fmt, ...)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 16;
-        d->v = sp_xrealloc(d->v, d->cap * sizeof *d->v);
-    }
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    sp_problem *p = push(&d->v, &d->n, &d->cap, file, line, fmt, ap);
     va_end(ap);
-    char *msg = sp_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sp_problem *p = &d->v[d->n++];
-    p->file = sp_xstrdup(file ? file : "");
-    p->line = line;
-    p->message = msg;
     if (d->echo) sp_problem_log(SP_LOG_INFO, p);
+}
+
+void sp_diag_warn(sp_diag *d, const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sp_problem *p = d->strict ? push(&d->v, &d->n, &d->cap, file, line, fmt, ap)
+                              : push(&d->w, &d->nw, &d->capw, file, line, fmt, ap);
+    va_end(ap);
+    if (d->echo) sp_problem_log(d->strict ? SP_LOG_INFO : SP_LOG_WARN, p);
 }
 
 int sp_diag_stop(const sp_diag *d)

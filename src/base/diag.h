@@ -21,6 +21,11 @@ typedef struct {
 typedef struct {
     sp_problem *v;
     size_t n, cap;
+    /* Warnings: problems that do not make the input unusable (a speaker
+     * list naming a speaker the tree lacks). Kept apart from v, so that
+     * n counts only what fails; in strict mode a warning is an error. */
+    sp_problem *w;
+    size_t nw, capw;
     int strict;      /* stop at the first problem */
     int echo;        /* when set, each problem is logged (SP_LOG_INFO) as it is added */
 } sp_diag;
@@ -28,6 +33,10 @@ typedef struct {
 void sp_diag_init(sp_diag *d, int strict);
 void sp_diag_free(sp_diag *d);
 void sp_diag_add(sp_diag *d, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A warning (sp_diag_add when strict); logged at SP_LOG_WARN when echo
+ * is set. */
+void sp_diag_warn(sp_diag *d, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* 1 when strict and a problem has been recorded: the caller stops. */
 int sp_diag_stop(const sp_diag *d);

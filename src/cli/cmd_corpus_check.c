@@ -22,7 +22,7 @@ static const char *const usage[] = {
     "",
     "  --split S      train, dev, core, test (every TEST speaker) or all; default all",
     "  --json         print one JSON object instead of the text summary",
-    "  --strict       stop at the first problem",
+    "  --strict       warnings are errors; stop at the first problem",
     "  --include-sa   include the SA1/SA2 sentences (left out by default)",
     NULL,
 };
@@ -119,6 +119,19 @@ static void json_counts(sp_json *j, const char *key, int n, const char (*names)[
     sp_json_end_object(j);
 }
 
+static void json_problems(sp_json *j, const char *key, const sp_problem *v, size_t n)
+{
+    sp_json_begin_array(j, key);
+    for (size_t i = 0; i < n; i++) {
+        sp_json_begin_object(j, NULL);
+        sp_json_string(j, "file", v[i].file);
+        sp_json_long(j, "line", v[i].line);
+        sp_json_string(j, "message", v[i].message);
+        sp_json_end_object(j);
+    }
+    sp_json_end_array(j);
+}
+
 /* What was found, as one JSON object. */
 static void print_json(const char *dir, int split, int include_sa, double hours, const summary *s, const sp_diag *d,
                        const sp_phoneset *ps)
@@ -136,15 +149,9 @@ static void print_json(const char *dir, int split, int include_sa, double hours,
     sp_json_double(j, "hours", hours);
     sp_json_long(j, "samples", s->samples);
     sp_json_long(j, "errors", (long)d->n);
-    sp_json_begin_array(j, "problems");
-    for (size_t i = 0; i < d->n; i++) {
-        sp_json_begin_object(j, NULL);
-        sp_json_string(j, "file", d->v[i].file);
-        sp_json_long(j, "line", d->v[i].line);
-        sp_json_string(j, "message", d->v[i].message);
-        sp_json_end_object(j);
-    }
-    sp_json_end_array(j);
+    json_problems(j, "problems", d->v, d->n);
+    sp_json_long(j, "warning_count", (long)d->nw);
+    json_problems(j, "warnings", d->w, d->nw);
     json_counts(j, "phones61", ps->n61, ps->name61, s->count61);
     json_counts(j, "phones48", ps->n48, ps->name48, s->count48);
     json_counts(j, "phones39", ps->n39, ps->name39, s->count39);
@@ -163,6 +170,7 @@ static void print_text(const char *dir, int split, int include_sa, int strict, d
     printf("utterances  %ld\n", s->utterances);
     printf("hours       %.3f\n", hours);
     printf("errors      %zu%s\n", d->n, strict && d->n ? " (stopped at the first: --strict)" : "");
+    printf("warnings    %zu%s\n", d->nw, d->nw ? " (--strict makes them errors)" : "");
     print_counts(stdout, "phone tokens, 61-symbol set", ps->n61, ps->name61, s->count61);
     print_counts(stdout, "phone tokens, 48-symbol training set", ps->n48, ps->name48, s->count48);
     print_counts(stdout, "phone tokens, 39-symbol scoring set", ps->n39, ps->name39, s->count39);

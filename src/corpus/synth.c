@@ -37,6 +37,7 @@
 #include "corpus/phoneset.h"
 #include "corpus/sphere.h"
 #include "corpus/synth_engine.h"
+#include "corpus/voices.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -995,7 +996,8 @@ int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, sp_error *
     if (check_opts(o, err) != 0) return -1;
     plan p;
     if (plan_make(&p, o, err) != 0) return -1;
-    if (prepare_out(o->out, err) != 0) {
+    /* The marker first: until it says complete, the tree is not a corpus. */
+    if (prepare_out(o->out, err) != 0 || sp_synth_status_write(o->out, 0, err) != 0) {
         plan_free(&p);
         return -1;
     }
@@ -1014,13 +1016,13 @@ int sp_synth_corpus_stats(const sp_synth_opts *o, sp_synth_stats *st, sp_error *
     else if (o->progress && q.pg.tty) sp_log_progress("\n");
     free(q.w);
 
-    /* The voices, then the speaker lists last: a corpus that has them is
-     * complete. */
+    /* The voices, the speaker lists, then the marker saying complete. */
     int rc = q.failed ? -1 : 0;
     if (q.failed) sp_error_append(err, "; the corpus in '%s' is incomplete", o->out);
     if (rc == 0) rc = write_voices(&p, err);
     if (rc == 0) rc = write_list(&p, "dev_spk.list", SP_SYNTH_DEV, err);
     if (rc == 0) rc = write_list(&p, "core_spk.list", SP_SYNTH_CORE, err);
+    if (rc == 0) rc = sp_synth_status_write(o->out, 1, err);
     if (rc == 0 && st) {
         st->speakers = p.nspk;
         st->train_speakers = o->speakers;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "corpus/timit.h"
 #include "corpus/sphere.h"
+#include "corpus/voices.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const split_names[] = { "train", "dev", "core", "test", "all" };
 
@@ -77,52 +79,93 @@ static char *find_ci(const char *dir, const char *name)
 
 /* ---- speaker lists */
 
+/* A dev or core list as read: its speaker ids with the line each came
+ * from, and whether the tree has that speaker (set while scanning). */
 typedef struct {
+    char *path;       /* NULL: no list (every speaker of the part kept) */
     char (*ids)[16];
+    long *line;
+    int *found;
     size_t n;
 } speaker_list;
 
+static int is_speaker_name(const char *name);
+
+/* One line of a list: a speaker id such as "faks0", else a warning naming
+ * the line (a list of anything else would silently select nobody). */
+static void list_line(speaker_list *sl, size_t *cap, char *line, long lineno, sp_diag *d)
+{
+    sp_strtrim(line);
+    if (!*line || *line == '#') return;
+    if (!is_speaker_name(line)) {
+        sp_diag_warn(d, sl->path, lineno, "expected a speaker id such as 'faks0' (f or m, three letters, a digit), got '%.40s'",
+                     line);
+        return;
+    }
+    if (sl->n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        sl->ids = sp_xrealloc(sl->ids, *cap * sizeof *sl->ids);
+        sl->line = sp_xrealloc(sl->line, *cap * sizeof *sl->line);
+        sl->found = sp_xrealloc(sl->found, *cap * sizeof *sl->found);
+    }
+    snprintf(sl->ids[sl->n], 16, "%s", line);
+    sp_strlower(sl->ids[sl->n]);
+    sl->line[sl->n] = lineno;
+    sl->found[sl->n] = 0;
+    sl->n++;
+}
+
 static int load_speaker_list(const char *root, const char *name, speaker_list *sl, sp_diag *d, sp_error *err)
 {
-    sl->ids = NULL;
-    sl->n = 0;
-    char *path = find_ci(root, name);
-    if (!path) path = sp_data_file(name, err);
-    if (!path) return -1;
-    char *text = sp_read_file(path, NULL, err);
-    if (!text) {
-        free(path);
-        return -1;
-    }
+    memset(sl, 0, sizeof *sl);
+    sl->path = find_ci(root, name);
+    if (!sl->path) sl->path = sp_data_file(name, err);
+    if (!sl->path) return -1;
+    char *text = sp_read_file(sl->path, NULL, err);
+    if (!text) return -1;
     size_t cap = 0;
-    long lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        sp_strtrim(line);
-        if (!*line || *line == '#') continue;
-        if (strlen(line) >= 16) {
-            sp_diag_add(d, path, lineno, "expected a speaker id such as 'faks0', got '%s'", line);
-            continue;
-        }
-        if (sl->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            sl->ids = sp_xrealloc(sl->ids, cap * sizeof *sl->ids);
-        }
-        snprintf(sl->ids[sl->n], 16, "%s", line);
-        sp_strlower(sl->ids[sl->n]);
-        sl->n++;
+    long lineno = 1;
+    /* Line by line, empty lines counted, so that warnings name the right one. */
+    for (char *line = text; line; lineno++) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        list_line(sl, &cap, line, lineno, d);
+        line = nl ? nl + 1 : NULL;
     }
     free(text);
-    free(path);
     return 0;
 }
 
-static int in_list(const speaker_list *sl, const char *speaker)
+/* 1 when sl has no list or lists speaker (marking it found). */
+static int keep_speaker(speaker_list *sl, const char *speaker)
 {
+    if (!sl->path) return 1;
+    int kept = 0;
     for (size_t i = 0; i < sl->n; i++)
-        if (strcmp(sl->ids[i], speaker) == 0) return 1;
-    return 0;
+        if (strcmp(sl->ids[i], speaker) == 0) kept = sl->found[i] = 1;
+    return kept;
+}
+
+/* The listed speakers the tree lacks, each a warning at its line. */
+static void warn_unfound(const speaker_list *sl, sp_diag *d)
+{
+    for (size_t i = 0; i < sl->n && !sp_diag_stop(d); i++) {
+        if (sl->found[i]) continue;
+        char folder[16];
+        snprintf(folder, sizeof folder, "%s", sl->ids[i]);
+        sp_strupper(folder);
+        sp_diag_warn(d, sl->path, sl->line[i], "speaker '%s' is not in the corpus (no TEST/DRn/%s folder)", sl->ids[i],
+                     folder);
+    }
+}
+
+static void speaker_list_free(speaker_list *sl)
+{
+    free(sl->path);
+    free(sl->ids);
+    free(sl->line);
+    free(sl->found);
+    memset(sl, 0, sizeof *sl);
 }
 
 /* ---- names */
@@ -239,7 +282,7 @@ static int cmp_utt(const void *a, const void *b)
 
 /* One TRAIN or TEST folder: its DRn folders and their speakers. */
 static void scan_part(sp_corpus *c, size_t *cap, const char *partdir, const char *part, int test,
-                      const speaker_list *keep, int include_sa, sp_diag *d)
+                      speaker_list *keep, int include_sa, sp_diag *d)
 {
     listing drs;
     list_dir(partdir, &drs);
@@ -247,7 +290,15 @@ static void scan_part(sp_corpus *c, size_t *cap, const char *partdir, const char
     for (size_t i = 0; i < drs.n && !sp_diag_stop(d); i++) {
         int dialect = dialect_of(drs.names[i]);
         char *drdir = sp_path_join(partdir, drs.names[i]);
-        if (!dialect || !sp_is_dir(drdir)) {
+        if (!sp_is_dir(drdir)) {
+            free(drdir);
+            continue;
+        }
+        if (!dialect) {
+            /* TIMIT has eight dialect regions: a DR9 or a stray folder is
+             * most likely a copying mistake, not data to drop unsaid. */
+            sp_diag_warn(d, drdir, 0, "folder '%s' is not a dialect folder DR1..DR8: its speakers are left out",
+                         drs.names[i]);
             free(drdir);
             continue;
         }
@@ -269,7 +320,7 @@ static void scan_part(sp_corpus *c, size_t *cap, const char *partdir, const char
             char low[16];
             snprintf(low, sizeof low, "%s", spks.names[k]);
             sp_strlower(low);
-            if (keep->ids && !in_list(keep, low)) {
+            if (!keep_speaker(keep, low)) {
                 free(spkdir);
                 continue;
             }
@@ -289,13 +340,21 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
 {
     memset(c, 0, sizeof *c);
     if (split < 0 || split > SP_SPLIT_ALL) return sp_fail(err, "unknown split");
-    if (!sp_is_dir(root)) return sp_fail(err, "cannot read corpus '%s': not a directory", root);
+    if (!sp_is_dir(root)) {
+        struct stat st;
+        return sp_fail(err, stat(root, &st) != 0 ? "corpus '%s' does not exist" : "corpus '%s' is not a directory",
+                       root);
+    }
     c->root = sp_xstrdup(root);
+    sp_synth_status_check(root, d);
+    if (sp_diag_stop(d)) return 0;
 
-    speaker_list keep = { NULL, 0 };
+    speaker_list keep;
+    memset(&keep, 0, sizeof keep);
     if (split == SP_SPLIT_DEV || split == SP_SPLIT_CORE) {
         const char *name = split == SP_SPLIT_DEV ? "dev_spk.list" : "core_spk.list";
         if (load_speaker_list(root, name, &keep, d, err) != 0) {
+            speaker_list_free(&keep);
             sp_corpus_free(c);
             return -1;
         }
@@ -324,9 +383,25 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
         if (nparts == 0 && !sp_diag_stop(d))
             sp_diag_add(d, root, 0, "no %s folder: expected the TIMIT layout ROOT/TRAIN|TEST/DRn/SPEAKER", parts[t]);
     }
-    free(keep.ids);
+    if (keep.path && !sp_diag_stop(d)) warn_unfound(&keep, d);
+    if (c->n == 0 && !sp_diag_stop(d)) {
+        if (keep.path)
+            sp_diag_warn(d, keep.path, 0, "split %s has no speakers: the list names none of the corpus's TEST speakers",
+                         sp_split_name(split));
+        else
+            sp_diag_warn(d, root, 0, "split %s has no speakers", sp_split_name(split));
+    }
+    speaker_list_free(&keep);
     if (c->n > 1) qsort(c->utts, c->n, sizeof *c->utts, cmp_utt);
     return 0;
+}
+
+int sp_corpus_has_part(const char *root, const char *part)
+{
+    char *dir = find_ci(root, part);
+    int yes = dir && sp_is_dir(dir);
+    free(dir);
+    return yes;
 }
 
 void sp_corpus_free(sp_corpus *c)

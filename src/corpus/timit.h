@@ -53,6 +53,9 @@ int sp_corpus_scan(sp_corpus *c, const char *root, int split, int include_sa,
                    sp_diag *d, sp_error *err);
 void sp_corpus_free(sp_corpus *c);
 
+/* 1 when root has a folder named part ("TRAIN" or "TEST", any case). */
+int sp_corpus_has_part(const char *root, const char *part);
+
 /* One utterance in memory: audio and phone segments (61-set indices). */
 typedef struct {
     int16_t *audio;

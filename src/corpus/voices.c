@@ -95,3 +95,42 @@ const char *sp_voices_engine(const sp_voices *t, const char *speaker)
         if (sp_strcaseeq(t->v[i].speaker, speaker)) return t->v[i].engine;
     return NULL;
 }
+
+int sp_synth_status_write(const char *root, int complete, sp_error *err)
+{
+    char *path = sp_path_join(root, SP_SYNTH_STATUS);
+    sp_atomic_file af;
+    int rc = sp_atomic_open(&af, path, err);
+    if (rc == 0) {
+        fprintf(af.f, "%s\n", complete ? "complete" : "incomplete");
+        fprintf(af.f, "# written by 'sincprobe corpus synth': 'incomplete' while it runs, 'complete' when it is done\n");
+        rc = sp_atomic_commit(&af, err);
+    }
+    free(path);
+    return rc;
+}
+
+void sp_synth_status_check(const char *root, sp_diag *d)
+{
+    char *path = sp_path_join(root, SP_SYNTH_STATUS);
+    char *voices = sp_path_join(root, "voices.tsv");
+    if (sp_is_file(path)) {
+        sp_error err;
+        char *text = sp_read_file(path, NULL, &err);
+        if (!text)
+            sp_diag_add(d, path, 0, "%s", err.msg);
+        else if (strncmp(text, "complete\n", 9) != 0)
+            sp_diag_add(d, path, 1,
+                        "incomplete synthetic corpus: 'sincprobe corpus synth' did not finish (killed, or it failed); "
+                        "remove '%s' and make it again with 'sincprobe corpus synth --out %s'",
+                        root, root);
+        free(text);
+    } else if (sp_is_file(voices)) {
+        sp_diag_warn(d, voices, 0,
+                     "synthetic corpus without %s: made by an older sincprobe, or its synth did not finish; "
+                     "if in doubt make it again with 'sincprobe corpus synth'",
+                     SP_SYNTH_STATUS);
+    }
+    free(voices);
+    free(path);
+}

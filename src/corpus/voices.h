@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base/diag.h"
+#include "base/error.h"
 
 typedef struct {
     char speaker[16]; /* lower case, as the speaker folder */
@@ -28,5 +29,17 @@ void sp_voices_free(sp_voices *t);
 
 /* The engine of speaker (any case), or NULL when not listed. */
 const char *sp_voices_engine(const sp_voices *t, const char *speaker);
+
+/* ROOT/synth.status, the synthetic corpus's completion marker: `corpus
+ * synth` writes it saying "incomplete" before the first utterance and
+ * rewrites it saying "complete" (atomically) after the last file, so a
+ * run that was killed or failed (a full disk) leaves a tree that says
+ * so. A real TIMIT tree has no marker and no voices.tsv. */
+#define SP_SYNTH_STATUS "synth.status"
+int sp_synth_status_write(const char *root, int complete, sp_error *err);
+/* An error in d when ROOT/synth.status does not say "complete"; a
+ * warning when ROOT has voices.tsv but no marker (made by a sincprobe
+ * without markers, or cut short before it was written). */
+void sp_synth_status_check(const char *root, sp_diag *d);
 
 #endif

@@ -25,9 +25,20 @@ void sp_scoring_init(sp_scoring *s, sp_model *m, const sp_scoring_opts *o)
     s->vo.prior_scale = isnan(o->prs) ? s->c.prior_scale : o->prs;
 }
 
+/* The config whose corpus gives the priors and the phone LM: the
+ * evaluated corpus's training split when it has one (a noisy copy of the
+ * whole tree), else the model's own training corpus (a test-only tree). */
+static const sp_conf *lm_conf(const sp_scoring *s)
+{
+    int train_in_test = !strcmp(s->c.train_split, "dev") || !strcmp(s->c.train_split, "core") ||
+                        !strcmp(s->c.train_split, "test");
+    if (train_in_test || sp_corpus_has_part(s->c.corpus, "TRAIN")) return &s->c;
+    return &s->m->conf;
+}
+
 int sp_scoring_load(sp_scoring *s, sp_error *err)
 {
-    if (sp_phone_decoder_init(&s->pd, &s->c, &s->vo, err) != 0) return -1;
+    if (sp_phone_decoder_init(&s->pd, lm_conf(s), &s->vo, err) != 0) return -1;
     s->have_pd = 1;
     sp_diag d;
     sp_diag_init(&d, 0);

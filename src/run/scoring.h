@@ -74,7 +74,8 @@ typedef struct {
 void sp_scoring_init(sp_scoring *s, sp_model *m, const sp_scoring_opts *o);
 
 /* The decoder (priors and phone LM from the training split of the
- * corpus) and the evaluated split. 0, or -1 with err. */
+ * evaluated corpus, or of the model's own corpus when the evaluated one
+ * has no TRAIN folder) and the evaluated split. 0, or -1 with err. */
 int sp_scoring_load(sp_scoring *s, sp_error *err);
 
 /* Every frame of the split through the model. ch (NULL: none; created in
