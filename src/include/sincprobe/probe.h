@@ -34,10 +34,13 @@
  * option the descriptor declares, with a value of its type. The same
  * probe may appear in several sections with different options; each
  * section is one instance. `use = NAME` loads NAME.so from the first
- * directory of $SINCPROBE_PLUGIN_PATH (colon-separated), then of the
- * installed probe directory (pkg-config --variable=probedir sincprobe),
- * that has one; failing that, the first probe file there whose descriptors
- * include identifier NAME. `use = PATH` with a '/' loads that file.
+ * directory of $SINCPROBE_PLUGIN_PATH (colon-separated; relative entries
+ * are relative to the current directory), then of the installed probe
+ * directory (pkg-config --variable=probedir sincprobe), that has one, and
+ * no other file: the probe is its descriptor with identifier NAME.
+ * `use = FILE:ID` takes descriptor ID of FILE.so (a second probe of a
+ * file). `use = PATH` with a '/' loads that file (its first descriptor;
+ * PATH:ID another), and a run records it by its absolute path.
  *
  * ---- Call order (one instance; "train" and "eval" are the two modes)
  *
