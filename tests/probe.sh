@@ -195,6 +195,25 @@ export SINCPROBE_PLUGIN_PATH="$saved"
 expect_match "$err" "gone/checkpoints/last\.ckpt \(its config\):[0-9]+: \[probe m\] use = mutate: no probe 'mutate' in $work/empty:" "resume without the probe"
 ok; [ ! -e "$work/gone/log.tsv" ] || fail "the refused resume wrote log.tsv"
 
+# ---- a probe loaded by a relative path is recorded by its absolute path,
+# so a resume and an eval from another directory find it.
+mkdir -p "$work/here/sub" "$work/elsewhere"
+cp "$fixtures/mutate.so" "$work/here/sub/mutate.so"
+here=$(cd "$work/here" && pwd -P)
+conf "$work/rel" '[probe m]\nuse = ./sub/mutate.so\nroles = train,test' '[probe n]\nuse = sub/mutate.so:needy\nx = 2' >"$work/rel.conf"
+cd "$work/here" || fail "cd $work/here"
+expect_status 0 "$SINCPROBE" train "$work/rel.conf" --quiet --stop-after-steps 8
+cd "$work/elsewhere" || fail "cd $work/elsewhere"
+cfg=$(cat "$work/rel/config.conf")
+expect_match "$cfg" "^use = $here/sub/mutate\.so\$" "config.conf records the probe's absolute path"
+expect_match "$cfg" "^use = $here/sub/mutate\.so:needy\$" "config.conf records PATH:ID absolute"
+expect_status 0 "$SINCPROBE" train --resume "$work/rel" --quiet
+expect_match "$err" '^probes: m \(mutate 0\.1\), n \(needy 0\.1\)$' "the resumed run, from another directory, has its probes"
+expect_status 0 "$SINCPROBE" eval "$work/rel" --split test
+ok; grep -q '^2	[1-9][0-9]*	' "$work/rel/eval-test/probes/m/counts.tsv" 2>/dev/null ||
+  fail "eval from another directory did not run the probe loaded by path: $(cat "$work/rel/eval-test/probes/m/counts.tsv" 2>&1)"
+cd "$work" || fail "cd $work"
+
 # ---- eval: the run's own pipeline, another config's, or none
 expect_status 0 "$SINCPROBE" eval "$work/ex" --split test --json
 fer_own=$(printf '%s' "$out" | sed -n 's/.*"fer": \([0-9.e+-]*\).*/\1/p')
