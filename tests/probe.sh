@@ -184,6 +184,15 @@ cut -f1-6 "$work/res/log.tsv" >"$work/res.cols"
 ok; cmp -s "$work/plain.cols" "$work/res.cols" || fail "resumed run differs: $(diff "$work/plain.cols" "$work/res.cols")"
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1}' "$work/res/probes/ex/epochs.tsv" | tr '\n' ' ')" = "1 2 " ] ||
   fail "resumed epochs.tsv: $(cat "$work/res/probes/ex/epochs.tsv")"
+# The resume continued inside epoch 2 (8 of 12 steps done); the example
+# probe kept that epoch's tallies (partial.npy, saved by on_finish when
+# interrupted, taken back at the same step), so its table is that of the
+# uninterrupted run: 6 training batches an epoch, the same gradient norms.
+ok; [ -s "$work/res/probes/ex/partial.npy" ] || fail "the interrupted example probe saved no partial.npy"
+cut -f1,6,8 "$work/ex/probes/ex/epochs.tsv" >"$work/ex.tallies"
+cut -f1,6,8 "$work/res/probes/ex/epochs.tsv" >"$work/res.tallies"
+ok; cmp -s "$work/ex.tallies" "$work/res.tallies" ||
+  fail "the resumed example probe's tallies differ from the uninterrupted run's: $(diff "$work/ex.tallies" "$work/res.tallies")"
 # A resumed run whose probe is gone is refused, naming its stored config
 # (the checkpoint's) and the line there.
 mkdir -p "$work/gone/checkpoints" "$work/empty"
