@@ -160,7 +160,7 @@ static lib *lib_open(sp_probe_catalog *cat, const char *file)
     cat->libs = l;
     char *dir = sp_xstrdup(file), *slash = strrchr(dir, '/');
     if (slash) {
-        slash[slash == dir] = '\0';
+        slash[slash == dir] = '\0'; /* the file's folder; "/" for a file at the root */
         warn_writable(cat, dir, "directory");
     }
     free(dir);
