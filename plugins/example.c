@@ -6,6 +6,9 @@
  *                train and dev batches seen, mean gradient norm, mean
  *                |activation| of `layer` on the probe set
  *   epochs.npy   the same as a float64 array (read back on resume)
+ *   partial.npy  when a training is interrupted: the tallies of the
+ *                unfinished epoch, tagged with the step (read back on
+ *                resume, so the epoch's row counts all its steps)
  *   filters.npy  the first layer's taps [F][K] at the last epoch's end
  *   cutoffs.tsv  filter, f1, f2 in Hz (sinc first layers)
  *   acts.npy     [N][out_n] activations of `layer` on the probe set, and
@@ -71,6 +74,42 @@ static int create(const sp_probe_context *ctx, void **self, sp_probe_error *err)
     return 0;
 }
 
+/* The tallies of an unfinished epoch's training steps, saved when a run
+ * is interrupted: [steps_done, train batches, gradient-norm sum, count].
+ * (Dev batches are not kept: an interrupted dev evaluation runs again.) */
+#define NPARTIAL 4
+
+static int save_partial(const example *x, long steps_done, sp_probe_error *err)
+{
+    double p[NPARTIAL] = { (double)steps_done, (double)x->batches[SP_PROBE_TRAIN], x->grad_sum, (double)x->grad_n };
+    long shape[1] = { NPARTIAL };
+    return x->h->write_npy(x->ctx, "partial.npy", SP_PROBE_F64, p, 1, shape, err);
+}
+
+/* Take the tallies back when they were saved at the position the run
+ * resumes from. Saved at another step, they are stale (the process was
+ * killed and the run resumes from an older checkpoint): a resume inside
+ * an epoch then says that the epoch's row misses its first steps. */
+static void load_partial(example *x, const sp_probe_run *run)
+{
+    sp_probe_dtype t;
+    int rank;
+    long shape[SP_PROBE_NPY_MAXRANK];
+    sp_probe_error ignore;
+    double *p = x->h->read_npy(x->ctx, "partial.npy", &t, &rank, shape, &ignore);
+    int ok = p && t == SP_PROBE_F64 && rank == 1 && shape[0] == NPARTIAL && p[0] == (double)run->steps_done;
+    if (ok) {
+        x->batches[SP_PROBE_TRAIN] = (long)p[1];
+        x->grad_sum = p[2];
+        x->grad_n = (long)p[3];
+    }
+    x->h->release(p);
+    long into = run->steps_done - (long)run->epochs_done * run->steps_per_epoch;
+    if (!ok && into > 0)
+        x->h->log(x->ctx, SP_PROBE_WARN, "no tallies saved at step %ld: epoch %d's row leaves out its first %ld steps",
+                  run->steps_done, run->epochs_done + 1, into);
+}
+
 /* What report.html shows of this probe's folder (sincprobe-probe(3),
  * Report manifests): one line plot from epochs.tsv. The report assembles
  * the panels it finds in the manifests; it knows no probe by name. */
@@ -118,6 +157,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
         }
         x->h->release(old);
     }
+    if (run->resumed) load_partial(x, run);
     return 0;
 }
 
@@ -234,6 +274,8 @@ static int on_finish(void *self, const sp_probe_run *run, sp_probe_error *err)
     example *x = self;
     static const char *const status[] = { "completed", "interrupted", "failed" };
     x->h->log(x->ctx, SP_PROBE_INFO, "finished (%s)", status[run->status]);
+    if (run->mode == SP_PROBE_MODE_TRAIN && run->status == SP_PROBE_INTERRUPTED)
+        return save_partial(x, run->steps_done, err);
     if (run->mode != SP_PROBE_MODE_EVAL) return 0;
     static const char *const head[3] = { "role", "batches", "chunks" };
     double rows[SP_PROBE_NROLES * 3];

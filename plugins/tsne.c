@@ -1,6 +1,7 @@
-/* tsne.c - two probes in one module: "tsne" (index 0), a Barnes-Hut or
- * exact t-SNE map of a layer's activations on the probe set, and "pca"
- * (index 1), its first two principal components. At each chosen epoch's
+/* tsne.c - two probes from one source, each in its own module (tsne.so
+ * and pca.so): "tsne", a Barnes-Hut or exact t-SNE map of a layer's
+ * activations on the probe set, and "pca", its first two principal
+ * components. At each chosen epoch's
  * end (and for the matrix of `sincprobe analyse`, epoch 0) each chosen
  * layer's activations [N][D] become a 2-D embedding, written in the
  * probe's folder as
@@ -669,9 +670,15 @@ static const sp_probe_descriptor descriptors[2] = {
     },
 };
 
+/* Which descriptor this module serves: plugins.am builds tsne.so (0) and
+ * pca.so (1) from this file, since `use = NAME` opens NAME.so only. */
+#ifndef SP_TSNE_DESCRIPTOR
+#define SP_TSNE_DESCRIPTOR 0
+#endif
+
 SP_PROBE_EXPORT const sp_probe_descriptor *sincprobe_probe_descriptor(unsigned host_abi, unsigned long index)
 {
     /* analyse mode (ABI 2) is served too; an ABI 1 host never shows it */
     (void)host_abi;
-    return index < 2 ? &descriptors[index] : NULL;
+    return index == 0 ? &descriptors[SP_TSNE_DESCRIPTOR] : NULL;
 }

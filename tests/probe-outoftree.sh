@@ -21,6 +21,10 @@ pc=$(find "$stage" -name sincprobe.pc | head -1)
 hdr=$(find "$stage" -path '*/include/sincprobe/probe.h' | head -1)
 ok; [ -n "$pc" ] && [ -n "$hdr" ] || { fail "staged install lacks sincprobe.pc or sincprobe/probe.h: $(find "$stage" -type f)"; finish; }
 ok; [ -f "$(dirname "$hdr")/layers.h" ] || fail "staged install lacks sincprobe/layers.h"
+# The header's first line states the ABI version its macro defines.
+abi=$(sed -n 's/^#define SP_PROBE_ABI_VERSION \([0-9][0-9]*\)u$/\1/p' "$hdr")
+ok; [ -n "$abi" ] || fail "no SP_PROBE_ABI_VERSION in $hdr"
+expect_match "$(head -1 "$hdr")" "^/\* sincprobe/probe\.h - the probe plugin ABI of sincprobe, version $abi\.$" "probe.h's first line names ABI $abi"
 
 # pkg-config sees only the staged module; the sysroot maps its -I into the stage.
 export PKG_CONFIG_LIBDIR="$(dirname "$pc")" PKG_CONFIG_PATH= PKG_CONFIG_SYSROOT_DIR="$stage"
@@ -69,6 +73,36 @@ if [ -n "$MANDOC" ]; then
   $CC_PROBE -std=c99 -pedantic -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden $flags \
     -o "$work/probes/clip.so" "$work/clip.c" >"$work/clip.log" 2>&1
   ok; [ -f "$work/probes/clip.so" ] || fail "the example of sincprobe-probe(3) does not compile: $(head -20 "$work/clip.log")"
+fi
+
+# The autotools snippet of sincprobe-probe(3) (configure.ac and
+# Makefile.am around clip.c) builds and installs the module into
+# pkg-config's probedir, where the host looks, when the tools are here.
+if [ -n "$MANDOC" ] && [ -s "$work/clip.c" ] && command -v autoreconf >/dev/null && command -v libtoolize >/dev/null; then
+  a="$work/autotools"
+  mkdir -p "$a"
+  "$MANDOC" -T ascii "$top_srcdir/man/sincprobe-probe.3" | sed 's/.\x08//g' >"$work/probe.3.txt"
+  block() { # block FIRST LAST: the literal block from the line FIRST to LAST, unindented
+    awk -v first="$1" -v last="$2" '!on && index($0, first) {on = 1; match($0, /^ */); ind = RLENGTH}
+      on {print substr($0, ind + 1)} on && index($0, last) {exit}' "$work/probe.3.txt"
+  }
+  block 'AC_INIT([clip]' 'AC_OUTPUT' >"$a/configure.ac"
+  block 'probe_LTLIBRARIES = clip.la' 'export-symbols-regex' >"$a/Makefile.am"
+  cp "$work/clip.c" "$a/clip.c"
+  ok; [ "$(wc -l <"$a/configure.ac")" -ge 6 ] && [ "$(wc -l <"$a/Makefile.am")" -ge 4 ] ||
+    fail "no autotools snippet in sincprobe-probe.3: $(cat "$a/configure.ac" "$a/Makefile.am")"
+  ( cd "$a" && unset MAKEFLAGS MFLAGS MAKELEVEL && autoreconf -fi && ./configure -q CC="$CC_PROBE" &&
+    ${MAKE:-make} && ${MAKE:-make} install DESTDIR="$a/dest" ) >"$work/autotools.log" 2>&1
+  rc=$?
+  ok; [ $rc -eq 0 ] || fail "the autotools snippet of sincprobe-probe(3) does not build: $(grep -i error "$work/autotools.log" | head -5)"
+  so=$(find "$a/dest" -name clip.so | head -1)
+  expect_match "$so" "/sincprobe/probes/clip\.so\$" "make install puts clip.so into pkg-config's probedir"
+  if [ -n "$so" ]; then
+    ok; SINCPROBE_PLUGIN_PATH="$(dirname "$so")" "$SINCPROBE" plugins clip >"$work/autotools.plugins" 2>&1 ||
+      fail "the module built with automake is not a probe: $(cat "$work/autotools.plugins")"
+  fi
+else
+  echo "probe-outoftree: mandoc, autoreconf or libtoolize missing: the autotools snippet is not built"
 fi
 
 export SINCPROBE_PLUGIN_PATH="$work/probes"

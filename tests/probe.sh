@@ -26,7 +26,8 @@ expect_match "$out" '^option +type +default +help$' "plugins NAME option header"
 expect_match "$out" '^stat +enum rms\|peak +rms +the batch statistic logged$' "an enum option with its choices"
 expect_match "$out" '^every +int \[0, 1000000000\] +0 +log batch statistics' "an int option with its range"
 expect_match "$out" '^probe_frames +int' "the host's probe_frames"
-expect_status 0 "$SINCPROBE" plugins needy && expect_match "$out" '^x +int +\(required\)' "a required option"
+expect_status 0 "$SINCPROBE" plugins mutate:needy && expect_match "$out" '^x +int +\(required\)' "a required option"
+expect_status 0 "$SINCPROBE" plugins "$fixtures/mutate.so:needy" && expect_match "$out" '^needy 0\.1' "plugins PATH:ID"
 expect_status 1 "$SINCPROBE" plugins nosuch && expect_match "$err" "^sincprobe: no probe 'nosuch' in " "plugins of an unknown probe"
 expect_status 1 "$SINCPROBE" plugins badabi && expect_match "$err" "badabi\.so': probe 'badabi' was built for probe ABI 99; this sincprobe accepts ABI 1 to 2" "plugins of another ABI"
 expect_status 1 "$SINCPROBE" plugins notaprobe && expect_match "$err" "notaprobe\.so' is not a sincprobe probe" "plugins of a non-probe"
@@ -59,9 +60,37 @@ refuse type $((lines + 5)) "\[probe b\] every: 'often' is not an integer \(expec
   '[probe a]\nuse = example' '[probe b]\nuse = example\nevery = often'
 refuse float $((lines + 3)) "\[probe a\] gain: 'loud' is not a number \(expected float \[-100, 100\]; probe 'mutate', '$fixtures/mutate\.so'\)" \
   '[probe a]\nuse = mutate\ngain = loud'
-refuse unknown $((lines + 2)) "\[probe a\] use = nosuch: no probe 'nosuch' in $fixtures:" '[probe a]\nuse = nosuch'
+# `use = NAME` opens NAME.so only: not the other files of the path to
+# look for an identifier NAME (loading a file runs its constructors;
+# notaprobe.so's writes a line to $SP_TEST_CTOR_MARK). needy is the
+# second probe of mutate.so: `use = mutate:needy`, not `use = needy`.
+export SP_TEST_CTOR_MARK="$work/ctor.mark"
+refuse unknown $((lines + 2)) "\[probe a\] use = nosuch: no probe 'nosuch' in $fixtures:.*: no file 'nosuch\.so' in those directories" '[probe a]\nuse = nosuch'
+refuse second $((lines + 2)) "\[probe a\] use = needy: no probe 'needy' in $fixtures:.*: no file 'needy\.so' in those directories \(.*'use = FILE:ID'" \
+  '[probe a]\nuse = needy\nx = 1'
+ok; [ ! -e "$SP_TEST_CTOR_MARK" ] || fail "use = nosuch or needy loaded other files of the path: $(cat "$SP_TEST_CTOR_MARK")"
+expect_status 0 "$SINCPROBE" plugins
+ok; [ -s "$SP_TEST_CTOR_MARK" ] || fail "the listing loads every file (as sincprobe-plugins(1) says), notaprobe.so's constructor did not run"
+unset SP_TEST_CTOR_MARK
+# A world-writable directory of the path, or probe file, is warned of by name.
+path0=$SINCPROBE_PLUGIN_PATH
+export SINCPROBE_PLUGIN_PATH="$work/open:$path0"
+mkdir -p "$work/open" && cp "$fixtures/mutate.so" "$work/open/mutate.so" && chmod 777 "$work/open" && chmod 644 "$work/open/mutate.so"
+expect_status 0 "$SINCPROBE" plugins mutate
+expect_match "$err" "^sincprobe: warning: probe directory '$work/open' is world-writable" "a world-writable directory"
+ok; ! printf '%s\n' "$err" | grep -q "probe file" || fail "a file that is not world-writable warned of: $err"
+chmod 755 "$work/open" && chmod 666 "$work/open/mutate.so"
+expect_status 0 "$SINCPROBE" plugins mutate
+expect_match "$err" "^sincprobe: warning: probe file '$work/open/mutate\.so' is world-writable" "a world-writable probe file"
+ok; ! printf '%s\n' "$err" | grep -q "probe directory" || fail "a directory that is not world-writable warned of: $err"
+chmod 644 "$work/open/mutate.so"
+expect_status 0 "$SINCPROBE" plugins mutate
+ok; [ -z "$err" ] || fail "warnings without a world-writable path: $err"
+export SINCPROBE_PLUGIN_PATH="$path0"
 refuse nouse $((lines + 1)) "\[probe a\] has no 'use = NAME' naming the probe to run" '[probe a]\nevery = 2'
-refuse required $((lines + 1)) "\[probe a\] lacks option 'x' of probe 'needy' \('$fixtures/mutate\.so'\)" '[probe a]\nuse = needy'
+refuse required $((lines + 1)) "\[probe a\] lacks option 'x' of probe 'needy' \('$fixtures/mutate\.so'\)" '[probe a]\nuse = mutate:needy'
+refuse noid $((lines + 2)) "\[probe a\] use = mutate:nosuch: '$fixtures/mutate\.so' has no probe 'nosuch' \(it has mutate, needy\); name one of them as 'use = mutate:ID'" \
+  '[probe a]\nuse = mutate:nosuch'
 refuse create $((lines + 4)) "\[probe a\] \('$fixtures/mutate\.so'\): create: gain: 2 will not do" \
   '[probe a]\nuse = mutate\nfail = gain\ngain = 2'
 # Several problems: each reported.
@@ -92,8 +121,8 @@ expect_match "$(cat "$work/ex/report.html")" 'mean gradient norm by epoch' "the 
 ok; ls "$work/ex/plots/" | grep -q 'example_grad_norm.*\.png' || fail "no example_grad_norm figure in plots/: $(ls "$work/ex/plots/")"
 
 # ---- a probe built for ABI 1 still runs in this ABI 2 host
-expect_status 0 "$SINCPROBE" plugins abione && expect_match "$out" '^abi +1$' "plugins shows the ABI 1 probe's version"
-conf "$work/one" '[probe a]\nuse = abione\nprobe_frames = 20' >"$work/one.conf"
+expect_status 0 "$SINCPROBE" plugins abi1:abione && expect_match "$out" '^abi +1$' "plugins shows the ABI 1 probe's version"
+conf "$work/one" '[probe a]\nuse = abi1:abione\nprobe_frames = 20' >"$work/one.conf"
 expect_status 0 "$SINCPROBE" train "$work/one.conf" --quiet
 ok; [ "$(awk -F'\t' 'NR > 1 {printf "%s:%s ", $1, $2}' "$work/one/probes/a/epochs.tsv")" = "1:20 2:20 " ] ||
   fail "the ABI 1 probe's epochs.tsv: $(cat "$work/one/probes/a/epochs.tsv" 2>&1)"
@@ -155,6 +184,15 @@ cut -f1-6 "$work/res/log.tsv" >"$work/res.cols"
 ok; cmp -s "$work/plain.cols" "$work/res.cols" || fail "resumed run differs: $(diff "$work/plain.cols" "$work/res.cols")"
 ok; [ "$(awk -F'\t' 'NR > 1 {print $1}' "$work/res/probes/ex/epochs.tsv" | tr '\n' ' ')" = "1 2 " ] ||
   fail "resumed epochs.tsv: $(cat "$work/res/probes/ex/epochs.tsv")"
+# The resume continued inside epoch 2 (8 of 12 steps done); the example
+# probe kept that epoch's tallies (partial.npy, saved by on_finish when
+# interrupted, taken back at the same step), so its table is that of the
+# uninterrupted run: 6 training batches an epoch, the same gradient norms.
+ok; [ -s "$work/res/probes/ex/partial.npy" ] || fail "the interrupted example probe saved no partial.npy"
+cut -f1,6,8 "$work/ex/probes/ex/epochs.tsv" >"$work/ex.tallies"
+cut -f1,6,8 "$work/res/probes/ex/epochs.tsv" >"$work/res.tallies"
+ok; cmp -s "$work/ex.tallies" "$work/res.tallies" ||
+  fail "the resumed example probe's tallies differ from the uninterrupted run's: $(diff "$work/ex.tallies" "$work/res.tallies")"
 # A resumed run whose probe is gone is refused, naming its stored config
 # (the checkpoint's) and the line there.
 mkdir -p "$work/gone/checkpoints" "$work/empty"
@@ -165,6 +203,25 @@ expect_status 1 "$SINCPROBE" train --resume "$work/gone" --quiet
 export SINCPROBE_PLUGIN_PATH="$saved"
 expect_match "$err" "gone/checkpoints/last\.ckpt \(its config\):[0-9]+: \[probe m\] use = mutate: no probe 'mutate' in $work/empty:" "resume without the probe"
 ok; [ ! -e "$work/gone/log.tsv" ] || fail "the refused resume wrote log.tsv"
+
+# ---- a probe loaded by a relative path is recorded by its absolute path,
+# so a resume and an eval from another directory find it.
+mkdir -p "$work/here/sub" "$work/elsewhere"
+cp "$fixtures/mutate.so" "$work/here/sub/mutate.so"
+here=$(cd "$work/here" && pwd -P)
+conf "$work/rel" '[probe m]\nuse = ./sub/mutate.so\nroles = train,test' '[probe n]\nuse = sub/mutate.so:needy\nx = 2' >"$work/rel.conf"
+cd "$work/here" || fail "cd $work/here"
+expect_status 0 "$SINCPROBE" train "$work/rel.conf" --quiet --stop-after-steps 8
+cd "$work/elsewhere" || fail "cd $work/elsewhere"
+cfg=$(cat "$work/rel/config.conf")
+expect_match "$cfg" "^use = $here/sub/mutate\.so\$" "config.conf records the probe's absolute path"
+expect_match "$cfg" "^use = $here/sub/mutate\.so:needy\$" "config.conf records PATH:ID absolute"
+expect_status 0 "$SINCPROBE" train --resume "$work/rel" --quiet
+expect_match "$err" '^probes: m \(mutate 0\.1\), n \(needy 0\.1\)$' "the resumed run, from another directory, has its probes"
+expect_status 0 "$SINCPROBE" eval "$work/rel" --split test
+ok; grep -q '^2	[1-9][0-9]*	' "$work/rel/eval-test/probes/m/counts.tsv" 2>/dev/null ||
+  fail "eval from another directory did not run the probe loaded by path: $(cat "$work/rel/eval-test/probes/m/counts.tsv" 2>&1)"
+cd "$work" || fail "cd $work"
 
 # ---- eval: the run's own pipeline, another config's, or none
 expect_status 0 "$SINCPROBE" eval "$work/ex" --split test --json

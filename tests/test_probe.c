@@ -80,7 +80,7 @@ static void refusals(void)
     expect_refusal("[probe a]\nuse = example\nfilters = maybe\n", 3, "'maybe' is not yes or no", NULL);
     expect_refusal("[probe a]\nuse = example\nstat = mean\n", 3, "'mean' is not one of rms|peak", NULL);
     expect_refusal("[probe a]\nuse = mutate\ngain = loud\n", 3, "'loud' is not a number", "mutate.so", NULL);
-    expect_refusal("[probe a]\nuse = needy\n", 1, "lacks option 'x'", "mutate.so", NULL);
+    expect_refusal("[probe a]\nuse = mutate:needy\n", 1, "lacks option 'x'", "mutate.so", NULL);
     expect_refusal("[probe a.b]\nuse = example\n", 1, "a probe ID is", NULL);
     expect_refusal("[probe a]\nuse = example\nprobe_frames = lots\n", 3, "probe_frames", NULL);
     expect_refusal("[probe a]\nuse = Bad/../x.so\n", 2, "cannot be loaded", NULL);
@@ -98,7 +98,7 @@ static void resolution(void)
     char *so = sp_xasprintf("%s/mutate.so", plugin_dir);
     char *text = sp_xasprintf("[probe one]\nuse = example\nfilters = off\nstat = peak\n"
                               "[probe two]\nuse = example\nlayer = act1\nprobe_frames = 7\n"
-                              "[probe three]\nuse = %s\naudio = scale\n[probe four]\nuse = needy\nx = 3\n", so);
+                              "[probe three]\nuse = %s\naudio = scale\n[probe four]\nuse = mutate:needy\nx = 3\n", so);
     sp_probe_chain *ch = resolve_text(text, &d);
     for (size_t i = 0; i < d.n; i++) sp_problem_print(stderr, &d.v[i]);
     CHECK(ch && sp_probe_chain_size(ch) == 4);
@@ -106,7 +106,7 @@ static void resolution(void)
     char *want = sp_xasprintf("[probe one]\nuse = example\nprobe_frames = 4096\nevery = 0\nlayer =\nfilters = no\nstat = peak\n"
                               "[probe two]\nuse = example\nprobe_frames = 7\nevery = 0\nlayer = act1\nfilters = yes\nstat = rms\n"
                               "[probe three]\nuse = %s\nprobe_frames = 4096\naudio = scale\ngain = 1\nlabels = -1\nroles = train\nfail = none\nsteps =\n"
-                              "[probe four]\nuse = needy\nx = 3\n", so);
+                              "[probe four]\nuse = mutate:needy\nx = 3\n", so);
     CHECK_MSG(w && !strcmp(w, want), "resolved text:\n%s\nexpected:\n%s", w ? w : "", want);
     char *desc = sp_probe_chain_describe(ch);
     CHECK_MSG(!strcmp(desc, "one (example 1.0), two (example 1.0), three (mutate 0.1), four (needy 0.1)"), "%s", desc);

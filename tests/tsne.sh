@@ -1,4 +1,4 @@
-# tsne.sh - the tsne and pca probes (one module, two descriptors) in a
+# tsne.sh - the tsne and pca probes (one source, tsne.so and pca.so) in a
 # short training: `sincprobe plugins` lists both with their options; the
 # files of each chosen layer and epoch (.npy [N][2] float32, .tsv with its
 # header, PNG, SVG) and the summaries tsne.tsv and pca.tsv with their exact

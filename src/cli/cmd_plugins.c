@@ -13,7 +13,8 @@
 static const char *const usage[] = {
     "sincprobe plugins [NAME]",
     "",
-    "  NAME   a probe's identifier (as in 'use = NAME'), or a file path with a '/':",
+    "  NAME   a probe's identifier (as in 'use = NAME': NAME.so on the search path),",
+    "         FILE:ID (probe ID of FILE.so), or a file path with a '/' (PATH or PATH:ID):",
     "         show its options with their types, defaults and help",
     "",
     "Without NAME: one line per probe (identifier, version, summary, file), tab separated.",
@@ -71,7 +72,7 @@ static void show(const sp_probe_descriptor *d, const char *file)
     name[k] = "use";
     snprintf(type[k], sizeof type[k], "string");
     def[k] = "(required)";
-    help[k++] = "the probe to run: this identifier, or a file path with a '/'";
+    help[k++] = "the probe to run: NAME (NAME.so), FILE:ID, or a file path with a '/'";
     if (d->on_epoch_end) {
         name[k] = "probe_frames";
         snprintf(type[k], sizeof type[k], "int [0, 100000000]");

@@ -169,6 +169,10 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
             continue;
         }
         e->d = desc;
+        /* A path is recorded absolute, so eval and --resume find the file
+         * from any directory. */
+        free(e->use);
+        e->use = sp_probe_use_recorded(use->value, e->file);
         unsigned long no = desc->noptions;
         e->values = sp_xcalloc(no ? no : 1, sizeof *e->values);
         e->texts = sp_xcalloc(no ? no : 1, sizeof *e->texts);

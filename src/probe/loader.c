@@ -4,6 +4,7 @@
  * `use = NAME` with. */
 #include "config.h"
 #include "probe/host_private.h"
+#include "base/log.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_OPTIONS 256
@@ -131,6 +133,22 @@ typedef struct lib {
     struct lib *next;
 } lib;
 
+/* A warning, once per catalog and path, when path (a directory of the
+ * search path, or a probe file) is writable by every user: anyone on the
+ * machine could put there code that sincprobe then runs. */
+static void warn_writable(sp_probe_catalog *cat, const char *path, const char *what)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !(st.st_mode & S_IWOTH)) return;
+    for (size_t i = 0; i < cat->nwarned; i++)
+        if (!strcmp(cat->warned[i], path)) return;
+    cat->warned = sp_xrealloc(cat->warned, (cat->nwarned + 1) * sizeof *cat->warned);
+    cat->warned[cat->nwarned++] = sp_xstrdup(path);
+    sp_log_warn("probe %s '%s' is world-writable: any user can put code there that sincprobe loads "
+                "(chmod o-w it, or take it off SINCPROBE_PLUGIN_PATH)",
+                what, path);
+}
+
 /* Load file once per catalog (remembering failures too). */
 static lib *lib_open(sp_probe_catalog *cat, const char *file)
 {
@@ -140,6 +158,13 @@ static lib *lib_open(sp_probe_catalog *cat, const char *file)
     l->file = sp_xstrdup(file);
     l->next = cat->libs;
     cat->libs = l;
+    char *dir = sp_xstrdup(file), *slash = strrchr(dir, '/');
+    if (slash) {
+        slash[slash == dir] = '\0'; /* the file's folder; "/" for a file at the root */
+        warn_writable(cat, dir, "directory");
+    }
+    free(dir);
+    warn_writable(cat, file, "file");
     dlerror();
     l->handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
     if (!l->handle) {
@@ -279,6 +304,7 @@ void sp_probe_scan(sp_probe_catalog *cat)
     memset(cat, 0, sizeof *cat);
     char **dirs = sp_probe_path();
     for (size_t k = 0; dirs[k]; k++) {
+        warn_writable(cat, dirs[k], "directory");
         char **files = list_so(dirs[k]);
         for (size_t j = 0; files && files[j]; j++) {
             lib *l = lib_open(cat, files[j]);
@@ -316,6 +342,8 @@ void sp_probe_catalog_free(sp_probe_catalog *cat)
         free(cat->v[i].problem);
     }
     free(cat->v);
+    for (size_t i = 0; i < cat->nwarned; i++) free(cat->warned[i]);
+    free(cat->warned);
     for (lib *l = cat->libs, *next; l; l = next) {
         next = l->next;
         if (l->handle) dlclose(l->handle);
@@ -326,62 +354,106 @@ void sp_probe_catalog_free(sp_probe_catalog *cat)
     memset(cat, 0, sizeof *cat);
 }
 
-const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, sp_error *err)
+/* "FILE:ID" -> FILE and ID when what follows the last ':' is an
+ * identifier and something precedes it; otherwise the whole value is the
+ * name and *ident is NULL. Caller frees *fname and *ident. */
+static void split_use(const char *use, char **fname, char **ident)
 {
-    const sp_probe_descriptor *d = NULL;
-    unsigned long idx;
-    if (strchr(name, '/')) {
-        lib *l = lib_open(cat, name);
-        if (!l->fn) {
-            sp_fail(err, "%s", l->problem);
-            return NULL;
-        }
-        if (lib_descriptor(l, NULL, &d, &idx, err) != 1) return NULL;
-        *file = l->file;
-        return d;
+    const char *colon = strrchr(use, ':');
+    if (colon && colon > use && valid_identifier(colon + 1)) {
+        *fname = sp_xasprintf("%.*s", (int)(colon - use), use);
+        *ident = sp_xstrdup(colon + 1);
+    } else {
+        *fname = sp_xstrdup(use);
+        *ident = NULL;
     }
-    if (!valid_identifier(name)) {
-        sp_fail(err, "'%s' is neither a probe identifier ([a-z0-9_-]+) nor a file path (with a '/')", name);
+}
+
+/* `use = PATH` or `use = PATH:ID`: that file, made absolute (relative to
+ * the current directory) so a run records where it really was. */
+static const sp_probe_descriptor *find_by_path(sp_probe_catalog *cat, const char *path, const char *ident,
+                                               const char **file, sp_error *err)
+{
+    char real[PATH_MAX];
+    const char *open = realpath(path, real) ? real : path; /* a missing file: dlopen says so */
+    lib *l = lib_open(cat, open);
+    if (!l->fn) {
+        sp_fail(err, "%s", l->problem);
         return NULL;
     }
+    const sp_probe_descriptor *d = NULL;
+    unsigned long idx;
+    if (lib_descriptor(l, ident, &d, &idx, err) != 1) return NULL;
+    *file = l->file;
+    return d;
+}
+
+/* `use = NAME` or `use = NAME:ID`: NAME.so in the first directory of the
+ * path that has one, and only that file (loading a library runs its
+ * constructors, so no other file is opened to look for an identifier). */
+static const sp_probe_descriptor *find_on_path(sp_probe_catalog *cat, const char *fname, const char *ident,
+                                               const char **file, sp_error *err)
+{
     char **dirs = sp_probe_path();
-    char *so = sp_xasprintf("%s.so", name);
-    for (size_t k = 0; dirs[k] && !d; k++) {
+    char *so = sp_xasprintf("%s.so", fname);
+    const sp_probe_descriptor *d = NULL;
+    int found = 0;
+    for (size_t k = 0; dirs[k] && !found; k++) {
+        warn_writable(cat, dirs[k], "directory");
         char *path = sp_path_join(dirs[k], so);
         if (sp_is_file(path)) {
+            found = 1;
             lib *l = lib_open(cat, path);
-            free(path);
+            unsigned long idx;
+            int rc = l->fn ? lib_descriptor(l, ident, &d, &idx, err) : -1;
             if (!l->fn) sp_fail(err, "%s", l->problem);
-            else if (lib_descriptor(l, name, &d, &idx, err) == 1) *file = l->file;
-            free(so);
-            sp_probe_path_free(dirs);
-            return d;
-        }
-        free(path);
-    }
-    free(so);
-    for (size_t k = 0; dirs[k] && !d; k++) {
-        char **files = list_so(dirs[k]);
-        for (size_t j = 0; files && files[j] && !d; j++) {
-            lib *l = lib_open(cat, files[j]);
-            sp_error why;
-            int rc = l->fn ? lib_descriptor(l, name, &d, &idx, &why) : 0;
-            if (rc == 1) *file = l->file;
-            else if (rc < 0) { /* it is the probe asked for, but refused */
-                sp_fail(err, "%s", why.msg);
-                free_list(files);
-                sp_probe_path_free(dirs);
-                return NULL;
+            else if (rc == 1) *file = l->file;
+            else if (rc == 0 && l->fn(SP_PROBE_ABI_VERSION, 0)) {
+                sp_error why = *err;
+                sp_fail(err, "%s; name one of them as 'use = %s:ID'", why.msg, fname);
             }
         }
-        free_list(files);
-    }
-    if (!d) {
-        char *path = sp_probe_path_string();
-        sp_fail(err, "no probe '%s' in %s (SINCPROBE_PLUGIN_PATH, then the installed probes; 'sincprobe plugins' lists them)",
-                name, path);
         free(path);
     }
+    if (!found) {
+        char *joined = sp_probe_path_string();
+        sp_fail(err, "no probe '%s' in %s: no file '%s' in those directories (SINCPROBE_PLUGIN_PATH, then the "
+                     "installed probes; a probe in a file named otherwise is 'use = FILE:ID', and 'sincprobe plugins' "
+                     "lists each probe's file)",
+                ident, joined, so);
+        free(joined);
+    }
+    free(so);
     sp_probe_path_free(dirs);
     return d;
+}
+
+const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, sp_error *err)
+{
+    char *fname, *ident;
+    split_use(name, &fname, &ident);
+    const sp_probe_descriptor *d = NULL;
+    if (strchr(fname, '/')) {
+        d = find_by_path(cat, fname, ident, file, err);
+    } else if (!valid_identifier(fname)) {
+        sp_fail(err, "'%s' is neither a probe identifier ([a-z0-9_-]+), nor FILE:IDENTIFIER, nor a file path (with a '/')",
+                name);
+    } else {
+        d = find_on_path(cat, fname, ident ? ident : fname, file, err);
+    }
+    free(fname);
+    free(ident);
+    return d;
+}
+
+char *sp_probe_use_recorded(const char *use, const char *file)
+{
+    char *fname, *ident;
+    split_use(use, &fname, &ident);
+    char *r = !strchr(fname, '/') ? sp_xstrdup(use)
+              : ident            ? sp_xasprintf("%s:%s", file, ident)
+                                 : sp_xstrdup(file);
+    free(fname);
+    free(ident);
+    return r;
 }

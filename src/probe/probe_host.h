@@ -59,22 +59,34 @@ typedef struct {
     sp_probe_found *v;
     size_t n;
     void *libs;                     /* the loaded files (private) */
+    char **warned;                  /* world-writable paths warned of */
+    size_t nwarned;
 } sp_probe_catalog;
 
 /* Load every *.so of every directory of the path (in path order, each
  * directory's files in name order) and list their descriptors and the
- * files refused (not a probe, another ABI, a bad descriptor). The
- * descriptors stay valid until sp_probe_catalog_free. */
+ * files refused (not a probe, another ABI, a bad descriptor). Loading
+ * runs each library's constructors, probe or not. The descriptors stay
+ * valid until sp_probe_catalog_free. A world-writable directory of the
+ * path or probe file is warned of (base/log.h), once per catalog. */
 void sp_probe_scan(sp_probe_catalog *cat);
 void sp_probe_catalog_free(sp_probe_catalog *cat);
 
-/* The probe `use = name` means, as the chain resolves it: a file path
- * (with a '/'), else NAME.so in the first directory of the path that has
- * one, else the first file of the path with a descriptor called name.
- * Returns the descriptor and *file, valid until sp_probe_catalog_free(cat)
- * (cat zeroed, or from sp_probe_scan); NULL with err: no such probe, a
- * file that is not a probe, another ABI, a bad descriptor. */
+/* The probe `use = name` means, as the chain resolves it:
+ *   NAME          identifier NAME of NAME.so, in the first directory of
+ *                 the path that has a NAME.so;
+ *   NAME:ID       identifier ID of that NAME.so (a second probe of a file);
+ *   PATH, PATH:ID a file path (with a '/'; relative to the current
+ *                 directory): its first descriptor, or identifier ID.
+ * Only that one file is loaded (loading runs a library's constructors).
+ * Returns the descriptor and *file (absolute for a PATH), valid until
+ * sp_probe_catalog_free(cat) (cat zeroed, or from sp_probe_scan); NULL
+ * with err: no such file or probe (naming the file names tried), a file
+ * that is not a probe, another ABI, a bad descriptor. */
 const sp_probe_descriptor *sp_probe_find(sp_probe_catalog *cat, const char *name, const char **file, sp_error *err);
+/* The `use` value a run records for use resolved to file: a PATH becomes
+ * file (absolute), PATH:ID file:ID, names stay as they are. Caller frees. */
+char *sp_probe_use_recorded(const char *use, const char *file);
 
 /* Text of an option's type: "int", "float [0, 1]", "enum none|peak". */
 void sp_probe_option_type(const sp_probe_option *o, char *buf, size_t n);

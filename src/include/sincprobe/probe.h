@@ -1,4 +1,4 @@
-/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 1.
+/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 2.
  *
  * A probe watches (and may steer) what a sincprobe network learns: noise
  * injection, frequency-response tracking, mutual information, gradient
@@ -34,10 +34,13 @@
  * option the descriptor declares, with a value of its type. The same
  * probe may appear in several sections with different options; each
  * section is one instance. `use = NAME` loads NAME.so from the first
- * directory of $SINCPROBE_PLUGIN_PATH (colon-separated), then of the
- * installed probe directory (pkg-config --variable=probedir sincprobe),
- * that has one; failing that, the first probe file there whose descriptors
- * include identifier NAME. `use = PATH` with a '/' loads that file.
+ * directory of $SINCPROBE_PLUGIN_PATH (colon-separated; relative entries
+ * are relative to the current directory), then of the installed probe
+ * directory (pkg-config --variable=probedir sincprobe), that has one, and
+ * no other file: the probe is its descriptor with identifier NAME.
+ * `use = FILE:ID` takes descriptor ID of FILE.so (a second probe of a
+ * file). `use = PATH` with a '/' loads that file (its first descriptor;
+ * PATH:ID another), and a run records it by its absolute path.
  *
  * ---- Call order (one instance; "train" and "eval" are the two modes)
  *
@@ -301,7 +304,13 @@ typedef struct {
     /* train: epochs completed before on_start (nonzero when resuming);
      * in on_finish, epochs completed at the end. A probe that writes one
      * row per epoch keeps, on resume, only the first epochs_done rows of
-     * what it wrote before (read_npy helps). eval: 0. */
+     * what it wrote before (read_npy helps). A resume continues inside
+     * the interrupted epoch (steps_done - epochs_done * steps_per_epoch
+     * of its steps are done): a probe that gathers over an epoch saves
+     * its tallies into its folder in on_finish when status is
+     * SP_PROBE_INTERRUPTED, tagged with steps_done (the checkpoint's
+     * position), and takes them back in on_start only when the tag equals
+     * steps_done (sincprobe-probe(3), plugins/example.c). eval: 0. */
     int epochs_done;
     long steps_done;          /* train: global steps done, likewise */
     int resumed;              /* 1 when `train --resume` continues a run */
