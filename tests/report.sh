@@ -130,8 +130,8 @@ os.makedirs(os.path.join(run, "probes/empty"))
 PY
 
 expect_status 0 "$SINCPROBE" report "$fake"
-expect_match "$err" "report: .*report\.html \(14 figures\)" "report names what it wrote"
-for f in learning_loss learning_fer a_afr a_bands a_movement_centre a_movement_band a_grad_norm m_mi_binning m_mi_kde g_gradsnr_snr g_gradsnr_norms g2_gradsnr_snr \
+expect_match "$err" "report: .*report\.html \(15 figures\)" "report names what it wrote"
+for f in learning_loss learning_fer learning_lr a_afr a_bands a_movement_centre a_movement_band a_grad_norm m_mi_binning m_mi_kde g_gradsnr_snr g_gradsnr_norms g2_gradsnr_snr \
          l_linsep_act l_linsep_pooled; do
   ok; is_png "$fake/plots/$f.png" || fail "plots/$f.png is not a PNG"
   ok; [ -s "$fake/plots/$f.svg" ] || fail "plots/$f.svg missing"
@@ -146,7 +146,7 @@ ok; "$PY" - "$fake/plots" <<'PY' || fail "an SVG or PNG of plots/ is invalid"
 import glob, struct, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
 svgs, pngs = glob.glob(d + "/*.svg"), glob.glob(d + "/*.png")
-assert len(svgs) == 14 and len(pngs) == 14, (len(svgs), len(pngs))
+assert len(svgs) == 15 and len(pngs) == 15, (len(svgs), len(pngs))
 for f in svgs:
     root = ET.parse(f).getroot()
     assert root.tag.endswith("svg"), (f, root.tag)
@@ -160,7 +160,7 @@ PY
 html="$fake/report.html"
 ok; html_facts "$fake" >"$work/facts" || fail "report.html: $(cat "$work/facts")"
 facts=$(cat "$work/facts")
-expect_match "$facts" '^imgs 18$' "14 figures and 4 probe images"
+expect_match "$facts" '^imgs 19$' "15 figures and 4 probe images"
 expect_match "$facts" '^cap each of the 2 first-layer filters: its centre \(line\) and \+- half its bandwidth \(shaded\) by epoch; x 0 \.\. 2, y 0 \.\. 8 \(kHz\)$' "afr bands: ranges (y_range 0 8)"
 expect_match "$facts" '^cap centre frequency moved since the start: mean \(solid\), max \(dashed\), over the filters: x 1 \.\. 2, y 10 \.\. 20$' "afr movement: ranges"
 expect_match "$facts" '^cap first-layer gradient norm: mean \(solid\), max \(dashed\) over the steps \(log axis\): x 1 \.\. 2, y 0\.1 \.\. 10$' "afr gradient norm: ranges"
@@ -193,7 +193,7 @@ chromium_images() {
 if [ -z "$CHROMIUM" ]; then
   fail "chromium is not installed (apt-get install chromium): report.html cannot be checked"
 else
-  expect_match "$(chromium_images "$html")" '^data-images="ok 18"$' "chromium loads every image"
+  expect_match "$(chromium_images "$html")" '^data-images="ok 19"$' "chromium loads every image"
   # the check itself: a broken image is reported
   cp -r "$fake" "$work/broken"
   printf 'not a png' >"$work/broken/plots/learning_fer.png"
@@ -256,6 +256,7 @@ for g in one two; do
 done
 # filter 0's lower edge 100 - 120 < 0 does not set the range; the lowest
 # point is its centre, 100, the highest 302 + 140
+expect_match "$(cat "$work/bands/report.html")" '<p class="empty" id="no-lr">No lr column in log\.tsv' "a log without lr: a note, no figure"
 expect_match "$(cat "$work/bands/report.html")" '3 rows; x <span class="range" data-axis="x">0 \.\. 2</span>, y <span class="range" data-axis="y">100 \.\. 1000</span>' "bands: log axis range"
 
 # ---- marks: hatched ranges on the bands' y axis and on a matrix
@@ -287,13 +288,13 @@ tiny_corpus
 tiny_steps=4 conf "$work/run" '[probe afr]\nuse = afr\nnfft = 256' >"$work/run.conf"
 expect_status 0 "$SINCPROBE" train "$work/run.conf" --quiet || finish
 expect_status 0 "$SINCPROBE" report "$work/run"
-for f in learning_loss learning_fer afr_afr; do
+for f in learning_loss learning_fer learning_lr afr_afr; do
   ok; is_png "$work/run/plots/$f.png" && [ -s "$work/run/plots/$f.svg" ] || fail "trained run: plots/$f"
 done
 expect_match "$(cat "$work/run/report.html")" 'epochs 1 \.\. 2 by frequency 0 \.\. 8000 Hz' "trained run: afr figure"
 expect_match "$(cat "$work/run/report.html")" '<td id="epochs">2</td>' "trained run: epochs"
 ok; html_facts "$work/run" >"$work/facts" || fail "trained run's report.html: $(cat "$work/facts")"
-expect_match "$(cat "$work/facts")" '^imgs 7$' "trained run: seven figures"
+expect_match "$(cat "$work/facts")" '^imgs 8$' "trained run: eight figures"
 for f in afr_bands afr_movement_centre afr_movement_band afr_grad_norm; do
   ok; is_png "$work/run/plots/$f.png" && [ -s "$work/run/plots/$f.svg" ] || fail "trained run: plots/$f"
 done

@@ -32,22 +32,27 @@ typedef struct {
 // ----------------------------------------------------------------------------
 // learning curves
 
-typedef struct {
-    long n;
-    double *epoch, *tl, *tf, *dl, *df, *sec;
-} curves;
-
-static void curves_free(curves *c)
+void sp_run_log_free(sp_run_log *c)
 {
     free(c->epoch);
+    free(c->lr);
     free(c->tl);
     free(c->tf);
     free(c->dl);
     free(c->df);
     free(c->sec);
+    memset(c, 0, sizeof *c);
 }
 
-static int read_log(const char *run, curves *c, sp_error *err)
+long sp_run_log_best(const sp_run_log *c)
+{
+    long best = c->n ? 0 : -1;
+    for (long i = 1; i < c->n; i++)
+        if (c->df[i] < c->df[best]) best = i;
+    return best;
+}
+
+int sp_run_log_read(const char *run, sp_run_log *c, sp_error *err)
 {
     memset(c, 0, sizeof *c);
     char *path = sp_path_join(run, "log.tsv");
@@ -62,26 +67,55 @@ static int read_log(const char *run, curves *c, sp_error *err)
         sp_table_free(&t);
         return -1;
     }
-    int sc = sp_table_col(&t, "seconds");
+    /* optional columns: NaN in each row when absent */
+    int opt[2] = { sp_table_col(&t, "seconds"), sp_table_col(&t, "lr") };
     c->n = t.nrows;
-    double **dst[5] = { &c->epoch, &c->tl, &c->tf, &c->dl, &c->df };
+    double **dst[5] = { &c->epoch, &c->tl, &c->tf, &c->dl, &c->df }, **odst[2] = { &c->sec, &c->lr };
     for (int k = 0; k < 5; k++) *dst[k] = sp_xcalloc((size_t)(t.nrows + 1), sizeof(double));
-    c->sec = sp_xcalloc((size_t)(t.nrows + 1), sizeof(double));
+    for (int k = 0; k < 2; k++) *odst[k] = sp_xcalloc((size_t)(t.nrows + 1), sizeof(double));
     for (long i = 0; i < t.nrows; i++) {
         for (int k = 0; k < 5; k++)
             if (sp_table_num(&t, i, idx[k], &(*dst[k])[i], err) != 0) goto bad;
-        if (sc >= 0 && sp_table_num(&t, i, sc, &c->sec[i], err) != 0) goto bad;
-        if (sc < 0) c->sec[i] = NAN;
+        for (int k = 0; k < 2; k++) {
+            if (opt[k] < 0) (*odst[k])[i] = NAN;
+            else if (sp_table_num(&t, i, opt[k], &(*odst[k])[i], err) != 0) goto bad;
+        }
     }
     sp_table_free(&t);
     return 0;
 bad:
     sp_table_free(&t);
-    curves_free(c);
+    sp_run_log_free(c);
     return -1;
 }
 
-static int learning_curves(sp_report *r, const curves *c)
+/* The learning-rate schedule, lr by epoch, as a small figure (the rate
+ * each epoch trained at, after any decay of the epoch before). */
+static int lr_figure(sp_report *r, const sp_run_log *c)
+{
+    if (!isfinite(c->lr[0])) {
+        fputs("<p class=\"empty\" id=\"no-lr\">No lr column in log.tsv: no learning-rate figure.</p>\n", r->h);
+        return 0;
+    }
+    sp_plot_series s = { .name = "lr", .n = (int)c->n, .x = c->epoch, .y = c->lr };
+    sp_plot_lines p = { 0 };
+    p.title = "learning rate", p.xlabel = "epoch", p.ylabel = "lr", p.markers = 1, p.xinteger = 1;
+    p.nseries = 1, p.series = &s;
+    char *base = sp_report_plot_base(r, "learning_lr");
+    int rc = sp_plot_lines_write(base, &p, r->err);
+    free(base);
+    if (rc == 1) return sp_report_nothing(r, "learning rate");
+    if (rc != 0) return -1;
+    char *ax = sp_report_axes(&p), *cap = sp_xasprintf("learning rate by epoch (log.tsv's lr): %s", ax);
+    fputs("<div class=\"small\">", r->h);
+    sp_report_figure(r, "learning_lr", cap);
+    fputs("</div>\n", r->h);
+    free(ax);
+    free(cap);
+    return 0;
+}
+
+static int learning_curves(sp_report *r, const sp_run_log *c)
 {
     fputs("<h2 id=\"learning\">Learning curves</h2>\n", r->h);
     if (c->n == 0) {
@@ -114,7 +148,7 @@ static int learning_curves(sp_report *r, const curves *c)
         free(ax);
         free(cap);
     }
-    return 0;
+    return lr_figure(r, c);
 }
 
 // ----------------------------------------------------------------------------
@@ -287,7 +321,7 @@ static int probes(sp_report *r, sp_strset *kinds_of)
 // ----------------------------------------------------------------------------
 // the page
 
-static const char CSS[] =
+const char sp_report_css[] =
     "body{font-family:sans-serif;margin:2em;max-width:1400px;color:#222}"
     "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em}"
     "figure{display:inline-block;margin:.5em;vertical-align:top}"
@@ -296,9 +330,11 @@ static const char CSS[] =
     "table.nums td,table.nums th,table.grid td,table.grid th{border:1px solid #ccc;padding:.25em .5em;"
     "text-align:left;vertical-align:top}"
     "img.thumb{width:220px}div.metrics{font-size:.8em;color:#444}"
-    "pre{background:#f6f6f6;padding:1em;overflow:auto}";
+    "pre{background:#f6f6f6;padding:1em;overflow:auto}div.small{display:inline-block;max-width:420px}"
+    "td.diff{background:#fff3b0;font-weight:bold}div.side{display:flex;flex-wrap:wrap;gap:1em}"
+    "div.side>div{flex:1 1 0;min-width:320px}p.missing{color:#777;font-style:italic}";
 
-static const char SCRIPT[] =
+const char sp_report_script[] =
     "<script>\n"
     "window.addEventListener('load', function () {\n"
     "  var imgs = document.images, bad = [];\n"
@@ -309,7 +345,8 @@ static const char SCRIPT[] =
     "</script>\n";
 
 /* The summary table: the run's numbers, the probes and their kinds. */
-static void summary(FILE *h, const curves *c, const sp_strset *ids, const sp_strset *kinds, int figures)
+static void summary(FILE *h, const sp_run_log *c, const sp_eval_outs *ev, const char *run, const sp_strset *ids,
+                    const sp_strset *kinds, int figures)
 {
     fputs("<h2 id=\"summary\">Summary</h2>\n<table class=\"nums\" id=\"summary-table\">\n", h);
     if (c->n > 0) {
@@ -341,12 +378,24 @@ static void summary(FILE *h, const curves *c, const sp_strset *ids, const sp_str
         fputs(")", h);
     }
     fputs("</td></tr>\n", h);
-    fprintf(h, "<tr><th>figures</th><td id=\"figures\">%d</td></tr>\n</table>\n", figures);
+    char *per = sp_eval_outs_per(ev);
+    fputs("<tr><th>PER</th><td id=\"per\">", h);
+    if (per) fputs(per, h);
+    else {
+        fputs("no eval yet (<code>sincprobe eval ", h);
+        sp_html_esc(h, run);
+        fputs("</code> makes one)", h);
+    }
+    fputs("</td></tr>\n", h);
+    free(per);
+    fprintf(h, "<tr><th>figures</th><td id=\"figures\">%d</td></tr>\n", figures);
+    sp_report_stamp(h);
+    fputs("</table>\n", h);
 }
 
 /* The page: head, summary, the body built, the config. */
-static int page(const char *run_dir, const curves *c, const sp_report *r, const sp_strset *kinds, const char *body,
-                size_t body_len, const char *conf, int quiet, sp_error *err)
+static int page(const char *run_dir, const sp_run_log *c, const sp_eval_outs *ev, const sp_report *r,
+                const sp_strset *kinds, const char *body, size_t body_len, const char *conf, int quiet, sp_error *err)
 {
     char *html = NULL;
     size_t html_len = 0;
@@ -354,10 +403,10 @@ static int page(const char *run_dir, const curves *c, const sp_report *r, const 
     if (!h) return sp_fail_oom(err, 0);
     fprintf(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sincprobe report: ");
     sp_html_esc(h, run_dir);
-    fprintf(h, "</title>\n<style>%s</style></head>\n<body data-images=\"pending\">\n<h1>sincprobe report: ", CSS);
+    fprintf(h, "</title>\n<style>%s</style></head>\n<body data-images=\"pending\">\n<h1>sincprobe report: ", sp_report_css);
     sp_html_esc(h, run_dir);
     fputs("</h1>\n", h);
-    summary(h, c, &r->ids, kinds, r->figures);
+    summary(h, c, ev, run_dir, &r->ids, kinds, r->figures);
     fwrite(body, 1, body_len, h);
     fputs("<h2 id=\"config\">Configuration</h2>\n", h);
     if (conf) {
@@ -367,7 +416,7 @@ static int page(const char *run_dir, const curves *c, const sp_report *r, const 
     } else {
         fputs("<p>No config.conf in the run directory.</p>\n", h);
     }
-    fputs(SCRIPT, h);
+    fputs(sp_report_script, h);
     fputs("</body></html>\n", h);
     fclose(h);
     char *out = sp_path_join(run_dir, "report.html");
@@ -380,8 +429,13 @@ static int page(const char *run_dir, const curves *c, const sp_report *r, const 
 
 int sp_report_write(const char *run_dir, int quiet, sp_error *err)
 {
-    curves c;
-    if (read_log(run_dir, &c, err) != 0) return -1;
+    sp_run_log c;
+    if (sp_run_log_read(run_dir, &c, err) != 0) return -1;
+    sp_eval_outs ev;
+    if (sp_eval_outs_read(run_dir, &ev, err) != 0) {
+        sp_run_log_free(&c);
+        return -1;
+    }
     sp_report r = { 0 };
     r.run = run_dir;
     r.err = err;
@@ -402,9 +456,9 @@ int sp_report_write(const char *run_dir, int quiet, sp_error *err)
         sp_fail_oom(err, 0);
         goto out;
     }
-    int drawn = learning_curves(&r, &c) == 0 && probes(&r, &kinds) == 0;
+    int drawn = learning_curves(&r, &c) == 0 && sp_report_eval(&r, &ev, run_dir) == 0 && probes(&r, &kinds) == 0;
     fclose(r.h);
-    if (drawn) rc = page(run_dir, &c, &r, &kinds, body, body_len, conf, quiet, err);
+    if (drawn) rc = page(run_dir, &c, &ev, &r, &kinds, body, body_len, conf, quiet, err);
 out:
     free(body);
     free(conf);
@@ -412,6 +466,7 @@ out:
     free(r.plots);
     sp_strset_free(&r.ids);
     sp_strset_free(&kinds);
-    curves_free(&c);
+    sp_run_log_free(&c);
+    sp_eval_outs_free(&ev);
     return rc;
 }

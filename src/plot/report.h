@@ -27,4 +27,20 @@
  * a notice (base/log.h) names the report written. */
 int sp_report_write(const char *run_dir, int quiet, sp_error *err);
 
+/* Several runs side by side, into the directory out (made when absent):
+ * out/report.html with a table of the runs' numbers (epochs, best and
+ * final dev FER, the PER of each eval), a table of only the config.conf
+ * keys whose values differ between the runs, the learning curves with a
+ * line per run (train loss, dev FER, lr), and, a column per run, the
+ * built-in afr and mi panels: the AFR heatmap (every run's on one colour
+ * scale), the cut-off trajectories (bands.tsv) and the information
+ * planes, from the first probe folder of the run holding the file; a run
+ * without it gets a note. The figures go to out/plots (out/plots/runK
+ * for the K-th run's panels); out/summary.tsv (a row per run: run, path,
+ * epochs, best_epoch, best_dev_fer, final_dev_fer, final_train_loss,
+ * per_dev, per_core, per_test; nan when unknown) and out/summary.json
+ * hold the numbers. A run that is not a run directory (no log.tsv) is an
+ * error naming it. */
+int sp_report_runs_write(const char *const *runs, int n, const char *out, int quiet, sp_error *err);
+
 #endif

@@ -78,9 +78,14 @@ char *sp_report_plot_base(const sp_report *r, const char *name)
 
 void sp_report_figure(sp_report *r, const char *name, const char *caption)
 {
-    fputs("<figure><a href=\"plots/", r->h);
+    const char *href = r->href ? r->href : "plots";
+    fputs("<figure><a href=\"", r->h);
+    sp_html_url(r->h, href);
+    fputc('/', r->h);
     sp_html_url(r->h, name);
-    fputs(".svg\"><img src=\"plots/", r->h);
+    fputs(".svg\"><img src=\"", r->h);
+    sp_html_url(r->h, href);
+    fputc('/', r->h);
     sp_html_url(r->h, name);
     fputs(".png\" alt=\"", r->h);
     sp_html_esc(r->h, name);

@@ -8,6 +8,9 @@
  *   report_html.c     escaping, figures, caption templates
  *   report_figures.c  the panels drawn as figures: heatmap, lines, bands
  *   report_tables.c   the panels drawn as HTML: images, table
+ *   report_eval.c     what `sincprobe eval` left in a run directory (its
+ *                     confusion matrices, hence the PER), the stamp
+ *   report_runs.c     several runs side by side (report.h)
  *
  * Errors (base/error.h): 0, or -1 with a one-line message in err. */
 #ifndef SP_REPORT_PARTS_H
@@ -78,6 +81,7 @@ typedef struct {
     FILE *h;             /* the body being built */
     int figures;
     sp_error *err;
+    const char *href;    /* plots/ as the page links it; NULL: "plots" */
     sp_strset ids;       /* the probe folders, in name order */
     /* table panels with a section, drawn after the probes (report.c) */
     int nsections;
@@ -129,5 +133,68 @@ int sp_panel_images(sp_report *r, const sp_manifest *m, const sp_panel *p, const
 /* A table panel; with a section (sp_panel_get "section") it is drawn
  * under its own <h2> and may join another probe folder's table. */
 int sp_panel_table(sp_report *r, const sp_manifest *m, const sp_panel *p, const char *id, const char *dir);
+
+// ----------------------------------------------------------------------------
+// a run's log.tsv (report.c)
+
+typedef struct {
+    long n;                                   /* epochs logged */
+    double *epoch, *lr, *tl, *tf, *dl, *df, *sec; /* [n]; lr, sec NaN when
+                                                 log.tsv has no such column */
+} sp_run_log;
+
+/* RUN/log.tsv; -1 with err when it is missing (naming RUN as perhaps not
+ * a run directory) or malformed. */
+int sp_run_log_read(const char *run, sp_run_log *c, sp_error *err);
+void sp_run_log_free(sp_run_log *c);
+/* The row of the least dev FER (the first of equals); -1 when n is 0. */
+long sp_run_log_best(const sp_run_log *c);
+
+/* The page's style sheet and its image check (report.c). */
+extern const char sp_report_css[], sp_report_script[];
+
+// ----------------------------------------------------------------------------
+// what eval left in a run directory (report_eval.c)
+
+/* RUN/eval-TAG-confusion.tsv, the 39-phone confusion matrix `sincprobe
+ * eval` writes (TAG: the split, then the checkpoint and conditions; see
+ * sincprobe-eval(1)): rows the reference phones and <ins>, columns the
+ * hypotheses and <del>. Its counts are the alignment's, so N = the sum
+ * of the phone rows, S = their off-diagonal phone cells, D = their
+ * <del> column, I = the <ins> row, and PER = (S + D + I) / N, exactly
+ * the PER eval printed. */
+typedef struct {
+    char *tag, *file;      /* "core"; "eval-core-confusion.tsv" */
+    long ref, sub, del, ins;
+    double per;            /* NaN when ref is 0 */
+    int nphones;
+    char **phone;          /* [nphones] */
+    double *count;         /* [nphones + 1][nphones + 1], as in the file */
+} sp_eval_out;
+
+typedef struct {
+    int n;
+    sp_eval_out *v;        /* by TAG */
+} sp_eval_outs;
+
+/* Every RUN/eval-*-confusion.tsv; none is no error. -1 with err naming
+ * the file and line of one that is not such a matrix. */
+int sp_eval_outs_read(const char *run, sp_eval_outs *e, sp_error *err);
+void sp_eval_outs_free(sp_eval_outs *e);
+/* The output of tag, or NULL. */
+const sp_eval_out *sp_eval_outs_find(const sp_eval_outs *e, const char *tag);
+/* "core 21.34%; test 23.00%" (HTML text, new), or NULL when none. */
+char *sp_eval_outs_per(const sp_eval_outs *e);
+/* The section "Evaluation": a table of each output's N S D I PER and its
+ * confusion matrix (row-normalised) as a heatmap plots/confusion_TAG;
+ * without any, "No eval yet" and the command that makes one. */
+int sp_report_eval(sp_report *r, const sp_eval_outs *e, const char *run);
+
+/* When the report is made, UTC, ISO 8601 ("2026-11-27T10:31:07Z");
+ * $SOURCE_DATE_EPOCH, when set to a number, instead of the clock (for
+ * reproducible pages). */
+void sp_report_date(char *buf, size_t size);
+/* "sincprobe VERSION, DATE" as a table row, id made-by. */
+void sp_report_stamp(FILE *h);
 
 #endif
