@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -324,4 +325,60 @@ void sp_progress_end(sp_progress *p)
 {
     if (p->tty) sp_log_progress("\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
     else sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
+}
+
+/* ---- "did you mean" */
+
+/* Optimal string alignment: d[i][j] is the distance between the first i
+ * characters of a and the first j of b,
+ *     d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + (a_i != b_j),
+ *                   d[i-2][j-2] + 1 when a_i a_{i-1} = b_{j-1} b_j swapped),
+ * kept in three rows (the swap looks two rows back). */
+size_t sp_edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 255 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n > MAXLEN || m > MAXLEN) return SIZE_MAX;
+    size_t rows[3][MAXLEN + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++) prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best) best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
+        }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
+}
+
+void sp_suggest_init(sp_suggest *s, const char *word)
+{
+    s->word = word;
+    s->best = NULL;
+    s->dist = SIZE_MAX;
+}
+
+void sp_suggest_add(sp_suggest *s, const char *candidate)
+{
+    if (!candidate) return;
+    size_t d = sp_edit_distance(s->word, candidate);
+    size_t longer = strlen(s->word) > strlen(candidate) ? strlen(s->word) : strlen(candidate);
+    /* at most a third of the longer name changed, and not the same name */
+    if (d == 0 || d == SIZE_MAX || 3 * d > longer || d >= s->dist) return;
+    s->best = candidate;
+    s->dist = d;
+}
+
+const char *sp_suggest_best(const sp_suggest *s)
+{
+    return s->best;
 }

@@ -83,4 +83,29 @@ void sp_progress_end(sp_progress *p);
 /* Monotonic seconds. */
 double sp_now(void);
 
+/* "did you mean": the candidate nearest a misspelled word.
+ *
+ *     sp_suggest s;
+ *     sp_suggest_init(&s, "trian");
+ *     for (each known name) sp_suggest_add(&s, name);
+ *     const char *near = sp_suggest_best(&s);   // "train", or NULL
+ *
+ * Nearness is the optimal-string-alignment distance (Levenshtein's
+ * insertions, deletions and substitutions, plus the swap of two adjacent
+ * characters, each costing 1: "trian" is 1 from "train"). A candidate
+ * counts when its distance d satisfies 1 <= d and 3 d <= max(|word|,
+ * |candidate|), i.e. when at most a third of the longer name changes
+ * (one edit in 3 to 5 characters, two in 6 to 8): nearer is better, the
+ * first one added wins a tie. Pointers are kept, not copied. */
+typedef struct {
+    const char *word;
+    const char *best;
+    size_t dist;
+} sp_suggest;
+void sp_suggest_init(sp_suggest *s, const char *word);
+void sp_suggest_add(sp_suggest *s, const char *candidate);
+const char *sp_suggest_best(const sp_suggest *s);
+/* The distance itself (SIZE_MAX for names longer than 255 bytes). */
+size_t sp_edit_distance(const char *a, const char *b);
+
 #endif

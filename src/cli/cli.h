@@ -52,6 +52,10 @@ void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sp_usage_print(FILE *f, const char *const *usage);
 /* Report a usage error: message, then the usage, on stderr; returns 2. */
 int sp_usage_error(const char *const *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "; did you mean 'NAME'?" into buf (size bytes) when NAME of the
+ * NULL-terminated names is near word (base/util.h's sp_suggest), else
+ * ""; returns buf, to put after an "unknown ..." message. */
+const char *sp_did_you_mean(char *buf, size_t size, const char *word, const char *const *names);
 /* 1 when arg is -h or --help. */
 int sp_is_help(const char *arg);
 /* Parse a whole decimal integer in [lo, hi]; 0 or -1. */
