@@ -293,13 +293,24 @@ double sp_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double sp_progress_interval(void)
+{
+    const char *s = getenv("SINCPROBE_PROGRESS_INTERVAL");
+    if (!s || !*s) return 10.0;
+    char *end;
+    double v = strtod(s, &end);
+    return *end || !(v >= 0 && v <= 1e9) ? 10.0 : v;
+}
+
 void sp_progress_start(sp_progress *p, const char *label, long total)
 {
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->last_shown = -1;
     p->tty = sp_log_tty();
-    p->t0 = sp_now();
+    p->t0 = p->last_t = sp_now();
+    p->shown = 0;
+    p->interval = sp_progress_interval();
 }
 
 void sp_progress_update(sp_progress *p, long done)
@@ -314,17 +325,20 @@ void sp_progress_update(sp_progress *p, long done)
         sp_log_progress("\r%s [%.*s%*s] %3ld%% %ld/%ld  eta %.0fs ", p->label, fill,
                         "##############################", width - fill, "", pct, done, p->total, eta);
     } else {
-        long decile = pct / 10;
-        if (decile == p->last_shown) return;
-        p->last_shown = decile;
-        sp_log_info("%s: %ld/%ld (%ld%%)", p->label, done, p->total, pct);
+        double now = sp_now();
+        if (now - p->last_t < p->interval || done == p->last_shown) return;
+        p->last_shown = done;
+        p->last_t = now;
+        p->shown++;
+        double eta = done > 0 ? (now - p->t0) * (double)(p->total - done) / (double)done : 0.0;
+        sp_log_info("%s: %ld/%ld (%ld%%) eta %.0fs", p->label, done, p->total, pct, eta);
     }
 }
 
 void sp_progress_end(sp_progress *p)
 {
     if (p->tty) sp_log_progress("\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
-    else sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
+    else if (p->shown) sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
 }
 
 /* ---- "did you mean" */

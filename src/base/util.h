@@ -67,14 +67,20 @@ char *sp_data_file(const char *name, sp_error *err);
 char *sp_read_file(const char *path, size_t *len, sp_error *err);
 
 /* Progress through base/log.h: a bar redrawn in place when the log is a
- * terminal (sp_log_tty), otherwise a plain line every ~10%. label is
- * copied. */
+ * terminal (sp_log_tty); otherwise (a batch job's log file) a plain line
+ * "LABEL: DONE/TOTAL (P%) eta Ns" once sp_progress_interval() seconds
+ * have passed since the start or the last line, and "LABEL: done in Ns"
+ * at the end when a line was shown, so a phase shorter than the interval
+ * prints nothing. label is copied. */
 typedef struct {
     char label[64];
     long total;
     long last_shown;
     int tty;
     double t0;
+    double interval;/* off a terminal: sp_progress_interval() at the start */
+    double last_t;  /* off a terminal: when the last line was shown */
+    int shown;      /* off a terminal: lines shown */
 } sp_progress;
 void sp_progress_start(sp_progress *p, const char *label, long total);
 void sp_progress_update(sp_progress *p, long done);
@@ -82,6 +88,11 @@ void sp_progress_end(sp_progress *p);
 
 /* Monotonic seconds. */
 double sp_now(void);
+
+/* Seconds between progress lines off a terminal (sp_progress, train's
+ * step lines): SINCPROBE_PROGRESS_INTERVAL when it is a number >= 0 (0:
+ * a line at every update), else 10. */
+double sp_progress_interval(void);
 
 /* "did you mean": the candidate nearest a misspelled word.
  *

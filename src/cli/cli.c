@@ -113,7 +113,6 @@ static void bar_end(void *ctx)
 
 const sp_eval_progress *sp_cli_bar_init(sp_cli_bar *b, const char *label)
 {
-    if (!sp_log_tty()) return NULL;
     b->hooks = (sp_eval_progress){ .begin = bar_begin, .update = bar_update, .end = bar_end, .ctx = b };
     b->label = label;
     return &b->hooks;

@@ -70,10 +70,10 @@ int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, cha
 /* The same, and the checkpoint's training position into *pos. */
 int sp_cli_load_model_at(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir, sp_train_pos *pos);
 
-/* The progress bar of an evaluation labelled label (sp_progress, through
- * base/log.h), when the log is a terminal (sp_log_tty): returns the hooks
- * to give sp_evaluate (b holds them; label must outlive it), or NULL when
- * it is not a terminal. */
+/* The progress of an evaluation labelled label (sp_progress, through
+ * base/log.h): a bar on a terminal, else a line every
+ * sp_progress_interval() seconds. Returns the hooks to give sp_evaluate
+ * (b holds them; label must outlive it). */
 typedef struct {
     sp_eval_progress hooks;
     sp_progress bar;

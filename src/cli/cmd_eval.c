@@ -240,7 +240,7 @@ static int run_model(eval_run *r)
         rc = sp_scoring_run_baseline(&r->s, &r->err);
     } else {
         sp_cli_bar bar;
-        const sp_eval_progress *progress = r->a->json ? NULL : sp_cli_bar_init(&bar, r->s.split);
+        const sp_eval_progress *progress = sp_cli_bar_init(&bar, r->s.split); /* on stderr, beside --json too */
         rc = sp_scoring_run(&r->s, r->chain, r->rundir, progress, &r->err);
     }
     if (rc != 0) sp_errorf("%s", r->err.msg);

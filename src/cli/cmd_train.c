@@ -165,7 +165,9 @@ int cmd_train(int argc, char **argv)
     o.on_event = on_event;
     o.signal_ack = signal_ack;
     o.event_ctx = &d;
-    o.progress_interval = d.tty ? 0.5 : 30.0;
+    /* off a terminal (a batch job's log): a step line every
+     * SINCPROBE_PROGRESS_INTERVAL seconds, 10 by default */
+    o.progress_interval = d.tty ? 0.5 : sp_progress_interval();
     sp_cli_bar bar;
     o.dev_progress = quiet ? NULL : sp_cli_bar_init(&bar, "dev");
     int config_refused = 0;
