@@ -70,7 +70,7 @@ for bad in '1800-2100,1200-1600|1200-1600 does not start above the end of 1800-2
            '1200-1600,x|.x. \(in a comma list\) is not f_lo-f_hi'; do
   conf "$work/badmark" "[probe a]\nuse = afr\nmark = ${bad%%|*}" >"$work/badmark.conf"
   line=$(grep -n '^mark = ' "$work/badmark.conf" | cut -d: -f1)
-  expect_status 1 "$SINCPROBE" train "$work/badmark.conf" --quiet
+  expect_status 2 "$SINCPROBE" train "$work/badmark.conf" --quiet
   expect_match "$err" "badmark\.conf:$line: .*mark: .*${bad#*|}" "mark = ${bad%%|*} refused at its line"
   ok; [ ! -e "$work/badmark" ] || fail "the refused run wrote its directory"
 done
@@ -185,7 +185,7 @@ conf "$work/short" '[probe a]\nuse = afr\nnfft = 32' >"$work/short.conf"
 expect_status 1 "$SINCPROBE" train "$work/short.conf" --quiet
 expect_match "$err" "nfft: 32 is shorter than the first layer's filters \('sinc', 65 taps\); set nfft = 128, or any even number >= 65" "nfft < taps"
 conf "$work/odd" '[probe a]\nuse = afr\nnfft = 513' >"$work/odd.conf"
-expect_status 1 "$SINCPROBE" train "$work/odd.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/odd.conf" --quiet
 expect_match "$err" "odd\.conf:[0-9]+: .*nfft: 513 is not an even number" "odd nfft, with its config line"
 ok; [ ! -e "$work/odd" ] || fail "the refused run wrote its directory"
 

@@ -97,13 +97,13 @@ ok; [ "$(awk -F'\t' '$1 == 2 {print $4}' "$work/res/probes/snr/gradsnr.tsv" | so
 
 # ---- refusals before training
 conf "$work/bad" '[probe lin]\nuse = linsep\nlayers = dact1,nosuch' >"$work/bad.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad.conf" --quiet
 expect_match "$err" "layers: no layer 'nosuch' in this network" "linsep unknown layer"
 conf "$work/bad2" '[probe s]\nuse = gradsnr\nlayers = pool1' >"$work/bad2.conf"
 expect_status 1 "$SINCPROBE" train "$work/bad2.conf" --quiet
 expect_match "$err" "layers: 'pool1' names no layer with parameters" "gradsnr layer without parameters"
 conf "$work/bad3" '[probe r]\nuse = randomize\np = 1.5' >"$work/bad3.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad3.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad3.conf" --quiet
 
 # ---- sincprobe analyse linsep: 3 separable clusters in 4-D
 "$PY" - "$work" <<'PY' || { fail "python3 could not write the matrix"; finish; }

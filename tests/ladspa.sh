@@ -161,7 +161,7 @@ expect_match "$err" 'processed 0 of 4 utterances \(fraction 0\); [0-9.]+ ms of C
 # errors name the config line
 bad() { # WHAT LINE CONTENT PATTERN
   printf '[probe x]\nuse = ladspa\n%b\n' "$3" >"$work/bad.conf"
-  expect_status 1 "$SINCPROBE" eval "$work/run" --split test --probes "$work/bad.conf"
+  expect_status 2 "$SINCPROBE" eval "$work/run" --split test --probes "$work/bad.conf"
   expect_match "$err" "bad.conf:$2: .*$4" "$1"
 }
 bad "range at its config line" 5 'plugin = cmt\nlabel = lpf\ncontrols = Cutoff Frequency (Hz)=9000' "out of its range 0 to 8000"

@@ -86,19 +86,19 @@ expect_match "$err" 'binning saturated.*toy12 \(fixed\)' "analyse: the saturatio
 
 # ---- refusals, naming the option's config line
 conf "$work/bad1" '[probe m]\nuse = mi\nestimator = fixed,kde' >"$work/bad1.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad1.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad1.conf" --quiet
 expect_match "$err" 'sigma2: the kde estimator needs the noise variance sigma2 > 0' "kde without sigma2"
 conf "$work/bad2" '[probe m]\nuse = mi\nestimator = fixed,bogus' >"$work/bad2.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad2.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad2.conf" --quiet
 expect_match "$err" "bad2\.conf:[0-9]+: .*estimator: 'bogus' is not fixed, width, adaptive, ebab or kde" "bad estimator, with its line"
 conf "$work/bad3" '[probe m]\nuse = mi\nlo = 1\nhi = -1' >"$work/bad3.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad3.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad3.conf" --quiet
 expect_match "$err" "bad3\.conf:[0-9]+: .*lo 1 is not below hi -1" "lo >= hi, with its line"
 conf "$work/bad4" '[probe m]\nuse = mi\nestimator = kde\nsigma2 = -1' >"$work/bad4.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad4.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad4.conf" --quiet
 expect_match "$err" "bad4\.conf:[0-9]+: .*sigma2" "negative sigma2, with its line"
 conf "$work/bad5" '[probe m]\nuse = mi\nlayers = nosuch' >"$work/bad5.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad5.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/bad5.conf" --quiet
 expect_match "$err" "nosuch" "unknown layer"
 for b in bad1 bad2 bad3 bad4; do # create refuses these: no run directory
   ok; [ ! -e "$work/$b" ] || fail "the refused run $b wrote its directory"

@@ -29,7 +29,7 @@ refuse() { # refuse NAME LINE PATTERN SECTION
   local name=$1 line=$2 pattern=$3
   shift 3
   conf "$work/$name" "$@" >"$work/$name.conf"
-  expect_status 1 "$SINCPROBE" train "$work/$name.conf" --quiet
+  expect_status 2 "$SINCPROBE" train "$work/$name.conf" --quiet
   expect_match "$err" "^sincprobe: $work/$name\.conf:$line: \[probe n\].*$pattern" "$name: message with file and line"
   ok; [ ! -e "$work/$name" ] || fail "$name: the refused run wrote '$work/$name'"
 }

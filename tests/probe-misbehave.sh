@@ -62,7 +62,7 @@ misbehave hang_batch 'what = hang\nhook = batch\nprobe_timeout = 1'
 expect_match "$err" "did not return from on_batch within 1 s" "a hung on_batch"
 expect_match "$(cat "$work/hang_batch/config.conf")" '^probe_timeout = 1$' "config.conf records probe_timeout"
 conf "$work/badtime" '[probe bad]\nuse = misbehave\nprobe_timeout = soon' >"$work/badtime.conf"
-expect_status 1 "$SINCPROBE" train "$work/badtime.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/badtime.conf" --quiet
 expect_match "$err" "badtime\.conf:[0-9]+: \[probe bad\] probe_timeout: 'soon' is not a number of seconds" "a bad probe_timeout"
 expect_status 0 "$SINCPROBE" plugins misbehave
 expect_match "$out" '^probe_timeout +float \[0, 604800\] +0 ' "plugins lists probe_timeout"

@@ -46,7 +46,7 @@ refuse() { # refuse NAME LINE PATTERN SECTION
   local name=$1 line=$2 pattern=$3
   shift 3
   conf "$work/$name" "$@" >"$work/$name.conf"
-  expect_status 1 "$SINCPROBE" train "$work/$name.conf" --quiet
+  expect_status 2 "$SINCPROBE" train "$work/$name.conf" --quiet
   expect_match "$err" "^sincprobe: $work/$name\.conf:$line: $pattern" "$name: message with file and line"
   ok; [ ! -e "$work/$name" ] || fail "$name: the refused run wrote '$work/$name'"
 }
@@ -95,7 +95,7 @@ refuse create $((lines + 4)) "\[probe a\] \('$fixtures/mutate\.so'\): create: ga
   '[probe a]\nuse = mutate\nfail = gain\ngain = 2'
 # Several problems: each reported.
 conf "$work/many" '[probe a]\nuse = nosuch' '[probe b]\nuse = example\nevery = x' >"$work/many.conf"
-expect_status 1 "$SINCPROBE" train "$work/many.conf" --quiet
+expect_status 2 "$SINCPROBE" train "$work/many.conf" --quiet
 ok; [ "$(grep -c "many\.conf:[0-9]*: \[probe" "$work/stderr")" -eq 2 ] || fail "two problems expected: $err"
 
 # ---- a run with probes trains the same numbers as one without
@@ -245,7 +245,7 @@ expect_match "$err" '^probes: silence \(mutate 0\.1\)$' "eval announces the chai
 ok; [ -n "$loss_zero" ] && [ "$loss_zero" != "$loss_none" ] || fail "silenced test audio gave the same loss ($loss_zero)"
 ok; grep -q '^2	[1-9]' "$work/ex"/eval-test-c*/probes/silence/counts.tsv 2>/dev/null || fail "eval --probes: counts.tsv"
 conf "$work/unused" '[probe s]\nuse = mutate\naudio = loud' >"$work/badeval.conf"
-expect_status 1 "$SINCPROBE" eval "$work/ex" --split test --probes "$work/badeval.conf"
+expect_status 2 "$SINCPROBE" eval "$work/ex" --split test --probes "$work/badeval.conf"
 expect_match "$err" "badeval\.conf:$((lines + 3)): \[probe s\] audio: 'loud' is not one of keep\|zero\|scale" "eval --probes refusal"
 expect_status 2 "$SINCPROBE" eval "$work/ex" --probes "$work/silence.conf" --no-probes
 finish

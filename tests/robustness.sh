@@ -64,7 +64,7 @@ bad_spec 'type=white,type=pink' "'type' is given twice"
 bad_spec "type=file,file=$work/none.wav" "file: cannot read '$work/none\.wav'"
 # --noise runs after the probes of --probes CONFIG, under IDs of its own
 conf "$work/unused" '[probe noise-1]\nuse = noise\napply_to = train' >"$work/clash.conf"
-expect_status 1 "$SINCPROBE" eval "$work/m1" --split test --probes "$work/clash.conf" --noise type=pink
+expect_status 2 "$SINCPROBE" eval "$work/m1" --split test --probes "$work/clash.conf" --noise type=pink
 expect_match "$err" "^sincprobe: --noise 'type=pink': \[probe noise-1\]: the chain already has a probe of that ID \($work/clash\.conf:[0-9]+\)$" "an ID clash"
 conf "$work/unused" '[probe n]\nuse = noise\nsnr_db = -10\napply_to = test' >"$work/testnoise.conf"
 expect_status 0 "$SINCPROBE" eval "$work/m1" --split test --probes "$work/testnoise.conf" --noise type=pink,snr_db=20

@@ -30,10 +30,39 @@ static void expect_error(const char *text, long line, const char *what)
     sp_diag_free(&d);
 }
 
+/* base/util.h's "did you mean": the distance (swaps count 1) and the
+ * threshold (at most a third of the longer name changed). */
+static void test_suggest(void)
+{
+    CHECK(sp_edit_distance("trian", "train") == 1);   /* a swap */
+    CHECK(sp_edit_distance("epohcs", "epochs") == 1);
+    CHECK(sp_edit_distance("kitten", "sitting") == 3);
+    CHECK(sp_edit_distance("", "abc") == 3 && sp_edit_distance("abc", "") == 3);
+    CHECK(sp_edit_distance("ca", "abc") == 3);        /* optimal string alignment, not full Damerau */
+    const char *names[] = { "corpus", "train", "eval", "decode", "live" };
+    sp_suggest s;
+    sp_suggest_init(&s, "trian");
+    for (size_t i = 0; i < 5; i++) sp_suggest_add(&s, names[i]);
+    CHECK(sp_suggest_best(&s) && !strcmp(sp_suggest_best(&s), "train"));
+    sp_suggest_init(&s, "frobnicate");
+    for (size_t i = 0; i < 5; i++) sp_suggest_add(&s, names[i]);
+    CHECK(sp_suggest_best(&s) == NULL);
+    sp_suggest_init(&s, "ab"); /* 1 edit in 2 letters is half the word: too far */
+    sp_suggest_add(&s, "ax");
+    CHECK(sp_suggest_best(&s) == NULL);
+    sp_suggest_init(&s, "train"); /* the name itself is no suggestion */
+    sp_suggest_add(&s, "train");
+    CHECK(sp_suggest_best(&s) == NULL);
+    const char *section = NULL;
+    CHECK(sp_conf_find_key("epohcs", &section) && !strcmp(sp_conf_find_key("epohcs", NULL), "epochs") &&
+          !strcmp(section, "train"));
+}
+
 int main(void)
 {
     sp_conf c;
     sp_diag d;
+    test_suggest();
     /* Defaults are the sincnet preset. */
     CHECK(resolve("", &c, &d) == 0);
     CHECK(c.filters == 80 && c.taps == 251 && c.nconv == 2 && c.conv_channels[0] == 60 && c.ndense == 3 &&

@@ -120,7 +120,9 @@ int main(void)
     EXPECT_ERROR(&v, 0, 1, "--frob", "unknown option '--frob'");
     EXPECT_ERROR(&v, 0, 1, "--frob=3 --small x", "unknown option '--frob=3'");
     EXPECT_ERROR(&v, 0, 1, "-", "unknown option '-'");
-    EXPECT_ERROR(&v, 0, 1, "--flags", "unknown option '--flags'"); /* no prefix matching */
+    /* no prefix matching; the nearest option named (base/util.h's sp_suggest) */
+    EXPECT_ERROR(&v, 0, 1, "--flags", "unknown option '--flags'; did you mean '--flag'?");
+    EXPECT_ERROR(&v, 0, 1, "--smal=3", "unknown option '--smal=3'; did you mean '--small'?");
     EXPECT_ERROR(&v, 0, 1, "--small", "'--small' needs a value");
     EXPECT_ERROR(&v, 0, 1, "--small 0", "invalid value '0' for '--small': expected an integer from 1 to 10");
     EXPECT_ERROR(&v, 0, 1, "--small=11", "invalid value '11' for '--small': expected an integer from 1 to 10");

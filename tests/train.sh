@@ -105,7 +105,7 @@ expect_status 1 "$SINCPROBE" decode "$work/a" "$work/nothing.wav"
 
 # Config errors name the file and line; nothing is trained.
 printf '[train]\nepochs = 2\nepoch = 3\n' >"$work/bad.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad.conf"
+expect_status 2 "$SINCPROBE" train "$work/bad.conf"
 expect_match "$err" "bad.conf:3: unknown key 'epoch' in \\[train\\]" "unknown key named with line"
 expect_status 2 "$SINCPROBE" train
 expect_status 2 "$SINCPROBE" train "$work/a.conf" --resume "$work/a"

@@ -275,6 +275,64 @@ static int known_section(const char *s)
     return 0;
 }
 
+/* ---- "did you mean" for unknown keys and sections */
+
+/* What an unknown key of a known section may have meant, into buf
+ * (size bytes, "" when nothing): the key itself in another section
+ * ("; 'epochs' is a key of [train]"), else the nearest key of its own
+ * section ("; did you mean 'epochs'?"), else the nearest key of another
+ * ("; did you mean 'epochs' in [train]?"). */
+static void key_hint(const char *section, const char *key, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].key, key)) {
+            snprintf(buf, size, "; '%s' is a key of [%s]", key, keys[i].section);
+            return;
+        }
+    sp_suggest own, any;
+    sp_suggest_init(&own, key);
+    sp_suggest_init(&any, key);
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (!strcmp(keys[i].section, section)) sp_suggest_add(&own, keys[i].key);
+        else sp_suggest_add(&any, keys[i].key);
+    }
+    if (sp_suggest_best(&own)) {
+        snprintf(buf, size, "; did you mean '%s'?", sp_suggest_best(&own));
+        return;
+    }
+    const char *near = sp_suggest_best(&any), *where = NULL;
+    if (near) sp_conf_find_key(near, &where);
+    if (near) snprintf(buf, size, "; did you mean '%s' in [%s]?", near, where);
+}
+
+const char *sp_conf_find_key(const char *word, const char **section)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].key, word)) {
+            if (section) *section = keys[i].section;
+            return keys[i].key;
+        }
+    sp_suggest s;
+    sp_suggest_init(&s, word);
+    for (size_t i = 0; i < NKEYS; i++) sp_suggest_add(&s, keys[i].key);
+    const char *near = sp_suggest_best(&s);
+    for (size_t i = 0; near && i < NKEYS; i++)
+        if (keys[i].key == near && section) *section = keys[i].section;
+    return near;
+}
+
+/* "; did you mean '[train]'?" for an unknown section, or "". */
+static void section_hint(const char *section, char *buf, size_t size)
+{
+    static const char *const names[] = { "data", "model", "train", "optim", "eval", "run" };
+    sp_suggest s;
+    sp_suggest_init(&s, section);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) sp_suggest_add(&s, names[i]);
+    if (sp_suggest_best(&s)) snprintf(buf, size, "; did you mean [%s]?", sp_suggest_best(&s));
+    else buf[0] = '\0';
+}
+
 /* ---- [probe ID] sections (begin): kept as text for the probe chain */
 
 /* Append "[section]" or "key = value" as line `line` of c->probes, after
@@ -325,9 +383,12 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
     sp_conf_defaults(c);
     for (size_t i = 0; i < ini->nsections; i++) {
         const char *s = ini->sections[i].section;
-        if (!known_section(s) && strncmp(s, "probe ", 6) != 0)
-            sp_diag_add(d, ini->path, ini->sections[i].line,
-                        "unknown section '[%s]': expected [data], [model], [train], [optim], [eval], [run] or [probe ID]", s);
+        if (known_section(s) || strncmp(s, "probe ", 6) == 0) continue;
+        char hint[128];
+        section_hint(s, hint, sizeof hint);
+        sp_diag_add(d, ini->path, ini->sections[i].line,
+                    "unknown section '[%s]': expected [data], [model], [train], [optim], [eval], [run] or [probe ID]%s", s,
+                    hint);
     }
     sp_error why;
     const sp_ini_entry *p = sp_ini_get(ini, "model", "preset");
@@ -343,7 +404,10 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
         if (!strncmp(e->section, "probe ", 6) || !known_section(e->section)) continue;
         const key_spec *k = find_key(e->section, e->key);
         if (!k) {
-            sp_diag_add(d, ini->path, e->line, "unknown key '%s' in [%s] (see sincprobe.conf(5))", e->key, e->section);
+            char hint[256];
+            key_hint(e->section, e->key, hint, sizeof hint);
+            sp_diag_add(d, ini->path, e->line, "unknown key '%s' in [%s]%s (see sincprobe.conf(5))", e->key, e->section,
+                        hint);
             continue;
         }
         if (k == find_key("model", "preset")) continue;

@@ -116,6 +116,11 @@ int sp_conf_input_samples(const sp_conf *c);
  * config). */
 void sp_conf_write(FILE *f, const sp_conf *c);
 
+/* The key named word, else the key nearest it (base/util.h's
+ * sp_suggest), in any section: its name (the table's string) and its
+ * section into *section; NULL when none is near. */
+const char *sp_conf_find_key(const char *word, const char **section);
+
 /* The key table, for sincprobe.conf(5)'s consistency test and `help`:
  * iterate i = 0.. until sp_conf_key_name returns NULL. */
 const char *sp_conf_key_name(int i, const char **section, const char **help);

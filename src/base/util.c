@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -292,13 +293,24 @@ double sp_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double sp_progress_interval(void)
+{
+    const char *s = getenv("SINCPROBE_PROGRESS_INTERVAL");
+    if (!s || !*s) return 10.0;
+    char *end;
+    double v = strtod(s, &end);
+    return *end || !(v >= 0 && v <= 1e9) ? 10.0 : v;
+}
+
 void sp_progress_start(sp_progress *p, const char *label, long total)
 {
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->last_shown = -1;
     p->tty = sp_log_tty();
-    p->t0 = sp_now();
+    p->t0 = p->last_t = sp_now();
+    p->shown = 0;
+    p->interval = sp_progress_interval();
 }
 
 void sp_progress_update(sp_progress *p, long done)
@@ -313,15 +325,74 @@ void sp_progress_update(sp_progress *p, long done)
         sp_log_progress("\r%s [%.*s%*s] %3ld%% %ld/%ld  eta %.0fs ", p->label, fill,
                         "##############################", width - fill, "", pct, done, p->total, eta);
     } else {
-        long decile = pct / 10;
-        if (decile == p->last_shown) return;
-        p->last_shown = decile;
-        sp_log_info("%s: %ld/%ld (%ld%%)", p->label, done, p->total, pct);
+        double now = sp_now();
+        if (now - p->last_t < p->interval || done == p->last_shown) return;
+        p->last_shown = done;
+        p->last_t = now;
+        p->shown++;
+        double eta = done > 0 ? (now - p->t0) * (double)(p->total - done) / (double)done : 0.0;
+        sp_log_info("%s: %ld/%ld (%ld%%) eta %.0fs", p->label, done, p->total, pct, eta);
     }
 }
 
 void sp_progress_end(sp_progress *p)
 {
     if (p->tty) sp_log_progress("\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
-    else sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
+    else if (p->shown) sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
+}
+
+/* ---- "did you mean" */
+
+/* Optimal string alignment: d[i][j] is the distance between the first i
+ * characters of a and the first j of b,
+ *     d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + (a_i != b_j),
+ *                   d[i-2][j-2] + 1 when a_i a_{i-1} = b_{j-1} b_j swapped),
+ * kept in three rows (the swap looks two rows back). */
+size_t sp_edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 255 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n > MAXLEN || m > MAXLEN) return SIZE_MAX;
+    size_t rows[3][MAXLEN + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++) prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best) best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
+        }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
+}
+
+void sp_suggest_init(sp_suggest *s, const char *word)
+{
+    s->word = word;
+    s->best = NULL;
+    s->dist = SIZE_MAX;
+}
+
+void sp_suggest_add(sp_suggest *s, const char *candidate)
+{
+    if (!candidate) return;
+    size_t d = sp_edit_distance(s->word, candidate);
+    size_t longer = strlen(s->word) > strlen(candidate) ? strlen(s->word) : strlen(candidate);
+    /* at most a third of the longer name changed, and not the same name */
+    if (d == 0 || d == SIZE_MAX || 3 * d > longer || d >= s->dist) return;
+    s->best = candidate;
+    s->dist = d;
+}
+
+const char *sp_suggest_best(const sp_suggest *s)
+{
+    return s->best;
 }

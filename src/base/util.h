@@ -67,14 +67,20 @@ char *sp_data_file(const char *name, sp_error *err);
 char *sp_read_file(const char *path, size_t *len, sp_error *err);
 
 /* Progress through base/log.h: a bar redrawn in place when the log is a
- * terminal (sp_log_tty), otherwise a plain line every ~10%. label is
- * copied. */
+ * terminal (sp_log_tty); otherwise (a batch job's log file) a plain line
+ * "LABEL: DONE/TOTAL (P%) eta Ns" once sp_progress_interval() seconds
+ * have passed since the start or the last line, and "LABEL: done in Ns"
+ * at the end when a line was shown, so a phase shorter than the interval
+ * prints nothing. label is copied. */
 typedef struct {
     char label[64];
     long total;
     long last_shown;
     int tty;
     double t0;
+    double interval;/* off a terminal: sp_progress_interval() at the start */
+    double last_t;  /* off a terminal: when the last line was shown */
+    int shown;      /* off a terminal: lines shown */
 } sp_progress;
 void sp_progress_start(sp_progress *p, const char *label, long total);
 void sp_progress_update(sp_progress *p, long done);
@@ -82,5 +88,35 @@ void sp_progress_end(sp_progress *p);
 
 /* Monotonic seconds. */
 double sp_now(void);
+
+/* Seconds between progress lines off a terminal (sp_progress, train's
+ * step lines): SINCPROBE_PROGRESS_INTERVAL when it is a number >= 0 (0:
+ * a line at every update), else 10. */
+double sp_progress_interval(void);
+
+/* "did you mean": the candidate nearest a misspelled word.
+ *
+ *     sp_suggest s;
+ *     sp_suggest_init(&s, "trian");
+ *     for (each known name) sp_suggest_add(&s, name);
+ *     const char *near = sp_suggest_best(&s);   // "train", or NULL
+ *
+ * Nearness is the optimal-string-alignment distance (Levenshtein's
+ * insertions, deletions and substitutions, plus the swap of two adjacent
+ * characters, each costing 1: "trian" is 1 from "train"). A candidate
+ * counts when its distance d satisfies 1 <= d and 3 d <= max(|word|,
+ * |candidate|), i.e. when at most a third of the longer name changes
+ * (one edit in 3 to 5 characters, two in 6 to 8): nearer is better, the
+ * first one added wins a tie. Pointers are kept, not copied. */
+typedef struct {
+    const char *word;
+    const char *best;
+    size_t dist;
+} sp_suggest;
+void sp_suggest_init(sp_suggest *s, const char *word);
+void sp_suggest_add(sp_suggest *s, const char *candidate);
+const char *sp_suggest_best(const sp_suggest *s);
+/* The distance itself (SIZE_MAX for names longer than 255 bytes). */
+size_t sp_edit_distance(const char *a, const char *b);
 
 #endif

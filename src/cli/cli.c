@@ -51,6 +51,16 @@ int sp_usage_error(const char *const *usage, const char *fmt, ...)
     return SP_EXIT_USAGE;
 }
 
+const char *sp_did_you_mean(char *buf, size_t size, const char *word, const char *const *names)
+{
+    sp_suggest s;
+    sp_suggest_init(&s, word);
+    for (size_t i = 0; names[i]; i++) sp_suggest_add(&s, names[i]);
+    if (sp_suggest_best(&s)) snprintf(buf, size, "; did you mean '%s'?", sp_suggest_best(&s));
+    else if (size) buf[0] = '\0';
+    return buf;
+}
+
 int sp_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
@@ -103,7 +113,6 @@ static void bar_end(void *ctx)
 
 const sp_eval_progress *sp_cli_bar_init(sp_cli_bar *b, const char *label)
 {
-    if (!sp_log_tty()) return NULL;
     b->hooks = (sp_eval_progress){ .begin = bar_begin, .update = bar_update, .end = bar_end, .ctx = b };
     b->label = label;
     return &b->hooks;

@@ -54,6 +54,10 @@ void sp_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sp_usage_print(FILE *f, const char *const *usage);
 /* Report a usage error: message, then the usage, on stderr; returns 2. */
 int sp_usage_error(const char *const *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "; did you mean 'NAME'?" into buf (size bytes) when NAME of the
+ * NULL-terminated names is near word (base/util.h's sp_suggest), else
+ * ""; returns buf, to put after an "unknown ..." message. */
+const char *sp_did_you_mean(char *buf, size_t size, const char *word, const char *const *names);
 /* 1 when arg is -h or --help. */
 int sp_is_help(const char *arg);
 /* Parse a whole decimal integer in [lo, hi]; 0 or -1. */
@@ -68,10 +72,10 @@ int sp_cli_load_model(const char *model, int maxB, sp_model *m, char **ckpt, cha
 /* The same, and the checkpoint's training position into *pos. */
 int sp_cli_load_model_at(const char *model, int maxB, sp_model *m, char **ckpt, char **rundir, sp_train_pos *pos);
 
-/* The progress bar of an evaluation labelled label (sp_progress, through
- * base/log.h), when the log is a terminal (sp_log_tty): returns the hooks
- * to give sp_evaluate (b holds them; label must outlive it), or NULL when
- * it is not a terminal. */
+/* The progress of an evaluation labelled label (sp_progress, through
+ * base/log.h): a bar on a terminal, else a line every
+ * sp_progress_interval() seconds. Returns the hooks to give sp_evaluate
+ * (b holds them; label must outlive it). */
 typedef struct {
     sp_eval_progress hooks;
     sp_progress bar;

@@ -344,7 +344,10 @@ static int parse_args(analyse_args *a, int argc, char **argv)
     a->kind = argv[1];
     int known = 0;
     for (int i = 0; kinds[i]; i++) known |= !strcmp(kinds[i], a->kind);
-    if (!known) return sp_usage_error(usage, "unknown analysis '%s': expected mi, tsne, pca or linsep", a->kind);
+    char near[128];
+    if (!known)
+        return sp_usage_error(usage, "unknown analysis '%s': expected mi, tsne, pca or linsep%s", a->kind,
+                              sp_did_you_mean(near, sizeof near, a->kind, kinds));
 
     sp_opt opts[] = {
         SP_OPT_STRING("--out", &a->out),
@@ -369,6 +372,44 @@ static int parse_args(analyse_args *a, int argc, char **argv)
 
 /* ---- the probe, first: a bad option is refused before the data is read */
 
+/* The name of the [probe KIND] section analyse makes of the options: the
+ * "file" the probe host's messages name; print_hook_error puts the
+ * options as typed in its place. */
+#define SECTION_NAME "sincprobe analyse"
+
+/* The option as typed that is line `line` of the section, or NULL. */
+static const char *option_at(const analyse_args *a, long line)
+{
+    return line >= 3 && (size_t)(line - 3) < a->probe_opts.n ? a->probe_opts.v[line - 3].arg : NULL;
+}
+
+/* A hook's failure as the probe host words it for a config,
+ * "sincprobe analyse:LINE: [probe KIND] ('FILE'): HOOK: MESSAGE"
+ * (sp_probe_hook_fail), in the words of the command line: "KIND --OPTION:
+ * MESSAGE" when LINE is an option's, else "KIND: HOOK: MESSAGE" (create's
+ * name dropped: that is the options' check). Other messages as they are. */
+static void print_hook_error(const analyse_args *a, const char *msg)
+{
+    static const char name[] = SECTION_NAME ":";
+    const char *rest = strstr(msg, "): ");
+    if (strncmp(msg, name, sizeof name - 1) != 0 || !rest) {
+        sp_errorf("%s", msg);
+        return;
+    }
+    long line = strtol(msg + sizeof name - 1, NULL, 10);
+    rest += 3;
+    if (!strncmp(rest, "create: ", 8)) rest += 8;
+    const char *opt = option_at(a, line);
+    if (!opt) {
+        sp_errorf("%s: %s", a->kind, rest);
+        return;
+    }
+    /* "--bins" typed, "bins: ..." said: the key once */
+    size_t klen = strcspn(opt + 2, "=");
+    if (!strncmp(rest, opt + 2, klen) && !strncmp(rest + klen, ": ", 2)) rest += klen + 2;
+    sp_errorf("%s %.*s: %s", a->kind, (int)(klen + 2), opt, rest);
+}
+
 /* The chain of the one probe; NULL with the problems printed, naming
  * the option as typed: "[probe mi] bins: ..." -> "mi --bins VALUE: ...". */
 static sp_probe_chain *probe_chain(const analyse_args *a, sp_ini *ini)
@@ -376,14 +417,13 @@ static sp_probe_chain *probe_chain(const analyse_args *a, sp_ini *ini)
     sp_probe_chain *ch = NULL;
     sp_diag d;
     sp_diag_init(&d, 0);
-    if (sp_ini_parse(ini, "sincprobe analyse", a->section, &d) == 0) ch = sp_probe_chain_resolve(ini, &d);
+    if (sp_ini_parse(ini, SECTION_NAME, a->section, &d) == 0) ch = sp_probe_chain_resolve(ini, &d);
     if (d.n || !ch) {
         for (size_t k = 0; k < d.n; k++) {
             const sp_problem *p = &d.v[k];
             const char *m = p->message;
             if (!strncmp(m, "[probe ", 7) && strstr(m, "] ")) m = strstr(m, "] ") + 2;
-            if (p->line >= 3 && (size_t)(p->line - 3) < a->probe_opts.n)
-                sp_errorf("%s %s: %s", a->kind, a->probe_opts.v[p->line - 3].arg, m);
+            if (option_at(a, p->line)) sp_errorf("%s %s: %s", a->kind, option_at(a, p->line), m);
             else sp_errorf("%s: %s", a->kind, m);
         }
         if (!d.n) sp_errorf("%s: the probe could not be set up", a->kind);
@@ -446,11 +486,11 @@ static int print_tsv(const analyse_args *a, sp_error *err)
     return rc;
 }
 
-/* Run the probe on the data and print its summary. 0, or -1 with err. */
+/* Run the probe (created) on the data and print its summary. 0, or -1
+ * with err. */
 static int run(const analyse_args *a, sp_probe_chain *ch, analyse_data *dt, sp_error *err)
 {
     if (sp_mkdirs(a->out, err) != 0) return -1;
-    if (sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, a->out, (uint64_t)a->seed, err) != 0) return -1;
     sp_log_info("analyse %s: %ld x %ld from '%s', %d classes; writing '%s'", a->kind, dt->N, dt->D, a->act,
                 dt->nclasses, a->out);
     sp_probe_analysis an = { dt->layer, a->out, dt->X, dt->N, dt->D, dt->y, dt->nclasses,
@@ -474,13 +514,17 @@ int cmd_analyse(int argc, char **argv)
     memset(&ini, 0, sizeof ini);
     sp_probe_chain *ch = probe_chain(&a, &ini);
     rc = SP_EXIT_USAGE;
-    if (ch) {
-        sp_error err = { "" };
+    sp_error err = { "" };
+    /* the probe's own check of its options (create), before any file:
+     * a value it refuses is a usage error */
+    if (ch && sp_probe_chain_create(ch, SP_PROBE_MODE_ANALYSE, a.out, (uint64_t)a.seed, &err) != 0) {
+        print_hook_error(&a, err.msg);
+    } else if (ch) {
         analyse_data dt;
         memset(&dt, 0, sizeof dt);
         rc = SP_EXIT_OK;
         if (load_data(&a, &dt, &err) != 0 || run(&a, ch, &dt, &err) != 0) {
-            sp_errorf("%s", err.msg);
+            print_hook_error(&a, err.msg);
             rc = SP_EXIT_FAIL;
         }
         data_free(&dt);

@@ -19,5 +19,8 @@ int cmd_corpus(int argc, char **argv)
     }
     if (strcmp(argv[1], "check") == 0) return cmd_corpus_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "synth") == 0) return cmd_corpus_synth(argc - 1, argv + 1);
-    return sp_usage_error(usage, "corpus: unknown subcommand '%s'", argv[1]);
+    static const char *const subcommands[] = { "check", "synth", NULL };
+    char near[128];
+    return sp_usage_error(usage, "corpus: unknown subcommand '%s'%s", argv[1],
+                          sp_did_you_mean(near, sizeof near, argv[1], subcommands));
 }

@@ -217,7 +217,7 @@ int cmd_corpus_check(int argc, char **argv)
     memset(&s, 0, sizeof s);
     count_speakers(&c, &s);
     sp_progress prog;
-    int show = isatty(fileno(stderr)) && c.n > 50;
+    int show = c.n > 50; /* a bar on a terminal, else a line every SINCPROBE_PROGRESS_INTERVAL s */
     if (show) sp_progress_start(&prog, "checking", (long)c.n);
     for (size_t i = 0; i < c.n && !sp_diag_stop(&d); i++) {
         sp_utt u;

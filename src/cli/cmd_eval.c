@@ -196,7 +196,8 @@ static char *output_tag(const eval_run *r)
 
 /* ---- probe chain (begin): the model's [probe ID] sections, or those of
  * --probes CONFIG, then a noise probe per --noise; refused before any
- * work */
+ * work. 0, or the exit status with the message printed: a usage error
+ * when --probes CONFIG is refused, else a failure. */
 static int open_probes(eval_run *r)
 {
     const eval_args *a = r->a;
@@ -212,13 +213,14 @@ static int open_probes(eval_run *r)
     }
     int bad = (a->probes_conf || !a->no_probes) && !r->chain ? sp_probe_diag_fail(&pdg, &r->err) : 0;
     sp_diag_free(&pdg);
+    if (!bad && sp_probe_chain_check_layers(r->chain, &r->m, &r->err) != 0) bad = -1;
     if (!bad && a->nspecs && !(r->chain = sp_noise_chain(r->chain, a->specs, a->nspecs, r->s.role, &r->err)))
         bad = -1;
     char *dir = sp_xasprintf("%s/eval-%s/probes", r->rundir, r->tag);
     int rc = 0;
     if (bad || sp_probe_chain_create(r->chain, SP_PROBE_MODE_EVAL, dir, (uint64_t)r->s.c.seed, &r->err) != 0) {
         sp_errorf("%s", r->err.msg);
-        rc = -1;
+        rc = a->probes_conf ? SP_EXIT_USAGE : SP_EXIT_FAIL;
     }
     free(dir);
     return rc;
@@ -238,7 +240,7 @@ static int run_model(eval_run *r)
         rc = sp_scoring_run_baseline(&r->s, &r->err);
     } else {
         sp_cli_bar bar;
-        const sp_eval_progress *progress = r->a->json ? NULL : sp_cli_bar_init(&bar, r->s.split);
+        const sp_eval_progress *progress = sp_cli_bar_init(&bar, r->s.split); /* on stderr, beside --json too */
         rc = sp_scoring_run(&r->s, r->chain, r->rundir, progress, &r->err);
     }
     if (rc != 0) sp_errorf("%s", r->err.msg);
@@ -409,8 +411,9 @@ int cmd_eval(int argc, char **argv)
         sp_scoring_init(&r.s, &r.m, &a.so);
         r.tag = output_tag(&r);
     }
-    ok = ok && open_probes(&r) == 0 && run_model(&r) == 0 && report(&r) == 0;
+    int probes = ok ? open_probes(&r) : SP_EXIT_FAIL;
+    ok = ok && probes == 0 && run_model(&r) == 0 && report(&r) == 0;
     eval_free(&r);
     free_args(&a);
-    return ok ? SP_EXIT_OK : SP_EXIT_FAIL;
+    return ok ? SP_EXIT_OK : probes ? probes : SP_EXIT_FAIL;
 }

@@ -300,5 +300,8 @@ int cmd_ladspa(int argc, char **argv)
     if (strcmp(argv[1], "list") == 0) return ladspa_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0) return ladspa_show(argc - 1, argv + 1);
     if (strcmp(argv[1], "apply") == 0) return ladspa_apply(argc - 1, argv + 1);
-    return sp_usage_error(usage, "ladspa: unknown subcommand '%s'", argv[1]);
+    static const char *const subcommands[] = { "list", "show", "apply", NULL };
+    char near[128];
+    return sp_usage_error(usage, "ladspa: unknown subcommand '%s'%s", argv[1],
+                          sp_did_you_mean(near, sizeof near, argv[1], subcommands));
 }

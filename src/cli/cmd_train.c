@@ -109,6 +109,23 @@ static void signal_ack(int sig, int count)
 
 /* ---- the command */
 
+/* An unknown option that names a config key ('--epochs', '--epohcs'):
+ * point at the key, which goes in the CONFIG file (opt.h's SP_OPT_HINT). */
+static const char *config_key_hint(const char *arg, char *buf, size_t size)
+{
+    char word[128];
+    snprintf(word, sizeof word, "%s", arg + strspn(arg, "-"));
+    for (char *p = word; *p; p++)
+        if (*p == '-') *p = '_';
+    const char *section = NULL, *key = sp_conf_find_key(word, &section);
+    if (!key) snprintf(buf, size, "%s", "");
+    else if (!strcmp(key, word))
+        snprintf(buf, size, "; '%s' is a key of [%s] in the CONFIG file (sincprobe.conf(5)), not an option", key, section);
+    else
+        snprintf(buf, size, "; did you mean '%s', a key of [%s] in the CONFIG file (sincprobe.conf(5))?", key, section);
+    return buf;
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -121,6 +138,7 @@ int cmd_train(int argc, char **argv)
         SP_OPT_FLAG("--quiet", &quiet),
         /* for tests of resuming; not in the usage */
         SP_OPT_LONG("--stop-after-steps", &o.stop_after_steps, 1, 1L << 40),
+        SP_OPT_HINT(config_key_hint),
         SP_OPT_END,
     };
     int status, nargs = sp_opt_parse(usage, opts, 1, argc, argv, &status);
@@ -139,7 +157,8 @@ int cmd_train(int argc, char **argv)
         if (sp_conf_load(&c, config, &d) != 0) {
             for (size_t i = 0; i < d.n; i++) sp_problem_log(SP_LOG_ERROR, &d.v[i]);
             sp_diag_free(&d);
-            return SP_EXIT_FAIL;
+            /* a config refused is a usage error; one that cannot be read, an I/O error */
+            return access(config, R_OK) == 0 ? SP_EXIT_USAGE : SP_EXIT_FAIL;
         }
         sp_diag_free(&d);
         if (dir) snprintf(c.dir, sizeof c.dir, "%s", dir);
@@ -153,12 +172,16 @@ int cmd_train(int argc, char **argv)
     o.on_event = on_event;
     o.signal_ack = signal_ack;
     o.event_ctx = &d;
-    o.progress_interval = d.tty ? 0.5 : 30.0;
+    /* off a terminal (a batch job's log): a step line every
+     * SINCPROBE_PROGRESS_INTERVAL seconds, 10 by default */
+    o.progress_interval = d.tty ? 0.5 : sp_progress_interval();
     sp_cli_bar bar;
     o.dev_progress = quiet ? NULL : sp_cli_bar_init(&bar, "dev");
+    int config_refused = 0;
+    o.config_refused = &config_refused;
     if (sp_train(&c, &o, &err) != 0) {
         sp_errorf("%s", err.msg);
-        return SP_EXIT_FAIL;
+        return config_refused ? SP_EXIT_USAGE : SP_EXIT_FAIL;
     }
     /* The run's figures and report.html (also after an interruption, to
      * show the epochs so far). A report that cannot be drawn is a warning:

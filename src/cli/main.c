@@ -46,6 +46,20 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
+/* The error for an unknown command name, with the nearest command when
+ * one is near (base/util.h's sp_suggest). */
+static void unknown_command(const char *name)
+{
+    sp_suggest s;
+    sp_suggest_init(&s, name);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) sp_suggest_add(&s, commands[i].name);
+    if (sp_suggest_best(&s))
+        sp_errorf("unknown command '%s'; did you mean '%s'? ('sincprobe help' lists the commands)", name,
+                  sp_suggest_best(&s));
+    else
+        sp_errorf("unknown command '%s'; 'sincprobe help' lists the commands", name);
+}
+
 static void list_commands(FILE *f)
 {
     sp_usage_print(f, usage);
@@ -63,7 +77,7 @@ static int cmd_help(int argc, char **argv)
     }
     const struct command *c = find_command(argv[1]);
     if (!c || c->run == cmd_help) {
-        sp_errorf("unknown command '%s'", argv[1]);
+        unknown_command(argv[1]);
         return SP_EXIT_USAGE;
     }
     char help[] = "--help";
@@ -92,7 +106,7 @@ int main(int argc, char **argv)
     }
     const struct command *c = find_command(argv[1]);
     if (!c) {
-        sp_errorf("unknown command '%s'; 'sincprobe help' lists the commands", argv[1]);
+        unknown_command(argv[1]);
         return SP_EXIT_USAGE;
     }
     return c->run(argc - 1, argv + 1);

@@ -41,6 +41,24 @@ static const sp_opt *find(const sp_opt *opts, const char *a, const char **eq)
     return NULL;
 }
 
+/* "unknown option 'ARG'", with the table's option nearest ARG (before
+ * any '='), else the table's hint. */
+static int unknown_option(const char *const *usage, const sp_opt *opts, const char *a)
+{
+    char name[256], hint[512] = "";
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    sp_suggest s;
+    sp_suggest_init(&s, name);
+    const sp_opt *h = NULL;
+    for (const sp_opt *o = opts; o->type != SP_OPTION_END; o++) {
+        if (o->type == SP_OPTION_HINT) h = o;
+        else sp_suggest_add(&s, o->name);
+    }
+    if (sp_suggest_best(&s)) snprintf(hint, sizeof hint, "; did you mean '%s'?", sp_suggest_best(&s));
+    else if (h) h->hint(name, hint, sizeof hint);
+    return sp_usage_error(usage, "unknown option '%s'%s", a, hint);
+}
+
 static const sp_opt *find_other(const sp_opt *opts)
 {
     for (const sp_opt *o = opts; o->type != SP_OPTION_END; o++)
@@ -128,7 +146,7 @@ static int option(const char *const *usage, const sp_opt *opts, int argc, char *
     const char *a = argv[*i], *eq;
     const sp_opt *o = find(opts, a, &eq);
     if (!o && a[1] == '-' && (o = find_other(opts)) != NULL) eq = strchr(a, '=');
-    if (!o) return sp_usage_error(usage, "unknown option '%s'", a);
+    if (!o) return unknown_option(usage, opts, a);
     int namelen = eq ? (int)(eq - a) : (int)strlen(a);
     if (o->type == SP_OPTION_FLAG) {
         if (eq) return sp_usage_error(usage, "'%.*s' takes no value", namelen, a);

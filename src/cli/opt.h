@@ -26,6 +26,7 @@
  *     the usage on stderr (exit status 2), at the first problem in argv
  *     order:
  *         unknown option '--frob'
+ *         unknown option '--spilt'; did you mean '--split'?   (a name near it)
  *         '--out' needs a value
  *         '--out' needs a non-empty value           (SP_OPT_NONEMPTY)
  *         '--json' takes no value                   (--json=1)
@@ -60,6 +61,9 @@ typedef enum {
     SP_OPTION_OTHER,  /* repeatable: every --NAME VALUE (or --NAME=VALUE) that
                          no other entry names, appended in order to
                          *(sp_opt_pairs *)value; name is unused */
+    SP_OPTION_HINT,   /* no option: hint(arg, buf, size) says what an unknown
+                         option with no option near it may have meant (train:
+                         a config key), "" when nothing */
 } sp_option_type;
 
 enum {
@@ -73,6 +77,7 @@ typedef struct {
     unsigned flags;              /* SP_OPT_NONEMPTY */
     long lo, hi;                 /* INT, LONG: the range, inclusive */
     const char *const *choices;  /* CHOICE: NULL-terminated */
+    const char *(*hint)(const char *arg, char *buf, size_t size); /* HINT */
 } sp_opt;
 
 /* One --NAME VALUE of SP_OPTION_OTHER. Pointers into argv. */
@@ -117,6 +122,7 @@ void sp_opt_list_free(sp_opt_list *l);
     { .type = SP_OPTION_CHOICE, .name = (n), .value = (1 ? (p) : (int *)0), .choices = (c) }
 #define SP_OPT_LIST(n, p) { .type = SP_OPTION_LIST, .name = (n), .value = (1 ? (p) : (sp_opt_list *)0) }
 #define SP_OPT_OTHER(p) { .type = SP_OPTION_OTHER, .value = (1 ? (p) : (sp_opt_pairs *)0) }
+#define SP_OPT_HINT(f) { .type = SP_OPTION_HINT, .hint = (f) }
 
 /* Parse argv[1 .. argc-1] (argv[0] is the command's name) against opts,
  * accepting up to max_args positional arguments (-1: any number).

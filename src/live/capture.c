@@ -11,6 +11,7 @@
  * writer never waits (it is the real-time callback). */
 #include "config.h"
 #include "live/capture.h"
+#include "corpus/audio.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -553,9 +554,10 @@ sp_capture *sp_capture_open_file(const char *path, int realtime, sp_ring *ring, 
 {
     SF_INFO info;
     memset(&info, 0, sizeof info);
+    if (sp_audio_precheck(path, err) != 0) return NULL;
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf) {
-        sp_fail(err, "cannot read audio '%s': %s", path, sf_strerror(NULL));
+        sp_audio_open_failed(path, err);
         return NULL;
     }
     if (info.channels < 1 || info.samplerate < 1) {

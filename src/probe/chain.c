@@ -120,6 +120,18 @@ static void option_names(const sp_probe_descriptor *d, char *buf, size_t n)
     if (!d->noptions) snprintf(buf, n, "none");
 }
 
+/* " (did you mean 'NAME'?)" for an option NAME of d (or probe_frames,
+ * probe_timeout, use) near key, else "". */
+static void option_near(const sp_probe_descriptor *d, const char *key, char *buf, size_t n)
+{
+    sp_suggest s;
+    sp_suggest_init(&s, key);
+    for (unsigned long i = 0; i < d->noptions; i++) sp_suggest_add(&s, d->options[i].name);
+    sp_suggest_add(&s, "probe_frames");
+    sp_suggest_add(&s, "probe_timeout");
+    if (sp_suggest_best(&s)) snprintf(buf, n, " (did you mean '%s'?)", sp_suggest_best(&s));
+}
+
 /* The entry of ID id among the first n of ch, or NULL. */
 static const entry *find_id(const sp_probe_chain *ch, int n, const char *id)
 {
@@ -204,10 +216,11 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
             for (oi = 0; oi < no; oi++)
                 if (!strcmp(desc->options[oi].name, x->key)) break;
             if (oi == no) {
-                char names[1024];
+                char names[1024], near[128] = "";
                 option_names(desc, names, sizeof names);
-                sp_diag_add(d, path, x->line, "[probe %s] unknown option '%s' for probe '%s' ('%s'); its options: %s",
-                            id, x->key, desc->identifier, e->file, names);
+                option_near(desc, x->key, near, sizeof near);
+                sp_diag_add(d, path, x->line, "[probe %s] unknown option '%s' for probe '%s' ('%s')%s; its options: %s",
+                            id, x->key, desc->identifier, e->file, near, names);
                 continue;
             }
             char norm[SP_ERRLEN];

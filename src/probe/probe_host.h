@@ -124,6 +124,15 @@ int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, sp_error *err);
 /* "ID (identifier), ..." for progress lines. Caller frees. */
 char *sp_probe_chain_describe(const sp_probe_chain *ch);
 
+/* Check every probe option named "layers" (of type string) against m's
+ * layers, with the syntax of <sincprobe/layers.h> (the words all, dense,
+ * auto, or layer names), before a run writes anything: a word that is
+ * none of them is refused as
+ *     CONF:LINE: [probe ID] layers: no layer 'conv9' in this network (did you mean 'conv1'?); its layers: sinc, ...
+ * LINE being that of `layers =`. m needs only its layers (a model made
+ * for a batch of 1 does). 0, or -1 with err. */
+int sp_probe_chain_check_layers(const sp_probe_chain *ch, const sp_model *m, sp_error *err);
+
 /* Make every instance (create), in order. Their folders will be
  * probes_dir/ID; nothing is written yet. On a refusal the instances made
  * are destroyed and err names the config line and the plugin file. */

@@ -7,8 +7,10 @@
  * with the filters. */
 #include "config.h"
 #include "probe/host_private.h"
+#include <sincprobe/layers.h>
 #include "base/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------
@@ -132,4 +134,57 @@ void sp_probe_build_layers(sp_probe_chain *ch)
 void sp_probe_update_filters(sp_probe_chain *ch, int grads)
 {
     update_filters(ch, grads);
+}
+
+/* ------------------------------------------------------------------------
+ * Layer options, checked before a run (probe_host.h)
+ * ---------------------------------------------------------------------- */
+
+/* The "layers" string option of e's probe, or -1. */
+static long layers_option(const entry *e)
+{
+    for (unsigned long i = 0; e->d && i < e->d->noptions; i++)
+        if (!strcmp(e->d->options[i].name, "layers") && e->d->options[i].type == SP_PROBE_OPT_STRING) return (long)i;
+    return -1;
+}
+
+/* e's layers option refused: its unknown word, the nearest layer name,
+ * the network's layers. -1. */
+static int layer_refused(const entry *e, long oi, const sp_probe_layer *layers, int n, const char *word, sp_error *err)
+{
+    char name[64], list[1024] = "", near[96] = "";
+    snprintf(name, sizeof name, "%.*s", (int)sp_probe_layers_wordlen(word), word);
+    sp_suggest s;
+    sp_suggest_init(&s, name);
+    for (int i = 0; i < n; i++) {
+        size_t at = strlen(list);
+        snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", layers[i].name);
+        sp_suggest_add(&s, layers[i].name);
+    }
+    if (sp_suggest_best(&s)) snprintf(near, sizeof near, " (did you mean '%s'?)", sp_suggest_best(&s));
+    long line = e->opt_line[oi] ? e->opt_line[oi] : e->line;
+    return sp_fail(err, "%s:%ld: [probe %s] layers: no layer '%s' in this network%s; its layers: %s", e->conf, line,
+                   e->id, name, near, list);
+}
+
+int sp_probe_chain_check_layers(const sp_probe_chain *ch, const sp_model *m, sp_error *err)
+{
+    if (!ch || !ch->n) return 0;
+    sp_probe_layer *layers = sp_xcalloc((size_t)m->nlayers, sizeof *layers);
+    int *index = sp_xmalloc(((size_t)m->nlayers + 1) * sizeof *index), rc = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        layers[i].name = m->layer[i].name;
+        layers[i].kind = sp_layer_kind_name(m->layer[i].kind);
+    }
+    const unsigned keywords = SP_PROBE_LAYERS_ALL | SP_PROBE_LAYERS_DENSE | SP_PROBE_LAYERS_AUTO;
+    for (int k = 0; k < ch->n && rc == 0; k++) {
+        const entry *e = &ch->e[k];
+        long oi = layers_option(e);
+        const char *bad = NULL;
+        if (oi >= 0 && sp_probe_layers_select(layers, m->nlayers, e->values[oi].text, keywords, index, &bad, NULL) < 0)
+            rc = layer_refused(e, oi, layers, m->nlayers, bad, err);
+    }
+    free(index);
+    free(layers);
+    return rc;
 }

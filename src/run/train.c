@@ -318,6 +318,19 @@ static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
 
 /* ---- probe chain (begin): resolve and create before anything is
  * loaded or written; c then carries every option's value. */
+
+/* The layers options against the network c describes (a model for a
+ * batch of 1, made and dropped: only its layer names count). */
+static int check_layers(const train_run *r, sp_error *err)
+{
+    if (!sp_probe_chain_size(r->chain)) return 0;
+    sp_model m;
+    if (sp_model_init(&m, &r->c, 1, err) != 0) return -1;
+    int rc = sp_probe_chain_check_layers(r->chain, &m, err);
+    sp_model_free(&m);
+    return rc;
+}
+
 static int open_probes(train_run *r, sp_error *err)
 {
     sp_diag pd;
@@ -325,11 +338,14 @@ static int open_probes(train_run *r, sp_error *err)
     r->chain = sp_probe_chain_from_conf(&r->c, &pd);
     int bad = !r->chain ? sp_probe_diag_fail(&pd, err) : 0;
     sp_diag_free(&pd);
-    if (bad || sp_probe_chain_store(r->chain, &r->c, err) != 0) return -1;
+    if (!bad && check_layers(r, err) != 0) bad = -1;
+    if (!bad && sp_probe_chain_store(r->chain, &r->c, err) != 0) bad = -1;
     char *probes_dir = sp_path_join(r->rp.dir, "probes");
-    int crc = sp_probe_chain_create(r->chain, SP_PROBE_MODE_TRAIN, probes_dir, (uint64_t)r->c.seed, err);
+    if (!bad) bad = sp_probe_chain_create(r->chain, SP_PROBE_MODE_TRAIN, probes_dir, (uint64_t)r->c.seed, err);
     free(probes_dir);
-    return crc != 0 ? -1 : 0;
+    /* a resumed run's sections were accepted once: refused now, a probe changed, not the config */
+    if (bad && r->o->config_refused && !r->o->resume_dir) *r->o->config_refused = 1;
+    return bad ? -1 : 0;
 }
 /* ---- probe chain (end) */
 
