@@ -23,8 +23,12 @@ expect_match "$err" "unknown option '--qiuet'; did you mean '--quiet'\?" "misspe
 expect_status 2 "$SINCPROBE" eval run --spilt=dev
 expect_match "$err" "unknown option '--spilt=dev'; did you mean '--split'\?" "misspelled option with ="
 expect_status 2 "$SINCPROBE" train --epohcs 3
-expect_match "$err" "unknown option '--epohcs'; did you mean 'epochs', a key of \[train\] in the CONFIG file" \
+expect_match "$err" "unknown option '--epohcs'; did you mean '--epochs'\?" "a misspelled option of train"
+expect_status 2 "$SINCPROBE" train --batc 64
+expect_match "$err" "unknown option '--batc'; did you mean 'batch', a key of \[train\] in the CONFIG file" \
   "an option that is a misspelled config key"
+expect_status 2 "$SINCPROBE" train --lr 0.1
+expect_match "$err" "unknown option '--lr'; 'lr' is a key of \[train\] in the CONFIG file" "an option that is a config key"
 expect_status 2 "$SINCPROBE" analyse tnse a.npy b.npy --out x
 expect_match "$err" "unknown analysis 'tnse'.*did you mean 'tsne'\?" "misspelled analysis"
 
@@ -104,7 +108,7 @@ with open("y.txt", "w") as f:
     f.write("".join("%d\n" % (i % 2) for i in range(n)))
 PY
 expect_status 2 "$SINCPROBE" analyse mi x.npy y.txt --out an1 --estimator frob
-expect_match "$err" "^sincprobe: mi --estimator: 'frob' is not fixed, width, adaptive or kde$" "analyse: refused value"
+expect_match "$err" "^sincprobe: mi --estimator: 'frob' is not fixed, width, adaptive, ebab or kde$" "analyse: refused value"
 ok; [ ! -e an1 ] || fail "analyse: a refused value left its output folder"
 expect_status 2 "$SINCPROBE" analyse mi x.npy y.txt --out an2 --estimator kde
 expect_match "$err" "^sincprobe: mi: sigma2: the kde estimator needs" "analyse: a missing option"
