@@ -1,4 +1,4 @@
-/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 1.
+/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 3.
  *
  * A probe watches (and may steer) what a sincprobe network learns: noise
  * injection, frequency-response tracking, mutual information, gradient
@@ -37,7 +37,8 @@
  * directory of $SINCPROBE_PLUGIN_PATH (colon-separated), then of the
  * installed probe directory (pkg-config --variable=probedir sincprobe),
  * that has one; failing that, the first probe file there whose descriptors
- * include identifier NAME. `use = PATH` with a '/' loads that file.
+ * include identifier NAME. `use = PATH` with a '/' loads that file; a
+ * relative PATH is taken against the config file's folder.
  *
  * ---- Call order (one instance; "train" and "eval" are the two modes)
  *
@@ -100,7 +101,7 @@ extern "C" {
 
 /* The ABI this header describes, and the oldest one this header's hosts
  * accept. */
-#define SP_PROBE_ABI_VERSION 2u
+#define SP_PROBE_ABI_VERSION 3u
 #define SP_PROBE_ABI_MIN 1u
 
 /* The name of the one exported function. */
@@ -143,7 +144,18 @@ typedef enum {
     SP_PROBE_OPT_FLOAT = 2,  /* a finite number (double) */
     SP_PROBE_OPT_STRING = 3, /* any text (may be empty) */
     SP_PROBE_OPT_BOOL = 4,   /* yes|no (also true|false, on|off, 1|0) */
-    SP_PROBE_OPT_ENUM = 5    /* one of `choices` */
+    SP_PROBE_OPT_ENUM = 5,   /* one of `choices` */
+    /* ABI 3: file names, which the host resolves before create sees them
+     * (and records resolved in the run's config.conf): a relative path
+     * in a config file is taken against that file's folder, one from
+     * the command line against the current directory; the probe gets
+     * absolute paths. "" stays "" (no file). A descriptor of ABI 1 or 2
+     * cannot declare them (the host refuses the probe). */
+    SP_PROBE_OPT_PATH = 6,   /* one file or folder */
+    SP_PROBE_OPT_PATHS = 7,  /* a comma list of files or folders */
+    /* a name the probe looks up itself when it holds no '/' (passed as
+     * is), else a path resolved like PATH */
+    SP_PROBE_OPT_NAME_OR_PATH = 8
 } sp_probe_opt_type;
 
 /* One declared option. Owned by the probe (usually a static array). */
