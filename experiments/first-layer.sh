@@ -43,8 +43,9 @@ done
 
 . experiments/lib.sh
 find_sincprobe first-layer.sh "$corpus"
+corpus=$(abs_path "$corpus")
 
-top=runs/first-layer
+top=$PWD/runs/first-layer
 runs=(hz-1 hz-100 normalised-1 normalised-10)
 suffix=""
 [ "$seed" = 1234 ] || suffix=-s$seed

@@ -39,7 +39,7 @@ find_sincprobe ladspa-codec.sh "$corpus"
 model_conf() { # NAME [probe section]
   cat <<CONF
 [data]
-corpus = $corpus
+corpus = $(abs_path "$corpus")
 [model]
 preset = small
 [train]
@@ -49,7 +49,7 @@ batch = 64
 threads = 2
 seed = 1234
 [run]
-dir = runs/$1
+dir = $PWD/runs/$1
 CONF
   [ $# -lt 2 ] || printf '%b\n' "$2"
 }

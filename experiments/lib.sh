@@ -12,3 +12,12 @@ find_sincprobe() {
   fi
   [ -d "$2" ] || { echo "$1: no corpus '$2' (run ./quickstart or pass --corpus)" >&2; exit 1; }
 }
+#   abs_path PATH -> PATH made absolute against the current directory: the
+#   configs the scripts write name absolute paths, since a config's
+#   relative paths resolve against its own folder (sincprobe.conf(5)).
+abs_path() {
+  case $1 in
+    /*) printf '%s\n' "$1" ;;
+    *) printf '%s\n' "$PWD/$1" ;;
+  esac
+}

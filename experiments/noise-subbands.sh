@@ -67,8 +67,9 @@ done
 
 . experiments/lib.sh
 find_sincprobe noise-subbands.sh "$corpus"
+corpus=$(abs_path "$corpus")
 
-top=runs/noise-subbands
+top=$PWD/runs/noise-subbands
 bands="1200-1600,1800-2100"
 mkdir -p "$top/configs"
 

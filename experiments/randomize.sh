@@ -41,7 +41,8 @@ rnd=runs/randomize ctl=runs/randomize-control
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # The control: the same config without the [probe randomize] section.
 awk '/^\[probe randomize\]/ {skip = 1; next} /^\[/ {skip = 0} !skip' experiments/randomize.conf |
-  sed "s|^dir = runs/randomize$|dir = $ctl|" >"$tmp/control.conf"
+  sed -e "s|^dir = \.\./runs/randomize$|dir = $PWD/$ctl|" -e "s|^corpus = \([^/].*\)$|corpus = $PWD/experiments/\1|" \
+    >"$tmp/control.conf"
 
 train() {   # CONF RUNDIR
   if [ -f "$2/checkpoints/last.ckpt" ]; then "$sp" train --resume "$2"

@@ -43,8 +43,9 @@ done
 
 . experiments/lib.sh
 find_sincprobe robustness.sh "$corpus"
+corpus=$(abs_path "$corpus")
 
-top=runs/robustness
+top=$PWD/runs/robustness
 mkdir -p "$top/configs"
 
 # config NAME -> path of the model's config

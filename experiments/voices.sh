@@ -51,6 +51,7 @@ done
 find_sincprobe voices.sh "$corpus"
 [ -f "$corpus/voices.tsv" ] || { echo "voices.sh: '$corpus' has no voices.tsv (make it with sincprobe corpus synth)" >&2; exit 1; }
 corpus=$(cd "$corpus" && pwd)
+top=$(abs_path "$top")
 views=$top/views
 mkdir -p "$views"
 
@@ -93,7 +94,7 @@ model_conf() { # NAME VIEW [probe sections...]
   shift 2
   cat <<CONF
 [data]
-corpus = $PWD/$views/$v
+corpus = $views/$v
 [model]
 preset = small
 [train]

@@ -41,7 +41,7 @@ enum { SCOPE_CHUNK, SCOPE_UTT };
 #define RATE 16000 /* the host's rate; run->sample_rate is checked against it in on_start */
 
 static const sp_probe_option options[NOPT] = {
-    { .name = "plugin", .type = SP_PROBE_OPT_STRING, .default_value = NULL,
+    { .name = "plugin", .type = SP_PROBE_OPT_NAME_OR_PATH, .default_value = NULL,
       .help = "the LADSPA library: a file name found on LADSPA_PATH (.so optional), or a path" },
     { .name = "label", .type = SP_PROBE_OPT_STRING, .default_value = "",
       .help = "which plugin of the library, by label (or give id; neither: the library's only plugin)" },

@@ -82,7 +82,7 @@ static const sp_probe_option options[NOPT] = {
       .help = "the frequency in Hz of type tone" },
     { .name = "k", .type = SP_PROBE_OPT_INT, .default_value = "4", .min = 1, .max = 64,
       .help = "type babble: how many utterances are summed" },
-    { .name = "file", .type = SP_PROBE_OPT_STRING, .default_value = "",
+    { .name = "file", .type = SP_PROBE_OPT_PATH, .default_value = "",
       .help = "type file: the audio file (any format libsndfile reads)" },
 };
 

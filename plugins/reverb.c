@@ -53,7 +53,7 @@ enum { MAX_FILES = 100000, MAX_ROWS = 100000 };
 #define RATE 16000 /* the host's rate; on_start checks run->sample_rate */
 
 static const sp_probe_option options[NOPT] = {
-    { .name = "rir_files", .type = SP_PROBE_OPT_STRING, .default_value = "",
+    { .name = "rir_files", .type = SP_PROBE_OPT_PATHS, .default_value = "",
       .help = "room impulse responses to use instead of simulated rooms: a comma list of files and directories" },
     { .name = "room", .type = SP_PROBE_OPT_STRING, .default_value = "3:10,3:8,2.5:4",
       .help = "the room's length, width and height in m, each a number or lo:hi drawn uniformly" },
@@ -298,7 +298,8 @@ static int parse_rooms(reverb_probe *x, const sp_probe_value *v, sp_probe_error 
     static const int sim[] = { OPT_ROOM, OPT_RT60, OPT_DISTANCE, OPT_MARGIN, OPT_INTERP, OPT_HIGHPASS, OPT_ROOMS };
     if (v[OPT_FILES].text[0]) {
         for (size_t i = 0; i < sizeof sim / sizeof sim[0]; i++)
-            if (v[sim[i]].given)
+            /* a run's config.conf gives every option: a default is no refusal */
+            if (v[sim[i]].given && strcmp(v[sim[i]].text, options[sim[i]].default_value) != 0)
                 return aug_fail(err, sim[i], "%s: '%s' is for simulated rooms, not with rir_files",
                                 options[sim[i]].name, v[sim[i]].text);
     }

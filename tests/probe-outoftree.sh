@@ -53,7 +53,7 @@ ok; $CC_PROBE -std=c99 -pedantic -Wall -Wextra -Wshadow -Werror $flags -fsyntax-
   >"$work/layers.log" 2>&1 || fail "sincprobe/layers.h does not compile as C99: $(head -5 "$work/layers.log")"
 # The headers also compile as C++ where a C++ compiler exists.
 if command -v c++ >/dev/null; then
-  printf '#include <sincprobe/probe.h>\n#include <sincprobe/layers.h>\nint main() { return SP_PROBE_ABI_VERSION == 2u ? 0 : 1; }\n' >"$work/hdr/t.cc"
+  printf '#include <sincprobe/probe.h>\n#include <sincprobe/layers.h>\nint main() { return SP_PROBE_ABI_VERSION == 3u ? 0 : 1; }\n' >"$work/hdr/t.cc"
   ok; c++ -Wall -Wextra -Werror $flags -fsyntax-only "$work/hdr/t.cc" >"$work/cxx.log" 2>&1 ||
     fail "sincprobe/probe.h or layers.h does not compile as C++: $(head -5 "$work/cxx.log")"
 fi

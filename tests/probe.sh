@@ -29,7 +29,7 @@ expect_match "$out" '^probe_frames +int' "the host's probe_frames"
 expect_status 0 "$SINCPROBE" plugins mutate:needy && expect_match "$out" '^x +int +\(required\)' "a required option"
 expect_status 0 "$SINCPROBE" plugins "$fixtures/mutate.so:needy" && expect_match "$out" '^needy 0\.1' "plugins PATH:ID"
 expect_status 1 "$SINCPROBE" plugins nosuch && expect_match "$err" "^sincprobe: no probe 'nosuch' in " "plugins of an unknown probe"
-expect_status 1 "$SINCPROBE" plugins badabi && expect_match "$err" "badabi\.so': probe 'badabi' was built for probe ABI 99; this sincprobe accepts ABI 1 to 2" "plugins of another ABI"
+expect_status 1 "$SINCPROBE" plugins badabi && expect_match "$err" "badabi\.so': probe 'badabi' was built for probe ABI 99; this sincprobe accepts ABI 1 to 3" "plugins of another ABI"
 expect_status 1 "$SINCPROBE" plugins notaprobe && expect_match "$err" "notaprobe\.so' is not a sincprobe probe" "plugins of a non-probe"
 expect_status 0 "$SINCPROBE" plugins "$fixtures/mutate.so" && expect_match "$out" '^mutate 0\.1' "plugins PATH"
 expect_status 0 "$SINCPROBE" plugins --help && expect_match "$out" '^usage: sincprobe plugins \[NAME\]$' "plugins --help"
@@ -52,7 +52,7 @@ refuse() { # refuse NAME LINE PATTERN SECTION
 }
 refuse notprobe $((lines + 2)) "\[probe a\] use = notaprobe: '$fixtures/notaprobe\.so' is not a sincprobe probe: it has no function 'sincprobe_probe_descriptor'" \
   '[probe a]\nuse = notaprobe'
-refuse abi $((lines + 3)) "\[probe a\] use = badabi: '$fixtures/badabi\.so': probe 'badabi' was built for probe ABI 99; this sincprobe accepts ABI 1 to 2" \
+refuse abi $((lines + 3)) "\[probe a\] use = badabi: '$fixtures/badabi\.so': probe 'badabi' was built for probe ABI 99; this sincprobe accepts ABI 1 to 3" \
   '[probe a]\n# from the future\nuse = badabi'
 refuse option $((lines + 3)) "\[probe a\] unknown option 'nfft' for probe 'example' \('.*/example\.so'\); its options: every, layer, filters, stat" \
   '[probe a]\nuse = example\nnfft = 512'
@@ -120,7 +120,7 @@ expect_match "$(cat "$work/ex/report.html")" 'Example probe' "the example probe'
 expect_match "$(cat "$work/ex/report.html")" 'mean gradient norm by epoch' "the example probe's caption in report.html"
 ok; ls "$work/ex/plots/" | grep -q 'example_grad_norm.*\.png' || fail "no example_grad_norm figure in plots/: $(ls "$work/ex/plots/")"
 
-# ---- a probe built for ABI 1 still runs in this ABI 2 host
+# ---- a probe built for ABI 1 still runs in this ABI 3 host
 expect_status 0 "$SINCPROBE" plugins abi1:abione && expect_match "$out" '^abi +1$' "plugins shows the ABI 1 probe's version"
 conf "$work/one" '[probe a]\nuse = abi1:abione\nprobe_frames = 20' >"$work/one.conf"
 expect_status 0 "$SINCPROBE" train "$work/one.conf" --quiet

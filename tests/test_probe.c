@@ -73,7 +73,10 @@ static void refusals(void)
                    NULL);
     expect_refusal("[probe a]\n# a comment\nuse = notaprobe\n", 3, "is not a sincprobe probe", "notaprobe.so",
                    "sincprobe_probe_descriptor", NULL);
-    expect_refusal("[probe a]\nuse = badabi\n", 2, "built for probe ABI 99", "badabi.so", "accepts ABI 1 to 2", NULL);
+    expect_refusal("[probe a]\nuse = badabi\n", 2, "built for probe ABI 99", "badabi.so", "accepts ABI 1 to 3", NULL);
+    /* the path option types came with ABI 3 */
+    expect_refusal("[probe a]\nuse = abi2path\n", 2, "option 'file' has unknown type 6 (for probe ABI 2)", "abi2path.so",
+                   NULL);
     expect_refusal("[probe a]\nuse = example\nnfft = 1024\n", 3, "unknown option 'nfft'", "example.so", "every", NULL);
     expect_refusal("[probe a]\nuse = example\nevery = often\n", 3, "'often' is not an integer", "example.so", NULL);
     expect_refusal("[probe a]\nuse = example\nevery = -1\n", 3, "out of range", NULL);

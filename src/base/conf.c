@@ -433,11 +433,57 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d)
     return d->n > before ? -1 : 0;
 }
 
+/* ---- paths (begin): a loaded config's relative paths */
+
+/* Make the path key (section, key) of c absolute: against base (the
+ * config's folder) when the file set it, recording "FILE:LINE" in at;
+ * against the current directory when it is the default. 0, or -1 with a
+ * problem in d when the absolute path does not fit. */
+static int absolute_key(sp_conf *c, const sp_ini *ini, const char *base, const char *section, const char *key,
+                        char *at, size_t at_size, sp_diag *d)
+{
+    const key_spec *k = find_key(section, key);
+    char *value = (char *)c + k->off;
+    const sp_ini_entry *e = sp_ini_get(ini, section, key);
+    char *abs = sp_path_absolute(e ? base : NULL, value);
+    int rc = 0;
+    if (strlen(abs) >= k->size) {
+        sp_diag_add(d, ini->path, e ? e->line : 0, "[%s] %s: '%s' is longer than %zu characters", section, key, abs,
+                    k->size - 1);
+        rc = -1;
+    } else {
+        snprintf(value, k->size, "%s", abs);
+    }
+    free(abs);
+    if (e) snprintf(at, at_size, "%s:%ld", ini->path, e->line);
+    return rc;
+}
+
+static int absolute_paths(sp_conf *c, const sp_ini *ini, sp_diag *d)
+{
+    char *base = sp_path_folder_of(ini->path);
+    if (!base) base = sp_xstrdup("");
+    int rc = absolute_key(c, ini, base, "data", "corpus", c->corpus_at, sizeof c->corpus_at, d);
+    rc |= absolute_key(c, ini, base, "run", "dir", c->dir_at, sizeof c->dir_at, d);
+    if (strlen(base) >= sizeof c->probes_base) {
+        sp_diag_add(d, ini->path, 0, "the config's folder '%s' is longer than %zu characters", base,
+                    sizeof c->probes_base - 1);
+        rc = -1;
+    } else {
+        snprintf(c->probes_base, sizeof c->probes_base, "%s", base);
+    }
+    free(base);
+    return rc;
+}
+
+/* ---- paths (end) */
+
 int sp_conf_load(sp_conf *c, const char *path, sp_diag *d)
 {
     sp_ini ini;
     int rc = sp_ini_load(&ini, path, d);
     if (rc == 0) rc = sp_conf_resolve(c, &ini, d);
+    if (rc == 0) rc = absolute_paths(c, &ini, d);
     sp_ini_free(&ini);
     return rc;
 }

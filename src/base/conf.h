@@ -96,6 +96,14 @@ typedef struct {
      * sp_conf_write after the other sections. */
     char probes[SP_CONF_PROBES];
     char probes_file[SP_CONF_STR]; /* the file the text came from; "" when none */
+
+    /* Paths (sp_conf_load). Where [data] corpus and [run] dir came from,
+     * "FILE:LINE" (for messages such as "does not exist"), "" for a
+     * default or a value from elsewhere; and the folder the [probe ID]
+     * sections' relative paths resolve against ("" for the current
+     * directory). Not written by sp_conf_write. */
+    char corpus_at[SP_CONF_STR], dir_at[SP_CONF_STR];
+    char probes_base[SP_CONF_STR];
 } sp_conf;
 
 /* Fill defaults (the `sincnet` preset). */
@@ -106,7 +114,13 @@ void sp_conf_defaults(sp_conf *c);
  * checked here; their text goes to c->probes. */
 int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d);
 
-/* Load and resolve a config file. */
+/* Load and resolve a config file. Its relative paths ([data] corpus,
+ * [run] dir; in [probe ID] sections a `use` with a '/' and the probes'
+ * path options, through probes_base) resolve against the config file's
+ * folder and are kept absolute, so that the run's config.conf works
+ * from any directory; defaults the file does not set, against the
+ * current directory. sp_conf_resolve (checkpoints' configs) leaves paths
+ * as they are. */
 int sp_conf_load(sp_conf *c, const char *path, sp_diag *d);
 
 /* Input samples of a chunk: input_ms at SP_SAMPLE_RATE, rounded. */

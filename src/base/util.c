@@ -105,6 +105,36 @@ char *sp_path_join(const char *dir, const char *name)
     return sp_xasprintf("%s/%s", dir, name);
 }
 
+char *sp_path_folder_of(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    char *dir = slash ? sp_xasprintf("%.*s", (int)(slash == file ? 1 : slash - file), file) : sp_xstrdup(".");
+    char *real = realpath(dir, NULL);
+    free(dir);
+    return real;
+}
+
+char *sp_path_absolute(const char *base, const char *path)
+{
+    if (path[0] == '/') return sp_xstrdup(path);
+    char *real = base && *base ? realpath(base, NULL) : getcwd(NULL, 0);
+    char *b = real ? real : sp_xstrdup(base && *base ? base : ".");
+    /* fold "./" and "../" at the front of path into the physical base */
+    for (;;) {
+        if (!strncmp(path, "./", 2)) path += 2;
+        else if (!strcmp(path, ".")) path += 1;
+        else if ((!strncmp(path, "../", 3) || !strcmp(path, "..")) && real && strcmp(b, "/")) {
+            char *slash = strrchr(b, '/');
+            slash[slash == b ? 1 : 0] = '\0';
+            path += path[2] ? 3 : 2;
+        } else break;
+        while (*path == '/') path++;
+    }
+    char *out = *path ? sp_path_join(b, path) : sp_xstrdup(b);
+    free(b);
+    return out;
+}
+
 int sp_is_dir(const char *path)
 {
     struct stat st;

@@ -34,6 +34,15 @@ char *sp_strtrim(char *s);
 
 /* Join a directory and a name with one '/'. Caller frees. */
 char *sp_path_join(const char *dir, const char *name);
+/* path made absolute against the folder base: returned as is when
+ * absolute; else base/path, with base the current directory when NULL or
+ * "". Leading "./" and "../" components are folded into base (base is
+ * made physical with realpath first, so dropping its last component for
+ * a ".." names the folder the kernel would reach). Caller frees. */
+char *sp_path_absolute(const char *base, const char *path);
+/* The physical absolute path of the folder holding file (realpath of its
+ * dirname). Caller frees; NULL when that folder cannot be resolved. */
+char *sp_path_folder_of(const char *file);
 /* 1 when path is an existing directory / regular file. */
 int sp_is_dir(const char *path);
 int sp_is_file(const char *path);

@@ -161,7 +161,10 @@ int cmd_train(int argc, char **argv)
             return access(config, R_OK) == 0 ? SP_EXIT_USAGE : SP_EXIT_FAIL;
         }
         sp_diag_free(&d);
-        if (dir) snprintf(c.dir, sizeof c.dir, "%s", dir);
+        if (dir) { /* the command line's, relative to the current directory */
+            snprintf(c.dir, sizeof c.dir, "%s", dir);
+            c.dir_at[0] = '\0';
+        }
     } else {
         sp_conf_defaults(&c);
     }

@@ -30,6 +30,9 @@ static const char *type_name(sp_probe_opt_type t)
     case SP_PROBE_OPT_STRING: return "string";
     case SP_PROBE_OPT_BOOL: return "bool";
     case SP_PROBE_OPT_ENUM: return "enum";
+    case SP_PROBE_OPT_PATH: return "path";
+    case SP_PROBE_OPT_PATHS: return "paths";
+    case SP_PROBE_OPT_NAME_OR_PATH: return "name or path";
     }
     return "?";
 }
@@ -69,6 +72,9 @@ int sp_probe_parse_value(const sp_probe_option *o, const char *text, sp_probe_va
         return 0;
     }
     case SP_PROBE_OPT_STRING:
+    case SP_PROBE_OPT_PATH:
+    case SP_PROBE_OPT_PATHS:
+    case SP_PROBE_OPT_NAME_OR_PATH:
         return 0;
     case SP_PROBE_OPT_BOOL:
         if (!strcmp(text, "yes") || !strcmp(text, "true") || !strcmp(text, "on") || !strcmp(text, "1")) v->i = 1;
@@ -140,7 +146,51 @@ static const entry *find_id(const sp_probe_chain *ch, int n, const char *id)
     return NULL;
 }
 
+/* ---- paths (begin): relative paths resolved against the config's
+ * folder base (the current directory when NULL), kept absolute so that
+ * the run's config.conf names the same files from anywhere */
+
+static int is_path_type(sp_probe_opt_type t)
+{
+    return t == SP_PROBE_OPT_PATH || t == SP_PROBE_OPT_PATHS || t == SP_PROBE_OPT_NAME_OR_PATH;
+}
+
+/* The value text of a path option, resolved: PATH one path; PATHS a
+ * comma list, each element resolved (spaces around commas dropped);
+ * NAME_OR_PATH a path when it holds a '/', else a name left as is. ""
+ * stays "". Caller frees. */
+static char *resolve_paths(sp_probe_opt_type t, const char *text, const char *base)
+{
+    if (!*text || (t == SP_PROBE_OPT_NAME_OR_PATH && !strchr(text, '/'))) return sp_xstrdup(text);
+    if (t != SP_PROBE_OPT_PATHS) return sp_path_absolute(base, text);
+    char *out = NULL;
+    for (const char *p = text;;) {
+        size_t n = strcspn(p, ",");
+        char *item = sp_xasprintf("%.*s", (int)n, p);
+        sp_strtrim(item);
+        /* an empty item stays empty, for the probe to refuse */
+        char *abs = *item ? sp_path_absolute(base, item) : sp_xstrdup("");
+        char *joined = sp_xasprintf("%s%s%s", out ? out : "", out ? "," : "", abs);
+        free(out);
+        free(abs);
+        free(item);
+        out = joined;
+        if (!p[n]) break;
+        p += n + 1;
+    }
+    return out;
+}
+
+/* ---- paths (end) */
+
+static int chain_add(sp_probe_chain *ch, const sp_ini *ini, const char *base, sp_diag *d);
+
 int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
+{
+    return chain_add(ch, ini, NULL, d);
+}
+
+static int chain_add(sp_probe_chain *ch, const sp_ini *ini, const char *base, sp_diag *d)
 {
     size_t before = d->n;
     const char *path = ini->path;
@@ -172,10 +222,11 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
             sp_diag_add(d, path, s->line, "[probe %s] has no 'use = NAME' naming the probe to run", id);
             continue;
         }
-        e->use = sp_xstrdup(use->value);
+        /* a path (with a '/'), against the config's folder; a name as is */
+        e->use = strchr(use->value, '/') ? sp_path_absolute(base, use->value) : sp_xstrdup(use->value);
         e->use_line = use->line;
         sp_error why;
-        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, use->value, &e->file, &why);
+        const sp_probe_descriptor *desc = sp_probe_find(&ch->cat, e->use, &e->file, &why);
         if (!desc) {
             sp_diag_add(d, path, use->line, "[probe %s] use = %s: %s", id, use->value, why.msg);
             continue;
@@ -231,7 +282,8 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
                             type, desc->identifier, e->file);
                 continue;
             }
-            e->texts[oi] = sp_xstrdup(norm);
+            const sp_probe_opt_type t = desc->options[oi].type;
+            e->texts[oi] = is_path_type(t) ? resolve_paths(t, norm, base) : sp_xstrdup(norm);
             e->values[oi].given = 1;
             e->opt_line[oi] = x->line;
         }
@@ -249,7 +301,7 @@ int sp_probe_chain_add(sp_probe_chain *ch, const sp_ini *ini, sp_diag *d)
             }
             char norm[SP_ERRLEN];
             sp_probe_parse_value(o, o->default_value, &e->values[oi], norm, &why); /* checked with the descriptor */
-            e->texts[oi] = sp_xstrdup(norm);
+            e->texts[oi] = is_path_type(o->type) ? resolve_paths(o->type, norm, NULL) : sp_xstrdup(norm);
             e->values[oi].text = e->texts[oi];
         }
     }
@@ -274,7 +326,11 @@ sp_probe_chain *sp_probe_chain_from_conf(const sp_conf *c, sp_diag *d)
         sp_ini_free(&ini);
         return NULL;
     }
-    sp_probe_chain *ch = sp_probe_chain_resolve(&ini, d);
+    sp_probe_chain *ch = sp_xcalloc(1, sizeof *ch);
+    if (chain_add(ch, &ini, c->probes_base, d) != 0) {
+        sp_probe_chain_free(ch);
+        ch = NULL;
+    }
     sp_ini_free(&ini);
     return ch;
 }

@@ -221,8 +221,11 @@ static int check_descriptor(const sp_probe_descriptor *d, const char *file, sp_e
         for (unsigned long j = 0; j < i; j++)
             if (!strcmp(d->options[j].name, o->name))
                 return sp_fail(err, "'%s': probe '%s' declares option '%s' twice", file, id, o->name);
-        if (o->type < SP_PROBE_OPT_INT || o->type > SP_PROBE_OPT_ENUM)
-            return sp_fail(err, "'%s': probe '%s': option '%s' has unknown type %d", file, id, o->name, (int)o->type);
+        /* the path types came with ABI 3 */
+        sp_probe_opt_type last = d->abi_version >= 3 ? SP_PROBE_OPT_NAME_OR_PATH : SP_PROBE_OPT_ENUM;
+        if (o->type < SP_PROBE_OPT_INT || o->type > last)
+            return sp_fail(err, "'%s': probe '%s': option '%s' has unknown type %d (for probe ABI %u)", file, id,
+                           o->name, (int)o->type, d->abi_version);
         if (o->type == SP_PROBE_OPT_ENUM) {
             const char *c = o->choices;
             if (!c || !*c || *c == '|' || c[strlen(c) - 1] == '|' || strstr(c, "||"))

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -353,6 +354,12 @@ static int open_probes(train_run *r, sp_error *err)
 static int open_data(train_run *r, sp_error *err)
 {
     const sp_conf *c = &r->c;
+    /* a corpus a config named: the message points at its line */
+    if (c->corpus_at[0] && !sp_is_dir(c->corpus)) {
+        struct stat st;
+        return sp_fail(err, "%s: [data] corpus: '%s' %s", c->corpus_at, c->corpus,
+                       stat(c->corpus, &st) != 0 ? "does not exist" : "is not a directory");
+    }
     sp_diag d;
     sp_diag_init(&d, 0);
     d.echo = 1;

@@ -1,4 +1,4 @@
-/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 2.
+/* sincprobe/probe.h - the probe plugin ABI of sincprobe, version 3.
  *
  * A probe watches (and may steer) what a sincprobe network learns: noise
  * injection, frequency-response tracking, mutual information, gradient
@@ -40,7 +40,8 @@
  * no other file: the probe is its descriptor with identifier NAME.
  * `use = FILE:ID` takes descriptor ID of FILE.so (a second probe of a
  * file). `use = PATH` with a '/' loads that file (its first descriptor;
- * PATH:ID another), and a run records it by its absolute path.
+ * PATH:ID another); a relative PATH is taken against the config file's
+ * folder, and a run records it by its absolute path.
  *
  * ---- Call order (one instance; "train" and "eval" are the two modes)
  *
@@ -103,7 +104,7 @@ extern "C" {
 
 /* The ABI this header describes, and the oldest one this header's hosts
  * accept. */
-#define SP_PROBE_ABI_VERSION 2u
+#define SP_PROBE_ABI_VERSION 3u
 #define SP_PROBE_ABI_MIN 1u
 
 /* The name of the one exported function. */
@@ -146,7 +147,18 @@ typedef enum {
     SP_PROBE_OPT_FLOAT = 2,  /* a finite number (double) */
     SP_PROBE_OPT_STRING = 3, /* any text (may be empty) */
     SP_PROBE_OPT_BOOL = 4,   /* yes|no (also true|false, on|off, 1|0) */
-    SP_PROBE_OPT_ENUM = 5    /* one of `choices` */
+    SP_PROBE_OPT_ENUM = 5,   /* one of `choices` */
+    /* ABI 3: file names, which the host resolves before create sees them
+     * (and records resolved in the run's config.conf): a relative path
+     * in a config file is taken against that file's folder, one from
+     * the command line against the current directory; the probe gets
+     * absolute paths. "" stays "" (no file). A descriptor of ABI 1 or 2
+     * cannot declare them (the host refuses the probe). */
+    SP_PROBE_OPT_PATH = 6,   /* one file or folder */
+    SP_PROBE_OPT_PATHS = 7,  /* a comma list of files or folders */
+    /* a name the probe looks up itself when it holds no '/' (passed as
+     * is), else a path resolved like PATH */
+    SP_PROBE_OPT_NAME_OR_PATH = 8
 } sp_probe_opt_type;
 
 /* One declared option. Owned by the probe (usually a static array). */
