@@ -204,14 +204,15 @@ export SINCPROBE_PLUGIN_PATH="$saved"
 expect_match "$err" "gone/checkpoints/last\.ckpt \(its config\):[0-9]+: \[probe m\] use = mutate: no probe 'mutate' in $work/empty:" "resume without the probe"
 ok; [ ! -e "$work/gone/log.tsv" ] || fail "the refused resume wrote log.tsv"
 
-# ---- a probe loaded by a relative path is recorded by its absolute path,
-# so a resume and an eval from another directory find it.
+# ---- a probe loaded by a relative path (relative to the config file's
+# folder, whatever the current directory) is recorded by its absolute
+# path, so a resume and an eval from another directory find it.
 mkdir -p "$work/here/sub" "$work/elsewhere"
 cp "$fixtures/mutate.so" "$work/here/sub/mutate.so"
 here=$(cd "$work/here" && pwd -P)
-conf "$work/rel" '[probe m]\nuse = ./sub/mutate.so\nroles = train,test' '[probe n]\nuse = sub/mutate.so:needy\nx = 2' >"$work/rel.conf"
-cd "$work/here" || fail "cd $work/here"
-expect_status 0 "$SINCPROBE" train "$work/rel.conf" --quiet --stop-after-steps 8
+conf "$work/rel" '[probe m]\nuse = ./sub/mutate.so\nroles = train,test' '[probe n]\nuse = sub/mutate.so:needy\nx = 2' >"$work/here/rel.conf"
+cd "$work/elsewhere" || fail "cd $work/elsewhere"
+expect_status 0 "$SINCPROBE" train "$work/here/rel.conf" --quiet --stop-after-steps 8
 cd "$work/elsewhere" || fail "cd $work/elsewhere"
 cfg=$(cat "$work/rel/config.conf")
 expect_match "$cfg" "^use = $here/sub/mutate\.so\$" "config.conf records the probe's absolute path"
