@@ -325,3 +325,21 @@ void sp_progress_end(sp_progress *p)
     if (p->tty) sp_log_progress("\r%s done in %.1fs%40s\n", p->label, sp_now() - p->t0, "");
     else sp_log_info("%s: done in %.1fs", p->label, sp_now() - p->t0);
 }
+
+uint32_t sp_crc32(uint32_t crc, const void *data, size_t n)
+{
+    static uint32_t table[256];
+    static int ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    const unsigned char *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "base/error.h"
 
@@ -82,5 +83,9 @@ void sp_progress_end(sp_progress *p);
 
 /* Monotonic seconds. */
 double sp_now(void);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32 and ZIP's) of n bytes,
+ * continuing from crc (0 to start): checkpoints and .npz members. */
+uint32_t sp_crc32(uint32_t crc, const void *data, size_t n);
 
 #endif

@@ -303,11 +303,7 @@ static int open_model(train_run *r, sp_error *err)
         if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
         r->have_model = 1;
         if (sp_optim_init(&r->opt, c, &r->m, err) != 0) return -1;
-        memset(pos, 0, sizeof *pos);
-        pos->lr = c->lr;
-        pos->best_dev_fer = 2.0;
-        sp_rng_seed(&pos->sampler, (uint64_t)c->seed, 3);
-        pos->dropout = r->m.dropout_rng;
+        sp_train_pos_fresh(pos, &r->m);
         if (sp_mkdirs(r->rp.ckdir, err) != 0) return -1;
         if (write_config(r->rp.conf, c, err) != 0) return -1;
     }
