@@ -65,6 +65,8 @@ static const key_spec keys[] = {
     { "train", "lr_halving_threshold", K_FLOAT, F(lr_halving_threshold), 0, NULL, 0, 1, "relative dev FER gain counted as improving" },
     { "train", "seed", K_LONG, F(seed), 0, NULL, 0, 9.2e18, "random seed" },
     { "train", "threads", K_INT, F(threads), 0, NULL, 1, 256, "worker threads" },
+    { "train", "init_from", K_STR, F(init_from), S(init_from), NULL, 0, 0, "start from this model's weights (checkpoint, run directory or .npz)" },
+    { "train", "freeze_first_layer", K_BOOL, F(freeze_first_layer), 0, NULL, 0, 0, "keep the first layer's parameters fixed" },
 
     { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },
 
@@ -387,6 +389,7 @@ void sp_conf_write(FILE *f, const sp_conf *c)
             section = k->section;
             fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
         }
+        if (k->type == K_STR && !*(base + k->off)) continue; /* unset (init_from): no value to write */
         fprintf(f, "%s = ", k->key);
         switch (k->type) {
         case K_INT: fprintf(f, "%d", *(const int *)(base + k->off)); break;

@@ -77,6 +77,8 @@ typedef struct {
     double lr_halving_threshold;/* relative improvement below which it halves */
     long seed;
     int threads;
+    char init_from[SP_CONF_STR]; /* "" or a model whose weights start the run */
+    int freeze_first_layer;     /* the first layer's parameters are not stepped */
 
     /* [optim] */
     double first_layer_lr_scale;/* the first layer's parameters step with lr * this */
