@@ -271,6 +271,25 @@ static int read_training(reader *r, const char *path, const sp_model *m, sp_opti
     return 0;
 }
 
+/* The parameter count the file declares (after the directory, which is
+ * skipped unread), or UINT64_MAX when it cannot tell. */
+static uint64_t declared_params(reader r, uint32_t version)
+{
+    if (version >= 2) {
+        uint32_t n, len, rank;
+        GET(&r, n);
+        for (uint32_t i = 0; i < n && !r.bad; i++) {
+            GET(&r, len);
+            r.at += len + 4; /* the name, the block */
+            GET(&r, rank);
+            r.at += 8 + 8 * (size_t)rank; /* the offset, the shape */
+        }
+    }
+    uint64_t np = 0;
+    GET(&r, np);
+    return r.bad ? UINT64_MAX : np;
+}
+
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
                        sp_train_pos *pos, sp_error *err)
 {
@@ -282,6 +301,20 @@ int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
     uint32_t version;
     sp_conf c;
     if (read_header(&r, path, &version, err) != 0 || read_config(&r, path, &c, err) != 0) goto out;
+    /* The model is built from the config before its arrays are read: the
+     * parameter count the config makes is checked against the file's
+     * first, so that a damaged config cannot have a model far larger than
+     * the file allocated and initialised (a fuzzed header falling back to
+     * the SincNet preset: millions of parameters from a 14 kB file). */
+    size_t want, nstate;
+    if (sp_model_size(&c, &want, &nstate, err) != 0) goto out;
+    uint64_t np = declared_params(r, version);
+    if (np != want) {
+        if (np == UINT64_MAX) sp_fail(err, "checkpoint '%s' is truncated", path);
+        else sp_fail(err, "checkpoint '%s' holds %llu parameters but its config makes %zu", path,
+                     (unsigned long long)np, want);
+        goto out;
+    }
     if (sp_model_init(m, &c, maxB, err) != 0) goto out;
     sp_train_pos p;
     if ((version >= 2 && read_directory(&r, path, m, err) != 0) ||

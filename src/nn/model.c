@@ -294,6 +294,17 @@ static void init_params(sp_model *m, const sp_conf *c)
     }
 }
 
+int sp_model_size(const sp_conf *c, size_t *nparams, size_t *nstate, sp_error *err)
+{
+    sp_model *m = sp_xcalloc(1, sizeof *m); /* the plan only: no buffers */
+    m->T = sp_model_input_samples(c);
+    int rc = plan(m, c, err);
+    *nparams = m->nparams;
+    *nstate = m->nstate;
+    free(m);
+    return rc;
+}
+
 int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
 {
     memset(m, 0, sizeof *m);

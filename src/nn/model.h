@@ -169,6 +169,9 @@ typedef struct {
  * 0, or -1 with err. */
 int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err);
 void sp_model_free(sp_model *m);
+/* The parameter and state counts of c's network, without building it
+ * (what sp_model_init would make): 0, or -1 with err. */
+int sp_model_size(const sp_conf *c, size_t *nparams, size_t *nstate, sp_error *err);
 
 /* Run the network on m->input[0..B). training selects batch statistics and
  * dropout. Fills every layer's out and m->logp. */

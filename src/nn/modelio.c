@@ -4,6 +4,7 @@
 #include "base/npz.h"
 #include "base/util.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
