@@ -66,6 +66,8 @@ static const key_spec keys[] = {
     { "train", "seed", K_LONG, F(seed), 0, NULL, 0, 9.2e18, "random seed" },
     { "train", "threads", K_INT, F(threads), 0, NULL, 1, 256, "worker threads" },
     { "train", "log_every", K_INT, F(log_every), 0, NULL, 0, 1e9, "steps between rows of steps.tsv (0: none)" },
+    { "train", "init_from", K_STR, F(init_from), S(init_from), NULL, 0, 0, "start from this model's weights (checkpoint, run directory or .npz)" },
+    { "train", "freeze_first_layer", K_BOOL, F(freeze_first_layer), 0, NULL, 0, 0, "keep the first layer's parameters fixed" },
 
     { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },
 
@@ -465,6 +467,8 @@ static int absolute_paths(sp_conf *c, const sp_ini *ini, sp_diag *d)
     if (!base) base = sp_xstrdup("");
     int rc = absolute_key(c, ini, base, "data", "corpus", c->corpus_at, sizeof c->corpus_at, d);
     rc |= absolute_key(c, ini, base, "run", "dir", c->dir_at, sizeof c->dir_at, d);
+    char init_at[sizeof c->dir_at];
+    if (c->init_from[0]) rc |= absolute_key(c, ini, base, "train", "init_from", init_at, sizeof init_at, d);
     if (strlen(base) >= sizeof c->probes_base) {
         sp_diag_add(d, ini->path, 0, "the config's folder '%s' is longer than %zu characters", base,
                     sizeof c->probes_base - 1);
@@ -499,6 +503,7 @@ void sp_conf_write(FILE *f, const sp_conf *c)
             section = k->section;
             fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
         }
+        if (k->type == K_STR && !*(base + k->off)) continue; /* unset (init_from): no value to write */
         fprintf(f, "%s = ", k->key);
         switch (k->type) {
         case K_INT: fprintf(f, "%d", *(const int *)(base + k->off)); break;

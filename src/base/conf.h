@@ -78,6 +78,8 @@ typedef struct {
     long seed;
     int threads;
     int log_every;              /* steps between rows of steps.tsv (0: no steps.tsv) */
+    char init_from[SP_CONF_STR]; /* "" or a model whose weights start the run */
+    int freeze_first_layer;     /* the first layer's parameters are not stepped */
 
     /* [optim] */
     double first_layer_lr_scale;/* the first layer's parameters step with lr * this */

@@ -93,6 +93,63 @@ int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const lon
     return ferror(f) ? sp_fail(err, "write error") : 0;
 }
 
+/* The code points of UTF-8 text s into u (up to n), a bad byte as
+ * U+FFFD; returns how many. */
+static size_t utf8_decode(uint32_t *u, size_t n, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0;
+    while (*p && k < n) {
+        int extra = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0;
+        uint32_t c = extra ? *p & (0x3f >> extra) : *p;
+        int ok = *p < 0x80 || extra;
+        p++;
+        for (int i = 0; i < extra && ok; i++, p++) {
+            if ((*p & 0xc0) != 0x80) ok = 0;
+            else c = c << 6 | (*p & 0x3f);
+        }
+        u[k++] = ok ? c : 0xfffd;
+    }
+    return k;
+}
+
+int sp_npy_fwrite_text(FILE *f, const char *const *s, long n, int rank, sp_error *err)
+{
+    if (rank != 0 && rank != 1) return sp_fail(err, "a text array of rank %d (0 or 1 allowed)", rank);
+    if (rank == 0) n = 1;
+    size_t width = 1;
+    for (long i = 0; i < n; i++)
+        if (strlen(s[i]) > width) width = strlen(s[i]); /* code points <= bytes */
+    char dict[256], shape[32] = "";
+    if (rank) snprintf(shape, sizeof shape, "%ld,", n);
+    int len = snprintf(dict, sizeof dict, "{'descr': '<U%zu', 'fortran_order': False, 'shape': (%s), }", width,
+                       shape);
+    size_t total = 10 + (size_t)len + 1, pad = (64 - total % 64) % 64;
+    uint16_t hlen = (uint16_t)((size_t)len + pad + 1);
+    unsigned char head[10];
+    memcpy(head, MAGIC, 6);
+    head[6] = 1;
+    head[7] = 0;
+    head[8] = (unsigned char)(hlen & 0xff);
+    head[9] = (unsigned char)(hlen >> 8);
+    fwrite(head, 1, sizeof head, f);
+    fwrite(dict, 1, (size_t)len, f);
+    for (size_t i = 0; i < pad; i++) fputc(' ', f);
+    fputc('\n', f);
+    uint32_t *u = sp_xcalloc(width, sizeof *u);
+    for (long i = 0; i < n; i++) {
+        memset(u, 0, width * sizeof *u);
+        utf8_decode(u, width, s[i]);
+        for (size_t k = 0; k < width; k++) { /* UCS-4, little-endian */
+            unsigned char b[4] = { (unsigned char)u[k], (unsigned char)(u[k] >> 8), (unsigned char)(u[k] >> 16),
+                                   (unsigned char)(u[k] >> 24) };
+            fwrite(b, 1, 4, f);
+        }
+    }
+    free(u);
+    return ferror(f) ? sp_fail(err, "write error") : 0;
+}
+
 int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, const long *shape, sp_error *err)
 {
     sp_atomic_file af;
@@ -155,6 +212,15 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_
     size_t len;
     char *buf = sp_read_file(path, &len, err);
     if (!buf) return NULL;
+    void *out = sp_npy_parse(buf, len, path, t, rank, shape, err);
+    free(buf);
+    return out;
+}
+
+void *sp_npy_parse(const void *data, size_t len, const char *path, sp_npy_dtype *t, int *rank, long *shape,
+                   sp_error *err)
+{
+    const char *buf = data;
     void *out = NULL;
     const unsigned char *u = (const unsigned char *)buf;
     if (len < 10 || memcmp(buf, MAGIC, 6) != 0) {
@@ -234,7 +300,6 @@ void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_
 bad:
     free(dict);
 done:
-    free(buf);
     return out;
 }
 

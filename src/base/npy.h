@@ -38,6 +38,16 @@ int sp_npy_write(const char *path, sp_npy_dtype t, const void *data, int rank, c
  * (caller frees), with *t, *rank and shape[0..rank) filled; NULL with err. */
 void *sp_npy_read(const char *path, sp_npy_dtype *t, int *rank, long *shape, sp_error *err);
 
+/* The same from len bytes of a .npy file in memory (a member of a .npz);
+ * path names it in messages. */
+void *sp_npy_parse(const void *data, size_t len, const char *path, sp_npy_dtype *t, int *rank, long *shape,
+                   sp_error *err);
+
+/* A text array (numpy's '<U' unicode strings, readable without pickle):
+ * rank 0, the one string s[0] (numpy: str(a)), or rank 1, n strings.
+ * The strings are UTF-8; each is stored as UCS-4 padded to the longest. */
+int sp_npy_fwrite_text(FILE *f, const char *const *s, long n, int rank, sp_error *err);
+
 /* A TSV table: a header row of ncols names (no tabs or newlines in them),
  * then nrows rows of rows[r * ncols + c], each number as %.10g ("nan",
  * "inf", "-inf" where not finite). */

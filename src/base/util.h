@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "base/error.h"
 
@@ -127,5 +128,8 @@ void sp_suggest_add(sp_suggest *s, const char *candidate);
 const char *sp_suggest_best(const sp_suggest *s);
 /* The distance itself (SIZE_MAX for names longer than 255 bytes). */
 size_t sp_edit_distance(const char *a, const char *b);
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32 and ZIP's) of n bytes,
+ * continuing from crc (0 to start): checkpoints and .npz members. */
+uint32_t sp_crc32(uint32_t crc, const void *data, size_t n);
 
 #endif

@@ -286,6 +286,7 @@ static void note_checkpoint(const eval_run *r)
     sp_train_pos lp = r->pos;
     if (last_pos(r, &lp) != 0 && !sp_endswith_ci(r->ckpt, "last.ckpt") && r->pos.step == 0) return;
     if (lp.step == 0 && lp.epoch >= r->m.conf.epochs) return;
+    if (lp.global_step == 0) return; /* never trained here: a `sincprobe import` */
     char at[128];
     sp_log_note("'%s' is from an interrupted run (stopped at epoch %d, step %d): evaluating the checkpoint %s",
                 r->ckpt, lp.epoch + 1, lp.step, checkpoint_at(r, at, sizeof at));

@@ -64,6 +64,9 @@ static void on_event(void *ctx, const sp_train_event *ev)
         sp_log_info("model: %s, %zu parameters, %.2f per training frame; batch %d, %s lr %g, %d threads", c->preset,
                     ev->model.nparams, (double)ev->model.nparams / (double)(frames ? frames : 1), c->batch,
                     c->optimizer, ev->model.lr, c->threads);
+        if (ev->model.init_from)
+            sp_log_info("weights from '%s'%s", ev->model.init_from,
+                        c->freeze_first_layer ? "; the first layer frozen" : "");
         break;
     }
     case SP_TRAIN_STEP:

@@ -28,6 +28,8 @@ static const struct command commands[] = {
     { "analyse", cmd_analyse, "information plane, t-SNE, PCA or linear separability of saved activations" },
     { "robustness", cmd_robustness, "models x test conditions (noise types, SNRs): PER/FER table and figure" },
     { "export-ladspa", cmd_export_ladspa, "write a model's first layer for the sincprobe LADSPA plugins (sox, Audacity)" },
+    { "export", cmd_export, "a model's tensors, config and phone list as a .npz for numpy and PyTorch" },
+    { "import", cmd_import, "a run directory from a .npz of named tensors (e.g. trained in PyTorch)" },
     { "report", cmd_report, "figures and report.html of a run directory" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };

@@ -1,10 +1,15 @@
 /* checkpoint.h - a model and its training state in one versioned,
- * checksummed binary file, written atomically.
+ * checksummed binary file, written atomically. sincprobe-checkpoint(5)
+ * documents it for readers outside C (python/sincprobe_io.py is one).
  *
  * Layout (little-endian, as the machine writes it; a file from a machine
  * of the other byte order is refused by its magic):
- *   "SPCKPT\r\n"  u32 version (1)
+ *   "SPCKPT\r\n"  u32 version (2; 1 is read too)
  *   u32 length, the resolved config text
+ *   version 2: the tensor directory, u32 count and per tensor
+ *     u32 length, its name (sp_model_tensors: "conv2.w"), u32 block
+ *     (0 params, 1 state), u32 rank, u64 offset into the block,
+ *     u64 shape[rank]; checked against the model the config makes
  *   u64 n, float params[n]      u64 n, float state[n] (batch-norm stats)
  *   u32 optimizer kind, i64 step, u64 n, float m[n], float v[n]
  *   the position (sp_train_pos, field by field)
@@ -21,8 +26,9 @@
 #include "nn/optim.h"
 #include "base/rng.h"
 #include "base/error.h"
+#include "base/util.h"
 
-#define SP_CHECKPOINT_VERSION 1
+#define SP_CHECKPOINT_VERSION 2
 
 /* Where training stands: enough to resume bit for bit. */
 typedef struct {
@@ -48,8 +54,11 @@ int sp_checkpoint_save(const char *path, const sp_model *m, const sp_optim *o,
 int sp_checkpoint_load(const char *path, sp_model *m, int maxB, sp_optim *o,
                        sp_train_pos *pos, sp_error *err);
 
-/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of n bytes, continuing
- * from crc (0 to start). */
-uint32_t sp_crc32(uint32_t crc, const void *data, size_t n);
+/* The position of a training that has not started: epoch 0, the
+ * config's lr, no best epoch, the sampler seeded from [train] seed as a
+ * new run seeds it, m's dropout stream. */
+void sp_train_pos_fresh(sp_train_pos *pos, const sp_model *m);
+
+/* sp_crc32, the file's checksum, is in base/util.h. */
 
 #endif

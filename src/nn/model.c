@@ -294,6 +294,17 @@ static void init_params(sp_model *m, const sp_conf *c)
     }
 }
 
+int sp_model_size(const sp_conf *c, size_t *nparams, size_t *nstate, sp_error *err)
+{
+    sp_model *m = sp_xcalloc(1, sizeof *m); /* the plan only: no buffers */
+    m->T = sp_model_input_samples(c);
+    int rc = plan(m, c, err);
+    *nparams = m->nparams;
+    *nstate = m->nstate;
+    free(m);
+    return rc;
+}
+
 int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -648,4 +659,42 @@ const sp_layer *sp_model_layer_of_param(const sp_model *m, size_t i)
             if (i >= l->p_off[j] && i < l->p_off[j] + l->p_len[j]) return l;
     }
     return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the named tensors */
+
+int sp_model_tensors(const sp_model *m, sp_tensor_info *t)
+{
+    static const char *const state_name[2] = { "running_mean", "running_var" };
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) /* the parameters, then the state */
+        for (int i = 0; i < m->nlayers; i++) {
+            const sp_layer *l = &m->layer[i];
+            for (int j = 0; j < (pass ? l->ns : l->np) && n < SP_MAX_TENSORS; j++) {
+                sp_tensor_info *e = &t[n++];
+                memset(e, 0, sizeof *e);
+                e->state = pass;
+                snprintf(e->name, sizeof e->name, "%s.%s", l->name, pass ? state_name[j] : l->p_name[j]);
+                e->off = pass ? l->s_off[j] : l->p_off[j];
+                e->len = pass ? l->s_len[j] : l->p_len[j];
+                e->rank = pass ? 1 : l->p_rank[j];
+                for (int d = 0; d < e->rank; d++) e->shape[d] = pass ? (long)l->s_len[j] : l->p_shape[j][d];
+            }
+        }
+    return n;
+}
+
+float *sp_model_tensor_data(const sp_model *m, const sp_tensor_info *t)
+{
+    return (t->state ? m->state : m->params) + t->off;
+}
+
+const char *sp_tensor_shape_text(char *buf, size_t size, int rank, const long *shape)
+{
+    size_t at = (size_t)snprintf(buf, size, "[");
+    for (int d = 0; d < rank && at < size; d++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%ld", d ? ", " : "", shape[d]);
+    if (at < size) snprintf(buf + at, size - at, "]");
+    return buf;
 }

@@ -169,6 +169,9 @@ typedef struct {
  * 0, or -1 with err. */
 int sp_model_init(sp_model *m, const sp_conf *c, int maxB, sp_error *err);
 void sp_model_free(sp_model *m);
+/* The parameter and state counts of c's network, without building it
+ * (what sp_model_init would make): 0, or -1 with err. */
+int sp_model_size(const sp_conf *c, size_t *nparams, size_t *nstate, sp_error *err);
 
 /* Run the network on m->input[0..B). training selects batch statistics and
  * dropout. Fills every layer's out and m->logp. */
@@ -210,6 +213,29 @@ float sp_model_sinc_param_scale(const sp_conf *c);
  * are m->params[*i0 .. *i1), one range ([optim] first_layer_lr_scale
  * applies to it). */
 void sp_model_first_layer_range(const sp_model *m, size_t *i0, size_t *i1);
+/* The model's named tensors, the directory of checkpoints (version 2),
+ * of `sincprobe export` and `import`: one entry per learned tensor and per
+ * batch-norm statistic, named LAYER.TENSOR after the layer list and its
+ * tensors (sp_layer's name and p_name): "in_ln.gamma", "sinc.low_hz",
+ * "sinc.band_hz" (in the unit of [model] sinc_param, whatever the name
+ * says), "conv2.w", "conv2.b", "ln1.gamma", "flat_ln.beta", "dense1.w",
+ * "bn1.gamma", "bn1.running_mean", "bn1.running_var", "dln1.beta",
+ * "out.w", "out.b". Parameters first, in block order, then the state. */
+#define SP_MAX_TENSORS (2 * SP_MAX_MODEL_LAYERS)
+typedef struct {
+    char name[48];
+    int state;        /* 0: elements [off, off + len) of m->params; 1: of m->state */
+    size_t off, len;
+    int rank;         /* 1 to 3 */
+    long shape[3];    /* outermost first */
+} sp_tensor_info;
+/* Fill t[0 .. count) (t holds SP_MAX_TENSORS); returns the count. */
+int sp_model_tensors(const sp_model *m, sp_tensor_info *t);
+/* The data of t in m (params or state). */
+float *sp_model_tensor_data(const sp_model *m, const sp_tensor_info *t);
+/* "[8, 1, 65]": t's shape as text, into buf. */
+const char *sp_tensor_shape_text(char *buf, size_t size, int rank, const long *shape);
+
 /* Index of the first layer whose parameters contain flat index i, for
  * messages ("NaN gradient in layer 'conv2'"). */
 const sp_layer *sp_model_layer_of_param(const sp_model *m, size_t i);

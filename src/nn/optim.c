@@ -31,6 +31,7 @@ int sp_optim_init_block(sp_optim *o, const sp_conf *c, size_t nparams, size_t fi
     o->first0 = first0;
     o->first1 = first1;
     o->first_scale = c->first_layer_lr_scale;
+    o->freeze_first = c->freeze_first_layer;
     o->m = sp_xcalloc(nparams, sizeof(float));
     o->v = sp_xcalloc(nparams, sizeof(float));
     return 0;
@@ -128,7 +129,7 @@ void sp_optim_step(sp_optim *o, float *p, const float *grad)
      * (the product is exact at scale 1: the same bits as one range). */
     const float lr = (float)o->lr, lr_first = (float)(o->lr * o->first_scale);
     step_range(o, p, grad, 0, o->first0, lr);
-    step_range(o, p, grad, o->first0, o->first1, lr_first);
+    if (!o->freeze_first) step_range(o, p, grad, o->first0, o->first1, lr_first);
     step_range(o, p, grad, o->first1, o->n, lr);
 }
 

@@ -12,7 +12,9 @@
  * block is stepped as three ranges, [0, first0) [first0, first1)
  * [first1, n), each by the same flat loop with its own rate; the elements
  * are independent, so the ranges change no bits (scale 1 steps exactly as
- * one loop over the block would).
+ * one loop over the block would). With [train] freeze_first_layer the
+ * first range is skipped: its parameters and moments stay as they are,
+ * bit for bit (fine-tuning the rest of a model, init_from).
  *
  * The state (two moment buffers and the step count) is plain data so a
  * checkpoint saves it exactly. */
@@ -32,6 +34,7 @@ typedef struct {
     size_t n;
     size_t first0, first1; /* the first layer's parameters: [first0, first1) */
     double first_scale;    /* their learning rate is lr * first_scale */
+    int freeze_first;      /* [train] freeze_first_layer: they are not stepped at all */
     float *m, *v;   /* [n] each: first and second moments (sgd: m only) */
     long step;      /* steps taken */
 } sp_optim;

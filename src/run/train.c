@@ -10,6 +10,8 @@
 #include "probe/probe_host.h"
 #include "corpus/timit.h"
 #include "run/rundir.h"
+#include "nn/modelio.h"
+#include "decode/phonedecoder.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -378,6 +380,31 @@ static int open_data(train_run *r, sp_error *err)
     return 0;
 }
 
+/* [train] init_from: the weights of another model (an export .npz, a
+ * checkpoint, or a run directory: its best checkpoint, else its last) in
+ * place of the initialisation, tensor by tensor; names and shapes must be
+ * this config's (nn/modelio.h names every one that is not). */
+static int init_from(train_run *r, sp_error *err)
+{
+    const char *from = r->c.init_from;
+    int rc;
+    if (sp_endswith_ci(from, ".npz")) {
+        rc = sp_model_load_npz(&r->m, from, err);
+    } else {
+        char *rundir = NULL, *ckpt = sp_resolve_model(from, &rundir, err);
+        free(rundir);
+        if (!ckpt) return sp_error_prefix(err, "[train] init_from: ");
+        sp_model src;
+        rc = sp_checkpoint_load(ckpt, &src, 1, NULL, NULL, err);
+        if (rc == 0) {
+            rc = sp_model_copy_tensors(&r->m, &src, ckpt, err);
+            sp_model_free(&src);
+        }
+        free(ckpt);
+    }
+    return rc != 0 ? sp_error_prefix(err, "[train] init_from: ") : 0;
+}
+
 /* Model, optimizer and position: a resumed run's from its last
  * checkpoint; a new run's fresh, with its directory and config.conf. */
 static int open_model(train_run *r, sp_error *err)
@@ -399,16 +426,14 @@ static int open_model(train_run *r, sp_error *err)
     } else {
         if (sp_model_init(&r->m, c, c->batch, err) != 0) return -1;
         r->have_model = 1;
+        if (c->init_from[0] && init_from(r, err) != 0) return -1;
         if (sp_optim_init(&r->opt, c, &r->m, err) != 0) return -1;
-        memset(pos, 0, sizeof *pos);
-        pos->lr = c->lr;
-        pos->best_dev_fer = 2.0;
-        sp_rng_seed(&pos->sampler, (uint64_t)c->seed, 3);
-        pos->dropout = r->m.dropout_rng;
+        sp_train_pos_fresh(pos, &r->m);
         if (sp_mkdirs(r->rp.ckdir, err) != 0) return -1;
         if (write_config(r->rp.conf, c, err) != 0) return -1;
     }
-    sp_train_event ev = { .kind = SP_TRAIN_MODEL, .model = { r->m.nparams, pos->lr } };
+    const char *from = !r->o->resume_dir && c->init_from[0] ? c->init_from : NULL;
+    sp_train_event ev = { .kind = SP_TRAIN_MODEL, .model = { r->m.nparams, pos->lr, from } };
     report(r, &ev);
     return 0;
 }

@@ -55,6 +55,7 @@ typedef struct {
         struct {
             size_t nparams;
             double lr;            /* the learning rate now (halved on plateaus so far) */
+            const char *init_from; /* a new run started from [train] init_from: that model; else NULL */
         } model;
         struct {
             int epoch, step;      /* epoch 1-based, steps done in it */
