@@ -29,6 +29,7 @@ static const struct command commands[] = {
     { "robustness", cmd_robustness, "models x test conditions (noise types, SNRs): PER/FER table and figure" },
     { "export-ladspa", cmd_export_ladspa, "write a model's first layer for the sincprobe LADSPA plugins (sox, Audacity)" },
     { "report", cmd_report, "figures and report.html of a run directory" },
+    { "sweep", cmd_sweep, "a grid of runs of a config: train them here, or write a Slurm array job; their table" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 
