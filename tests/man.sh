@@ -8,7 +8,7 @@ if [ -z "$MANDOC" ]; then
 fi
 
 # page -> the command line whose --help it documents
-pages="sincprobe.1:|sincprobe-corpus.1:corpus|sincprobe-train.1:train|sincprobe-eval.1:eval|sincprobe-robustness.1:robustness|sincprobe-decode.1:decode|sincprobe-live.1:live|sincprobe-plugins.1:plugins|sincprobe-afr.1:afr|sincprobe-analyse.1:analyse|sincprobe-report.1:report|sincprobe-ladspa.1:ladspa|sincprobe-export-ladspa.1:export-ladspa"
+pages="sincprobe.1:|sincprobe-corpus.1:corpus|sincprobe-train.1:train|sincprobe-eval.1:eval|sincprobe-robustness.1:robustness|sincprobe-decode.1:decode|sincprobe-live.1:live|sincprobe-plugins.1:plugins|sincprobe-afr.1:afr|sincprobe-analyse.1:analyse|sincprobe-report.1:report|sincprobe-sweep.1:sweep|sincprobe-ladspa.1:ladspa|sincprobe-export-ladspa.1:export-ladspa"
 for page in "$top_srcdir"/man/*.[0-9]; do
   ok
   if ! "$MANDOC" -T lint -W warning "$page" >"$work/lint" 2>&1; then

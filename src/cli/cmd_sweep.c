@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-    "sincprobe sweep CONFIG --vary SECTION.KEY=V1,V2,... [--vary ...] [--seeds K] [--out DIR]",
-    "                [--jobs J | --emit list|slurm|plan] [--ranks R] [--launcher mpirun|srun]",
+    "sincprobe sweep CONFIG --vary SECTION.KEY=V1,V2,... ... [--seeds K] [--out DIR] "
+    "[--jobs J | --emit list|slurm|plan] [--ranks R] [--launcher mpirun|srun]",
     "   or: sincprobe sweep report DIR [--quiet]",
     "",
     "  --vary SECTION.KEY=V1,V2,...  a config key and its values (';' between values that hold commas)",
