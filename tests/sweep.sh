@@ -131,7 +131,12 @@ expect_match "$err" "3 runs: 1 trained, 1 finished before, 1 failed" "summary wi
 expect_match "$(cat "$R/logs/train.batch=8,seed=11.log")" "resuming .* at epoch 1, step 3" "resumed where it stopped"
 ok; [ -f "$R/train.batch=8,seed=11/finished.tsv" ] || fail "the resumed run did not finish"
 
-# ---- sweep report: mean and std over seeds against numpy
+# ---- sweep report: mean and std over seeds against numpy (PER: the
+# runs that eval scored, recounted from their confusion matrices)
+for name in "model.first_layer=sinc,train.batch=8,seed=11" "model.first_layer=sinc,train.batch=8,seed=12" \
+  "model.first_layer=conv,train.batch=16,seed=12"; do
+  expect_status 0 "$SINCPROBE" eval "$S/$name"
+done
 expect_status 0 "$SINCPROBE" sweep report "$S"
 expect_match "$out" "^model.first_layer +train.batch +runs +best_dev_fer_mean +best_dev_fer_std" "printed table"
 ok
@@ -144,6 +149,18 @@ groups = {}
 for r in runs:
     log = np.genfromtxt(os.path.join(d, r["name"], "log.tsv"), delimiter="\t", names=True)
     groups.setdefault((r["model.first_layer"], r["train.batch"]), []).append(np.min(np.atleast_1d(log["dev_fer"])))
+def per(run):
+    f = os.path.join(d, run, "eval-core-confusion.tsv")
+    if not os.path.exists(f): return None
+    t = [l.rstrip("\n").split("\t") for l in open(f)]
+    n = len(t[0]) - 2
+    m = np.array([[float(x) for x in r[1:]] for r in t[1:]])
+    N = m[:n].sum(); S = m[:n, :n].sum() - np.trace(m[:n, :n]); D = m[:n, n].sum(); I = m[n].sum()
+    return (S + D + I) / N
+pers = {}
+for r in runs:
+    p = per(r["name"])
+    if p is not None: pers.setdefault((r["model.first_layer"], r["train.batch"]), []).append(p)
 rows = list(csv.DictReader(open(os.path.join(d, "sweep-report.tsv")), delimiter="\t"))
 assert len(rows) == 4, rows
 js = json.load(open(os.path.join(d, "sweep-report.json")))
@@ -154,6 +171,11 @@ for row, g in zip(rows, js["groups"]):
     assert abs(float(row["best_dev_fer_mean"]) - v.mean()) < 1e-6, (row, v)
     assert abs(float(row["best_dev_fer_std"]) - v.std(ddof=1)) < 1e-6, (row, v)
     assert abs(g["best_dev_fer"]["std"] - v.std(ddof=1)) < 1e-6, (g, v)
+    p = np.array(pers.get((row["model.first_layer"], row["train.batch"]), []))
+    if len(p) == 0: assert row["per_core_mean"] == "nan", row
+    else: assert abs(float(row["per_core_mean"]) - p.mean()) < 1e-6, (row, p)
+    if len(p) < 2: assert row["per_core_std"] == "nan", row
+    else: assert abs(float(row["per_core_std"]) - p.std(ddof=1)) < 1e-6, (row, p)
     assert g["values"] == {"model.first_layer": row["model.first_layer"], "train.batch": row["train.batch"]}, g
 for base in ("fer_by_model.first_layer", "fer_by_train.batch"):
     b = open(os.path.join(d, "plots", base + ".png"), "rb").read(8)
