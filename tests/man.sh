@@ -8,7 +8,7 @@ if [ -z "$MANDOC" ]; then
 fi
 
 # page -> the command line whose --help it documents
-pages="sincprobe.1:|sincprobe-corpus.1:corpus|sincprobe-train.1:train|sincprobe-eval.1:eval|sincprobe-robustness.1:robustness|sincprobe-decode.1:decode|sincprobe-live.1:live|sincprobe-plugins.1:plugins|sincprobe-afr.1:afr|sincprobe-analyse.1:analyse|sincprobe-report.1:report|sincprobe-ladspa.1:ladspa|sincprobe-export-ladspa.1:export-ladspa|sincprobe-export.1:export|sincprobe-import.1:import"
+pages="sincprobe.1:|sincprobe-corpus.1:corpus|sincprobe-train.1:train|sincprobe-eval.1:eval|sincprobe-robustness.1:robustness|sincprobe-decode.1:decode|sincprobe-live.1:live|sincprobe-plugins.1:plugins|sincprobe-afr.1:afr|sincprobe-analyse.1:analyse|sincprobe-report.1:report|sincprobe-ladspa.1:ladspa|sincprobe-export-ladspa.1:export-ladspa|sincprobe-export.1:export|sincprobe-import.1:import|sincprobe-sweep.1:sweep|sincprobe-layers.1:layers|sincprobe-activations.1:activations"
 for page in "$top_srcdir"/man/*.[0-9]; do
   ok
   if ! "$MANDOC" -T lint -W warning "$page" >"$work/lint" 2>&1; then

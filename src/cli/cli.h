@@ -43,6 +43,7 @@ int cmd_layers(int argc, char **argv);
 int cmd_activations(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* The log sink of the command line (base/log.h), on stderr: progress as
  * given, INFO lines as they are, "sincprobe: " before notices and errors,

@@ -8,6 +8,8 @@
 #include "base/util.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +29,9 @@ static const char *const usage[] = {
 typedef struct {
     int quiet; /* no progress: neither steps nor dev evaluations */
     int tty;   /* the log is a terminal and progress is shown: a line redrawn with '\r' */
+    int done;  /* SP_TRAIN_DONE came: every epoch trained */
+    int epochs, best_epoch;
+    double best_dev_fer;
 } display;
 
 static void show_step(const display *d, const sp_train_event *ev)
@@ -40,9 +45,27 @@ static void show_step(const display *d, const sp_train_event *ev)
                     c->steps_per_epoch, ev->step.loss, ev->step.examples_per_s, ev->step.eta);
 }
 
+/* RUN/finished.tsv, the mark of a run whose every epoch was trained and
+ * whose `sincprobe train` ended (report included): a header and one row,
+ * epochs best_epoch best_dev_fer. Written atomically last, so a run killed
+ * at any earlier point has none; `sincprobe sweep` skips the runs that
+ * have it. A resume that extends the run (--epochs) removes it first. */
+static int write_finished(const char *run_dir, const display *d, sp_error *err)
+{
+    char *path = sp_path_join(run_dir, "finished.tsv");
+    sp_atomic_file af;
+    int rc = sp_atomic_open(&af, path, err);
+    if (rc == 0) {
+        fprintf(af.f, "epochs\tbest_epoch\tbest_dev_fer\n%d\t%d\t%.6f\n", d->epochs, d->best_epoch, d->best_dev_fer);
+        rc = sp_atomic_commit(&af, err);
+    }
+    free(path);
+    return rc;
+}
+
 static void on_event(void *ctx, const sp_train_event *ev)
 {
-    const display *d = ctx;
+    display *d = ctx;
     const sp_conf *c = ev->conf;
     switch (ev->kind) {
     case SP_TRAIN_LOADING:
@@ -55,6 +78,11 @@ static void on_event(void *ctx, const sp_train_event *ev)
         break;
     case SP_TRAIN_RESUMING:
         sp_log_info("resuming '%s' at epoch %d, step %d", ev->run_dir, ev->resuming.epoch, ev->resuming.step);
+        if (ev->resuming.epochs != ev->resuming.was) {
+            char *mark = sp_path_join(ev->run_dir, "finished.tsv");
+            remove(mark); /* no longer finished: more epochs to go */
+            free(mark);
+        }
         if (ev->resuming.epochs != ev->resuming.was)
             sp_log_info("epochs: %d in all (was %d), recorded in '%s/config.conf'", ev->resuming.epochs,
                         ev->resuming.was, ev->run_dir);
@@ -85,6 +113,10 @@ static void on_event(void *ctx, const sp_train_event *ev)
                     ev->interrupted.epoch, ev->interrupted.step, ev->interrupted.checkpoint, ev->run_dir);
         break;
     case SP_TRAIN_DONE:
+        d->done = 1;
+        d->epochs = c->epochs;
+        d->best_epoch = ev->done.best_epoch;
+        d->best_dev_fer = ev->done.best_dev_fer;
         sp_log_info("done: best dev FER %.4f at epoch %d; run directory '%s'", ev->done.best_dev_fer,
                     ev->done.best_epoch, ev->run_dir);
         break;
@@ -193,6 +225,10 @@ int cmd_train(int argc, char **argv)
      * show the epochs so far). A report that cannot be drawn is a warning:
      * the training's results stand. */
     if (sp_report_write(run_dir, quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
+    if (d.done && !sp_train_interrupted() && write_finished(run_dir, &d, &err) != 0) {
+        sp_errorf("%s", err.msg);
+        return SP_EXIT_FAIL;
+    }
     /* stopped by a signal: 128 + its number, as a shell reports a process
      * the signal ended, so that 'train && eval' does not go on */
     return sp_train_stop_signal() ? 128 + sp_train_stop_signal() : SP_EXIT_OK;

@@ -31,6 +31,7 @@ static const struct command commands[] = {
     { "export", cmd_export, "a model's tensors, config and phone list as a .npz for numpy and PyTorch" },
     { "import", cmd_import, "a run directory from a .npz of named tensors (e.g. trained in PyTorch)" },
     { "report", cmd_report, "figures and report.html of a run directory" },
+    { "sweep", cmd_sweep, "a grid of runs of a config: train them here, or write a Slurm array job; their table" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
 

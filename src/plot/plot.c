@@ -140,6 +140,19 @@ static void draw_ticks(cairo_t *cr, const axis *a, int is_x, double at)
     }
 }
 
+/* A categorical x axis at y: a tick and its label at each x = 0 .. n-1. */
+static void draw_xticks(cairo_t *cr, const axis *a, const char *const *labels, int n, double at)
+{
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int i = 0; i < n; i++) {
+        double p = axis_px(a, i);
+        cairo_move_to(cr, p, at);
+        cairo_line_to(cr, p, at + 5);
+        cairo_stroke(cr);
+        sp_draw_text(cr, p, at + 18, 0.5, labels[i]);
+    }
+}
+
 typedef void (*draw_fn)(cairo_t *cr, const void *ctx);
 
 static char *tmp_beside(const char *path)
@@ -304,6 +317,24 @@ static void marker_path(cairo_t *cr, int marker, double x, double y)
     }
 }
 
+/* The series' error bars: y - e .. y + e with 8-pixel caps. */
+static void error_bars(cairo_t *cr, const sp_plot_series *se, const axis *ax, const axis *ay)
+{
+    cairo_set_line_width(cr, 1.2);
+    for (int i = 0; i < se->n; i++) {
+        double e = se->yerr[i], lo = se->y[i] - e, hi = se->y[i] + e;
+        if (!(e > 0) || !valid(ax, se->x[i]) || !valid(ay, lo) || !valid(ay, hi)) continue;
+        double x = axis_px(ax, se->x[i]), y0 = axis_px(ay, lo), y1 = axis_px(ay, hi);
+        cairo_move_to(cr, x, y0);
+        cairo_line_to(cr, x, y1);
+        cairo_move_to(cr, x - 4, y0);
+        cairo_line_to(cr, x + 4, y0);
+        cairo_move_to(cr, x - 4, y1);
+        cairo_line_to(cr, x + 4, y1);
+        cairo_stroke(cr);
+    }
+}
+
 static void draw_lines(cairo_t *cr, const void *ctx)
 {
     const sp_plot_lines *p = ctx;
@@ -313,7 +344,8 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ML, MT, PW, PH);
     cairo_stroke(cr);
-    draw_ticks(cr, &ax, 1, MT + PH);
+    if (p->nxticks > 0) draw_xticks(cr, &ax, p->xticks, p->nxticks, MT + PH);
+    else draw_ticks(cr, &ax, 1, MT + PH);
     draw_ticks(cr, &ay, 0, ML);
     draw_labels(cr, ML, PW, PH, p->xlabel, p->ylabel, p->title);
     /* no clip: the axes span all the data, and a dot on the frame stays whole */
@@ -341,6 +373,7 @@ static void draw_lines(cairo_t *cr, const void *ctx)
         }
         cairo_stroke(cr);
         cairo_set_dash(cr, NULL, 0, 0);
+        if (se->yerr) error_bars(cr, se, &ax, &ay);
         if (!se->c && !p->markers) continue;
         for (int i = 0; i < se->n; i++) {
             if (!valid(&ax, se->x[i]) || !valid(&ay, se->y[i])) continue;
@@ -424,12 +457,15 @@ int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
             pts++;
             xmin = fmin(xmin, x), xmax = fmax(xmax, x);
             ymin = fmin(ymin, y), ymax = fmax(ymax, y);
+            double e = se->yerr ? se->yerr[i] : NAN;
+            if (e > 0 && isfinite(e) && (!p->logy || y - e > 0)) ymin = fmin(ymin, y - e), ymax = fmax(ymax, y + e);
             if (se->c && isfinite(se->c[i])) cmin = fmin(cmin, se->c[i]), cmax = fmax(cmax, se->c[i]);
         }
     }
     if (!pts) return 1;
     sp_plot_axis_range(xmin, xmax, p->logx, &p->xlo, &p->xhi, &p->xstep);
-    if (p->xinteger && !p->logx && p->xstep < 1) {
+    if (p->nxticks > 0) p->xlo = -0.5, p->xhi = p->nxticks - 0.5, p->xstep = 1;
+    else if (p->xinteger && !p->logx && p->xstep < 1) {
         p->xstep = 1;
         p->xlo = floor(xmin + 1e-9);
         p->xhi = ceil(xmax - 1e-9);

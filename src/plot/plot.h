@@ -10,7 +10,8 @@
  * Axis ranges (reported back in the spec's out fields, for captions and
  * tests): a linear axis spans the data [min, max] widened to the
  * multiples of its tick step around it, the step being 1, 2, 2.5 or 5
- * times a power of ten chosen for about 5 intervals; a log axis spans
+ * times a power of ten chosen for about 5 intervals (error bars
+ * included); a log axis spans
  * the decades around the positive data, [10^floor(log10 min),
  * 10^ceil(log10 max)] (non-positive values are not drawn and break the
  * line); a log axis of at most 3 decades also gets ticks at 2 and 5
@@ -33,6 +34,8 @@ typedef struct {
     int dashed;
     int colour;        /* 1 + palette index; 0: the series' position */
     int marker;        /* with markers: 0 dot, 1 square, 2 triangle, 3 diamond */
+    const double *yerr; /* a vertical error bar y - yerr .. y + yerr per
+                           point (with caps; NaN or 0: none), or NULL */
 } sp_plot_series;
 
 typedef struct {
@@ -41,6 +44,9 @@ typedef struct {
     int logx, logy;
     int xinteger;       /* linear x ticks at whole numbers (epochs) */
     int markers;        /* a dot at every point (always with c) */
+    int nxticks;        /* > 0: a categorical x axis, x = 0 .. nxticks-1
+                           labelled xticks[], spanning -0.5 .. nxticks-0.5 */
+    const char *const *xticks;
     int nseries;
     const sp_plot_series *series;
     /* out: the axes' ranges, and the colour's [clo, chi] */
