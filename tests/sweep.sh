@@ -29,6 +29,20 @@ expect_status 2 "$SINCPROBE" sweep "$work/base.conf" --vary model.input_ms=50,10
 expect_match "$err" "model.input_ms=10,model.taps=157,seed=11: .*too short" "a combination train would refuse"
 ok; [ ! -e "$S" ] || fail "a refused sweep wrote '$S'"
 
+# ---- a config elsewhere with relative paths: each run's config names the
+# corpus and the probe file absolute, against the config's folder
+mkdir -p "$work/sub" "$work/fx"
+cp "$top_builddir/tests/fixtures/.libs/mutate.so" "$work/fx/mutate.so"
+conf "$work/unused" '[probe m]\nuse = ../fx/mutate.so' | sed "s|^corpus = .*|corpus = ../corpus|" >"$work/sub/rel.conf"
+start_dir=$PWD
+cd / || fail "cd /"
+expect_status 0 "$SINCPROBE" sweep "$work/sub/rel.conf" --vary train.batch=8 --out "$work/rs" --emit plan
+cd "$start_dir" || fail "cd $start_dir"
+rc=$work/rs/configs/train.batch=8,seed=11.conf
+for kv in "corpus = $work/corpus" "use = $work/fx/mutate.so" "[probe m]"; do
+  ok; grep -qxF "$kv" "$rc" 2>/dev/null || fail "'$rc' lacks '$kv': $(cat "$rc" 2>&1)"
+done
+
 # ---- expansion
 expect_status 0 "$SINCPROBE" sweep "$work/base.conf" --vary model.first_layer=sinc,conv --vary train.batch=8,16 \
   --seeds 2 --out "$S" --emit plan

@@ -486,9 +486,15 @@ int sp_conf_load(sp_conf *c, const char *path, sp_diag *d)
 {
     sp_ini ini;
     int rc = sp_ini_load(&ini, path, d);
-    if (rc == 0) rc = sp_conf_resolve(c, &ini, d);
-    if (rc == 0) rc = absolute_paths(c, &ini, d);
+    if (rc == 0) rc = sp_conf_resolve_file(c, &ini, d);
     sp_ini_free(&ini);
+    return rc;
+}
+
+int sp_conf_resolve_file(sp_conf *c, const sp_ini *ini, sp_diag *d)
+{
+    int rc = sp_conf_resolve(c, ini, d);
+    if (rc == 0) rc = absolute_paths(c, ini, d);
     return rc;
 }
 

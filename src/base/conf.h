@@ -125,6 +125,11 @@ int sp_conf_resolve(sp_conf *c, const sp_ini *ini, sp_diag *d);
  * as they are. */
 int sp_conf_load(sp_conf *c, const char *path, sp_diag *d);
 
+/* sp_conf_resolve, then the paths as sp_conf_load takes them, against
+ * the folder of ini->path: for a config file read and then changed in
+ * memory (sincprobe sweep's --vary). */
+int sp_conf_resolve_file(sp_conf *c, const sp_ini *ini, sp_diag *d);
+
 /* Input samples of a chunk: input_ms at SP_SAMPLE_RATE, rounded. */
 int sp_conf_input_samples(const sp_conf *c);
 

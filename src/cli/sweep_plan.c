@@ -6,6 +6,7 @@
 #include "base/conf.h"
 #include "base/ini.h"
 #include "base/util.h"
+#include "probe/probe_host.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static int resolve(const sp_sweep *s, const int *vi, sp_conf *c, const char *wha
     int rc = sp_ini_load(&ini, s->config, &d);
     if (rc == 0) {
         for (int a = 0; vi && a < s->nax; a++) ini_set(&ini, s->ax[a].section, s->ax[a].name, s->ax[a].v[vi[a]]);
-        rc = sp_conf_resolve(c, &ini, &d);
+        rc = sp_conf_resolve_file(c, &ini, &d);
     }
     if (rc != 0) rc = d.n ? diag_fail(&d, what, err) : sp_fail(err, "%s: cannot read '%s'", what, s->config);
     sp_ini_free(&ini);
@@ -165,9 +166,25 @@ static void name_part(char **name, const char *key, const char *value)
     *name = n;
 }
 
+/* c's [probe ID] sections resolved as train resolves them (every option
+ * filled in, relative paths made absolute against the sweep config's
+ * folder), so that a run's config trains alone from its configs/ folder;
+ * a probe the chain refuses is named with what. */
+static int store_probes(sp_conf *c, const char *what, sp_error *err)
+{
+    if (!c->probes[0]) return 0;
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_probe_chain *ch = sp_probe_chain_from_conf(c, &d);
+    int rc = ch ? sp_probe_chain_store(ch, c, err) : diag_fail(&d, what, err);
+    sp_probe_chain_free(ch);
+    sp_diag_free(&d);
+    return rc;
+}
+
 /* The config text of run r: the resolved config with its values, its
- * seed, its run directory and the corpus made absolute (so that the run
- * trains the same from any directory). */
+ * seed, its run directory, the corpus and the probes' paths absolute (so
+ * that the run trains the same from any directory). */
 static int run_text(const sp_sweep *s, sp_sweep_run *r, sp_error *err)
 {
     sp_conf c;
@@ -175,9 +192,7 @@ static int run_text(const sp_sweep *s, sp_sweep_run *r, sp_error *err)
     c.seed = r->seed;
     if (strlen(r->dir) >= sizeof c.dir) return sp_fail(err, "run directory '%s' is too long", r->dir);
     snprintf(c.dir, sizeof c.dir, "%s", r->dir);
-    char real[PATH_MAX];
-    if (c.corpus[0] != '/' && realpath(c.corpus, real) && strlen(real) < sizeof c.corpus)
-        snprintf(c.corpus, sizeof c.corpus, "%s", real);
+    if (store_probes(&c, r->name, err) != 0) return -1;
     size_t len = 0;
     FILE *f = open_memstream(&r->text, &len);
     if (!f) return sp_fail_oom(err, 0);
