@@ -78,6 +78,9 @@ typedef struct {
     long seed;
     int threads;
     int log_every;              /* steps between rows of steps.tsv (0: no steps.tsv) */
+    int shards;                 /* the batch cut in this many slices, each its own forward and
+                                   backward, gradients summed in slice order (0: one per rank) */
+    int ranks;                  /* recorded, not set: the MPI ranks that trained the run */
 
     /* [optim] */
     double first_layer_lr_scale;/* the first layer's parameters step with lr * this */
