@@ -34,7 +34,7 @@ expect_status 0 "$SINCPROBE" train "$work/a.conf" --quiet
 for f in config.conf log.tsv checkpoints/last.ckpt checkpoints/best.ckpt; do
   ok; [ -s "$work/a/$f" ] || fail "run directory lacks $f"
 done
-ok; [ "$(head -1 "$work/a/log.tsv")" = "$(printf 'epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s')" ] || fail "log.tsv header: $(head -1 "$work/a/log.tsv")"
+ok; [ "$(head -1 "$work/a/log.tsv")" = "$(printf 'epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s\tranks')" ] || fail "log.tsv header: $(head -1 "$work/a/log.tsv")"
 ok; [ "$(wc -l <"$work/a/log.tsv")" -eq 3 ] || fail "log.tsv has $(wc -l <"$work/a/log.tsv") lines, expected 3"
 expect_match "$err" 'parameters, [0-9.]+ per training frame' "parameter count printed"
 # The resolved config has every key and trains the same model again.

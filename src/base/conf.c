@@ -68,6 +68,8 @@ static const key_spec keys[] = {
     { "train", "log_every", K_INT, F(log_every), 0, NULL, 0, 1e9, "steps between rows of steps.tsv (0: none)" },
     { "train", "init_from", K_STR, F(init_from), S(init_from), NULL, 0, 0, "start from this model's weights (checkpoint, run directory or .npz)" },
     { "train", "freeze_first_layer", K_BOOL, F(freeze_first_layer), 0, NULL, 0, 0, "keep the first layer's parameters fixed" },
+    { "train", "shards", K_INT, F(shards), 0, NULL, 0, 65536, "batch slices, gradients summed in order (0: one per MPI rank)" },
+    { "train", "ranks", K_INT, F(ranks), 0, NULL, 1, 1e6, "recorded: the MPI ranks that trained the run" },
 
     { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },
 
@@ -153,6 +155,8 @@ void sp_conf_defaults(sp_conf *c)
     c->seed = 1234;
     c->threads = 2;
     c->log_every = 10;
+    c->shards = 0;
+    c->ranks = 1;
     c->min_duration = 3;
     c->lm_weight = 1.0;
     c->prior_scale = 1.0;

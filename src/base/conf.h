@@ -80,6 +80,9 @@ typedef struct {
     int log_every;              /* steps between rows of steps.tsv (0: no steps.tsv) */
     char init_from[SP_CONF_STR]; /* "" or a model whose weights start the run */
     int freeze_first_layer;     /* the first layer's parameters are not stepped */
+    int shards;                 /* the batch cut in this many slices, each its own forward and
+                                   backward, gradients summed in slice order (0: one per rank) */
+    int ranks;                  /* recorded, not set: the MPI ranks that trained the run */
 
     /* [optim] */
     double first_layer_lr_scale;/* the first layer's parameters step with lr * this */

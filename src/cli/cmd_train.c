@@ -5,6 +5,7 @@
 #include "base/conf.h"
 #include "plot/report.h"
 #include "run/train.h"
+#include "run/dist.h"
 #include "base/util.h"
 
 #include <signal.h>
@@ -142,6 +143,70 @@ static void signal_ack(int sig, int count)
     (void)w;
 }
 
+/* Load the config and train; the report after. Under mpirun every rank
+ * trains and rank 0 alone reports (the others print nothing but errors);
+ * a rank that fails ends the whole job (sp_dist_abort) rather than leave
+ * the others waiting: rank 0's last good checkpoint stays as it was. */
+static int train(const char *config, const char *dir, int quiet, sp_train_opts *po)
+{
+    sp_train_opts o = *po;
+    sp_conf c;
+    sp_error err;
+    if (config) {
+        sp_diag d;
+        sp_diag_init(&d, 0);
+        if (sp_conf_load(&c, config, &d) != 0) {
+            for (size_t i = 0; i < d.n; i++) sp_problem_log(SP_LOG_ERROR, &d.v[i]);
+            sp_diag_free(&d);
+            /* a config refused is a usage error; one that cannot be read, an I/O error */
+            int code = access(config, R_OK) == 0 ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+            sp_dist_abort(code);
+            return code;
+        }
+        sp_diag_free(&d);
+        if (dir) { /* the command line's, relative to the current directory */
+            snprintf(c.dir, sizeof c.dir, "%s", dir);
+            c.dir_at[0] = '\0';
+        }
+    } else {
+        sp_conf_defaults(&c);
+    }
+    char run_dir[4096];
+    o.run_dir_out = run_dir;
+    o.run_dir_size = sizeof run_dir;
+    display d = { .quiet = quiet, .tty = !quiet && sp_log_tty() };
+    int rank = sp_dist_rank();
+    o.on_event = rank == 0 ? on_event : NULL;
+    o.signal_ack = rank == 0 ? signal_ack : NULL;
+    o.event_ctx = &d;
+    /* off a terminal (a batch job's log): a step line every
+     * SINCPROBE_PROGRESS_INTERVAL seconds, 10 by default */
+    o.progress_interval = d.tty ? 0.5 : sp_progress_interval();
+    sp_cli_bar bar;
+    o.dev_progress = quiet || rank > 0 ? NULL : sp_cli_bar_init(&bar, "dev");
+    int config_refused = 0;
+    o.config_refused = &config_refused;
+    if (sp_train(&c, &o, &err) != 0) {
+        if (sp_dist_size() > 1) sp_errorf("rank %d of %d: %s", rank, sp_dist_size(), err.msg);
+        else sp_errorf("%s", err.msg);
+        int code = config_refused ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+        sp_dist_abort(code);
+        return code;
+    }
+    if (rank > 0) return SP_EXIT_OK; /* rank 0 owns the run directory */
+    /* The run's figures and report.html (also after an interruption, to
+     * show the epochs so far). A report that cannot be drawn is a warning:
+     * the training's results stand. */
+    if (sp_report_write(run_dir, quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
+    if (d.done && !sp_train_interrupted() && write_finished(run_dir, &d, &err) != 0) {
+        sp_errorf("%s", err.msg);
+        return SP_EXIT_FAIL;
+    }
+    /* stopped by a signal: 128 + its number, as a shell reports a process
+     * the signal ended, so that 'train && eval' does not go on */
+    return sp_train_stop_signal() ? 128 + sp_train_stop_signal() : SP_EXIT_OK;
+}
+
 /* ---- the command */
 
 /* An unknown option that names a config key ('--epochs', '--epohcs'):
@@ -184,52 +249,9 @@ int cmd_train(int argc, char **argv)
     if (o.epochs && !o.resume_dir)
         return sp_usage_error(usage, "'--epochs' goes with '--resume' (a new run takes [train] epochs from its CONFIG)");
 
-    sp_conf c;
-    sp_error err;
-    if (config) {
-        sp_diag d;
-        sp_diag_init(&d, 0);
-        if (sp_conf_load(&c, config, &d) != 0) {
-            for (size_t i = 0; i < d.n; i++) sp_problem_log(SP_LOG_ERROR, &d.v[i]);
-            sp_diag_free(&d);
-            /* a config refused is a usage error; one that cannot be read, an I/O error */
-            return access(config, R_OK) == 0 ? SP_EXIT_USAGE : SP_EXIT_FAIL;
-        }
-        sp_diag_free(&d);
-        if (dir) { /* the command line's, relative to the current directory */
-            snprintf(c.dir, sizeof c.dir, "%s", dir);
-            c.dir_at[0] = '\0';
-        }
-    } else {
-        sp_conf_defaults(&c);
-    }
-    char run_dir[4096];
-    o.run_dir_out = run_dir;
-    o.run_dir_size = sizeof run_dir;
-    display d = { .quiet = quiet, .tty = !quiet && sp_log_tty() };
-    o.on_event = on_event;
-    o.signal_ack = signal_ack;
-    o.event_ctx = &d;
-    /* off a terminal (a batch job's log): a step line every
-     * SINCPROBE_PROGRESS_INTERVAL seconds, 10 by default */
-    o.progress_interval = d.tty ? 0.5 : sp_progress_interval();
-    sp_cli_bar bar;
-    o.dev_progress = quiet ? NULL : sp_cli_bar_init(&bar, "dev");
-    int config_refused = 0;
-    o.config_refused = &config_refused;
-    if (sp_train(&c, &o, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        return config_refused ? SP_EXIT_USAGE : SP_EXIT_FAIL;
-    }
-    /* The run's figures and report.html (also after an interruption, to
-     * show the epochs so far). A report that cannot be drawn is a warning:
-     * the training's results stand. */
-    if (sp_report_write(run_dir, quiet, &err) != 0) sp_errorf("report not written: %s", err.msg);
-    if (d.done && !sp_train_interrupted() && write_finished(run_dir, &d, &err) != 0) {
-        sp_errorf("%s", err.msg);
-        return SP_EXIT_FAIL;
-    }
-    /* stopped by a signal: 128 + its number, as a shell reports a process
-     * the signal ended, so that 'train && eval' does not go on */
-    return sp_train_stop_signal() ? 128 + sp_train_stop_signal() : SP_EXIT_OK;
+    /* under mpirun: one rank of a data-parallel run (run/dist.h) */
+    sp_dist_init(&argc, &argv);
+    int rc = train(config, dir, quiet, &o);
+    sp_dist_finalize();
+    return rc;
 }

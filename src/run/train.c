@@ -12,6 +12,7 @@
 #include "run/rundir.h"
 #include "nn/modelio.h"
 #include "decode/phonedecoder.h"
+#include "run/dist.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -77,7 +78,8 @@ static void paths_free(run_paths *p)
     free(p->steps);
 }
 
-static const char LOG_HEADER[] = "epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s\n";
+/* ranks is last so that the columns before it keep their indices (it came later). */
+static const char LOG_HEADER[] = "epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s\tranks\n";
 
 /* log.tsv keeping only the header and the rows of epochs <= keep (a
  * resumed run rewrites what an interrupted epoch may have left). */
@@ -160,9 +162,20 @@ static int write_config(const char *path, const sp_conf *c, sp_error *err)
     return sp_atomic_commit(&af, err);
 }
 
-/* config.conf with [train] epochs set to epochs, every other line as it
- * was (a run extended by --epochs); a run without one gets c written. */
-static int config_set_epochs(const char *path, const sp_conf *c, sp_error *err)
+/* 1 when the line at p (ending before end) sets key: "key" [blanks] "=". */
+static int key_is(const char *p, const char *end, const char *key)
+{
+    size_t n = strlen(key);
+    if (strncmp(p, key, n) != 0) return 0;
+    const char *eq = p + n + strspn(p + n, " \t");
+    return eq < end && *eq == '=';
+}
+
+/* config.conf with [train] epochs and ranks set to c's (a run extended
+ * by --epochs, resumed on another number of ranks), every other line as
+ * it was; a run from before the ranks key gets it after epochs. A run
+ * without config.conf gets c written. */
+static int config_update(const char *path, const sp_conf *c, sp_error *err)
 {
     if (!sp_is_file(path)) return write_config(path, c, err);
     size_t len = 0;
@@ -173,17 +186,21 @@ static int config_set_epochs(const char *path, const sp_conf *c, sp_error *err)
         free(old);
         return -1;
     }
-    int in_train = 0;
+    int in_train = 0, had_ranks = strstr(old, "\nranks") != NULL;
     for (char *line = old, *next; line < old + len; line = next) {
         char *nl = memchr(line, '\n', (size_t)(old + len - line));
         next = nl ? nl + 1 : old + len;
         const char *p = line;
         while (*p == ' ' || *p == '\t') p++;
         if (*p == '[') in_train = !strncmp(p, "[train]", 7);
-        const char *eq = p + 6 + strspn(p + 6, " \t"); /* "epochs" [blanks] "=" */
-        if (in_train && !strncmp(p, "epochs", 6) && eq < next && *eq == '=')
+        if (in_train && key_is(p, next, "epochs")) {
             fprintf(af.f, "epochs = %d\n", c->epochs);
-        else fwrite(line, 1, (size_t)(next - line), af.f);
+            if (!had_ranks) fprintf(af.f, "ranks = %d\n", c->ranks);
+        } else if (in_train && key_is(p, next, "ranks")) {
+            fprintf(af.f, "ranks = %d\n", c->ranks);
+        } else {
+            fwrite(line, 1, (size_t)(next - line), af.f);
+        }
     }
     free(old);
     return sp_atomic_commit(&af, err);
@@ -239,6 +256,14 @@ typedef struct {
     long steps_done;                  /* by this process */
     FILE *steps_f;                    /* steps.tsv, appended every log_every steps; NULL: none */
     double step_loss;                 /* the last step's batch loss */
+    /* data parallel (run/dist.h): this process's rank of nranks; the
+     * batch in K shards, per of them on each rank (sharded: K > 1 or
+     * nranks > 1, else the single-process step of old) */
+    int rank, nranks, K, per, sharded;
+    int bcast_batch;                  /* rank 0's probes rewrite batches: it sends them */
+    int stop_agreed;                  /* sharded: some rank was asked to stop at the last step */
+    float *batch_in;                  /* [batch][T]: the global batch */
+    float *own, *acc, *state0;        /* [per][nparams + nstate], [nparams + nstate], [nstate] */
 } train_run;
 
 /* Fill in what every event carries and hand it to the caller. */
@@ -294,10 +319,13 @@ static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
     const sp_train_opts *o = r->o;
     r->c = *cin;
     paths_make(&r->rp, o->resume_dir ? o->resume_dir : r->c.dir);
+    r->c.ranks = r->nranks;
     if (o->resume_dir && !sp_is_dir(o->resume_dir))
         return sp_fail(err, "cannot resume '%s': no such directory", o->resume_dir);
-    if (guard_dir(r, err) != 0) return -1;
+    /* rank 0 owns the run directory; the others only read the checkpoint */
+    if (r->rank == 0 && guard_dir(r, err) != 0) return -1;
     if (!o->resume_dir) {
+        if (r->rank > 0) return 0;
         if (sp_is_file(r->rp.last))
             return sp_fail(err,
                            "run directory '%s' already holds a run; continue it with --resume '%s' or set another [run] dir",
@@ -312,6 +340,7 @@ static int open_dir(train_run *r, const sp_conf *cin, sp_error *err)
     r->c = m.conf;
     sp_model_free(&m);
     snprintf(r->c.dir, sizeof r->c.dir, "%s", o->resume_dir);
+    r->c.ranks = r->nranks;
     if (o->epochs && o->epochs <= pos.epoch)
         return sp_fail(err, "cannot train '%s' to %d epochs: it has done %d; give --epochs more than %d", o->resume_dir,
                        o->epochs, pos.epoch, pos.epoch);
@@ -336,6 +365,7 @@ static int check_layers(const train_run *r, sp_error *err)
 
 static int open_probes(train_run *r, sp_error *err)
 {
+    if (r->rank > 0) return 0; /* the chain runs once, on rank 0 */
     sp_diag pd;
     sp_diag_init(&pd, 0);
     r->chain = sp_probe_chain_from_conf(&r->c, &pd);
@@ -415,11 +445,13 @@ static int open_model(train_run *r, sp_error *err)
         if (sp_checkpoint_load(r->rp.last, &r->m, c->batch, &r->opt, pos, err) != 0) return -1;
         r->have_model = 1;
         int was = r->m.conf.epochs;
-        if (was != c->epochs) {
-            /* extended (or shortened) by --epochs: the checkpoints and
-             * config.conf from now on record the new total */
+        if (was != c->epochs || r->m.conf.ranks != c->ranks) {
+            /* extended (or shortened) by --epochs, or resumed on another
+             * number of ranks: the checkpoints and config.conf from now
+             * on record the new total and ranks */
             r->m.conf.epochs = c->epochs;
-            if (config_set_epochs(r->rp.conf, &r->m.conf, err) != 0) return -1;
+            r->m.conf.ranks = c->ranks;
+            if (r->rank == 0 && config_update(r->rp.conf, &r->m.conf, err) != 0) return -1;
         }
         sp_train_event ev = { .kind = SP_TRAIN_RESUMING, .resuming = { pos->epoch + 1, pos->step, c->epochs, was } };
         report(r, &ev);
@@ -429,13 +461,62 @@ static int open_model(train_run *r, sp_error *err)
         if (c->init_from[0] && init_from(r, err) != 0) return -1;
         if (sp_optim_init(&r->opt, c, &r->m, err) != 0) return -1;
         sp_train_pos_fresh(pos, &r->m);
-        if (sp_mkdirs(r->rp.ckdir, err) != 0) return -1;
-        if (write_config(r->rp.conf, c, err) != 0) return -1;
+        if (r->rank == 0 && (sp_mkdirs(r->rp.ckdir, err) != 0 || write_config(r->rp.conf, c, err) != 0)) return -1;
     }
     const char *from = !r->o->resume_dir && c->init_from[0] ? c->init_from : NULL;
     sp_train_event ev = { .kind = SP_TRAIN_MODEL, .model = { r->m.nparams, pos->lr, from } };
     report(r, &ev);
     return 0;
+}
+
+/* ---- data parallel: the shards of a batch and the ranks' agreement */
+
+/* K = [train] shards (0: one per rank); each rank takes K / N of them.
+ * With K = 1 on one rank the step is the single-process one of old. */
+static int open_shards(train_run *r, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    int N = r->nranks, K = c->shards ? c->shards : N;
+    if (K % N != 0)
+        return sp_fail(err, "[train] shards = %d cannot be shared by %d ranks: give a multiple of %d (or 0, one per rank)",
+                       K, N, N);
+    if (c->batch % K != 0)
+        return sp_fail(err, "[train] batch = %d cannot be cut in %d equal shards (%s): give a multiple of %d", c->batch,
+                       K, c->shards ? "[train] shards" : "one per rank", K);
+    if (K / N > 256) return sp_fail(err, "[train] shards = %d makes %d per rank: at most 256", K, K / N);
+    r->K = K;
+    r->per = K / N;
+    r->sharded = K > 1 || N > 1;
+    int nprobes = sp_probe_chain_size(r->chain);
+    sp_dist_bcast(&nprobes, sizeof nprobes, 0);
+    r->bcast_batch = N > 1 && nprobes > 0;
+    if (!r->sharded) return 0;
+    size_t n = r->m.nparams + r->m.nstate;
+    r->batch_in = sp_xmalloc((size_t)c->batch * (size_t)r->m.T * sizeof *r->batch_in);
+    r->own = sp_xmalloc((size_t)r->per * n * sizeof *r->own);
+    r->acc = sp_xmalloc(n * sizeof *r->acc);
+    r->state0 = sp_xmalloc((r->m.nstate ? r->m.nstate : 1) * sizeof *r->state0);
+    return 0;
+}
+
+/* Every rank's CRC-32 of its parameters and state against rank 0's: the
+ * ranks must hold the same model (they step the same sums); a difference
+ * is a bug or a broken node, and the run stops (when: "after epoch 3"). */
+static int ranks_agree(train_run *r, const char *when, sp_error *err)
+{
+    if (r->nranks < 2) return 0;
+    uint32_t crc = sp_crc32(0, r->m.params, r->m.nparams * sizeof *r->m.params);
+    crc = sp_crc32(crc, r->m.state, r->m.nstate * sizeof *r->m.state);
+    uint32_t *all = sp_xmalloc((size_t)r->nranks * sizeof *all);
+    sp_dist_allgather(&crc, all, sizeof crc);
+    int bad = 0;
+    for (int k = 1; k < r->nranks && !bad; k++)
+        if (all[k] != all[0]) bad = k;
+    uint32_t c0 = all[0], ck = all[bad];
+    free(all);
+    if (!bad) return 0;
+    return sp_fail(err, "ranks disagree %s: rank %d's parameters have CRC-32 %08x, rank 0's %08x; stopping the job",
+                   when, bad, (unsigned)ck, (unsigned)c0);
 }
 
 /* Open a run: everything up to the first step. -1 with err; a run that
@@ -446,8 +527,8 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
     if (open_dir(r, cin, err) != 0 || open_probes(r, err) != 0) return -1;
     sp_set_threads(r->c.threads);
     if (open_data(r, err) != 0 || open_model(r, err) != 0) return -1;
-    if (log_rewrite(r->rp.log, r->pos.epoch, err) != 0) return -1;
-    if (r->c.log_every > 0) {
+    if (r->rank == 0 && log_rewrite(r->rp.log, r->pos.epoch, err) != 0) return -1;
+    if (r->rank == 0 && r->c.log_every > 0) {
         if (steps_rewrite(r->rp.steps, r->pos.global_step, err) != 0) return -1;
         r->steps_f = fopen(r->rp.steps, "a");
         if (!r->steps_f) return sp_fail(err, "cannot open '%s': %s", r->rp.steps, strerror(errno));
@@ -458,6 +539,7 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
     r->src_utt = sp_xmalloc((size_t)B * sizeof *r->src_utt);
     r->src_start = sp_xmalloc((size_t)B * sizeof *r->src_start);
     r->src_gain = sp_xmalloc((size_t)B * sizeof *r->src_gain);
+    if (open_shards(r, err) != 0 || ranks_agree(r, "at the start", err) != 0) return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -478,6 +560,21 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
 }
 
 /* ---- one step: a batch of random chunks, forward, backward, update */
+
+/* After the optimiser step: the epoch's sums, the counters, the probes. */
+static int step_done(train_run *r, int epoch, double loss, sp_error *err)
+{
+    sp_train_pos *pos = &r->pos;
+    pos->count += r->c.batch;
+    pos->loss_sum += loss;
+    pos->step++;
+    pos->global_step++;
+    r->steps_done++;
+    if (pos->step < r->c.steps_per_epoch &&
+        sp_probe_chain_step_done(r->chain, pos->global_step, epoch, r->opt.lr, err) != 0)
+        return -1;
+    return 0;
+}
 
 static int train_step(train_run *r, int epoch, sp_error *err)
 {
@@ -508,16 +605,118 @@ static int train_step(train_run *r, int epoch, sp_error *err)
     sp_optim_step(&r->opt, m->params, m->grads);
     for (int b = 0; b < c->batch; b++)
         if (sp_argmax(m->logp + (size_t)b * SP_NCLASSES, SP_NCLASSES) == r->targets[b]) pos->correct++;
-    pos->count += c->batch;
-    pos->loss_sum += loss;
-    pos->step++;
-    pos->global_step++;
-    r->steps_done++;
-    if (pos->step < c->steps_per_epoch &&
-        sp_probe_chain_step_done(r->chain, pos->global_step, epoch, r->opt.lr, err) != 0)
-        return -1;
-    return 0;
+    return step_done(r, epoch, loss, err);
 }
+
+/* Shard k's forward and backward (k global: its examples are the
+ * batch's [k b, (k + 1) b), b = batch / K) from the step's batch-norm
+ * state, its dropout drawn from (seed, step, k): what shard k computes
+ * does not depend on which rank computes it. Its gradient and its
+ * running statistics go in v; returns its mean loss, or NAN with err. */
+static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    sp_model *m = &r->m;
+    int b = c->batch / r->K;
+    const int *tg = r->targets + (size_t)k * b;
+    memcpy(m->input, r->batch_in + (size_t)k * b * m->T, (size_t)b * m->T * sizeof *m->input);
+    memcpy(m->state, r->state0, m->nstate * sizeof *m->state);
+    sp_rng_seed(&m->dropout_rng, (uint64_t)c->seed + 0x9E3779B97F4A7C15ull * (uint64_t)(r->pos.global_step + 1),
+                16 + (uint64_t)k);
+    sp_model_forward(m, b, 1);
+    double loss = sp_model_loss(m, tg, b);
+    if (!isfinite(loss)) {
+        const char *bad = first_bad_layer(m, 0);
+        sp_fail(err, "loss is %s at step %ld (epoch %d, shard %d): the output of layer '%s' is not finite",
+                isnan(loss) ? "NaN" : "Inf", r->pos.global_step + 1, epoch, k, bad ? bad : "out");
+        return NAN;
+    }
+    sp_model_backward(m, tg);
+    *correct = 0;
+    for (int i = 0; i < b; i++)
+        if (sp_argmax(m->logp + (size_t)i * SP_NCLASSES, SP_NCLASSES) == tg[i]) (*correct)++;
+    memcpy(v, m->grads, m->nparams * sizeof *v);
+    memcpy(v + m->nparams, m->state, m->nstate * sizeof *v);
+    return loss;
+}
+
+/* The sharded step's sums, the same on every rank whatever their number:
+ * gradient = (sum over shards in order of each shard's mean gradient) / K,
+ * the mean over the batch; running statistics the same mean of each
+ * shard's update from the step's state; the loss the mean of the shards'
+ * (summed in order), the correct count their sum; and whether any rank
+ * was asked to stop. mine: [per] losses, [per] counts, a stop flag. */
+static double shard_reduce(train_run *r, const double *mine, long *correct)
+{
+    sp_model *m = &r->m;
+    size_t n = m->nparams + m->nstate, w = 2 * (size_t)r->per + 1;
+    sp_dist_ordered_sum(r->acc, r->own, r->per, n);
+    float scale = 1.0f / (float)r->K;
+    for (size_t i = 0; i < m->nparams; i++) m->grads[i] = r->acc[i] * scale;
+    for (size_t i = 0; i < m->nstate; i++) m->state[i] = r->acc[m->nparams + i] * scale;
+    double *all = sp_xmalloc((size_t)r->nranks * w * sizeof *all), loss = 0;
+    sp_dist_allgather(mine, all, w * sizeof *all);
+    *correct = 0;
+    r->stop_agreed = 0;
+    for (int q = 0; q < r->nranks; q++) {
+        const double *x = all + (size_t)q * w;
+        for (int i = 0; i < r->per; i++) {
+            loss += x[i];
+            *correct += (long)x[r->per + i];
+        }
+        if (x[2 * r->per]) r->stop_agreed = 1;
+    }
+    free(all);
+    return loss / r->K;
+}
+
+/* A step over shards: every rank draws the same global batch (the same
+ * sampler from the same seed), rank 0's probes may rewrite it and send it
+ * to the others, each rank computes its shards, the sums are taken in a
+ * fixed order (run/dist.h), and every rank makes the same optimiser step. */
+static int train_step_sharded(train_run *r, int epoch, sp_error *err)
+{
+    const sp_conf *c = &r->c;
+    sp_model *m = &r->m;
+    sp_train_pos *pos = &r->pos;
+    for (int b = 0; b < c->batch; b++)
+        r->targets[b] = sp_dataset_sample_at(&r->train, &pos->sampler, m->T, c->gain_jitter,
+                                             r->batch_in + (size_t)b * m->T, &r->src_utt[b], &r->src_start[b],
+                                             &r->src_gain[b]);
+    if (sp_probe_chain_train_batch(r->chain, r->batch_in, r->targets, c->batch, r->src_utt, r->src_start,
+                                   r->src_gain, pos->global_step, epoch, err) != 0)
+        return -1;
+    if (r->bcast_batch) {
+        sp_dist_bcast(r->batch_in, (size_t)c->batch * m->T * sizeof *r->batch_in, 0);
+        sp_dist_bcast(r->targets, (size_t)c->batch * sizeof *r->targets, 0);
+    }
+    memcpy(r->state0, m->state, m->nstate * sizeof *m->state);
+    sp_rng dropout = m->dropout_rng; /* unused by shards; kept as it was so all ranks save the same */
+    double mine[2 * 256 + 1];
+    size_t n = m->nparams + m->nstate;
+    for (int i = 0; i < r->per; i++) {
+        int correct;
+        double l = shard_pass(r, r->rank * r->per + i, r->own + (size_t)i * n, &correct, epoch, err);
+        if (isnan(l)) return -1;
+        mine[i] = l;
+        mine[r->per + i] = correct;
+    }
+    m->dropout_rng = dropout;
+    mine[2 * r->per] = interrupted != 0;
+    long correct;
+    double loss = shard_reduce(r, mine, &correct);
+    r->step_loss = loss;
+    if (!grads_finite(m)) {
+        const char *bad = first_bad_layer(m, 1);
+        return sp_fail(err, "a gradient is not finite at step %ld (epoch %d), in layer '%s'", pos->global_step + 1,
+                       epoch, bad ? bad : "?");
+    }
+    if (sp_probe_chain_gradients(r->chain, pos->global_step, epoch, c->batch, loss, err) != 0) return -1;
+    sp_optim_step(&r->opt, m->params, m->grads);
+    pos->correct += correct;
+    return step_done(r, epoch, loss, err);
+}
+
 
 /* A row of steps.tsv after every log_every-th step (of the whole run, so
  * a resumed run writes the rows an uninterrupted one would): the step,
@@ -542,6 +741,7 @@ static int save_interrupted(train_run *r, int epoch, double t0, sp_error *err)
     r->pos.dropout = r->m.dropout_rng;
     r->pos.elapsed += sp_now() - t0;
     report_kind(r, SP_TRAIN_STEPS_END);
+    if (r->rank > 0) return 0; /* rank 0 saves */
     if (sp_checkpoint_save(r->rp.last, &r->m, &r->opt, &r->pos, err) != 0) return -1;
     sp_train_event ev = { .kind = SP_TRAIN_INTERRUPTED, .interrupted = { epoch, r->pos.step, r->rp.last } };
     report(r, &ev);
@@ -577,8 +777,8 @@ static int epoch_end(train_run *r, int epoch, double t0, double exs, sp_error *e
     double seconds = sp_now() - t0;
     double train_loss = pos->loss_sum / pos->step, train_fer = 1.0 - (double)pos->correct / (double)pos->count;
     char row[512];
-    snprintf(row, sizeof row, "%d\t%.6g\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\t%.1f\n", epoch, pos->lr, train_loss, train_fer,
-             ev.loss, ev.fer, seconds, exs);
+    snprintf(row, sizeof row, "%d\t%.6g\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\t%.1f\t%d\n", epoch, pos->lr, train_loss,
+             train_fer, ev.loss, ev.fer, seconds, exs, r->nranks);
     sp_train_event e = { .kind = SP_TRAIN_EPOCH,
                          .epoch = { epoch, pos->lr, train_loss, train_fer, ev.loss, ev.fer, seconds, exs } };
     report(r, &e);
@@ -604,6 +804,25 @@ static int epoch_end(train_run *r, int epoch, double t0, double exs, sp_error *e
     return 0;
 }
 
+/* The epoch's end with several ranks: rank 0 evaluates, logs, runs the
+ * probes and saves while the others wait for its outcome and position
+ * (the learning rate it may have halved, the best FER); then every rank
+ * checks that they all hold the same parameters. */
+static int epoch_end_ranks(train_run *r, int epoch, double t0, double exs, sp_error *err)
+{
+    int rc = r->rank == 0 ? epoch_end(r, epoch, t0, exs, err) : 0;
+    if (r->nranks < 2 || rc < 0) return rc; /* rank 0's failure ends the job (sp_dist_abort) */
+    sp_dist_bcast(&rc, sizeof rc, 0);
+    sp_dist_bcast(&r->pos, sizeof r->pos, 0);
+    if (rc == 1) {
+        interrupted = 1;
+        return 1;
+    }
+    char when[40];
+    snprintf(when, sizeof when, "after epoch %d", epoch);
+    return ranks_agree(r, when, err);
+}
+
 /* ---- an epoch: its remaining steps, then its end. 0 when done, 1 when
  * stopped (position saved), -1 with err. */
 
@@ -617,7 +836,8 @@ static int run_epoch(train_run *r, sp_error *err)
     int step0 = pos->step;
     r->opt.lr = pos->lr;
     while (pos->step < c->steps_per_epoch) {
-        if (train_step(r, epoch, err) != 0 || log_step(r, epoch, t0, err) != 0) return -1;
+        int src = r->sharded ? train_step_sharded(r, epoch, err) : train_step(r, epoch, err);
+        if (src != 0 || log_step(r, epoch, t0, err) != 0) return -1;
         double now = sp_now();
         if (o->on_event && (now - tlast > o->progress_interval || pos->step == c->steps_per_epoch)) {
             tlast = now;
@@ -627,12 +847,14 @@ static int run_epoch(train_run *r, sp_error *err)
                                             (double)(c->steps_per_epoch - pos->step) * c->batch / exs } };
             report(r, &ev);
         }
-        if (interrupted || (o->stop_after_steps && r->steps_done >= o->stop_after_steps))
+        /* sharded, the ranks stop together, at the step they agreed on */
+        int stop = r->sharded ? r->stop_agreed : interrupted;
+        if (stop || (o->stop_after_steps && r->steps_done >= o->stop_after_steps))
             return save_interrupted(r, epoch, t0, err) != 0 ? -1 : 1;
     }
     report_kind(r, SP_TRAIN_STEPS_END);
     double exs = (double)(pos->step - step0) * c->batch / (sp_now() - t0);
-    return epoch_end(r, epoch, t0, exs, err);
+    return epoch_end_ranks(r, epoch, t0, exs, err);
 }
 
 /* ---- close: the probes told how the run ended, everything freed */
@@ -662,6 +884,10 @@ static int run_close(train_run *r, int rc, sp_error *err)
     free(r->src_start);
     free(r->src_gain);
     free(r->targets);
+    free(r->batch_in);
+    free(r->own);
+    free(r->acc);
+    free(r->state0);
     if (r->have_model) {
         sp_model_free(&r->m);
         sp_optim_free(&r->opt);
@@ -688,6 +914,8 @@ int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err)
     train_run *r = sp_xcalloc(1, sizeof *r);
     r->o = o;
     r->lock_fd = -1;
+    r->rank = sp_dist_rank();
+    r->nranks = sp_dist_size();
     int rc = run_open(r, c, err), stopped = 0;
     while (rc == 0 && !stopped && r->pos.epoch < r->c.epochs) {
         int e = run_epoch(r, err);
