@@ -1,26 +1,22 @@
 # ckpt_model.py A B: exit 0 when checkpoints A and B hold the same model
 # and training state bit for bit: parameters, batch-norm state, optimiser
-# moments and the position, all but the config text (its run directory
-# and ranks differ) and the position's elapsed seconds (a wall clock).
-# The layout is nn/checkpoint.h's.
-import struct
+# moments and step, and the position, all but the config text (its run
+# directory and ranks differ) and the position's elapsed seconds (a wall
+# clock). Read with python/sincprobe_io.py (sincprobe-checkpoint(5)).
+import os
 import sys
 
-
-def model_bytes(path):
-    b = open(path, "rb").read()
-    o = 12                                      # magic, version
-    (ln,) = struct.unpack_from("<I", b, o)
-    o += 4 + ln                                 # the config text
-    start = o
-    for _ in range(2):                          # params, state
-        (n,) = struct.unpack_from("<Q", b, o)
-        o += 8 + 4 * n
-    o += 4 + 8                                  # optimiser kind, step
-    (n,) = struct.unpack_from("<Q", b, o)
-    o += 8 + 8 * n                              # moments m, v
-    # the position: 60 bytes up to elapsed, elapsed (8), the rngs; no CRC
-    return b[start:o + 60] + b[o + 68:-4]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import sincprobe_io  # noqa: E402
 
 
-sys.exit(0 if model_bytes(sys.argv[1]) == model_bytes(sys.argv[2]) else 1)
+def state(path):
+    c = sincprobe_io.read_checkpoint(path)
+    o = c["optimizer"]
+    pos = dict(c["position"])
+    del pos["elapsed"]
+    return (c["params"].tobytes(), c["state"].tobytes(), o["kind"], o["step"], o["m"].tobytes(),
+            o["v"].tobytes(), sorted(pos.items()), [(n, b, off, s) for n, b, off, s in c["directory"]])
+
+
+sys.exit(0 if state(sys.argv[1]) == state(sys.argv[2]) else 1)
