@@ -5,7 +5,8 @@
 # per rank) does not, which shows the comparison can fail; config.conf
 # and log.tsv record the ranks; a run interrupted on 2 ranks and resumed
 # on 1 and then on 4 equals the uninterrupted one; the afr probe's files
-# of a 2-rank run equal the single-process run's; a killed rank ends the
+# of a 2-rank run equal the single-process run's; a bit flipped on one
+# rank stops the job naming the epoch and the rank; a killed rank ends the
 # job with a non-zero status (no hang) and leaves a checkpoint that
 # resumes. Skipped (77) when configured without MPI.
 . "$top_srcdir/tests/lib.sh"
@@ -78,6 +79,14 @@ done
 for f in afr.npy responses.npy cutoffs.tsv freqs.npy; do
   ok; cmp -s "$work/p1/probes/a/$f" "$work/p2/probes/a/$f" || fail "afr's $f on 2 ranks differs from 1 rank's"
 done
+
+# ---- ranks that disagree stop the job: a test hook (train.c,
+# test_perturb) flips a bit of rank 1's parameters after epoch 1
+conf "$work/x" >"$work/x.conf"
+expect_status 1 timeout 120 "$MPIRUN" --oversubscribe -x SINCPROBE_TEST_PERTURB_RANK=1 -np 2 "$SINCPROBE" train "$work/x.conf" --quiet
+expect_match "$err" "ranks disagree after epoch 1: rank 1's parameters have CRC-32 [0-9a-f]{8}, rank 0's [0-9a-f]{8}; stopping the job" \
+  "a bit flipped on rank 1"
+ok; [ "$(tail -n +2 "$work/x/log.tsv" | cut -f1)" = 1 ] || fail "disagreeing ranks: log.tsv should end at epoch 1: $(cat "$work/x/log.tsv")"
 
 # ---- a killed rank ends the job, the last checkpoint resumes
 tiny_epochs=500 conf "$work/k" | shards 2 >"$work/k.conf"
