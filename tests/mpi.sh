@@ -5,9 +5,11 @@
 # per rank) does not, which shows the comparison can fail; config.conf
 # and log.tsv record the ranks; a run interrupted on 2 ranks and resumed
 # on 1 and then on 4 equals the uninterrupted one; the afr probe's files
-# of a 2-rank run equal the single-process run's; a killed rank ends the
-# job with a non-zero status (no hang) and leaves a checkpoint that
-# resumes. Skipped (77) when configured without MPI.
+# of a 2-rank run equal the single-process run's; a bit flipped on one
+# rank stops the job naming the epoch and the rank; a killed rank ends the
+# job with a non-zero status (no hang), and so does SIGTERM to mpirun,
+# after the ranks stopped together and rank 0 saved; both leave a
+# checkpoint that resumes. Skipped (77) when configured without MPI.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
@@ -78,6 +80,37 @@ done
 for f in afr.npy responses.npy cutoffs.tsv freqs.npy; do
   ok; cmp -s "$work/p1/probes/a/$f" "$work/p2/probes/a/$f" || fail "afr's $f on 2 ranks differs from 1 rank's"
 done
+
+# ---- ranks that disagree stop the job: a test hook (train.c,
+# test_perturb) flips a bit of rank 1's parameters after epoch 1
+conf "$work/x" >"$work/x.conf"
+expect_status 1 timeout 120 "$MPIRUN" --oversubscribe -x SINCPROBE_TEST_PERTURB_RANK=1 -np 2 "$SINCPROBE" train "$work/x.conf" --quiet
+expect_match "$err" "ranks disagree after epoch 1: rank 1's parameters have CRC-32 [0-9a-f]{8}, rank 0's [0-9a-f]{8}; stopping the job" \
+  "a bit flipped on rank 1"
+ok; [ "$(tail -n +2 "$work/x/log.tsv" | cut -f1)" = 1 ] || fail "disagreeing ranks: log.tsv should end at epoch 1: $(cat "$work/x/log.tsv")"
+
+# ---- SIGTERM to mpirun (Ctrl-C, scancel, timeout -s TERM): Open MPI sends
+# the ranks SIGCONT, SIGTERM after odls_base_sigkill_timeout seconds and
+# SIGKILL after as many again; the ranks stop after the same step, rank 0
+# saves, and the job ends non-zero with no rank left
+tiny_epochs=500 conf "$work/t" | shards 2 >"$work/t.conf"
+OMPI_MCA_odls_base_sigkill_timeout=2 timeout -s TERM 120 "$MPIRUN" --oversubscribe -np 2 "$SINCPROBE" train "$work/t.conf" \
+  >"$work/t.out" 2>&1 &
+job=$!
+i=0
+while [ ! -s "$work/t/log.tsv" ] || [ "$(wc -l <"$work/t/log.tsv")" -lt 3 ]; do
+  i=$((i + 1)); [ "$i" -le 600 ] || break; sleep 0.1
+done
+kill -TERM "$job"   # timeout hands it on to mpirun
+wait "$job"
+st=$?
+ok; [ "$st" -ne 0 ] && [ "$st" -ne 124 ] || fail "SIGTERM to mpirun: the job exited $st (124: it hung)"
+ok; ! pgrep -f "$SINCPROBE train $work/t.conf" >/dev/null || fail "SIGTERM to mpirun: ranks left running"
+ok; grep -q "interrupted at epoch [0-9]*, step [0-9]*: saved '$work/t/checkpoints/last.ckpt'" "$work/t.out" ||
+  fail "SIGTERM to mpirun: rank 0 did not save its position: $(tail -c 600 "$work/t.out")"
+expect_status 0 "$SINCPROBE" train --resume "$work/t" --epochs "$(($(tail -1 "$work/t/log.tsv" | cut -f1) + 1))" ||
+  fail "the checkpoint left by SIGTERM does not resume"
+expect_match "$err$out" "resuming '$work/t' at epoch [0-9]+, step [1-9]" "resumed mid-epoch, where SIGTERM stopped"
 
 # ---- a killed rank ends the job, the last checkpoint resumes
 tiny_epochs=500 conf "$work/k" | shards 2 >"$work/k.conf"

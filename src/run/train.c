@@ -804,6 +804,20 @@ static int epoch_end(train_run *r, int epoch, double t0, double exs, sp_error *e
     return 0;
 }
 
+/* A test hook, for tests/mpi.sh only: with SINCPROBE_TEST_PERTURB_RANK=R
+ * in the environment, rank R flips the lowest bit of its first parameter
+ * after epoch 1, as a faulty node would, so that the ranks' CRC check
+ * below must stop the job (sincprobe-train(1), ENVIRONMENT). */
+static void test_perturb(train_run *r, int epoch)
+{
+    const char *env = getenv("SINCPROBE_TEST_PERTURB_RANK");
+    if (!env || epoch != 1 || atoi(env) != r->rank || r->m.nparams == 0) return;
+    uint32_t bits;
+    memcpy(&bits, &r->m.params[0], sizeof bits);
+    bits ^= 1u;
+    memcpy(&r->m.params[0], &bits, sizeof bits);
+}
+
 /* The epoch's end with several ranks: rank 0 evaluates, logs, runs the
  * probes and saves while the others wait for its outcome and position
  * (the learning rate it may have halved, the best FER); then every rank
@@ -818,6 +832,7 @@ static int epoch_end_ranks(train_run *r, int epoch, double t0, double exs, sp_er
         interrupted = 1;
         return 1;
     }
+    test_perturb(r, epoch);
     char when[40];
     snprintf(when, sizeof when, "after epoch %d", epoch);
     return ranks_agree(r, when, err);
