@@ -205,22 +205,32 @@ static int create(probe *x, const sp_probe_context *ctx, sp_probe_error *err)
     return 0;
 }
 
+static void destroy(void *self);
+
 static int create_tsne(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     probe *x = calloc(1, sizeof *x);
     if (!x) return oom(err);
-    *self = x;
     x->kind = KIND_TSNE;
-    return create(x, ctx, err);
+    if (create(x, ctx, err) != 0) { /* the host destroys only what create made */
+        destroy(x);
+        return -1;
+    }
+    *self = x;
+    return 0;
 }
 
 static int create_pca(const sp_probe_context *ctx, void **self, sp_probe_error *err)
 {
     probe *x = calloc(1, sizeof *x);
     if (!x) return oom(err);
-    *self = x;
     x->kind = KIND_PCA;
-    return create(x, ctx, err);
+    if (create(x, ctx, err) != 0) { /* the host destroys only what create made */
+        destroy(x);
+        return -1;
+    }
+    *self = x;
+    return 0;
 }
 
 static void destroy(void *self)

@@ -147,7 +147,7 @@ static void test_adaptive(void)
 static void test_ebab(void)
 {
     const float x[11] = { 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
-    double edges[5];
+    double edges[12]; /* bins + 2 for the largest bins below (10) */
     int ne;
     sp_error err;
     CHECK(sp_mi_ebab_edges(x, 11, 3, 0, edges, &ne, &err) == 0);
