@@ -18,6 +18,11 @@ if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
 fi
 MPIRUN=$(command -v mpirun) || { echo "mpi: SKIP: no mpirun in PATH"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Under the sanitizer build: Open MPI's own allocations (MPI_Init's, and
+# its MCA components', which are unloaded before LeakSanitizer reports,
+# so no suppression can name them) are never freed: leak checking is off
+# in this test (every other test checks sincprobe's own).
+case "${ASAN_OPTIONS:-}" in *detect_leaks=1*) export ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" ;; esac
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
 # mpirun N ARGS...: sincprobe on N ranks on this machine, 120 s at most.
 mpi() { local n=$1; shift; timeout 120 "$MPIRUN" --oversubscribe -np "$n" "$SINCPROBE" "$@"; }
