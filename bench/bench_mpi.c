@@ -39,6 +39,7 @@
 #include "base/diag.h"
 #include "base/ini.h"
 #include "base/rng.h"
+#include "nn/blas_core.h"
 #include "nn/model.h"
 #include "nn/optim.h"
 #include "run/dist.h"
@@ -210,6 +211,10 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    /* the kernels sincprobe itself runs (nn/blas_core.h: on a CPU
+     * OpenBLAS 0.3.21 does not know, not its Prescott fallback); before
+     * MPI_Init, since it may re-execute the program */
+    sp_blas_use_best_core(argv);
     sp_dist_init(&argc, &argv);
     const char *configs = "small,sincnet", *json_path = NULL;
     int steps = 10, warmup = 2, threads = 1;
