@@ -15,7 +15,7 @@ struct command {
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-    { "corpus", cmd_corpus, "check a TIMIT-layout corpus or synthesise one with eSpeak NG" },
+    { "corpus", cmd_corpus, "check a TIMIT-layout corpus or synthesise one with eSpeak NG and Flite" },
     { "train", cmd_train, "train a phone recogniser from a config" },
     { "eval", cmd_eval, "frame and phone error rates of a model on a split" },
     { "decode", cmd_decode, "phone segments of audio files" },
@@ -30,7 +30,7 @@ static const struct command commands[] = {
     { "export-ladspa", cmd_export_ladspa, "write a model's first layer for the sincprobe LADSPA plugins (sox, Audacity)" },
     { "export", cmd_export, "a model's tensors, config and phone list as a .npz for numpy and PyTorch" },
     { "import", cmd_import, "a run directory from a .npz of named tensors (e.g. trained in PyTorch)" },
-    { "report", cmd_report, "figures and report.html of a run directory" },
+    { "report", cmd_report, "figures and report.html of a run directory, or of several side by side" },
     { "sweep", cmd_sweep, "a grid of runs of a config: train them here, or write a Slurm array job; their table" },
     { "help", cmd_help, "list the commands, or show one command's usage" },
 };
