@@ -2,6 +2,8 @@
 #include "config.h"
 #include "run/dist.h"
 
+#include "base/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +134,106 @@ void sp_dist_ordered_sum(float *acc, const float *own, int nown, size_t n)
 #endif
     }
     sp_dist_bcast(acc, n * sizeof *acc, dist_size - 1);
+}
+
+/* ---- the ordered sum overlapped with the backward pass */
+
+struct sp_dist_sum {
+    float *acc;
+    const float *own;
+    int nown;
+    size_t n, ready_from; /* own's last vector is final from ready_from on */
+    long next;            /* the next segment to add (they go down to 0) */
+#ifdef HAVE_MPI
+    MPI_Request *recv, *send; /* per segment: the partial sum from rank - 1, to rank + 1 */
+#endif
+};
+
+sp_dist_sum *sp_dist_sum_start(float *acc, const float *own, int nown, size_t n)
+{
+    sp_dist_sum *s = sp_xcalloc(1, sizeof *s);
+    s->acc = acc;
+    s->own = own;
+    s->nown = nown;
+    s->n = n;
+    s->ready_from = n;
+    s->next = (long)((n + SEGMENT - 1) / SEGMENT) - 1;
+#ifdef HAVE_MPI
+    if (dist_size < 2) return s;
+    size_t nseg = (size_t)s->next + 1;
+    s->recv = sp_xmalloc(nseg * sizeof *s->recv);
+    s->send = sp_xmalloc(nseg * sizeof *s->send);
+    /* Every receive posted at once, in the order the segments are sent
+     * (messages of one source and tag match receives in posting order). */
+    for (long k = s->next; k >= 0; k--) {
+        size_t off = (size_t)k * SEGMENT, len = n - off < SEGMENT ? n - off : SEGMENT;
+        s->send[k] = MPI_REQUEST_NULL;
+        s->recv[k] = MPI_REQUEST_NULL;
+        if (dist_rank > 0)
+            MPI_Irecv(acc + off, (int)len, MPI_FLOAT, dist_rank - 1, 17, MPI_COMM_WORLD, &s->recv[k]);
+    }
+#endif
+    return s;
+}
+
+#ifdef HAVE_MPI
+/* Add and pass on the segments, from s->next down, while this rank's
+ * part of each is final and the partial sum before it has come (wait:
+ * block for it; else stop at the first that has not). */
+static void sum_progress(sp_dist_sum *s, int wait)
+{
+    for (; s->next >= 0; s->next--) {
+        size_t off = (size_t)s->next * SEGMENT, len = s->n - off < SEGMENT ? s->n - off : SEGMENT;
+        if (off < s->ready_from) break;
+        if (dist_rank > 0) {
+            int done = 1;
+            if (wait)
+                MPI_Wait(&s->recv[s->next], MPI_STATUS_IGNORE);
+            else
+                MPI_Test(&s->recv[s->next], &done, MPI_STATUS_IGNORE);
+            if (!done) break;
+        } else {
+            memset(s->acc + off, 0, len * sizeof *s->acc);
+        }
+        add_own(s->acc + off, s->own, s->nown, s->n, off, len);
+        if (dist_rank < dist_size - 1) {
+            MPI_Isend(s->acc + off, (int)len, MPI_FLOAT, dist_rank + 1, 17, MPI_COMM_WORLD, &s->send[s->next]);
+            bytes_sent += len * sizeof *s->acc;
+        }
+    }
+}
+#endif
+
+void sp_dist_sum_ready(sp_dist_sum *s, size_t from)
+{
+    if (from < s->ready_from) s->ready_from = from;
+#ifdef HAVE_MPI
+    if (dist_size < 2) return;
+    sum_progress(s, 0);
+    /* Sends waiting on the next rank: a test lets MPI move them on. */
+    size_t nseg = (s->n + SEGMENT - 1) / SEGMENT;
+    int flag;
+    MPI_Testall((int)nseg, s->send, &flag, MPI_STATUSES_IGNORE);
+#endif
+}
+
+void sp_dist_sum_finish(sp_dist_sum *s)
+{
+#ifdef HAVE_MPI
+    if (dist_size >= 2) {
+        s->ready_from = 0;
+        sum_progress(s, 1);
+        size_t nseg = (s->n + SEGMENT - 1) / SEGMENT;
+        MPI_Waitall((int)nseg, s->send, MPI_STATUSES_IGNORE);
+        sp_dist_bcast(s->acc, s->n * sizeof *s->acc, dist_size - 1);
+        free(s->recv);
+        free(s->send);
+        free(s);
+        return;
+    }
+#endif
+    sp_dist_ordered_sum(s->acc, s->own, s->nown, s->n);
+    free(s);
 }
 
 unsigned long long sp_dist_bytes_sent(void)
