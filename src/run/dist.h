@@ -60,8 +60,10 @@ void sp_dist_ordered_sum(float *acc, const float *own, int nown, size_t n);
  * can along the chain without waiting (nonblocking MPI, progressed by
  * these calls); sp_dist_sum_finish completes the sum into acc, frees s.
  * The segments go from the end of the vector to its start, in the same
- * order on every rank; every element is still the left-to-right sum over
- * the ranks, so acc is what sp_dist_ordered_sum gives. With one rank
+ * order on every rank, and the last rank sends each segment's total to
+ * every other rank as soon as it has it (instead of one broadcast at the
+ * end); every element is still the left-to-right sum over the ranks, so
+ * acc is what sp_dist_ordered_sum gives. With one rank
  * (or without MPI) start does nothing and finish is
  * sp_dist_ordered_sum. */
 typedef struct sp_dist_sum sp_dist_sum;
