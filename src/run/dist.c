@@ -16,8 +16,11 @@ static unsigned long long bytes_sent = 0;
 
 /* Floats per message of the chain: 1 Mi floats (4 MiB), a segment large
  * enough that latency is amortised and small enough that the pipeline
- * fills for the sincnet preset's few million parameters. */
-enum { SEGMENT = 1 << 20, BCAST_BYTES = 1 << 28 };
+ * fills for the sincnet preset's few million parameters. A test hook,
+ * SINCPROBE_TEST_DIST_SEGMENT=FLOATS (sincprobe-train(1), ENVIRONMENT),
+ * makes them small, so that a tiny model's sum goes in many segments. */
+enum { BCAST_BYTES = 1 << 28 };
+static size_t segment = 1 << 20;
 
 int sp_dist_built(void)
 {
@@ -38,6 +41,8 @@ void sp_dist_init(int *argc, char ***argv)
 {
 #ifdef HAVE_MPI
     if (dist_on || !launched()) return;
+    const char *seg = getenv("SINCPROBE_TEST_DIST_SEGMENT");
+    if (seg && atol(seg) > 0) segment = (size_t)atol(seg);
     MPI_Init(argc, argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &dist_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &dist_size);
@@ -116,8 +121,8 @@ static void add_own(float *acc, const float *own, int nown, size_t n, size_t off
 
 void sp_dist_ordered_sum(float *acc, const float *own, int nown, size_t n)
 {
-    for (size_t off = 0; off < n; off += SEGMENT) {
-        size_t len = n - off < SEGMENT ? n - off : SEGMENT;
+    for (size_t off = 0; off < n; off += segment) {
+        size_t len = n - off < segment ? n - off : segment;
 #ifdef HAVE_MPI
         if (dist_rank > 0)
             MPI_Recv(acc + off, (int)len, MPI_FLOAT, dist_rank - 1, 16, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -154,7 +159,7 @@ struct sp_dist_sum {
 
 static size_t segments(size_t n)
 {
-    return (n + SEGMENT - 1) / SEGMENT;
+    return (n + segment - 1) / segment;
 }
 
 sp_dist_sum *sp_dist_sum_start(float *acc, const float *own, int nown, size_t n)
@@ -177,7 +182,7 @@ sp_dist_sum *sp_dist_sum_start(float *acc, const float *own, int nown, size_t n)
     /* Every receive posted at once, in the order the segments are sent
      * (messages of one source and tag match receives in posting order). */
     for (long k = s->next; k >= 0; k--) {
-        size_t off = (size_t)k * SEGMENT, len = n - off < SEGMENT ? n - off : SEGMENT;
+        size_t off = (size_t)k * segment, len = n - off < segment ? n - off : segment;
         s->send[k] = MPI_REQUEST_NULL;
         s->recv[k] = MPI_REQUEST_NULL;
         if (dist_rank > 0)
@@ -219,7 +224,7 @@ static void send_total(sp_dist_sum *s, long k, size_t off, size_t len)
 static void sum_progress(sp_dist_sum *s, int wait)
 {
     for (; s->next >= 0; s->next--) {
-        size_t off = (size_t)s->next * SEGMENT, len = s->n - off < SEGMENT ? s->n - off : SEGMENT;
+        size_t off = (size_t)s->next * segment, len = s->n - off < segment ? s->n - off : segment;
         if (off < s->ready_from) break;
         if (dist_rank > 0 && !complete(&s->recv[s->next], wait)) break;
         if (dist_rank == 0) memset(s->acc + off, 0, len * sizeof *s->acc);
@@ -233,7 +238,7 @@ static void sum_progress(sp_dist_sum *s, int wait)
     }
     if (dist_rank == dist_size - 1) return;
     for (; s->next_total > s->next; s->next_total--) {
-        size_t off = (size_t)s->next_total * SEGMENT, len = s->n - off < SEGMENT ? s->n - off : SEGMENT;
+        size_t off = (size_t)s->next_total * segment, len = s->n - off < segment ? s->n - off : segment;
         if (!complete(&s->send[s->next_total], wait)) break;
         MPI_Irecv(s->acc + off, (int)len, MPI_FLOAT, dist_size - 1, 18, MPI_COMM_WORLD, &s->total[s->next_total]);
     }
