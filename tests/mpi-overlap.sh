@@ -1,5 +1,6 @@
 # mpi-overlap.sh - the exchange overlapped with the backward pass
-# (sincprobe-train(1), MPI; run/dist.h, sp_dist_sum_start) keeps the
+# ([train] overlap = yes; sincprobe-train(1), MPI; run/dist.h,
+# sp_dist_sum_start) keeps the
 # contract of tests/mpi.sh when the sum goes in many segments: with a
 # test hook making a segment 1000 floats (SINCPROBE_TEST_DIST_SEGMENT,
 # the tiny model's 30,744 parameters then go in 31 of them, sent from the
@@ -19,7 +20,7 @@ case "${ASAN_OPTIONS:-}" in *detect_leaks=1*) export ASAN_OPTIONS="${ASAN_OPTION
 export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
 same_model() { "$PY" "$top_srcdir/tests/ckpt_model.py" "$1" "$2"; }
 tiny_corpus
-shards() { sed 's/^batch = 16$/&\nshards = 4/; s/^dense = 32$/&\ndropout = 0.1/'; }
+shards() { sed 's/^batch = 16$/&\nshards = 4\noverlap = yes/; s/^dense = 32$/&\ndropout = 0.1/'; }
 conf "$work/ref" | shards >"$work/ref.conf"
 expect_status 0 timeout 120 "$MPIRUN" --oversubscribe -np 1 "$SINCPROBE" train "$work/ref.conf" --quiet || finish
 for n in 1 2 4; do

@@ -734,12 +734,12 @@ static int train_step_sharded(train_run *r, int epoch, sp_error *err)
     sp_rng dropout = m->dropout_rng; /* unused by shards; kept as it was so all ranks save the same */
     double mine[2 * 256 + 1];
     size_t n = m->nparams + m->nstate;
-    /* Several ranks: the sum starts before the last shard's backward pass
-     * and overlaps it; one rank: the sum after it, as ever. */
+    /* [train] overlap on several ranks: the sum starts before the last
+     * shard's backward pass and overlaps it; else the sum after it. */
     sp_dist_sum *sum = NULL;
     for (int i = 0; i < r->per; i++) {
         int correct;
-        if (i == r->per - 1 && r->nranks > 1) sum = sp_dist_sum_start(r->acc, r->own, r->per, n);
+        if (i == r->per - 1 && r->nranks > 1 && c->overlap) sum = sp_dist_sum_start(r->acc, r->own, r->per, n);
         double l = shard_pass(r, r->rank * r->per + i, r->own + (size_t)i * n, &correct, epoch, sum, err);
         if (isnan(l)) return -1; /* the job ends (sp_dist_abort): sum is left unfinished */
         mine[i] = l;
