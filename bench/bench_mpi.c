@@ -30,14 +30,13 @@
  *
  *   mpirun -np N bench_mpi [--configs small,sincnet] [--steps N]
  *                          [--warmup N] [--threads T] [--json FILE]
- *                          [--no-overlap]
+ *                          [--overlap]
  *
- * With several ranks the exchange overlaps the backward pass as in
- * train.c (sp_dist_sum_start/ready/finish, run/dist.h): compute is then
- * up to the end of the backward pass (the exchange the pass did not hide
- * included, the copy of the gradient too) and reduce what is left of the
- * exchange after it. --no-overlap: the exchange after the backward pass
- * (sp_dist_ordered_sum), as before issue 16.
+ * --overlap, with several ranks: the exchange overlaps the backward pass
+ * as train.c's [train] overlap = yes makes it (sp_dist_sum_start/ready/
+ * finish, run/dist.h); compute is then up to the end of the backward pass
+ * (with the part of the exchange done during it, and the copy of the
+ * gradient) and reduce what is left of the exchange after it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -102,8 +101,8 @@ typedef struct {
     unsigned long long bytes; /* this rank's in the last step (the same every step) */
 } timings;
 
-/* --no-overlap: the exchange after the backward pass (main's before issue 16) */
-static int overlap = 1;
+/* --overlap: the exchange during the backward pass ([train] overlap = yes) */
+static int overlap = 0;
 
 /* The overlapped exchange (as train.c's shard_overlap): the gradient
  * copied into own and handed to the sum as backward finishes it. */
@@ -248,7 +247,7 @@ static int bench_preset(const char *preset, int steps, int warmup, FILE *json)
 static int usage(void)
 {
     fprintf(stderr, "usage: mpirun -np N bench_mpi [--configs small,sincnet] [--steps N] [--warmup N] [--threads T] "
-                    "[--json FILE] [--no-overlap]\n");
+                    "[--json FILE] [--overlap]\n");
     return 2;
 }
 
@@ -262,8 +261,8 @@ int main(int argc, char **argv)
     const char *configs = "small,sincnet", *json_path = NULL;
     int steps = 10, warmup = 2, threads = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-overlap")) {
-            overlap = 0;
+        if (!strcmp(argv[i], "--overlap")) {
+            overlap = 1;
             continue;
         }
         if (i + 1 >= argc) return usage();
