@@ -30,6 +30,13 @@
  *
  *   mpirun -np N bench_mpi [--configs small,sincnet] [--steps N]
  *                          [--warmup N] [--threads T] [--json FILE]
+ *                          [--overlap]
+ *
+ * --overlap, with several ranks: the exchange overlaps the backward pass
+ * as train.c's [train] overlap = yes makes it (sp_dist_sum_start/ready/
+ * finish, run/dist.h); compute is then up to the end of the backward pass
+ * (with the part of the exchange done during it, and the copy of the
+ * gradient) and reduce what is left of the exchange after it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -94,6 +101,28 @@ typedef struct {
     unsigned long long bytes; /* this rank's in the last step (the same every step) */
 } timings;
 
+/* --overlap: the exchange during the backward pass ([train] overlap = yes) */
+static int overlap = 0;
+
+/* The overlapped exchange (as train.c's shard_overlap): the gradient
+ * copied into own and handed to the sum as backward finishes it. */
+typedef struct {
+    const float *grads;
+    float *own;
+    size_t copied;
+    sp_dist_sum *sum;
+} ready_ctx;
+
+static void grads_ready(void *ctx, size_t from)
+{
+    ready_ctx *o = ctx;
+    if (from < o->copied) {
+        memcpy(o->own + from, o->grads + from, (o->copied - from) * sizeof *o->own);
+        o->copied = from;
+    }
+    sp_dist_sum_ready(o->sum, from);
+}
+
 /* One step of the rank's shard; the phases' seconds into t at index i
  * (i < 0: a warm-up step, not recorded). */
 static void step(sp_model *m, sp_optim *opt, const float *x, const int *y, int b, float *own, float *acc,
@@ -107,11 +136,24 @@ static void step(sp_model *m, sp_optim *opt, const float *x, const int *y, int b
     memcpy(m->input, x, (size_t)b * m->T * sizeof *m->input);
     sp_model_forward(m, b, 1);
     double mine[3] = { sp_model_loss(m, y, b), 0, 0 }, all[3 * MAX_RANKS];
-    sp_model_backward(m, y);
-    memcpy(own, m->grads, m->nparams * sizeof *own);
     memcpy(own + m->nparams, m->state, m->nstate * sizeof *own);
-    double t1 = now();
-    sp_dist_ordered_sum(acc, own, 1, n);
+    double t1;
+    if (N > 1 && overlap) { /* as train.c's shard_pass: the sum overlaps the backward pass */
+        ready_ctx o = { m->grads, own, m->nparams, sp_dist_sum_start(acc, own, 1, n) };
+        sp_dist_sum_ready(o.sum, m->nparams);
+        m->grads_ready = grads_ready;
+        m->grads_ready_ctx = &o;
+        sp_model_backward(m, y);
+        grads_ready(&o, 0);
+        m->grads_ready = NULL;
+        t1 = now();
+        sp_dist_sum_finish(o.sum);
+    } else {
+        sp_model_backward(m, y);
+        memcpy(own, m->grads, m->nparams * sizeof *own);
+        t1 = now();
+        sp_dist_ordered_sum(acc, own, 1, n);
+    }
     float scale = 1.0f / (float)N;
     for (size_t k = 0; k < m->nparams; k++) m->grads[k] = acc[k] * scale;
     for (size_t k = 0; k < m->nstate; k++) m->state[k] = acc[m->nparams + k] * scale;
@@ -205,7 +247,7 @@ static int bench_preset(const char *preset, int steps, int warmup, FILE *json)
 static int usage(void)
 {
     fprintf(stderr, "usage: mpirun -np N bench_mpi [--configs small,sincnet] [--steps N] [--warmup N] [--threads T] "
-                    "[--json FILE]\n");
+                    "[--json FILE] [--overlap]\n");
     return 2;
 }
 
@@ -219,6 +261,10 @@ int main(int argc, char **argv)
     const char *configs = "small,sincnet", *json_path = NULL;
     int steps = 10, warmup = 2, threads = 1;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--overlap")) {
+            overlap = 1;
+            continue;
+        }
         if (i + 1 >= argc) return usage();
         if (!strcmp(argv[i], "--configs")) configs = argv[++i];
         else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[++i]);

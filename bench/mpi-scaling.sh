@@ -10,7 +10,7 @@
 # median over the repetitions and their range), the parallel efficiency
 # (speedup / 2) and the bytes each rank sends per step.
 #
-#   bench/mpi-scaling.sh [-b BENCH_MPI] [-c CONFIGS] [-o OUTDIR] [-r REPS] [-s STEPS]
+#   bench/mpi-scaling.sh [-b BENCH_MPI] [-c CONFIGS] [-o OUTDIR] [-r REPS] [-s STEPS] [-O]
 #
 #   -b  the bench_mpi binary (default: bench/bench_mpi of $BUILD, e.g.
 #       BUILD=/tmp/build-bench, or of the source tree; `make bench` builds it)
@@ -18,6 +18,8 @@
 #   -o  where the logs go (default /tmp/sincprobe-mpi-scaling-DATE)
 #   -r  repetitions of the pair (default 3)
 #   -s  timed steps per measurement (default 8, after 2 warm-up steps)
+#   -O  bench_mpi --overlap: the exchange during the backward pass
+#       ([train] overlap = yes)
 #
 # One thread per rank: OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1 and
 # bench_mpi --threads 1 (sp_set_threads, what [train] threads sets).
@@ -32,14 +34,16 @@ configs=small,sincnet
 out=/tmp/sincprobe-mpi-scaling-$(date +%Y%m%d-%H%M%S)
 reps=3
 steps=8
-while getopts b:c:o:r:s: opt; do
+overlap=
+while getopts b:c:o:r:s:O opt; do
   case $opt in
     b) bench=$OPTARG ;;
     c) configs=$OPTARG ;;
     o) out=$OPTARG ;;
     r) reps=$OPTARG ;;
     s) steps=$OPTARG ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    O) overlap=--overlap ;;
+    *) sed -n '2,29p' "$0" >&2; exit 2 ;;
   esac
 done
 if [ -z "$bench" ]; then
@@ -59,7 +63,7 @@ mkdir -p "$out"
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "uname: $(uname -a)"
   echo "mpirun: $(mpirun --version 2>/dev/null | head -1)"
-  echo "bench_mpi: $bench --configs $configs --steps $steps --threads 1, $reps repetitions"
+  echo "bench_mpi: $bench --configs $configs --steps $steps --threads 1 $overlap, $reps repetitions"
   echo "uptime at start: $(uptime)"
   lscpu
 } > "$out/machine.txt"
@@ -69,7 +73,7 @@ echo "mpi-scaling.sh: logs in $out; $(grep -m1 'Model name' "$out/machine.txt" |
 # average before it, appended to runs.tsv
 run() {
   load=$(cut -d' ' -f1 /proc/loadavg)
-  mpirun --oversubscribe --bind-to none -np "$1" "$bench" --configs "$configs" --steps "$steps" --threads 1 \
+  mpirun --oversubscribe --bind-to none -np "$1" "$bench" --configs "$configs" --steps "$steps" --threads 1 $overlap \
     > "$out/rep$2-np$1.txt" 2>&1 || { echo "mpi-scaling.sh: bench_mpi on $1 ranks failed, see $out/rep$2-np$1.txt" >&2; exit 1; }
   grep -v '^config' "$out/rep$2-np$1.txt" | sed "s/^/$2	$load	/" >> "$out/runs.tsv"
   echo "mpi-scaling.sh: repetition $2, $1 rank(s), load $load before: $(grep -v '^config' "$out/rep$2-np$1.txt" | cut -f1,7 | tr '\t\n' '= ' )ms/step"

@@ -69,6 +69,7 @@ static const key_spec keys[] = {
     { "train", "init_from", K_STR, F(init_from), S(init_from), NULL, 0, 0, "start from this model's weights (checkpoint, run directory or .npz)" },
     { "train", "freeze_first_layer", K_BOOL, F(freeze_first_layer), 0, NULL, 0, 0, "keep the first layer's parameters fixed" },
     { "train", "shards", K_INT, F(shards), 0, NULL, 0, 65536, "batch slices, gradients summed in order (0: one per MPI rank)" },
+    { "train", "overlap", K_BOOL, F(overlap), 0, NULL, 0, 0, "MPI: exchange the gradient during the backward pass" },
     { "train", "ranks", K_INT, F(ranks), 0, NULL, 1, 1e6, "recorded: the MPI ranks that trained the run" },
 
     { "optim", "first_layer_lr_scale", K_FLOAT, F(first_layer_lr_scale), 0, NULL, 0, 1e6, "learning-rate factor of the first layer's parameters (0 freezes them)" },

@@ -82,6 +82,8 @@ typedef struct {
     int freeze_first_layer;     /* the first layer's parameters are not stepped */
     int shards;                 /* the batch cut in this many slices, each its own forward and
                                    backward, gradients summed in slice order (0: one per rank) */
+    int overlap;                /* MPI: the gradient exchanged during the backward pass
+                                   (the same sums; off by default: it did not pay on 2 vCPUs) */
     int ranks;                  /* recorded, not set: the MPI ranks that trained the run */
 
     /* [optim] */

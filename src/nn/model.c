@@ -567,9 +567,23 @@ double sp_model_loss(const sp_model *m, const int *targets, int B)
     return loss / B;
 }
 
+/* After backward step s, which computed the gradients of its layer(s):
+ * the lowest offset from which every gradient is final, from the one
+ * before it (*from; a layer's tensors lie at increasing offsets). */
+static size_t grads_final_from(const sp_model *m, int s, size_t *from)
+{
+    for (int k = 0; k < m->step[s].nlayers; k++) {
+        const sp_layer *l = &m->layer[m->step[s].layer + k];
+        for (int j = 0; j < l->np; j++)
+            if (l->p_off[j] < *from) *from = l->p_off[j];
+    }
+    return *from;
+}
+
 void sp_model_backward(sp_model *m, const int *targets)
 {
     int B = m->B;
+    size_t from = m->nparams; /* the gradients final so far: none */
     hook(m, SP_HOOK_ZERO, SP_PHASE_BACKWARD, 0);
     memset(m->grads, 0, m->nparams * sizeof(float));
     sp_layer *last = &m->layer[m->nlayers - 1];
@@ -631,6 +645,7 @@ void sp_model_backward(sp_model *m, const int *targets)
             break;
         }
         hook(m, i, SP_PHASE_BACKWARD, 1);
+        if (m->grads_ready) m->grads_ready(m->grads_ready_ctx, grads_final_from(m, s, &from));
     }
 }
 

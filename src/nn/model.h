@@ -137,6 +137,15 @@ enum {
 };
 typedef void (*sp_model_hook)(void *ctx, int layer, sp_phase phase, int end);
 
+/* Gradients final (data-parallel training, run/train.c, sends them while
+ * the backward pass goes on): when sp_model.grads_ready is set,
+ * sp_model_backward calls it after each of its steps with from: the
+ * gradients m->grads[from, nparams) are final. The parameter block is in
+ * layer order and backward runs from the last layer to the first, so from
+ * only decreases, reaching 0 after the last step. It may read the
+ * gradients; it must not change the model. */
+typedef void (*sp_model_grads_ready)(void *ctx, size_t from);
+
 typedef struct {
     sp_conf conf;
     int T;                /* input samples */
@@ -162,6 +171,8 @@ typedef struct {
     int B;                /* of the last forward */
     sp_model_hook hook;   /* NULL, or the timing hook above */
     void *hook_ctx;
+    sp_model_grads_ready grads_ready; /* NULL, or the callback above */
+    void *grads_ready_ctx;
 } sp_model;
 
 /* Build the network of c for batches of up to maxB chunks, initialised

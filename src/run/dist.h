@@ -52,6 +52,25 @@ void sp_dist_allgather(const void *mine, void *all, size_t bytes);
  * makes training with N = 1, 2, 4 ranks bit-identical (sincprobe-train(1)). */
 void sp_dist_ordered_sum(float *acc, const float *own, int nown, size_t n);
 
+/* The same sum, bit for bit, overlapped with the backward pass that
+ * computes the rank's last vector (sincprobe-train(1), MPI): start it
+ * when own's first nown - 1 vectors are complete; call sp_dist_sum_ready
+ * whenever more of the last one is final (its [from, n): the backward
+ * pass finishes the parameter block from its end), which sends what it
+ * can along the chain without waiting (nonblocking MPI, progressed by
+ * these calls); sp_dist_sum_finish completes the sum into acc, frees s.
+ * The segments go from the end of the vector to its start, in the same
+ * order on every rank, and the last rank sends each segment's total to
+ * every other rank as soon as it has it (instead of one broadcast at the
+ * end); every element is still the left-to-right sum over the ranks, so
+ * acc is what sp_dist_ordered_sum gives. With one rank
+ * (or without MPI) start does nothing and finish is
+ * sp_dist_ordered_sum. */
+typedef struct sp_dist_sum sp_dist_sum;
+sp_dist_sum *sp_dist_sum_start(float *acc, const float *own, int nown, size_t n);
+void sp_dist_sum_ready(sp_dist_sum *s, size_t from);
+void sp_dist_sum_finish(sp_dist_sum *s);
+
 /* Bytes this rank has handed to MPI to send so far (chain sends, the
  * broadcasts it was root of, allgather contributions): for bench/. */
 unsigned long long sp_dist_bytes_sent(void);

@@ -608,12 +608,37 @@ static int train_step(train_run *r, int epoch, sp_error *err)
     return step_done(r, epoch, loss, err);
 }
 
+/* The gradient of a rank's last shard, copied into its vector and handed
+ * to the ordered sum as the backward pass finishes it (nn/model.h,
+ * sp_model_grads_ready): copied is how much of it is in v so far (from
+ * the end of the parameter block down). */
+typedef struct {
+    const float *grads;
+    float *v;
+    size_t copied;
+    sp_dist_sum *sum;
+} shard_overlap;
+
+static void shard_grads_ready(void *ctx, size_t from)
+{
+    shard_overlap *o = ctx;
+    if (from < o->copied) {
+        memcpy(o->v + from, o->grads + from, (o->copied - from) * sizeof *o->v);
+        o->copied = from;
+    }
+    sp_dist_sum_ready(o->sum, from);
+}
+
 /* Shard k's forward and backward (k global: its examples are the
  * batch's [k b, (k + 1) b), b = batch / K) from the step's batch-norm
  * state, its dropout drawn from (seed, step, k): what shard k computes
  * does not depend on which rank computes it. Its gradient and its
- * running statistics go in v; returns its mean loss, or NAN with err. */
-static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch, sp_error *err)
+ * running statistics go in v; returns its mean loss, or NAN with err.
+ * sum: NULL, or the step's ordered sum (the rank's last shard, several
+ * ranks): v is then filled and handed to it piece by piece as the
+ * backward pass finishes it, so the exchange overlaps the computation.
+ * The state (final after the forward pass) goes first. */
+static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch, sp_dist_sum *sum, sp_error *err)
 {
     const sp_conf *c = &r->c;
     sp_model *m = &r->m;
@@ -631,12 +656,23 @@ static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch,
                 isnan(loss) ? "NaN" : "Inf", r->pos.global_step + 1, epoch, k, bad ? bad : "out");
         return NAN;
     }
-    sp_model_backward(m, tg);
+    memcpy(v + m->nparams, m->state, m->nstate * sizeof *v);
+    if (sum) {
+        shard_overlap o = { m->grads, v, m->nparams, sum };
+        sp_dist_sum_ready(sum, m->nparams);
+        m->grads_ready = shard_grads_ready;
+        m->grads_ready_ctx = &o;
+        sp_model_backward(m, tg);
+        shard_grads_ready(&o, 0);
+        m->grads_ready = NULL;
+        m->grads_ready_ctx = NULL;
+    } else {
+        sp_model_backward(m, tg);
+        memcpy(v, m->grads, m->nparams * sizeof *v);
+    }
     *correct = 0;
     for (int i = 0; i < b; i++)
         if (sp_argmax(m->logp + (size_t)i * SP_NCLASSES, SP_NCLASSES) == tg[i]) (*correct)++;
-    memcpy(v, m->grads, m->nparams * sizeof *v);
-    memcpy(v + m->nparams, m->state, m->nstate * sizeof *v);
     return loss;
 }
 
@@ -645,12 +681,16 @@ static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch,
  * the mean over the batch; running statistics the same mean of each
  * shard's update from the step's state; the loss the mean of the shards'
  * (summed in order), the correct count their sum; and whether any rank
- * was asked to stop. mine: [per] losses, [per] counts, a stop flag. */
-static double shard_reduce(train_run *r, const double *mine, long *correct)
+ * was asked to stop. mine: [per] losses, [per] counts, a stop flag;
+ * sum: NULL, or the ordered sum the shards started (shard_pass). */
+static double shard_reduce(train_run *r, sp_dist_sum *sum, const double *mine, long *correct)
 {
     sp_model *m = &r->m;
     size_t n = m->nparams + m->nstate, w = 2 * (size_t)r->per + 1;
-    sp_dist_ordered_sum(r->acc, r->own, r->per, n);
+    if (sum)
+        sp_dist_sum_finish(sum);
+    else
+        sp_dist_ordered_sum(r->acc, r->own, r->per, n);
     float scale = 1.0f / (float)r->K;
     for (size_t i = 0; i < m->nparams; i++) m->grads[i] = r->acc[i] * scale;
     for (size_t i = 0; i < m->nstate; i++) m->state[i] = r->acc[m->nparams + i] * scale;
@@ -694,17 +734,21 @@ static int train_step_sharded(train_run *r, int epoch, sp_error *err)
     sp_rng dropout = m->dropout_rng; /* unused by shards; kept as it was so all ranks save the same */
     double mine[2 * 256 + 1];
     size_t n = m->nparams + m->nstate;
+    /* [train] overlap on several ranks: the sum starts before the last
+     * shard's backward pass and overlaps it; else the sum after it. */
+    sp_dist_sum *sum = NULL;
     for (int i = 0; i < r->per; i++) {
         int correct;
-        double l = shard_pass(r, r->rank * r->per + i, r->own + (size_t)i * n, &correct, epoch, err);
-        if (isnan(l)) return -1;
+        if (i == r->per - 1 && r->nranks > 1 && c->overlap) sum = sp_dist_sum_start(r->acc, r->own, r->per, n);
+        double l = shard_pass(r, r->rank * r->per + i, r->own + (size_t)i * n, &correct, epoch, sum, err);
+        if (isnan(l)) return -1; /* the job ends (sp_dist_abort): sum is left unfinished */
         mine[i] = l;
         mine[r->per + i] = correct;
     }
     m->dropout_rng = dropout;
     mine[2 * r->per] = interrupted != 0;
     long correct;
-    double loss = shard_reduce(r, mine, &correct);
+    double loss = shard_reduce(r, sum, mine, &correct);
     r->step_loss = loss;
     if (!grads_finite(m)) {
         const char *bad = first_bad_layer(m, 1);
