@@ -6,9 +6,11 @@
 # and log.tsv record the ranks; a run interrupted on 2 ranks and resumed
 # on 1 and then on 4 equals the uninterrupted one; the afr probe's files
 # of a 2-rank run equal the single-process run's; a bit flipped on one
-# rank stops the job naming the epoch and the rank; a killed rank ends the
-# job with a non-zero status (no hang) and leaves a checkpoint that
-# resumes. Skipped (77) when configured without MPI.
+# rank stops the job naming the epoch and the rank; SIGTERM to mpirun
+# stops the ranks after the same step with the position saved; two
+# signals, or a killed rank, end the job with a non-zero status (no hang,
+# no rank left running); each leaves a checkpoint that resumes. Skipped
+# (77) when configured without MPI.
 . "$top_srcdir/tests/lib.sh"
 : "${top_builddir:?run through make check}"
 if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
@@ -93,11 +95,75 @@ expect_match "$err" "ranks disagree after epoch 1: rank 1's parameters have CRC-
   "a bit flipped on rank 1"
 ok; [ "$(tail -n +2 "$work/x/log.tsv" | cut -f1)" = 1 ] || fail "disagreeing ranks: log.tsv should end at epoch 1: $(cat "$work/x/log.tsv")"
 
-# ---- SIGTERM to mpirun is not tested here: a signal that lands while
-# rank 0 runs the dev evaluation can leave the ranks waiting on each other
-# until Open MPI's SIGKILL (the checkpoints stay intact, written
-# atomically, but the position is not saved). A known defect, to fix
-# first (sincprobe-train(1), MPI); the check failed 1 run in about 10.
+# rows FILE N: wait (60 s at most) until FILE has N lines
+rows() {
+  local i=0
+  while [ ! -s "$1" ] || [ "$(wc -l <"$1")" -lt "$2" ]; do
+    i=$((i + 1)); [ "$i" -le 600 ] || break; sleep 0.1
+  done
+}
+# watched PID: SIGKILL it after 120 s, so that a hang fails the test
+# (status 137) instead of stopping it; echoes the watchdog's pid
+watched() { (sleep 120; kill -KILL "$1") >/dev/null 2>&1 & echo $!; }
+# left CONF: whether a rank of the run of CONF is still running 5 s on
+left() {
+  local i=0
+  while pgrep -f "$SINCPROBE train $1" >/dev/null && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+  pgrep -f "$SINCPROBE train $1" >/dev/null
+}
+
+# ---- one SIGTERM to mpirun (kill, Ctrl-C, scancel): Open MPI sends the
+# ranks SIGCONT, SIGTERM after odls_base_sigkill_timeout seconds (5 here,
+# so that a loaded machine still saves) and SIGKILL after as many again;
+# the ranks stop after the same step, rank 0 saves the position, the job
+# ends non-zero and no rank is left
+tiny_epochs=100000 conf "$work/t" | shards 2 >"$work/t.conf"
+OMPI_MCA_odls_base_sigkill_timeout=5 "$MPIRUN" --oversubscribe -np 2 "$SINCPROBE" train "$work/t.conf" >"$work/t.out" 2>&1 &
+job=$!
+dog=$(watched "$job")
+rows "$work/t/log.tsv" 3
+kill -TERM "$job"
+wait "$job"
+st=$?
+kill "$dog" 2>/dev/null
+ok; [ "$st" -ne 0 ] && [ "$st" -ne 137 ] || fail "SIGTERM to mpirun: the job exited $st (137: it hung)"
+ok; ! left "$work/t.conf" || fail "SIGTERM to mpirun: a rank still runs 5 s after mpirun ended"
+saved=$(sed -n "s|^interrupted at epoch \([0-9]*\), step \([0-9]*\): saved '$work/t/checkpoints/last.ckpt'.*|\1 \2|p" "$work/t.out")
+ok; [ -n "$saved" ] || fail "SIGTERM to mpirun: rank 0 did not say it saved its position: $(tail -c 600 "$work/t.out")"
+# the checkpoint holds the steps done of the epoch it stopped in
+ckpt=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import sincprobe_io as s
+p = s.read_checkpoint(sys.argv[2])["position"]; print(p["epoch"] + 1, p["step"])' "$top_srcdir/python" "$work/t/checkpoints/last.ckpt")
+ok; [ "$ckpt" = "$saved" ] && [ "${saved#* }" -gt 0 ] ||
+  fail "SIGTERM to mpirun: said it saved epoch, step '$saved'; the checkpoint holds '$ckpt'"
+expect_status 0 "$SINCPROBE" train --resume "$work/t" --epochs "${saved% *}" ||
+  fail "the checkpoint left by SIGTERM does not resume"
+expect_match "$err$out" "resuming '$work/t' at epoch ${saved% *}, step ${saved#* }" "resumed where SIGTERM stopped"
+
+# ---- two signals to mpirun within 5 s (Ctrl-C twice; timeout(1)
+# without --foreground, which signals mpirun and then its process group):
+# Open MPI's mpirun exits at once, without the ranks' save; the ranks go
+# with it (Open MPI ends them within about a second: none may be left 5 s
+# on), the job's status is non-zero, and last.ckpt, written atomically,
+# resumes. The signals land a random 10-99 ms into an epoch.
+tiny_epochs=100000 conf "$work/d" | shards 2 >"$work/d.conf"
+"$MPIRUN" --oversubscribe -np 2 "$SINCPROBE" train "$work/d.conf" >"$work/d.out" 2>&1 &
+job=$!
+dog=$(watched "$job")
+rows "$work/d/log.tsv" 3
+sleep "0.0$((RANDOM % 90 + 10))"
+kill -TERM "$job"
+sleep 0.2
+kill -TERM "$job" 2>/dev/null
+wait "$job"
+st=$?
+kill "$dog" 2>/dev/null
+ok; [ "$st" -ne 0 ] && [ "$st" -ne 137 ] || fail "two signals to mpirun: the job exited $st (137: it hung)"
+ok; ! left "$work/d.conf" || {
+  fail "two signals to mpirun: a rank outlived it by 5 s"
+  pkill -KILL -f "$SINCPROBE train $work/d.conf"
+}
+expect_status 0 "$SINCPROBE" train --resume "$work/d" --epochs "$(($(tail -1 "$work/d/log.tsv" | cut -f1) + 1))" --quiet ||
+  fail "the checkpoint left by two signals does not resume"
 
 # ---- a killed rank ends the job, the last checkpoint resumes
 tiny_epochs=500 conf "$work/k" | shards 2 >"$work/k.conf"
