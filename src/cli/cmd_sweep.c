@@ -26,6 +26,7 @@ static const char *const usage[] = {
     "   or: sincprobe sweep report DIR [--quiet]",
     "",
     "  --vary SECTION.KEY=V1,V2,...  a config key and its values (';' between values that hold commas)",
+    "  --vary 'probe ID.KEY=V1,V2,...'  an option of the config's [probe ID] section (or probe.ID.KEY=...)",
     "  --seeds K        K runs of each combination, seeds [train] seed + 0 .. K-1 (default 1)",
     "  --out DIR        the sweep's directory (default: the config's [run] dir)",
     "  --jobs J         train the runs here, J at a time (default 1)",

@@ -1,6 +1,9 @@
 /* sweep.h - `sincprobe sweep`'s grid (internal to src/cli): a config, the
  * keys it varies (--vary SECTION.KEY=V1,V2,...) and the seeds, expanded
- * into runs, each with its own config; see sincprobe-sweep(1).
+ * into runs, each with its own config; see sincprobe-sweep(1). A key is
+ * one of the config schema (SECTION.KEY) or an option of one of the
+ * config's [probe ID] sections ('probe ID.KEY' or probe.ID.KEY, both
+ * spelled probe.ID.KEY in names, sweep.tsv and the report).
  *
  * The runs come in a fixed order: the cartesian product of the --vary
  * values in command-line order, the first --vary varying slowest, each
@@ -15,8 +18,8 @@
 #include "base/error.h"
 
 typedef struct {
-    char *key;            /* "train.batch", as typed */
-    char *section, *name; /* "train", "batch" */
+    char *key;            /* "train.batch", "probe.noise.snr_db" */
+    char *section, *name; /* "train", "batch"; "probe noise", "snr_db" */
     int nv;
     char **v;             /* the values, in the order given */
 } sp_sweep_axis;
@@ -44,16 +47,21 @@ typedef struct {
     sp_sweep_run *run;
 } sp_sweep;
 
-/* Parse each --vary argument SECTION.KEY=V1,V2,... (';' instead of ','
- * when the argument holds one, for values with commas: model.dense=
- * 256,256;512,512) and check it against the config schema: an unknown
- * key, train.seed, a key given twice, an empty or repeated value is an
- * error. -1 with err. */
+/* Parse each --vary argument SECTION.KEY=V1,V2,... or 'probe ID.KEY=...'
+ * / probe.ID.KEY=... (';' instead of ',' when the argument holds one, for
+ * values with commas: model.dense=256,256;512,512) and check a schema key
+ * against the config schema: an unknown key, train.seed, a key given
+ * twice, an empty or repeated value is an error. A probe key is checked
+ * by sp_sweep_expand, which reads the config. -1 with err. */
 int sp_sweep_axes(sp_sweep *s, const char *const *vary, int nvary, sp_error *err);
 
-/* Expand the grid (sp_sweep_axes first): resolve every run's config
- * (each value checked as sincprobe.conf(5) checks it, every combination
- * as train would read it), name the runs, and refuse names that collide
+/* Expand the grid (sp_sweep_axes first): check each probe key (the
+ * config has its [probe ID] section, whose probe declares the option, or
+ * it is use, probe_frames or probe_timeout), resolve every run's config
+ * (each value checked as sincprobe.conf(5) checks it, a probe option's
+ * value as train checks it: the chain's type and range checks, the
+ * probe's create; every combination as train would read it and create
+ * its probes), name the runs, and refuse names that collide
  * or a run whose directory holds a run of another config than the one
  * it would get now. Writes nothing. out NULL: the config's [run] dir.
  * 0; -1 with err when the config or a file is at fault; -2 with err

@@ -6,6 +6,7 @@
 #include "base/conf.h"
 #include "base/ini.h"
 #include "base/util.h"
+#include "nn/model.h"
 #include "probe/probe_host.h"
 
 #include <limits.h>
@@ -51,18 +52,57 @@ static int axis_values(sp_sweep_axis *a, const char *list, char sep, sp_error *e
     }
 }
 
-static int parse_axis(sp_sweep *s, const char *arg, sp_error *err)
+/* An axis of a [probe ID] section's option: its section "probe ID" as
+ * in the config's brackets or the shell-friendly probe.ID (the ID ends at
+ * the first '.': a probe ID has none), KEY up to the '='. Fills a (key
+ * spelled probe.ID.KEY, one name for both spellings in run names,
+ * sweep.tsv and the report) and returns 1; 0 when arg names no probe
+ * (a schema key); -1 with err when it does but is malformed. */
+static int probe_axis(sp_sweep_axis *a, const char *arg, const char *eq, sp_error *err)
 {
-    const char *eq = strchr(arg, '='), *dot = strchr(arg, '.');
+    if (strncmp(arg, "probe", 5) != 0) return 0;
+    const char *id;
+    if (arg[5] == '.') id = arg + 6;
+    else if (arg[5] == ' ' || arg[5] == '\t') id = arg + 5 + strspn(arg + 5, " \t");
+    else return 0;
+    const char *dot = id + strcspn(id, ".=");
+    if (!eq || dot == id || *dot != '.' || dot + 1 >= eq)
+        return sp_fail(err, "--vary '%s': expected 'probe ID.KEY=V1,V2,...' or probe.ID.KEY=V1,V2,... "
+                            "(probe.noise.snr_db=0,10,20)", arg);
+    a->section = sp_xasprintf("probe %.*s", (int)(dot - id), id);
+    a->name = sp_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
+    a->key = sp_xasprintf("probe.%.*s.%s", (int)(dot - id), id, a->name);
+    return 1;
+}
+
+static int is_probe_axis(const sp_sweep_axis *a)
+{
+    return !strncmp(a->section, "probe ", 6);
+}
+
+/* A schema key's axis SECTION.KEY: 0, or -1 with err when malformed. */
+static int schema_axis(sp_sweep_axis *a, const char *arg, const char *eq, sp_error *err)
+{
+    const char *dot = strchr(arg, '.');
     if (!eq || !dot || dot > eq || dot == arg || dot + 1 == eq)
         return sp_fail(err, "--vary '%s': expected SECTION.KEY=V1,V2,... (train.batch=32,64)", arg);
+    a->key = sp_xasprintf("%.*s", (int)(eq - arg), arg);
+    a->section = sp_xasprintf("%.*s", (int)(dot - arg), arg);
+    a->name = sp_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
+    return 0;
+}
+
+/* A probe axis is checked against the config's probes by sp_sweep_expand
+ * (check_probe_axes), which has the config. */
+static int parse_axis(sp_sweep *s, const char *arg, sp_error *err)
+{
+    const char *eq = strchr(arg, '=');
     sp_sweep_axis a = { 0 };
-    a.key = sp_xasprintf("%.*s", (int)(eq - arg), arg);
-    a.section = sp_xasprintf("%.*s", (int)(dot - arg), arg);
-    a.name = sp_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
+    int probe = probe_axis(&a, arg, eq, err);
+    if (probe < 0 || (!probe && schema_axis(&a, arg, eq, err) != 0)) return -1;
     s->ax = sp_xrealloc(s->ax, (size_t)(s->nax + 1) * sizeof *s->ax);
     s->ax[s->nax++] = a; /* owned by s from here on, freed with it */
-    if (!schema_has(a.section, a.name))
+    if (!probe && !schema_has(a.section, a.name))
         return sp_fail(err, "unknown key '%s' in --vary: sincprobe.conf(5) lists the keys", a.key);
     if (!strcmp(a.key, "train.seed"))
         return sp_fail(err, "--vary '%s': give --seeds K instead (seeds [train] seed + 0 .. K-1)", a.key);
@@ -96,12 +136,12 @@ static void ini_set(sp_ini *ini, const char *section, const char *key, const cha
     ini->v[ini->n++] = (sp_ini_entry){ sp_xstrdup(section), sp_xstrdup(key), sp_xstrdup(value), 0 };
 }
 
-/* The first problem of d as err, prefixed by what: -1. */
+/* The first problem of d as err, prefixed by what (NULL: none): -1. */
 static int diag_fail(const sp_diag *d, const char *what, sp_error *err)
 {
     const sp_problem *p = &d->v[0];
-    if (p->line) return sp_fail(err, "%s: %s:%ld: %s", what, p->file, p->line, p->message);
-    return sp_fail(err, "%s: %s", what, p->message);
+    int rc = p->line ? sp_fail(err, "%s:%ld: %s", p->file, p->line, p->message) : sp_fail(err, "%s", p->message);
+    return what ? sp_error_prefix(err, "%s: ", what) : rc;
 }
 
 /* The config with the values vi[] of the axes (NULL: none) resolved into
@@ -122,33 +162,131 @@ static int resolve(const sp_sweep *s, const int *vi, sp_conf *c, const char *wha
     return rc;
 }
 
+/* The layer names of c's network against the probes' layers options, as
+ * train checks them (a model for a batch of 1, made and dropped). */
+static int check_layers(const sp_probe_chain *ch, const sp_conf *c, sp_error *err)
+{
+    sp_model m;
+    if (sp_model_init(&m, c, 1, err) != 0) return -1;
+    int rc = sp_probe_chain_check_layers(ch, &m, err);
+    sp_model_free(&m);
+    return rc;
+}
+
+/* c's [probe ID] sections through train's path (run/train.c's
+ * open_probes): resolved by the chain (each option's type and range),
+ * the layers options checked against c's network when layers is set,
+ * stored into c (every option filled in, relative paths made absolute
+ * against the sweep config's folder, so that a run's config trains alone
+ * from its configs/ folder), and the probes created (their create checks
+ * what an option's type cannot: the noise probe's snr_db) in a chain then
+ * dropped. dir: the run's directory; nothing is written. -1 with err,
+ * "FILE:LINE: ..." as train would say it. */
+static int probes_as_train(sp_conf *c, const char *dir, int layers, sp_error *err)
+{
+    if (!c->probes[0]) return 0;
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_probe_chain *ch = sp_probe_chain_from_conf(c, &d);
+    int rc = ch ? 0 : diag_fail(&d, NULL, err);
+    if (rc == 0 && layers) rc = check_layers(ch, c, err);
+    if (rc == 0) rc = sp_probe_chain_store(ch, c, err);
+    char *probes = sp_path_join(dir, "probes");
+    if (rc == 0) rc = sp_probe_chain_create(ch, SP_PROBE_MODE_TRAIN, probes, (uint64_t)c->seed, err);
+    free(probes);
+    sp_probe_chain_free(ch);
+    sp_diag_free(&d);
+    return rc;
+}
+
+/* msg without a leading "FILE:LINE: " before "[probe ID]": the line
+ * would be that of an entry the command line changed. */
+static const char *past_location(const char *msg)
+{
+    const char *p = strstr(msg, ": [probe ");
+    return p ? p + 2 : msg;
+}
+
+/* Value v of schema axis a alone on the config: 0, or -1 with err. */
+static int check_schema_value(const sp_sweep *s, const sp_sweep_axis *a, const char *v, sp_error *err)
+{
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_ini ini;
+    sp_conf c;
+    int rc = sp_ini_load(&ini, s->config, &d);
+    if (rc != 0) rc = d.n ? diag_fail(&d, s->config, err) : sp_fail(err, "cannot read '%s'", s->config);
+    else {
+        ini_set(&ini, a->section, a->name, v);
+        sp_conf_resolve(&c, &ini, &d);
+        /* the problems of the command line's entries (line 0) */
+        for (size_t i = 0; i < d.n && rc == 0; i++)
+            if (d.v[i].line == 0)
+                rc = sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, d.v[i].message);
+    }
+    sp_ini_free(&ini);
+    sp_diag_free(&d);
+    return rc;
+}
+
+/* Value v of probe axis a alone on the config, through train's path
+ * (the layers options checked too): the base config's probes passed
+ * (check_probe_axes), so a refusal is the value's. 0, or -1 with err. */
+static int check_probe_value(const sp_sweep *s, const sp_sweep_axis *a, const char *v, sp_error *err)
+{
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_ini ini;
+    sp_conf c;
+    sp_error why;
+    int rc = sp_ini_load(&ini, s->config, &d);
+    if (rc != 0) rc = d.n ? diag_fail(&d, s->config, err) : sp_fail(err, "cannot read '%s'", s->config);
+    else {
+        ini_set(&ini, a->section, a->name, v);
+        if (sp_conf_resolve_file(&c, &ini, &d) != 0) rc = diag_fail(&d, NULL, &why);
+        else rc = probes_as_train(&c, c.dir, 1, &why);
+        if (rc != 0) sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, past_location(why.msg));
+    }
+    sp_ini_free(&ini);
+    sp_diag_free(&d);
+    return rc;
+}
+
 /* Each value of each axis alone on the config: a bad value is named by
  * its --vary before any combination is tried. */
 static int check_values(const sp_sweep *s, sp_error *err)
 {
-    int rc = 0;
-    for (int a = 0; a < s->nax && rc == 0; a++)
-        for (int k = 0; k < s->ax[a].nv && rc == 0; k++) {
-            sp_diag d;
-            sp_diag_init(&d, 0);
-            sp_ini ini;
-            sp_conf c;
-            if ((rc = sp_ini_load(&ini, s->config, &d)) != 0) {
-                rc = d.n ? diag_fail(&d, s->config, err) : sp_fail(err, "cannot read '%s'", s->config);
-                sp_ini_free(&ini);
-                sp_diag_free(&d);
-                break;
-            }
-            ini_set(&ini, s->ax[a].section, s->ax[a].name, s->ax[a].v[k]);
-            sp_conf_resolve(&c, &ini, &d);
-            /* the problems of the command line's entries (line 0) */
-            for (size_t i = 0; i < d.n && rc == 0; i++)
-                if (d.v[i].line == 0)
-                    rc = sp_fail(err, "invalid value '%s' in --vary '%s': %s", s->ax[a].v[k], s->ax[a].key,
-                                 d.v[i].message);
-            sp_ini_free(&ini);
-            sp_diag_free(&d);
+    for (int a = 0; a < s->nax; a++)
+        for (int k = 0; k < s->ax[a].nv; k++) {
+            const sp_sweep_axis *x = &s->ax[a];
+            if ((is_probe_axis(x) ? check_probe_value : check_schema_value)(s, x, x->v[k], err) != 0) return -1;
         }
+    return 0;
+}
+
+/* The probe axes against the config's [probe ID] sections, as resolved
+ * by the chain: the section must be there and its probe must take the
+ * key. 0; -1 with err when the config's probes are refused (the config
+ * is at fault); -2 with err when an axis is (the command line is). */
+static int check_probe_axes(const sp_sweep *s, const sp_conf *base, sp_error *err)
+{
+    int any = 0;
+    for (int a = 0; a < s->nax; a++) any |= is_probe_axis(&s->ax[a]);
+    if (!any) return 0;
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    sp_probe_chain *ch = base->probes[0] ? sp_probe_chain_from_conf(base, &d) : NULL;
+    int rc = d.n ? diag_fail(&d, s->config, err) : 0;
+    for (int a = 0; a < s->nax && rc == 0; a++) {
+        sp_error why;
+        const sp_sweep_axis *x = &s->ax[a];
+        if (is_probe_axis(x) && sp_probe_chain_has_option(ch, x->section + 6, x->name, &why) != 0) {
+            sp_fail(err, "unknown key '%s' in --vary: '%s': %s", x->key, s->config, why.msg);
+            rc = -2;
+        }
+    }
+    sp_probe_chain_free(ch);
+    sp_diag_free(&d);
     return rc;
 }
 
@@ -166,22 +304,6 @@ static void name_part(char **name, const char *key, const char *value)
     *name = n;
 }
 
-/* c's [probe ID] sections resolved as train resolves them (every option
- * filled in, relative paths made absolute against the sweep config's
- * folder), so that a run's config trains alone from its configs/ folder;
- * a probe the chain refuses is named with what. */
-static int store_probes(sp_conf *c, const char *what, sp_error *err)
-{
-    if (!c->probes[0]) return 0;
-    sp_diag d;
-    sp_diag_init(&d, 0);
-    sp_probe_chain *ch = sp_probe_chain_from_conf(c, &d);
-    int rc = ch ? sp_probe_chain_store(ch, c, err) : diag_fail(&d, what, err);
-    sp_probe_chain_free(ch);
-    sp_diag_free(&d);
-    return rc;
-}
-
 /* The config text of run r: the resolved config with its values, its
  * seed, its run directory, the corpus and the probes' paths absolute (so
  * that the run trains the same from any directory). */
@@ -192,7 +314,7 @@ static int run_text(const sp_sweep *s, sp_sweep_run *r, sp_error *err)
     c.seed = r->seed;
     if (strlen(r->dir) >= sizeof c.dir) return sp_fail(err, "run directory '%s' is too long", r->dir);
     snprintf(c.dir, sizeof c.dir, "%s", r->dir);
-    if (store_probes(&c, r->name, err) != 0) return -1;
+    if (probes_as_train(&c, r->dir, 0, err) != 0) return sp_error_prefix(err, "%s: ", r->name);
     size_t len = 0;
     FILE *f = open_memstream(&r->text, &len);
     if (!f) return sp_fail_oom(err, 0);
@@ -255,6 +377,8 @@ int sp_sweep_expand(sp_sweep *s, const char *config, const char *out, int seeds,
     s->seeds = seeds;
     sp_conf base;
     if (resolve(s, NULL, &base, config, err) != 0) return -1;
+    int rc = check_probe_axes(s, &base, err);
+    if (rc != 0) return rc;
     if (check_values(s, err) != 0) return -2;
     s->seed0 = base.seed;
     s->threads = base.threads;

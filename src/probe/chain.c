@@ -375,6 +375,34 @@ char *sp_probe_chain_describe(const sp_probe_chain *ch)
     return s;
 }
 
+/* See probe_host.h. The messages are those of chain_add's refusals, so
+ * that a key refused on a command line reads as in a config. */
+int sp_probe_chain_has_option(const sp_probe_chain *ch, const char *id, const char *key, sp_error *err)
+{
+    const entry *e = ch ? find_id(ch, ch->n, id) : NULL;
+    if (!e) {
+        sp_suggest s;
+        sp_suggest_init(&s, id);
+        char ids[1024] = "";
+        for (int i = 0; ch && i < ch->n; i++) {
+            sp_suggest_add(&s, ch->e[i].id);
+            size_t at = strlen(ids);
+            snprintf(ids + at, sizeof ids - at, "%s[probe %s]", i ? ", " : "", ch->e[i].id);
+        }
+        char near[128] = "";
+        if (sp_suggest_best(&s)) snprintf(near, sizeof near, " (did you mean [probe %s]?)", sp_suggest_best(&s));
+        return sp_fail(err, "no section [probe %s]%s; its probe sections: %s", id, near, *ids ? ids : "none");
+    }
+    if (!strcmp(key, "use") || !strcmp(key, "probe_frames") || !strcmp(key, "probe_timeout")) return 0;
+    for (unsigned long oi = 0; oi < e->d->noptions; oi++)
+        if (!strcmp(e->d->options[oi].name, key)) return 0;
+    char names[1024], near[128] = "";
+    option_names(e->d, names, sizeof names);
+    option_near(e->d, key, near, sizeof near);
+    return sp_fail(err, "[probe %s] unknown option '%s' for probe '%s' ('%s')%s; its options: %s", id, key,
+                   e->d->identifier, e->file, near, names);
+}
+
 int sp_probe_diag_fail(const sp_diag *d, sp_error *err)
 {
     if (d->n == 0) return sp_fail(err, "probe chain: unknown problem");

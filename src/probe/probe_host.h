@@ -121,6 +121,12 @@ void sp_probe_chain_write(FILE *f, const sp_probe_chain *ch);
 /* Put that text into c->probes (the run's config.conf and checkpoints
  * carry it). */
 int sp_probe_chain_store(const sp_probe_chain *ch, sp_conf *c, sp_error *err);
+/* Whether [probe id] of ch takes the option key: its probe declares it,
+ * or key is use, probe_frames or probe_timeout (sincprobe sweep's
+ * --vary). 0; -1 with err when ch has no probe id (naming the nearest
+ * ID and the chain's sections) or when the probe does not declare key
+ * (naming the nearest option and the probe's options). */
+int sp_probe_chain_has_option(const sp_probe_chain *ch, const char *id, const char *key, sp_error *err);
 /* "ID (identifier), ..." for progress lines. Caller frees. */
 char *sp_probe_chain_describe(const sp_probe_chain *ch);
 
