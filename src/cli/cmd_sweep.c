@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 static const char *const usage[] = {
-    "sincprobe sweep CONFIG --vary SECTION.KEY=V1,V2,... ... [--seeds K] [--out DIR] "
+    "sincprobe sweep CONFIG --vary SECTION.KEY=V1,V2,... | --vary 'probe ID.KEY=V1,V2,...' ... [--seeds K] [--out DIR] "
     "[--jobs J | --emit list|slurm|plan] [--ranks R] [--launcher mpirun|srun]",
     "   or: sincprobe sweep report DIR [--quiet]",
     "",
