@@ -1,21 +1,23 @@
 /* bench_mpi.c - one data-parallel training step as `mpirun -np N sincprobe
- * train` makes it (src/run/train.c, train_step_sharded with [train] shards
- * = 0, one shard per rank), timed piece by piece, and the bytes each rank
- * hands to MPI per step (sp_dist_bytes_sent, run/dist.h). Run it under
- * mpirun; bench/mpi-scaling.sh runs it on 1 and 2 ranks in turn and
- * prints the scaling. Not part of make check: built by `make bench`.
+ * train` makes it with [train] shards = 0 (one shard per rank): the
+ * gradient by sp_shard_gradient (run/shardstep.h), the very function
+ * train.c's sharded step calls, then the optimiser step; timed piece by
+ * piece, with the bytes each rank hands to MPI per step
+ * (sp_dist_bytes_sent, run/dist.h). Run it under mpirun;
+ * bench/mpi-scaling.sh runs it on 1 and 2 ranks in turn and prints the
+ * scaling. Not part of make check: built by `make bench`.
  *
- * Per step, on every rank, with the global batch B of the preset cut in N
- * shards of B / N (random standard-normal input, uniform labels, as
- * bench_train):
+ * Per step, on every rank, with the global batch B of the preset (random
+ * standard-normal input, uniform labels, as bench_train; the same on
+ * every rank, as training's) cut in N shards of B / N:
  *
  *   compute  forward (training=1) + loss + backward of the rank's shard,
  *            and the copy of its gradient and batch-norm state into the
- *            vector the reduction sends (what shard_pass does)
+ *            vector the reduction sends (sp_shard_timing.compute)
  *   reduce   sp_dist_ordered_sum over nparams + nstate floats (the chain
  *            rank 0 -> ... -> N - 1 and the last rank's broadcast), the
  *            scaling by 1/N, and the allgather of the shards' losses,
- *            correct counts and stop flags (shard_reduce)
+ *            correct counts and stop flags (sp_shard_timing.reduce)
  *   update   the RMSprop step (sp_optim_step)
  *
  * The ranks start each step together (a broadcast of one int, not
@@ -33,10 +35,10 @@
  *                          [--overlap]
  *
  * --overlap, with several ranks: the exchange overlaps the backward pass
- * as train.c's [train] overlap = yes makes it (sp_dist_sum_start/ready/
- * finish, run/dist.h); compute is then up to the end of the backward pass
- * (with the part of the exchange done during it, and the copy of the
- * gradient) and reduce what is left of the exchange after it.
+ * as [train] overlap = yes makes it (sp_dist_sum_start/ready/finish,
+ * run/dist.h); compute is then up to the end of the backward pass (with
+ * the part of the exchange done during it, and the copy of the gradient)
+ * and reduce what is left of the exchange after it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -50,6 +52,7 @@
 #include "nn/model.h"
 #include "nn/optim.h"
 #include "run/dist.h"
+#include "run/shardstep.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,69 +107,29 @@ typedef struct {
 /* --overlap: the exchange during the backward pass ([train] overlap = yes) */
 static int overlap = 0;
 
-/* The overlapped exchange (as train.c's shard_overlap): the gradient
- * copied into own and handed to the sum as backward finishes it. */
-typedef struct {
-    const float *grads;
-    float *own;
-    size_t copied;
-    sp_dist_sum *sum;
-} ready_ctx;
-
-static void grads_ready(void *ctx, size_t from)
+/* Step number n (from 0): the rank's shard's gradient summed over the
+ * ranks, then the update; the phases' seconds into t at index i (i < 0:
+ * a warm-up step, not recorded). */
+static void step(sp_shard_step *s, sp_optim *opt, const float *x, const int *y, long n, timings *t, int i)
 {
-    ready_ctx *o = ctx;
-    if (from < o->copied) {
-        memcpy(o->own + from, o->grads + from, (o->copied - from) * sizeof *o->own);
-        o->copied = from;
-    }
-    sp_dist_sum_ready(o->sum, from);
-}
-
-/* One step of the rank's shard; the phases' seconds into t at index i
- * (i < 0: a warm-up step, not recorded). */
-static void step(sp_model *m, sp_optim *opt, const float *x, const int *y, int b, float *own, float *acc,
-                 int N, timings *t, int i)
-{
-    size_t n = m->nparams + m->nstate;
     int go = 1;
     sp_dist_bcast(&go, sizeof go, 0); /* the ranks start the step together */
-    double t0 = now();
-    unsigned long long b0 = sp_dist_bytes_sent();
-    memcpy(m->input, x, (size_t)b * m->T * sizeof *m->input);
-    sp_model_forward(m, b, 1);
-    double mine[3] = { sp_model_loss(m, y, b), 0, 0 }, all[3 * MAX_RANKS];
-    memcpy(own + m->nparams, m->state, m->nstate * sizeof *own);
-    double t1;
-    if (N > 1 && overlap) { /* as train.c's shard_pass: the sum overlaps the backward pass */
-        ready_ctx o = { m->grads, own, m->nparams, sp_dist_sum_start(acc, own, 1, n) };
-        sp_dist_sum_ready(o.sum, m->nparams);
-        m->grads_ready = grads_ready;
-        m->grads_ready_ctx = &o;
-        sp_model_backward(m, y);
-        grads_ready(&o, 0);
-        m->grads_ready = NULL;
-        t1 = now();
-        sp_dist_sum_finish(o.sum);
-    } else {
-        sp_model_backward(m, y);
-        memcpy(own, m->grads, m->nparams * sizeof *own);
-        t1 = now();
-        sp_dist_ordered_sum(acc, own, 1, n);
+    sp_shard_result res;
+    sp_shard_timing st;
+    if (sp_shard_gradient(s, x, y, n, &res, &st) != 0) {
+        fprintf(stderr, "bench_mpi: the loss of shard %d is not finite\n", res.bad_shard);
+        sp_dist_abort(1);
+        exit(1);
     }
-    float scale = 1.0f / (float)N;
-    for (size_t k = 0; k < m->nparams; k++) m->grads[k] = acc[k] * scale;
-    for (size_t k = 0; k < m->nstate; k++) m->state[k] = acc[m->nparams + k] * scale;
-    sp_dist_allgather(mine, all, sizeof mine);
     double t2 = now();
-    sp_optim_step(opt, m->params, m->grads);
+    sp_optim_step(opt, s->m->params, s->m->grads);
     double t3 = now();
-    t->bytes = sp_dist_bytes_sent() - b0;
+    t->bytes = st.bytes;
     if (i < 0) return;
-    t->compute[i] = t1 - t0;
-    t->reduce[i] = t2 - t1;
+    t->compute[i] = st.compute;
+    t->reduce[i] = st.reduce;
     t->update[i] = t3 - t2;
-    t->step[i] = t3 - t0;
+    t->step[i] = st.compute + st.reduce + (t3 - t2);
 }
 
 /* The slowest rank's time of each step: the maximum over the ranks. */
@@ -226,19 +189,20 @@ static int bench_preset(const char *preset, int steps, int warmup, FILE *json)
         fprintf(stderr, "bench_mpi: %s: %s\n", preset, err.msg);
         return -1;
     }
-    size_t n = m.nparams + m.nstate;
-    float *x = malloc((size_t)b * m.T * sizeof *x), *own = malloc(n * sizeof *own), *acc = malloc(n * sizeof *acc);
-    int *y = malloc((size_t)b * sizeof *y);
+    sp_shard_step s;
+    sp_shard_init(&s, &m, B, N, overlap, (uint64_t)c.seed, NULL);
+    float *x = malloc((size_t)B * m.T * sizeof *x); /* the global batch, the same on every rank */
+    int *y = malloc((size_t)B * sizeof *y);
     timings *t = calloc(1, sizeof *t);
-    if (!x || !own || !acc || !y || !t) abort();
+    if (!x || !y || !t) abort();
     sp_rng rng;
-    sp_rng_seed(&rng, 20240601u, 7 + (uint64_t)sp_dist_rank());
-    for (size_t i = 0; i < (size_t)b * m.T; i++) x[i] = (float)sp_rng_normal(&rng);
-    for (int i = 0; i < b; i++) y[i] = (int)sp_rng_below(&rng, SP_NCLASSES);
-    for (int i = 0; i < warmup; i++) step(&m, &opt, x, y, b, own, acc, N, t, -1);
-    for (int i = 0; i < steps; i++) step(&m, &opt, x, y, b, own, acc, N, t, i);
+    sp_rng_seed(&rng, 20240601u, 7);
+    for (size_t i = 0; i < (size_t)B * m.T; i++) x[i] = (float)sp_rng_normal(&rng);
+    for (int i = 0; i < B; i++) y[i] = (int)sp_rng_below(&rng, SP_NCLASSES);
+    for (int i = 0; i < warmup + steps; i++) step(&s, &opt, x, y, i, t, i - warmup);
     report(json, preset, &m, B, N, steps, t);
-    free(x), free(own), free(acc), free(y), free(t);
+    free(x), free(y), free(t);
+    sp_shard_free(&s);
     sp_optim_free(&opt);
     sp_model_free(&m);
     return 0;

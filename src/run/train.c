@@ -13,6 +13,7 @@
 #include "nn/modelio.h"
 #include "decode/phonedecoder.h"
 #include "run/dist.h"
+#include "run/shardstep.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -257,13 +258,13 @@ typedef struct {
     FILE *steps_f;                    /* steps.tsv, appended every log_every steps; NULL: none */
     double step_loss;                 /* the last step's batch loss */
     /* data parallel (run/dist.h): this process's rank of nranks; the
-     * batch in K shards, per of them on each rank (sharded: K > 1 or
-     * nranks > 1, else the single-process step of old) */
-    int rank, nranks, K, per, sharded;
+     * batch in K shards, K / nranks of them on each rank (sharded: K > 1
+     * or nranks > 1, else the single-process step of old) */
+    int rank, nranks, sharded;
     int bcast_batch;                  /* rank 0's probes rewrite batches: it sends them */
     int stop_agreed;                  /* sharded: some rank was asked to stop at the last step */
     float *batch_in;                  /* [batch][T]: the global batch */
-    float *own, *acc, *state0;        /* [per][nparams + nstate], [nparams + nstate], [nstate] */
+    sp_shard_step shard;              /* sharded: the step's gradient (run/shardstep.h) */
 } train_run;
 
 /* Fill in what every event carries and hand it to the caller. */
@@ -483,19 +484,15 @@ static int open_shards(train_run *r, sp_error *err)
     if (c->batch % K != 0)
         return sp_fail(err, "[train] batch = %d cannot be cut in %d equal shards (%s): give a multiple of %d", c->batch,
                        K, c->shards ? "[train] shards" : "one per rank", K);
-    if (K / N > 256) return sp_fail(err, "[train] shards = %d makes %d per rank: at most 256", K, K / N);
-    r->K = K;
-    r->per = K / N;
+    if (K / N > SP_SHARD_MAX_PER)
+        return sp_fail(err, "[train] shards = %d makes %d per rank: at most %d", K, K / N, SP_SHARD_MAX_PER);
     r->sharded = K > 1 || N > 1;
     int nprobes = sp_probe_chain_size(r->chain);
     sp_dist_bcast(&nprobes, sizeof nprobes, 0);
     r->bcast_batch = N > 1 && nprobes > 0;
     if (!r->sharded) return 0;
-    size_t n = r->m.nparams + r->m.nstate;
     r->batch_in = sp_xmalloc((size_t)c->batch * (size_t)r->m.T * sizeof *r->batch_in);
-    r->own = sp_xmalloc((size_t)r->per * n * sizeof *r->own);
-    r->acc = sp_xmalloc(n * sizeof *r->acc);
-    r->state0 = sp_xmalloc((r->m.nstate ? r->m.nstate : 1) * sizeof *r->state0);
+    sp_shard_init(&r->shard, &r->m, c->batch, K, c->overlap, (uint64_t)c->seed, sp_train_interrupted);
     return 0;
 }
 
@@ -608,112 +605,11 @@ static int train_step(train_run *r, int epoch, sp_error *err)
     return step_done(r, epoch, loss, err);
 }
 
-/* The gradient of a rank's last shard, copied into its vector and handed
- * to the ordered sum as the backward pass finishes it (nn/model.h,
- * sp_model_grads_ready): copied is how much of it is in v so far (from
- * the end of the parameter block down). */
-typedef struct {
-    const float *grads;
-    float *v;
-    size_t copied;
-    sp_dist_sum *sum;
-} shard_overlap;
-
-static void shard_grads_ready(void *ctx, size_t from)
-{
-    shard_overlap *o = ctx;
-    if (from < o->copied) {
-        memcpy(o->v + from, o->grads + from, (o->copied - from) * sizeof *o->v);
-        o->copied = from;
-    }
-    sp_dist_sum_ready(o->sum, from);
-}
-
-/* Shard k's forward and backward (k global: its examples are the
- * batch's [k b, (k + 1) b), b = batch / K) from the step's batch-norm
- * state, its dropout drawn from (seed, step, k): what shard k computes
- * does not depend on which rank computes it. Its gradient and its
- * running statistics go in v; returns its mean loss, or NAN with err.
- * sum: NULL, or the step's ordered sum (the rank's last shard, several
- * ranks): v is then filled and handed to it piece by piece as the
- * backward pass finishes it, so the exchange overlaps the computation.
- * The state (final after the forward pass) goes first. */
-static double shard_pass(train_run *r, int k, float *v, int *correct, int epoch, sp_dist_sum *sum, sp_error *err)
-{
-    const sp_conf *c = &r->c;
-    sp_model *m = &r->m;
-    int b = c->batch / r->K;
-    const int *tg = r->targets + (size_t)k * b;
-    memcpy(m->input, r->batch_in + (size_t)k * b * m->T, (size_t)b * m->T * sizeof *m->input);
-    memcpy(m->state, r->state0, m->nstate * sizeof *m->state);
-    sp_rng_seed(&m->dropout_rng, (uint64_t)c->seed + 0x9E3779B97F4A7C15ull * (uint64_t)(r->pos.global_step + 1),
-                16 + (uint64_t)k);
-    sp_model_forward(m, b, 1);
-    double loss = sp_model_loss(m, tg, b);
-    if (!isfinite(loss)) {
-        const char *bad = first_bad_layer(m, 0);
-        sp_fail(err, "loss is %s at step %ld (epoch %d, shard %d): the output of layer '%s' is not finite",
-                isnan(loss) ? "NaN" : "Inf", r->pos.global_step + 1, epoch, k, bad ? bad : "out");
-        return NAN;
-    }
-    memcpy(v + m->nparams, m->state, m->nstate * sizeof *v);
-    if (sum) {
-        shard_overlap o = { m->grads, v, m->nparams, sum };
-        sp_dist_sum_ready(sum, m->nparams);
-        m->grads_ready = shard_grads_ready;
-        m->grads_ready_ctx = &o;
-        sp_model_backward(m, tg);
-        shard_grads_ready(&o, 0);
-        m->grads_ready = NULL;
-        m->grads_ready_ctx = NULL;
-    } else {
-        sp_model_backward(m, tg);
-        memcpy(v, m->grads, m->nparams * sizeof *v);
-    }
-    *correct = 0;
-    for (int i = 0; i < b; i++)
-        if (sp_argmax(m->logp + (size_t)i * SP_NCLASSES, SP_NCLASSES) == tg[i]) (*correct)++;
-    return loss;
-}
-
-/* The sharded step's sums, the same on every rank whatever their number:
- * gradient = (sum over shards in order of each shard's mean gradient) / K,
- * the mean over the batch; running statistics the same mean of each
- * shard's update from the step's state; the loss the mean of the shards'
- * (summed in order), the correct count their sum; and whether any rank
- * was asked to stop. mine: [per] losses, [per] counts, a stop flag;
- * sum: NULL, or the ordered sum the shards started (shard_pass). */
-static double shard_reduce(train_run *r, sp_dist_sum *sum, const double *mine, long *correct)
-{
-    sp_model *m = &r->m;
-    size_t n = m->nparams + m->nstate, w = 2 * (size_t)r->per + 1;
-    if (sum)
-        sp_dist_sum_finish(sum);
-    else
-        sp_dist_ordered_sum(r->acc, r->own, r->per, n);
-    float scale = 1.0f / (float)r->K;
-    for (size_t i = 0; i < m->nparams; i++) m->grads[i] = r->acc[i] * scale;
-    for (size_t i = 0; i < m->nstate; i++) m->state[i] = r->acc[m->nparams + i] * scale;
-    double *all = sp_xmalloc((size_t)r->nranks * w * sizeof *all), loss = 0;
-    sp_dist_allgather(mine, all, w * sizeof *all);
-    *correct = 0;
-    r->stop_agreed = 0;
-    for (int q = 0; q < r->nranks; q++) {
-        const double *x = all + (size_t)q * w;
-        for (int i = 0; i < r->per; i++) {
-            loss += x[i];
-            *correct += (long)x[r->per + i];
-        }
-        if (x[2 * r->per]) r->stop_agreed = 1;
-    }
-    free(all);
-    return loss / r->K;
-}
-
 /* A step over shards: every rank draws the same global batch (the same
  * sampler from the same seed), rank 0's probes may rewrite it and send it
  * to the others, each rank computes its shards, the sums are taken in a
- * fixed order (run/dist.h), and every rank makes the same optimiser step. */
+ * fixed order (run/shardstep.h), and every rank makes the same optimiser
+ * step. */
 static int train_step_sharded(train_run *r, int epoch, sp_error *err)
 {
     const sp_conf *c = &r->c;
@@ -730,25 +626,14 @@ static int train_step_sharded(train_run *r, int epoch, sp_error *err)
         sp_dist_bcast(r->batch_in, (size_t)c->batch * m->T * sizeof *r->batch_in, 0);
         sp_dist_bcast(r->targets, (size_t)c->batch * sizeof *r->targets, 0);
     }
-    memcpy(r->state0, m->state, m->nstate * sizeof *m->state);
-    sp_rng dropout = m->dropout_rng; /* unused by shards; kept as it was so all ranks save the same */
-    double mine[2 * 256 + 1];
-    size_t n = m->nparams + m->nstate;
-    /* [train] overlap on several ranks: the sum starts before the last
-     * shard's backward pass and overlaps it; else the sum after it. */
-    sp_dist_sum *sum = NULL;
-    for (int i = 0; i < r->per; i++) {
-        int correct;
-        if (i == r->per - 1 && r->nranks > 1 && c->overlap) sum = sp_dist_sum_start(r->acc, r->own, r->per, n);
-        double l = shard_pass(r, r->rank * r->per + i, r->own + (size_t)i * n, &correct, epoch, sum, err);
-        if (isnan(l)) return -1; /* the job ends (sp_dist_abort): sum is left unfinished */
-        mine[i] = l;
-        mine[r->per + i] = correct;
+    sp_shard_result res;
+    if (sp_shard_gradient(&r->shard, r->batch_in, r->targets, pos->global_step, &res, NULL) != 0) {
+        const char *bad = first_bad_layer(m, 0); /* the job ends (sp_dist_abort) */
+        return sp_fail(err, "loss is %s at step %ld (epoch %d, shard %d): the output of layer '%s' is not finite",
+                       isnan(res.loss) ? "NaN" : "Inf", pos->global_step + 1, epoch, res.bad_shard, bad ? bad : "out");
     }
-    m->dropout_rng = dropout;
-    mine[2 * r->per] = interrupted != 0;
-    long correct;
-    double loss = shard_reduce(r, sum, mine, &correct);
+    r->stop_agreed = res.stop;
+    double loss = res.loss;
     r->step_loss = loss;
     if (!grads_finite(m)) {
         const char *bad = first_bad_layer(m, 1);
@@ -757,7 +642,7 @@ static int train_step_sharded(train_run *r, int epoch, sp_error *err)
     }
     if (sp_probe_chain_gradients(r->chain, pos->global_step, epoch, c->batch, loss, err) != 0) return -1;
     sp_optim_step(&r->opt, m->params, m->grads);
-    pos->correct += correct;
+    pos->correct += res.correct;
     return step_done(r, epoch, loss, err);
 }
 
@@ -944,9 +829,7 @@ static int run_close(train_run *r, int rc, sp_error *err)
     free(r->src_gain);
     free(r->targets);
     free(r->batch_in);
-    free(r->own);
-    free(r->acc);
-    free(r->state0);
+    sp_shard_free(&r->shard); /* nothing when not sharded (zeros) */
     if (r->have_model) {
         sp_model_free(&r->m);
         sp_optim_free(&r->opt);
