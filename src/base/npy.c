@@ -47,6 +47,27 @@ static void swap_bytes(unsigned char *p, size_t n, size_t size)
 
 /* ---- writing */
 
+/* A version 1.0 .npy header: magic, version, the little-endian uint16
+ * length of what follows, then the dict text padded with spaces so that
+ * magic (6) + version (2) + length (2) + dict + '\n' is a multiple of 64
+ * (the data then starts aligned, as numpy writes it). */
+static void write_header(FILE *f, const char *dict, size_t len)
+{
+    size_t total = 10 + len + 1;
+    size_t pad = (64 - total % 64) % 64;
+    uint16_t hlen = (uint16_t)(len + pad + 1);
+    unsigned char head[10];
+    memcpy(head, MAGIC, 6);
+    head[6] = 1;
+    head[7] = 0;
+    head[8] = (unsigned char)(hlen & 0xff);
+    head[9] = (unsigned char)(hlen >> 8);
+    fwrite(head, 1, sizeof head, f);
+    fwrite(dict, 1, len, f);
+    for (size_t i = 0; i < pad; i++) fputc(' ', f);
+    fputc('\n', f);
+}
+
 int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const long *shape, sp_error *err)
 {
     if (!descr(t)) return sp_fail(err, "unknown .npy element type %d", (int)t);
@@ -60,21 +81,7 @@ int sp_npy_fwrite(FILE *f, sp_npy_dtype t, const void *data, int rank, const lon
         len += snprintf(dict + len, sizeof dict - (size_t)len, "%s%ld", i ? ", " : "", shape[i]);
     }
     len += snprintf(dict + len, sizeof dict - (size_t)len, "%s), }", rank == 1 ? "," : "");
-    /* Pad with spaces so that magic (6) + version (2) + length (2) + dict
-     * + '\n' is a multiple of 64. */
-    size_t total = 10 + (size_t)len + 1;
-    size_t pad = (64 - total % 64) % 64;
-    uint16_t hlen = (uint16_t)((size_t)len + pad + 1);
-    unsigned char head[10];
-    memcpy(head, MAGIC, 6);
-    head[6] = 1;
-    head[7] = 0;
-    head[8] = (unsigned char)(hlen & 0xff);
-    head[9] = (unsigned char)(hlen >> 8);
-    fwrite(head, 1, sizeof head, f);
-    fwrite(dict, 1, (size_t)len, f);
-    for (size_t i = 0; i < pad; i++) fputc(' ', f);
-    fputc('\n', f);
+    write_header(f, dict, (size_t)len);
     size_t size = sp_npy_dtype_size(t);
     if (n == 0) return ferror(f) ? sp_fail(err, "write error") : 0;
     if (little_endian()) {
@@ -124,18 +131,7 @@ int sp_npy_fwrite_text(FILE *f, const char *const *s, long n, int rank, sp_error
     if (rank) snprintf(shape, sizeof shape, "%ld,", n);
     int len = snprintf(dict, sizeof dict, "{'descr': '<U%zu', 'fortran_order': False, 'shape': (%s), }", width,
                        shape);
-    size_t total = 10 + (size_t)len + 1, pad = (64 - total % 64) % 64;
-    uint16_t hlen = (uint16_t)((size_t)len + pad + 1);
-    unsigned char head[10];
-    memcpy(head, MAGIC, 6);
-    head[6] = 1;
-    head[7] = 0;
-    head[8] = (unsigned char)(hlen & 0xff);
-    head[9] = (unsigned char)(hlen >> 8);
-    fwrite(head, 1, sizeof head, f);
-    fwrite(dict, 1, (size_t)len, f);
-    for (size_t i = 0; i < pad; i++) fputc(' ', f);
-    fputc('\n', f);
+    write_header(f, dict, (size_t)len);
     uint32_t *u = sp_xcalloc(width, sizeof *u);
     for (long i = 0; i < n; i++) {
         memset(u, 0, width * sizeof *u);

@@ -274,20 +274,27 @@ static int probe_dir(sp_report *r, manifests *ms, const char *id, const char *di
     return 0;
 }
 
-/* Every folder of RUN/probes in name order, then the sections; kinds_of
- * gets "KIND, KIND" per folder for the summary. */
-static int probes(sp_report *r, sp_strset *kinds_of)
+void sp_report_probe_ids(const char *run, sp_strset *ids)
 {
-    char *pd = sp_path_join(r->run, "probes");
+    char *pd = sp_path_join(run, "probes");
     struct dirent **ents = NULL;
     int ne = sp_is_dir(pd) ? scandir(pd, &ents, NULL, alphasort) : 0;
     for (int i = 0; i < ne; i++) {
         char *dir = sp_path_join(pd, ents[i]->d_name);
-        if (ents[i]->d_name[0] != '.' && sp_is_dir(dir)) sp_strset_push(&r->ids, ents[i]->d_name);
+        if (ents[i]->d_name[0] != '.' && sp_is_dir(dir)) sp_strset_push(ids, ents[i]->d_name);
         free(dir);
         free(ents[i]);
     }
     free(ents);
+    free(pd);
+}
+
+/* Every folder of RUN/probes in name order, then the sections; kinds_of
+ * gets "KIND, KIND" per folder for the summary. */
+static int probes(sp_report *r, sp_strset *kinds_of)
+{
+    sp_report_probe_ids(r->run, &r->ids);
+    char *pd = sp_path_join(r->run, "probes");
     manifests ms = { 0 };
     int rc = 0;
     for (int i = 0; i < r->ids.n && rc == 0; i++) {

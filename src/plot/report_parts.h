@@ -152,6 +152,10 @@ long sp_run_log_best(const sp_run_log *c);
 
 /* The page's style sheet and its image check (report.c). */
 extern const char sp_report_css[], sp_report_script[];
+/* The folders of RUN/probes (not those whose names start with '.') in
+ * name order, pushed onto ids; none when RUN has no probes folder
+ * (report.c). */
+void sp_report_probe_ids(const char *run, sp_strset *ids);
 
 // ----------------------------------------------------------------------------
 // what eval left in a run directory (report_eval.c)

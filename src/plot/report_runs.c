@@ -12,7 +12,6 @@
 #include "base/npy.h"
 #include "base/util.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -39,21 +38,6 @@ typedef struct {
 // ----------------------------------------------------------------------------
 // reading the runs
 
-static void probe_ids(run_in *r)
-{
-    char *pd = sp_path_join(r->path, "probes");
-    struct dirent **ents = NULL;
-    int ne = sp_is_dir(pd) ? scandir(pd, &ents, NULL, alphasort) : 0;
-    for (int i = 0; i < ne; i++) {
-        char *dir = sp_path_join(pd, ents[i]->d_name);
-        if (ents[i]->d_name[0] != '.' && sp_is_dir(dir)) sp_strset_push(&r->ids, ents[i]->d_name);
-        free(dir);
-        free(ents[i]);
-    }
-    free(ents);
-    free(pd);
-}
-
 static int run_open(run_in *r, const char *path, sp_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -76,7 +60,7 @@ static int run_open(run_in *r, const char *path, sp_error *err)
         if (bad) goto out;
         r->have_ini = 1;
     }
-    probe_ids(r);
+    sp_report_probe_ids(path, &r->ids);
     rc = 0;
 out:
     free(log);

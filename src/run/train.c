@@ -81,41 +81,30 @@ static void paths_free(run_paths *p)
 
 /* ranks is last so that the columns before it keep their indices (it came later). */
 static const char LOG_HEADER[] = "epoch\tlr\ttrain_loss\ttrain_fer\tdev_loss\tdev_fer\tseconds\texamples_per_s\tranks\n";
-
-/* log.tsv keeping only the header and the rows of epochs <= keep (a
- * resumed run rewrites what an interrupted epoch may have left). */
-static int log_rewrite(const char *path, int keep, sp_error *err)
-{
-    size_t len = 0;
-    char *old = sp_is_file(path) ? sp_read_file(path, &len, err) : NULL;
-    sp_atomic_file af;
-    if (sp_atomic_open(&af, path, err) != 0) {
-        free(old);
-        return -1;
-    }
-    fputs(LOG_HEADER, af.f);
-    if (old) {
-        char *save = NULL;
-        int first = 1;
-        for (char *line = strtok_r(old, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            if (first) {
-                first = 0;
-                continue;
-            }
-            if (atoi(line) >= 1 && atoi(line) <= keep) fprintf(af.f, "%s\n", line);
-        }
-        free(old);
-    }
-    return sp_atomic_commit(&af, err);
-}
-
 static const char STEPS_HEADER[] = "step\tepoch\tloss\tlr\tseconds\n";
 
-/* steps.tsv keeping the header and the complete rows (five fields and a
- * newline: a kill may have cut the last one) of steps <= keep, the
- * checkpoint's global step: the rows a resumed run writes again are
- * dropped, so none appears twice. */
-static int steps_rewrite(const char *path, long keep, sp_error *err)
+/* Whether a row [line, eol) of a TSV file survives a resume: its first
+ * column is a number in 1..keep (a header or blank line is not), and with
+ * fields > 0 it has exactly that many columns and ends in a newline
+ * (complete: a kill may have cut the last row short); with fields = 0 the
+ * width is not checked and a last row without its newline is kept. */
+static int row_kept(const char *line, const char *eol, int complete, long keep, int fields)
+{
+    if (fields > 0) {
+        int tabs = 0;
+        for (const char *q = line; q < eol; q++) tabs += *q == '\t';
+        if (!complete || tabs != fields - 1) return 0;
+    }
+    char *end;
+    long v = strtol(line, &end, 10);
+    return end <= eol && v >= 1 && v <= keep; /* end past eol: a number read from a later row */
+}
+
+/* Rewrite the TSV file at path atomically as header followed by the rows
+ * of the old file that row_kept passes, each ending in a newline: a resumed
+ * run drops what it will write again (rows past its checkpoint), so none
+ * appears twice, and what an interrupted run may have left half written. */
+static int tsv_rewrite(const char *path, const char *header, long keep, int fields, sp_error *err)
 {
     size_t len = 0;
     char *old = sp_is_file(path) ? sp_read_file(path, &len, err) : NULL;
@@ -124,15 +113,14 @@ static int steps_rewrite(const char *path, long keep, sp_error *err)
         free(old);
         return -1;
     }
-    fputs(STEPS_HEADER, af.f);
-    for (char *line = old, *next; old && line < old + len; line = next) {
-        char *nl = memchr(line, '\n', (size_t)(old + len - line));
-        if (!nl) break;
-        next = nl + 1;
-        int tabs = 0;
-        for (const char *q = line; q < nl; q++) tabs += *q == '\t';
-        long step = strtol(line, NULL, 10);
-        if (tabs == 4 && step >= 1 && step <= keep) fwrite(line, 1, (size_t)(next - line), af.f);
+    fputs(header, af.f);
+    const char *end = old ? old + len : NULL;
+    for (const char *line = old, *next; old && line < end; line = next) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line)), *eol = nl ? nl : end;
+        next = nl ? nl + 1 : end;
+        if (!row_kept(line, eol, nl != NULL, keep, fields)) continue;
+        fwrite(line, 1, (size_t)(eol - line), af.f);
+        fputc('\n', af.f);
     }
     free(old);
     return sp_atomic_commit(&af, err);
@@ -524,9 +512,10 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
     if (open_dir(r, cin, err) != 0 || open_probes(r, err) != 0) return -1;
     sp_set_threads(r->c.threads);
     if (open_data(r, err) != 0 || open_model(r, err) != 0) return -1;
-    if (r->rank == 0 && log_rewrite(r->rp.log, r->pos.epoch, err) != 0) return -1;
+    /* log.tsv: any width (older runs' rows lack ranks), rows are appended whole */
+    if (r->rank == 0 && tsv_rewrite(r->rp.log, LOG_HEADER, r->pos.epoch, 0, err) != 0) return -1;
     if (r->rank == 0 && r->c.log_every > 0) {
-        if (steps_rewrite(r->rp.steps, r->pos.global_step, err) != 0) return -1;
+        if (tsv_rewrite(r->rp.steps, STEPS_HEADER, r->pos.global_step, 5, err) != 0) return -1;
         r->steps_f = fopen(r->rp.steps, "a");
         if (!r->steps_f) return sp_fail(err, "cannot open '%s': %s", r->rp.steps, strerror(errno));
     }
