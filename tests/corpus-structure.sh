@@ -1,7 +1,8 @@
 # corpus-structure.sh - the TIMIT tree's structure: a folder that is not
 # DR1..DR8, a speaker list naming a speaker the tree lacks, a list of
 # lines that are not speaker ids and a split with no speakers are each a
-# warning naming the file (and line), an error with --strict; and `eval
+# warning naming the file (and line), an error with --strict, as is a
+# .WAV holding more samples than its header's sample_count; and `eval
 # --corpus` on a tree with TEST but no TRAIN folder.
 . "$top_srcdir/tests/lib.sh"
 
@@ -52,6 +53,30 @@ expect_match "$err" "is not a directory" "a file is not a directory"
 expect_status 0 "$SINCPROBE" corpus check "$c" --split core
 expect_match "$out" '^warnings +0$' "clean tree: no warnings"
 
+# A .WAV of a core speaker with 100 samples (200 bytes) appended after
+# the sample_count it declares: listed with its header line and counted
+# as a warning, the extra samples ignored; an error with --strict.
+m="$work/more"
+cp -r "$c" "$m"
+core=$(head -1 "$m/core_spk.list" | tr 'a-z' 'A-Z')
+w=$(find "$m/TEST" -path "*/$core/*" -name '*.WAV' | sort | head -1)
+hl=$(head -c 1024 "$w" | grep -an '^sample_count -i ' | cut -d: -f1)
+n=$(head -c 1024 "$w" | sed -n 's/^sample_count -i \([0-9]*\)$/\1/p')
+head -c 200 /dev/zero >>"$w"
+more="$w:$hl: sample_count is $n but the file holds $((n + 100)) samples; the last 100 are ignored"
+expect_status 0 "$SINCPROBE" corpus check "$m"
+expect_match "$err" "^sincprobe: warning: $more$" "extra samples named with file, header line and counts"
+expect_match "$out" '^warnings +1 ' "extra samples counted as a warning"
+expect_match "$out" '^errors +0$' "extra samples are not an error"
+"$SINCPROBE" corpus check "$m" --json >"$work/more.json" 2>/dev/null
+ok; "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); w=d["warnings"]
+assert d["warning_count"] == 1 and d["errors"] == 0 and len(w) == 1, d
+assert w[0]["file"] == sys.argv[2] and w[0]["line"] == int(sys.argv[3]) and sys.argv[4] in w[0]["message"], w' \
+  "$work/more.json" "$w" "$hl" "holds $((n + 100)) samples; the last 100 are ignored" || fail "json: extra samples warning"
+expect_status 1 "$SINCPROBE" corpus check "$m" --strict
+expect_match "$err" "$more" "extra samples are an error with --strict"
+expect_match "$out" '^errors +1 ' "extra samples counted as the error with --strict"
+
 # eval --corpus on a test-only tree: the priors and LM come from the
 # model's own corpus, and no TRAIN folder is asked for.
 tiny_epochs=1 tiny_steps=3 conf "$work/run" >"$work/run.conf"
@@ -60,4 +85,7 @@ t="$work/testonly"
 mkdir "$t" && cp -r "$c/TEST" "$c/dev_spk.list" "$c/core_spk.list" "$t/"
 expect_status 0 "$SINCPROBE" eval "$work/run" --corpus "$t"
 expect_match "$out" "^split +core of '$t': [1-9][0-9]* utterances" "eval on the test-only tree"
+# eval on the tree with the long .WAV warns as corpus check does and goes on.
+expect_status 0 "$SINCPROBE" eval "$work/run" --corpus "$m"
+expect_match "$err" "^sincprobe: warning: $more$" "eval warns about the extra samples"
 finish

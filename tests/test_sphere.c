@@ -193,17 +193,32 @@ int main(void)
     sp_diag_free(&d);
     free(path);
     /* More samples than sample_count: read as declared, with a warning
-     * naming the file and the header line. */
+     * in the diag list naming the file and the header line (logged as
+     * before when the list echoes, as train's and eval's do)... */
     path = sphere_fixture("more.wav", "NIST_1A\n   1024\n" GOOD_FIELDS "sample_count -i 60\nend_head\n", 100);
+    const char *more = "sample_count is 60 but the file holds 100 samples; the last 40 are ignored";
     sp_log_set_sink(capture, NULL, 0);
     sp_diag_init(&d, 0);
+    d.echo = 1;
     CHECK(sp_audio_read_pcm16(path, &back, &n, &d) == 0 && d.n == 0);
     CHECK_MSG(n == 60, "%ld samples read", n);
-    char *want = sp_xasprintf("%s:7: sample_count is 60 but the file holds 100 samples; the last 40 are ignored", path);
-    CHECK_MSG(strcmp(warned, want) == 0, "warning '%s', expected '%s'", warned, want);
+    CHECK_MSG(d.nw == 1, "%zu warnings, expected 1", d.nw);
+    if (d.nw == 1) {
+        CHECK(strcmp(d.w[0].file, path) == 0 && d.w[0].line == 7);
+        CHECK_MSG(strcmp(d.w[0].message, more) == 0, "warning '%s', expected '%s'", d.w[0].message, more);
+    }
+    char *want = sp_xasprintf("%s:7: %s", path, more);
+    CHECK_MSG(strcmp(warned, want) == 0, "logged '%s', expected '%s'", warned, want);
     free(want);
     sp_log_set_sink(NULL, NULL, 0);
     free(back);
+    sp_diag_free(&d);
+    /* ... and a problem (the read fails) when the list is strict. */
+    sp_diag_init(&d, 1);
+    back = NULL;
+    CHECK(sp_audio_read_pcm16(path, &back, &n, &d) != 0 && back == NULL);
+    CHECK_MSG(d.n == 1 && d.nw == 0, "strict: %zu problems, %zu warnings, expected 1 and 0", d.n, d.nw);
+    if (d.n == 1) CHECK(d.v[0].line == 7 && strcmp(d.v[0].message, more) == 0);
     sp_diag_free(&d);
     free(path);
     /* Not 16 kHz mono 16-bit, in SPHERE... */

@@ -2,7 +2,6 @@
 #include "config.h"
 #include "corpus/sphere.h"
 #include "base/conf.h"
-#include "base/log.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -95,7 +94,8 @@ static int parse_field(char *line, long lineno, sp_sphere_info *info, sp_error *
  * are (size - header_bytes) / (channels * 2), a division so that no
  * sample_count, however large, can overflow the comparison. Fewer
  * samples than declared is a truncated file (a problem); more is a
- * warning (libsndfile reads only sample_count of them). */
+ * warning in d (libsndfile reads only sample_count of them), which
+ * corpus check counts and a strict d makes a problem: -1 then. */
 static int check_sample_count(const char *path, const sp_sphere_info *info, sp_diag *d)
 {
     struct stat st;
@@ -109,10 +109,12 @@ static int check_sample_count(const char *path, const sp_sphere_info *info, sp_d
                     info->header_bytes);
         return -1;
     }
+    size_t before = d->n;
     if (info->sample_count < have)
-        sp_log_warn("%s:%ld: sample_count is %ld but the file holds %ld samples; the last %ld are ignored", path,
-                    info->sample_count_line, info->sample_count, have, have - info->sample_count);
-    return 0;
+        sp_diag_warn(d, path, info->sample_count_line,
+                     "sample_count is %ld but the file holds %ld samples; the last %ld are ignored",
+                     info->sample_count, have, have - info->sample_count);
+    return d->n > before ? -1 : 0;
 }
 
 int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d)

@@ -29,7 +29,9 @@ typedef struct {
  * the header line it is on; returns 0 when the header is usable, -1 if not.
  * Also checks that the file holds header_bytes + sample_count * channels *
  * 2 bytes (a truncated file is reported; more samples than sample_count
- * is a warning, through base/log.h, naming the file and the line). */
+ * is a warning in d, sp_diag_warn, naming the file and the line: the
+ * header is usable and the samples beyond the count are ignored, unless
+ * d is strict, where the warning is a problem and -1 is returned). */
 int sp_sphere_read_header(const char *path, sp_sphere_info *info, sp_diag *d);
 
 /* 1 when the file starts with the SPHERE magic "NIST_1A". */
