@@ -411,9 +411,10 @@ static void column_span(const runs_ctx *x, const char *file, const char *col, do
 
 /* The information planes' common axes into x: for the panel's x column
  * and its (first) y column, the axis rule of one run's figure (plot.h)
- * applied to the union of every run's values, so every run's trajectory
- * lies within them and none of them is shrunk less than by its own
- * figure's rule. As "x_range = LO HI\ny_range = LO HI" for the panel
+ * applied to the union of every run's values (as one run's figure
+ * applies it to its own), so every run's trajectory lies within them.
+ * Estimators are not told apart: one pair of axes for every figure. As
+ * "x_range = LO HI\ny_range = LO HI" for the panel
  * (new), or NULL when no run has a point. */
 static char *mi_axes(runs_ctx *x, const side_panel *sp, sp_error *err)
 {
