@@ -97,6 +97,11 @@ rm -r "$work/c/probes" "$work/c/report.html" "$work/c/plots"
 mkdir -p "$work/c/probes/m"
 printf 'epoch\tstep\tlayer\testimator\tscale\ti_xt\ti_ty\th_t\tn\n' >"$work/c/probes/m/mi.tsv"
 for e in 1 2 3; do printf '%d\t%d\tconv1\tbinning\t0.5\t%d.5\t0.%d\t1\t100\n' $e $((10 * e)) $e $e >>"$work/c/probes/m/mi.tsv"; done
+# b's information plane lies elsewhere (I(X;T) 0.2 .. 0.6, I(T;Y) 0.5 ..
+# 1.3): side by side both are drawn on the union's axes
+mkdir -p "$work/b/probes/m"
+head -1 "$work/c/probes/m/mi.tsv" >"$work/b/probes/m/mi.tsv"
+for v in '1 0.2 0.5' '2 0.4 0.9' '3 0.6 1.3'; do set -- $v; printf '%d\t%d\tconv1\tbinning\t0.5\t%s\t%s\t1\t100\n' $1 $((10 * $1)) $2 $3 >>"$work/b/probes/m/mi.tsv"; done
 expect_status 0 "$SINCPROBE" report "$work/a" "$work/b" "$work/c/" --out "$work/cmp"
 expect_match "$err" "^sincprobe: report: $work/cmp/report\.html \(3 runs, [0-9]+ figures\)$" "the page written is named"
 page="$work/cmp/report.html"
@@ -144,7 +149,7 @@ assert {"[%s] %s" % tuple(k.rsplit(".", 1)) for k in j["config_differs"]} == wan
 assert [r["run"] for r in j["runs"]] == ["a", "b", "c"]
 PY
 # the figures: valid PNG and SVG, every link of the page resolves
-for f in runs_train_loss runs_dev_fer runs_lr run1/afr_afr run2/afr_afr run1/afr_bands run2/afr_bands run3/m_mi_binning; do
+for f in runs_train_loss runs_dev_fer runs_lr run1/afr_afr run2/afr_afr run1/afr_bands run2/afr_bands run2/m_mi_binning run3/m_mi_binning; do
   ok; valid_figures "$work/cmp/plots/$f" || fail "plots/$f is not a valid PNG/SVG"
 done
 ok; "$PY" - "$page" <<'PY' || fail "report.html links a missing file"
@@ -157,6 +162,34 @@ expect_match "$(cat "$page")" '<p class="missing">c: no AFR \(no probe folder wi
 expect_match "$(cat "$page")" '<p class="missing">a: no information plane \(no probe folder with mi\.tsv\)\.</p>' "a run without mi: said so"
 ok; [ ! -e "$work/cmp/plots/run3/afr_afr.png" ] && [ ! -e "$work/cmp/plots/run1/m_mi_binning.png" ] || fail "a panel drawn for a run without its output"
 expect_match "$(text_of "$page" made-by)" "^sincprobe $version, [0-9-]{10}T[0-9:]{8}Z \(UTC\)$" "the page's version and date"
+# the information planes on common axes: the axis rule of one run's
+# figure (plot.h: the data's range widened to multiples of a 1, 2, 2.5
+# or 5 x 10^k step for about 5 intervals) over the union of b's and c's
+# mi.tsv, in summary.json, in each figure's caption and on the page
+ok; "$PY" - "$page" "$work/b" "$work/c" >"$work/axes.out" 2>&1 <<'PY' || fail "information plane axes: $(cat "$work/axes.out")"
+import csv, json, math, os, re, sys
+def rule(lo, hi):
+    raw = (hi - lo) / 5; p = 10 ** math.floor(math.log10(raw)); m = raw / p
+    s = p * (1 if m <= 1 else 2 if m <= 2 else 2.5 if m <= 2.5 else 5 if m <= 5 else 10)
+    return [math.floor(lo / s + 1e-9) * s, math.ceil(hi / s - 1e-9) * s]
+rows = [r for run in sys.argv[2:] for r in csv.DictReader(open(os.path.join(run, "probes/m/mi.tsv")), delimiter="\t")]
+want = {c: rule(min(float(r[c]) for r in rows), max(float(r[c]) for r in rows)) for c in ("i_xt", "i_ty")}
+assert want == {"i_xt": [0, 4], "i_ty": [0, 1.5]}, want
+d = os.path.dirname(sys.argv[1])
+got = json.load(open(os.path.join(d, "summary.json")))["infoplane_axes"]
+assert set(got) == set(want) and all(abs(a - b) < 1e-9 for c in want for a, b in zip(got[c], want[c])), (got, want)
+html = open(sys.argv[1]).read()
+for k in (2, 3):
+    cap = re.search(r'src="plots/run%d/m_mi_binning\.png".*?<figcaption>(.*?)</figcaption>' % k, html, re.S).group(1)
+    ax = dict(re.findall(r'data-axis="([xy])">([^<]*)<', cap))
+    assert ax == {"x": "0 .. 4", "y": "0 .. 1.5"}, (k, ax)
+    # the cut-off trajectories: the frequency axis 0 .. 8 kHz in each run
+    cap = re.search(r'src="plots/run%d/afr_bands\.png".*?<figcaption>(.*?)</figcaption>' % (k - 1), html, re.S).group(1)
+    assert re.search(r'data-axis="y">0 \.\. 8<', cap), (k - 1, cap)
+note = re.search(r'<p id="mi-axes">(.*?)</p>', html, re.S)
+assert note and "share their axes" in note.group(1) and " 0 .. 4 across" in note.group(1) and " 0 .. 1.5 up" in note.group(1), note
+PY
+expect_match "$(text_of "$page" cutoffs-axes)" "^The cut-off trajectories share one y axis in every run, frequency \(kHz\) 0 \.\. 8\.$" "the cut-off trajectories' common axis is said"
 # summary.tsv: a row per run, its best dev FER that of its log.tsv, the
 # PER of the eval of a
 ok; "$PY" - "$work/cmp/summary.tsv" "$split" "$per" >"$work/tsv.out" 2>&1 <<'PY' || fail "summary.tsv: $(cat "$work/tsv.out")"

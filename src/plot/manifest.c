@@ -15,7 +15,7 @@ static const char *const heatmap_keys[] = { "npy", "x", "x_divisor", "file", "ro
                                             "xlabel", "ylabel", "clabel", "caption", "empty", NULL };
 static const char *const lines_keys[] = { "*file", "*x", "*y", "series", "split", "split_name", "group",
                                           "group_default", "colour", "only", "only_note", "log", "markers",
-                                          "xinteger", "optional", "title", "xlabel", "ylabel", "caption",
+                                          "xinteger", "optional", "x_range", "y_range", "title", "xlabel", "ylabel", "caption",
                                           "empty", NULL };
 static const char *const bands_keys[] = { "*file", "*x", "*row", "*centre", "*width", "y_divisor", "y_range",
                                           "log", "group", "group_default", "xinteger", "marks", "title", "xlabel",
@@ -152,8 +152,12 @@ static int check_values(const sp_manifest *m, const sp_panel *p, sp_error *err)
     char c;
     if ((v = sp_panel_get(m, p, "range")) && sscanf(v, "%lf %lf %c", &a, &b, &c) != 2)
         return mfail(err, m->path, sp_panel_line(m, p, "range"), "range: '%s' is not two numbers LO HI", v);
-    if ((v = sp_panel_get(m, p, "y_range")) && (sscanf(v, "%lf %lf %c", &a, &b, &c) != 2 || !(a < b) || !isfinite(b)))
-        return mfail(err, m->path, sp_panel_line(m, p, "y_range"), "y_range: '%s' is not two numbers LO < HI", v);
+    static const char *const ranges[] = { "x_range", "y_range" };
+    for (int i = 0; i < 2; i++)
+        if ((v = sp_panel_get(m, p, ranges[i])) &&
+            (sscanf(v, "%lf %lf %c", &a, &b, &c) != 2 || !(a < b) || !isfinite(b)))
+            return mfail(err, m->path, sp_panel_line(m, p, ranges[i]), "%s: '%s' is not two numbers LO < HI",
+                         ranges[i], v);
     static const char *const divisors[] = { "x_divisor", "y_divisor" };
     for (int i = 0; i < 2; i++)
         if ((v = sp_panel_get(m, p, divisors[i])) && (sscanf(v, "%lf %c", &a, &c) != 1 || !(a != 0) || !isfinite(a)))

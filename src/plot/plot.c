@@ -62,6 +62,15 @@ void sp_plot_axis_range(double min, double max, int log, double *lo, double *hi,
     *step = s;
 }
 
+/* A fixed range[2] (NULL: none) for an axis: when it is LO < HI (LO > 0
+ * on a log axis), lo and hi exactly and the rule's step for them. */
+static void fixed_range(const double *range, int log, double *lo, double *hi, double *step)
+{
+    if (!range || !(range[0] < range[1]) || !isfinite(range[1]) || (log && !(range[0] > 0))) return;
+    sp_plot_axis_range(range[0], range[1], log, lo, hi, step);
+    *lo = range[0], *hi = range[1]; /* exactly; the ticks from LO by the step */
+}
+
 typedef struct {
     double lo, hi, step;
     int log;
@@ -348,8 +357,13 @@ static void draw_lines(cairo_t *cr, const void *ctx)
     else draw_ticks(cr, &ax, 1, MT + PH);
     draw_ticks(cr, &ay, 0, ML);
     draw_labels(cr, ML, PW, PH, p->xlabel, p->ylabel, p->title);
-    /* no clip: the axes span all the data, and a dot on the frame stays whole */
+    /* no clip when the axes span all the data (a dot on the frame stays
+     * whole); with a fixed range, clipped a dot's width outside the frame */
     cairo_save(cr);
+    if ((p->xrange && p->nxticks <= 0) || p->yrange) {
+        cairo_rectangle(cr, ML - 6, MT - 6, PW + 12, PH + 12);
+        cairo_clip(cr);
+    }
     for (int s = 0; s < p->nseries; s++) {
         const sp_plot_series *se = &p->series[s];
         double R, G, B;
@@ -471,7 +485,9 @@ int sp_plot_lines_write(const char *base, sp_plot_lines *p, sp_error *err)
         p->xhi = ceil(xmax - 1e-9);
         if (p->xhi <= p->xlo) p->xlo -= 1, p->xhi += 1;
     }
+    if (p->nxticks <= 0) fixed_range(p->xrange, p->logx, &p->xlo, &p->xhi, &p->xstep);
     sp_plot_axis_range(ymin, ymax, p->logy, &p->ylo, &p->yhi, &p->ystep);
+    fixed_range(p->yrange, p->logy, &p->ylo, &p->yhi, &p->ystep);
     if (cmin > cmax) cmin = cmax = 0;
     p->clo = cmin, p->chi = cmax;
     int W = ML + PW + legend_width(p) + (has_colour(p) ? CBW : 0), H = MT + PH + MB;

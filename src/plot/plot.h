@@ -49,6 +49,11 @@ typedef struct {
     const char *const *xticks;
     int nseries;
     const sp_plot_series *series;
+    /* [2]: the axis from LO to HI exactly, its ticks from LO by the step
+     * the rule above gives that range, what lies beyond clipped (several
+     * figures on common axes); NULL: the data's. Ignored unless LO < HI
+     * (and LO > 0 on a log axis), and xrange on a categorical x axis. */
+    const double *xrange, *yrange;
     /* out: the axes' ranges, and the colour's [clo, chi] */
     double xlo, xhi, ylo, yhi, clo, chi;
     double xstep, ystep; /* tick steps (log: decades) */

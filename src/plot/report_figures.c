@@ -60,6 +60,13 @@ static void colour_range(const sp_manifest *m, const sp_panel *p, double *lo, do
     if (v) sscanf(v, "%lf %lf", lo, hi);
 }
 
+/* KEY = LO HI into lohi[2] and lohi, else NULL (the data's range). */
+static const double *axis_range(const sp_manifest *m, const sp_panel *p, const char *key, double *lohi)
+{
+    const char *v = sp_panel_get(m, p, key);
+    return v && sscanf(v, "%lf %lf", &lohi[0], &lohi[1]) == 2 ? lohi : NULL;
+}
+
 // ----------------------------------------------------------------------------
 // heatmap of an .npy matrix: npy float32 [rows][cols], x float32 [cols]
 
@@ -449,6 +456,8 @@ static int lines_group(sp_report *r, const lines_ctx *c, const char *group)
     pl.logx = log && strchr(log, 'x'), pl.logy = log && strchr(log, 'y');
     pl.markers = sp_panel_flag(m, p, "markers"), pl.xinteger = sp_panel_flag(m, p, "xinteger");
     pl.nseries = S * NY, pl.series = se;
+    double xr[2], yr[2];
+    pl.xrange = axis_range(m, p, "x_range", xr), pl.yrange = axis_range(m, p, "y_range", yr);
     rc = title ? sp_plot_lines_write(base, &pl, r->err) : -1;
     if (rc == 1) rc = sp_report_nothing(r, title);
     else if (rc == 0) {
@@ -576,8 +585,7 @@ static int bands_group(sp_report *r, const bands_ctx *c, const char *group)
     b.logy = log && !strcmp(log, "y"), b.xinteger = sp_panel_flag(m, p, "xinteger");
     b.rows = R, b.start = start, b.x = bx, b.centre = bc, b.width = bw, b.value = val;
     double yr[2];
-    if (sp_panel_get(m, p, "y_range") && sscanf(sp_panel_get(m, p, "y_range"), "%lf %lf", &yr[0], &yr[1]) == 2)
-        b.yrange = yr;
+    b.yrange = axis_range(m, p, "y_range", yr);
     double *marks;
     b.nmarks = sp_panel_marks(m, p, &marks), b.marks = marks;
     int rc = title ? sp_plot_bands_write(base, &b, r->err) : -1;

@@ -33,6 +33,11 @@ typedef struct {
     const char *out;
     sp_strset keys;     /* "SECTION\tKEY" of every config, first seen first */
     sp_strset differ;   /* those whose values are not all the same */
+    /* the information planes' common axes: the mi panel's x and y columns
+     * and their ranges LO HI; have_mi_axes 0 when no run has a point */
+    int have_mi_axes;
+    char *mi_col[2], *mi_label[2]; /* label: the axis's, HTML */
+    double mi_axes[2][2];
 } runs_ctx;
 
 // ----------------------------------------------------------------------------
@@ -327,16 +332,27 @@ typedef struct {
     const char *id, *heading, *kind, *file, *section, *missing;
 } side_panel;
 
-/* One panel kind for every run, a column each; a run without the file
- * gets a note instead. */
-static int side_by_side(sp_report *rep, const runs_ctx *x, const side_panel *sp, const char *extra)
+/* The built-in manifest of sp's kind (with extra, as builtin()) and in
+ * *p its panel sp->section (NULL when it has none); 0, or -1 with err. */
+static int side_manifest(sp_manifest *m, const side_panel *sp, const char *extra, const sp_panel **p, sp_error *err)
 {
-    fprintf(rep->h, "<h2 id=\"%s\">%s</h2>\n<div class=\"side\">\n", sp->id, sp->heading);
+    int rc = builtin(m, sp->kind, sp->section, extra, err);
+    *p = NULL;
+    for (int k = 0; rc == 0 && k < m->npanels; k++)
+        if (!strcmp(m->panel[k].section, sp->section)) *p = &m->panel[k];
+    return rc;
+}
+
+/* One panel kind for every run, a column each; a run without the file
+ * gets a note instead. note: HTML under the heading, or NULL. */
+static int side_by_side(sp_report *rep, const runs_ctx *x, const side_panel *sp, const char *extra, const char *note)
+{
+    fprintf(rep->h, "<h2 id=\"%s\">%s</h2>\n", sp->id, sp->heading);
+    if (note) fputs(note, rep->h);
+    fputs("<div class=\"side\">\n", rep->h);
     sp_manifest m = { 0 };
-    int rc = builtin(&m, sp->kind, sp->section, extra, rep->err);
-    const sp_panel *p = NULL;
-    for (int k = 0; rc == 0 && k < m.npanels; k++)
-        if (!strcmp(m.panel[k].section, sp->section)) p = &m.panel[k];
+    const sp_panel *p;
+    int rc = side_manifest(&m, sp, extra, &p, rep->err);
     for (int i = 0; rc == 0 && p && i < x->n; i++) {
         const run_in *r = &x->run[i];
         fputs("<div><h3>", rep->h);
@@ -371,7 +387,87 @@ static int side_by_side(sp_report *rep, const runs_ctx *x, const side_panel *sp,
     return rc;
 }
 
-static int panels(sp_report *rep, const runs_ctx *x)
+/* Every finite value of column col of RUN/probes/ID/file, for the first
+ * probe folder of each run holding the file (the one drawn), into
+ * [*lo, *hi] (widened, not reset). A table that cannot be read or lacks
+ * the column adds nothing: its panel reports the error. */
+static void column_span(const runs_ctx *x, const char *file, const char *col, double *lo, double *hi)
+{
+    for (int i = 0; i < x->n; i++) {
+        const char *id;
+        char *dir = probe_with(&x->run[i], file, &id), *path = dir ? sp_path_join(dir, file) : NULL;
+        sp_table t;
+        sp_error err;
+        int c = path && sp_table_read(&t, path, &err) == 0 ? sp_table_col(&t, col) : -2;
+        for (long r = 0; c >= 0 && r < t.nrows; r++) {
+            double v;
+            if (sp_table_num(&t, r, c, &v, &err) == 0 && isfinite(v)) *lo = fmin(*lo, v), *hi = fmax(*hi, v);
+        }
+        if (c > -2) sp_table_free(&t);
+        free(path);
+        free(dir);
+    }
+}
+
+/* The information planes' common axes into x: for the panel's x column
+ * and its (first) y column, the axis rule of one run's figure (plot.h)
+ * applied to the union of every run's values (as one run's figure
+ * applies it to its own), so every run's trajectory lies within them.
+ * Estimators are not told apart: one pair of axes for every figure. As
+ * "x_range = LO HI\ny_range = LO HI" for the panel
+ * (new), or NULL when no run has a point. */
+static char *mi_axes(runs_ctx *x, const side_panel *sp, sp_error *err)
+{
+    sp_manifest m = { 0 };
+    const sp_panel *p;
+    if (side_manifest(&m, sp, NULL, &p, err) != 0 || !p) {
+        if (m.path) sp_manifest_free(&m);
+        return NULL;
+    }
+    sp_strset y = { 0 };
+    sp_split(sp_panel_get(&m, p, "y"), 0, &y);
+    x->mi_col[0] = sp_xstrdup(sp_panel_get(&m, p, "x"));
+    x->mi_col[1] = sp_xstrdup(y.n ? y.s[0] : "");
+    sp_strset_free(&y);
+    for (int a = 0; a < 2; a++) {
+        const char *label = sp_panel_get(&m, p, a ? "ylabel" : "xlabel");
+        x->mi_label[a] = sp_html_text_str(label ? label : x->mi_col[a]);
+    }
+    const char *log = sp_panel_get(&m, p, "log");
+    x->have_mi_axes = 1;
+    for (int a = 0; a < 2; a++) {
+        double lo = INFINITY, hi = -INFINITY, step;
+        column_span(x, sp->file, x->mi_col[a], &lo, &hi);
+        x->have_mi_axes &= lo <= hi;
+        sp_plot_axis_range(lo, hi, log && strchr(log, "xy"[a]), &x->mi_axes[a][0], &x->mi_axes[a][1], &step);
+    }
+    sp_manifest_free(&m);
+    if (!x->have_mi_axes) return NULL;
+    return sp_xasprintf("x_range = %.17g %.17g\ny_range = %.17g %.17g", x->mi_axes[0][0], x->mi_axes[0][1],
+                        x->mi_axes[1][0], x->mi_axes[1][1]);
+}
+
+/* The cut-off trajectories' note: their y axis is the manifest's
+ * y_range in every run (new), or NULL when the panel has none. */
+static char *bands_note(const side_panel *sp, sp_error *err)
+{
+    sp_manifest m = { 0 };
+    const sp_panel *p;
+    char *note = NULL;
+    double r[2];
+    if (side_manifest(&m, sp, NULL, &p, err) == 0 && p && sp_panel_get(&m, p, "y_range") &&
+        sscanf(sp_panel_get(&m, p, "y_range"), "%lf %lf", &r[0], &r[1]) == 2) {
+        const char *label = sp_panel_get(&m, p, "ylabel");
+        char *html = sp_html_text_str(label ? label : "y");
+        note = sp_xasprintf("<p id=\"cutoffs-axes\">The cut-off trajectories share one y axis in every run, %s "
+                            "%g .. %g.</p>\n", html, r[0], r[1]);
+        free(html);
+    }
+    if (m.path) sp_manifest_free(&m);
+    return note;
+}
+
+static int panels(sp_report *rep, runs_ctx *x)
 {
     static const side_panel afr = { "afr", "AFR", "afr", "afr.npy", "heatmap afr", "no AFR" };
     static const side_panel bands = { "cutoffs", "Cut-off trajectories", "afr", "bands.tsv", "bands bands",
@@ -380,11 +476,27 @@ static int panels(sp_report *rep, const runs_ctx *x)
     double lo, hi;
     afr_range(x, &lo, &hi);
     char *range = lo < hi ? sp_xasprintf("range = %.9g %.9g", lo, hi) : NULL;
-    if (range) fprintf(rep->h, "<p>The AFR heatmaps share one colour scale, %g .. %g.</p>\n", lo, hi);
-    int rc = side_by_side(rep, x, &afr, range);
+    char *note = range ? sp_xasprintf("<p id=\"afr-scale\">The AFR heatmaps share one colour scale, %g .. %g.</p>\n",
+                                      lo, hi)
+                       : NULL;
+    int rc = side_by_side(rep, x, &afr, range, note);
     free(range);
-    if (rc == 0) rc = side_by_side(rep, x, &bands, NULL);
-    if (rc == 0) rc = side_by_side(rep, x, &mi, NULL);
+    free(note);
+    if (rc == 0) {
+        note = bands_note(&bands, rep->err);
+        rc = side_by_side(rep, x, &bands, NULL, note);
+        free(note);
+    }
+    if (rc != 0) return rc;
+    range = mi_axes(x, &mi, rep->err);
+    note = range ? sp_xasprintf("<p id=\"mi-axes\">The information planes share their axes, spanning every "
+                                "run's points: %s %g .. %g across, %s %g .. %g up.</p>\n",
+                                x->mi_label[0], x->mi_axes[0][0], x->mi_axes[0][1], x->mi_label[1], x->mi_axes[1][0],
+                                x->mi_axes[1][1])
+                 : NULL;
+    rc = side_by_side(rep, x, &mi, range, note);
+    free(range);
+    free(note);
     return rc;
 }
 
@@ -487,6 +599,16 @@ static int summary_json(const runs_ctx *x, sp_error *err)
         free(key);
     }
     sp_json_end_array(&j);
+    if (x->have_mi_axes) {
+        sp_json_begin_object(&j, "infoplane_axes");
+        for (int a = 0; a < 2; a++) {
+            sp_json_begin_array(&j, x->mi_col[a]);
+            sp_json_double(&j, NULL, x->mi_axes[a][0]);
+            sp_json_double(&j, NULL, x->mi_axes[a][1]);
+            sp_json_end_array(&j);
+        }
+        sp_json_end_object(&j);
+    } else sp_json_double(&j, "infoplane_axes", NAN);
     sp_json_begin_array(&j, "runs");
     for (int i = 0; i < x->n; i++) json_run(&j, x, &x->run[i]);
     sp_json_end_array(&j);
@@ -567,5 +689,6 @@ done:
     free(plots);
     sp_strset_free(&x.keys);
     sp_strset_free(&x.differ);
+    for (int a = 0; a < 2; a++) free(x.mi_col[a]), free(x.mi_label[a]);
     return rc;
 }
