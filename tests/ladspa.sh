@@ -171,7 +171,9 @@ bad "non-LADSPA library" 3 "plugin = $work/dir/notladspa.so" "is not a LADSPA pl
 bad "missing in_port" 4 'plugin = amp_1181\nin_port = Sidechain' "no audio input port 'Sidechain'"
 bad "no such library" 3 'plugin = nosuch' "'nosuch' not found in /usr/lib/ladspa"
 expect_status 2 "$SINCPROBE" eval "$work/run" --ladspa 'plugin=amp_1181,volume=3'
-expect_match "$err" "unknown key 'volume': the ladspa probe's options are plugin, label" "--ladspa unknown key"
+expect_match "$err" "unknown key 'volume' \\(the ladspa probe's options: plugin, label" "--ladspa unknown key"
+expect_status 2 "$SINCPROBE" eval "$work/run" --ladspa 'plugn=amp_1181'
+expect_match "$err" "^sincprobe: --ladspa 'plugn=amp_1181': unknown key 'plugn'; did you mean 'plugin'\\? \\(the ladspa probe's options: plugin, label" "--ladspa misspelled key"
 
 # ---- in training, scope chunk, with listen
 conf "$work/run2" '[probe codec]\nuse = ladspa\nplugin = gsm_1215\nscope = chunk\nlisten = 3' >"$work/run2.conf"

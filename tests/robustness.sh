@@ -55,7 +55,12 @@ bad_spec() { # bad_spec SPEC PATTERN
   expect_status 2 "$SINCPROBE" eval "$work/m1" --split test --noise "$1"
   expect_match "$err" "^sincprobe: --noise '$1': $2" "--noise '$1'"
 }
-bad_spec 'typ=white' "unknown key 'typ': the noise probe's options are type, snr_db, band,"
+# an unknown key: the nearest option, as for an unknown option or config
+# key, and the keys a SPEC may give
+bad_spec 'typ=white' "unknown key 'typ'; did you mean 'type'\\? \\(the noise probe's options: type, snr_db, band, .*; probe=NAME configures another probe\\)$"
+bad_spec 'type=white,snrdb=5' "unknown key 'snrdb'; did you mean 'snr_db'\\? \\(the noise probe's options: type, snr_db,"
+bad_spec 'prob=ladspa' "unknown key 'prob'; did you mean 'probe'\\?"
+bad_spec 'xyzzy=1' "unknown key 'xyzzy' \\(the noise probe's options: type, snr_db,"
 bad_spec 'type=violet' "type: 'violet' is not one of white\|pink"
 bad_spec 'snr_db=ten' "snr_db: 'ten' is not a number or lo:hi"
 bad_spec 'white' "'white' is not key=value"
@@ -174,6 +179,14 @@ bad_condition "'pink' has no SNR" --conditions clean,pink
 bad_condition "'band@5': type band needs its band" --conditions band@5
 bad_condition "condition 'file:$work/none.wav@5': file: cannot read" --conditions "file:$work/none.wav@5"
 bad_condition "condition 'typ=x': unknown key 'typ'" --condition typ=x
+# a --condition SPEC refused as eval's --noise SPEC, naming the option
+bad_condition_spec() { # bad_condition_spec SPEC PATTERN
+  bad_condition "" --conditions clean --condition "$1"
+  expect_match "$err" "^sincprobe: --condition '$1': $2" "--condition '$1'"
+}
+bad_condition_spec 'type=pink,sed=3' "unknown key 'sed'; did you mean 'seed'\\? \\(the noise probe's options: type, snr_db, band, .*; probe=NAME configures another probe\\)$"
+bad_condition_spec 'snr_db=5,k=x' "k: 'x' is not an integer \\(expected int \\[1, 64\\]"
+bad_condition_spec 'type=violet' "type: 'violet' is not one of white\\|pink"
 bad_condition "no conditions" 
 bad_condition "unknown split 'foo'" --conditions clean --split foo
 ok; [ ! -e "$work/bad" ] || fail "a refused grid wrote '$work/bad'"

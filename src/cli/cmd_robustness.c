@@ -687,9 +687,12 @@ static int parse_args(robustness_args *a, grid *g, int argc, char **argv)
     for (size_t i = 0; i < a->lists.n; i++)
         if (sp_conditions_add_list(&g->cs, a->lists.v[i], &err) != 0)
             return sp_usage_error(usage, "--conditions: %s", err.msg);
-    for (size_t i = 0; i < a->specs.n; i++)
-        if (sp_conditions_add_spec(&g->cs, a->specs.v[i], &err) != 0)
-            return sp_usage_error(usage, "%s", err.msg);
+    for (size_t i = 0; i < a->specs.n; i++) {
+        /* checked here to name the option: a bad key or value, as eval --noise */
+        if (sp_noise_spec_check(a->specs.v[i], &err) != 0)
+            return sp_usage_error(usage, "--condition '%s': %s", a->specs.v[i], err.msg);
+        if (sp_conditions_add_spec(&g->cs, a->specs.v[i], &err) != 0) return sp_usage_error(usage, "%s", err.msg);
+    }
     if (sp_conditions_check(&g->cs, &err) != 0) return sp_usage_error(usage, "%s", err.msg);
     g->split = a->split;
     g->out = a->out;

@@ -247,21 +247,42 @@ static const sp_probe_descriptor *noise_descriptor(sp_probe_catalog *cat, sp_err
     return probe_descriptor(cat, NOISE_PROBE, err);
 }
 
-/* Every key of s an option of d: 0, or -1 with err listing them. */
+/* Is key an option of d? */
+static int has_option(const sp_probe_descriptor *d, const char *key)
+{
+    for (unsigned long k = 0; k < d->noptions; k++)
+        if (!strcmp(d->options[k].name, key)) return 1;
+    return 0;
+}
+
+/* The refusal of key, no option of d, into err: the option nearest it
+ * (base/util.h's sp_suggest, as for an unknown command line option or
+ * config key) and the keys a SPEC may give. probe counts among them while
+ * s names no probe (--ladspa's SPEC comes with probe=ladspa). -1. */
+static int unknown_key(const sp_noise_spec *s, const sp_probe_descriptor *d, const char *key, sp_error *err)
+{
+    sp_suggest near;
+    sp_suggest_init(&near, key);
+    char *names = sp_xstrdup("");
+    for (unsigned long k = 0; k < d->noptions; k++) {
+        sp_suggest_add(&near, d->options[k].name);
+        names = append(names, "%s%s", k ? ", " : "", d->options[k].name);
+    }
+    int probe_free = !sp_noise_spec_get(s, "probe");
+    if (probe_free) sp_suggest_add(&near, "probe");
+    char hint[160] = "";
+    if (sp_suggest_best(&near)) snprintf(hint, sizeof hint, "; did you mean '%s'?", sp_suggest_best(&near));
+    sp_fail(err, "unknown key '%s'%s (the %s probe's options: %s%s)", key, hint, d->identifier, names,
+            probe_free ? "; probe=NAME configures another probe" : "");
+    free(names);
+    return -1;
+}
+
+/* Every key of s an option of d, or probe: 0, or -1 with err. */
 static int check_keys(const sp_noise_spec *s, const sp_probe_descriptor *d, sp_error *err)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        unsigned long k;
-        if (!strcmp(s->v[i].key, "probe")) continue;
-        for (k = 0; k < d->noptions; k++)
-            if (!strcmp(d->options[k].name, s->v[i].key)) break;
-        if (k < d->noptions) continue;
-        char *names = sp_xstrdup("");
-        for (k = 0; k < d->noptions; k++) names = append(names, "%s%s", k ? ", " : "", d->options[k].name);
-        sp_fail(err, "unknown key '%s': the %s probe's options are %s", s->v[i].key, d->identifier, names);
-        free(names);
-        return -1;
-    }
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].key, "probe") && !has_option(d, s->v[i].key)) return unknown_key(s, d, s->v[i].key, err);
     return 0;
 }
 

@@ -56,8 +56,10 @@ const char *sp_noise_spec_get(const sp_noise_spec *s, const char *key);
 char *sp_noise_spec_canonical(const sp_noise_spec *s);
 
 /* Check SPEC as eval would run it: its syntax, each key an option of
- * the noise probe, and the values as the probe's create checks them
- * (a file of type file is read). 0, or -1 with err naming the key. */
+ * the noise probe (or of the probe its key probe names), and the values
+ * as the probe's create checks them (a file of type file is read). 0, or
+ * -1 with err naming the key; for an unknown key also the option nearest
+ * it ("; did you mean 'type'?") and the probe's options. */
 int sp_noise_spec_check(const char *text, sp_error *err);
 
 /* A chain with the noise probes of specs[0 .. n) after ch's probes (ch
