@@ -6,13 +6,19 @@
  * dev split, its dev_utterances, its seed and probe_frames frames they are
  * the very frames, in the same order, on which probes see activations at
  * an epoch's end, and the model runs in batches of its training batch
- * through the same forward pass, so the matrices equal the probes'. */
+ * through the same forward pass, so the matrices equal the probes'.
+ *
+ * Audio files (--audio) with a TIMIT phone transcription beside them
+ * (sp_phn_beside) are labelled as a corpus's utterances are
+ * (sp_utterance_label_phn), and then, as with a split, only labelled
+ * frames are drawn and labels.npy is written. */
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "base/diag.h"
 #include "base/npy.h"
 #include "corpus/audio.h"
+#include "corpus/labels.h"
 #include "corpus/phoneset.h"
 #include "corpus/timit.h"
 #include "probe/probe_host.h"
@@ -22,15 +28,17 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "sincprobe activations MODEL --layer NAME[,NAME...] [--split S | --audio FILE ...] [--frames N] [--seed S] [--posteriors] --out DIR",
+    "sincprobe activations MODEL --layer NAME[,NAME...] [--split S | --audio FILE ... [--no-labels]] [--frames N] [--seed S] [--posteriors] --out DIR",
     "",
     "  MODEL             a checkpoint, or a run directory (its best checkpoint)",
     "  --layer NAMES     layers to save, by name (sincprobe layers MODEL lists them);",
     "                    repeatable",
     "  --split S         frames of split S of the model's corpus (default: its dev",
     "                    split, with its dev_utterances)",
-    "  --audio FILE ...  frames of audio files instead (no labels); every argument",
-    "                    after MODEL is one more file",
+    "  --audio FILE ...  frames of audio files instead; every argument after MODEL",
+    "                    is one more file. Labelled from the TIMIT .PHN beside each",
+    "                    (same name, .PHN or .phn) when every file has one",
+    "  --no-labels       with --audio: look for no .PHN, write no labels.npy",
     "  --corpus DIR      the corpus of --split (default: the model's)",
     "  --frames N        how many frames (default 4096, the probes' probe_frames)",
     "  --seed S          the frame set's seed (default: the model's [train] seed)",
@@ -43,7 +51,8 @@ typedef struct {
     const char *model, *split, *corpus, *out;
     sp_opt_list layer_args, audio;
     long frames, seed;
-    int posteriors;
+    int posteriors, no_labels;
+    int labelled; /* --audio files labelled from their .PHN */
     int layer[SP_MAX_MODEL_LAYERS], nl;
 } act_args;
 
@@ -74,27 +83,83 @@ static int resolve_layers(act_args *a, const sp_model *m)
     return 0;
 }
 
-/* The audio files as a dataset of unlabelled utterances (labels -1). */
-static int load_audio(sp_dataset *ds, const sp_opt_list *files)
+/* The phone transcription beside each audio file (sp_phn_beside) into
+ * phn[i] (NULL: none). Every file or none may have one: when only some
+ * do, an error names those without (the first 8). Returns how many have
+ * one, or -1. */
+static long find_transcriptions(const sp_opt_list *files, char **phn)
 {
-    memset(ds, 0, sizeof *ds);
-    ds->utt = sp_xcalloc(files->n, sizeof *ds->utt);
-    for (size_t i = 0; i < files->n; i++) {
-        sp_utterance *u = &ds->utt[ds->n];
-        sp_error err;
-        if (sp_audio_load_16k(files->v[i], &u->audio, &u->n, &err) != 0) {
-            sp_errorf("%s", err.msg);
-            return -1;
-        }
-        ds->n++;
-        u->id = sp_xstrdup(files->v[i]);
+    size_t have = 0, shown = 0;
+    for (size_t i = 0; i < files->n; i++) have += (phn[i] = sp_phn_beside(files->v[i])) != NULL;
+    if (have == 0 || have == files->n) return (long)have;
+    char *list = sp_xstrdup("");
+    for (size_t i = 0; i < files->n && shown < 8; i++) {
+        if (phn[i]) continue;
+        char *more = sp_xasprintf("%s%s'%s'", list, shown++ ? ", " : "", files->v[i]);
+        free(list);
+        list = more;
+    }
+    size_t without = files->n - have;
+    sp_errorf("%zu of the %zu audio files ha%s a phone transcription beside %s (.PHN) but %zu do%s not: %s%s; "
+              "give each one, or '--no-labels' for activations without labels.npy",
+              have, files->n, have == 1 ? "s" : "ve", have == 1 ? "it" : "them", without, without == 1 ? "es" : "",
+              list, without > shown ? ", ..." : "");
+    free(list);
+    return -1;
+}
+
+/* One audio file as the next utterance of ds: labelled from phn (its
+ * problems to d) or, without phn, unlabelled (labels -1). */
+static int load_one(sp_dataset *ds, const char *file, const char *phn, const sp_phoneset *ps, sp_diag *d)
+{
+    sp_utterance *u = &ds->utt[ds->n];
+    sp_error err;
+    int rate;
+    long native_n;
+    if (sp_audio_load_16k_native(file, &u->audio, &u->n, &rate, &native_n, &err) != 0) {
+        sp_errorf("%s", err.msg);
+        return -1;
+    }
+    ds->n++;
+    u->id = sp_xstrdup(file);
+    if (phn) sp_utterance_label_phn(u, phn, rate, native_n, ps, d);
+    if (!u->label) {
         u->nframes = u->n / SP_FRAME_SHIFT;
         u->label = sp_xmalloc((size_t)(u->nframes ? u->nframes : 1));
         memset(u->label, -1, (size_t)(u->nframes ? u->nframes : 1));
-        ds->samples += u->n;
-        ds->frames += u->nframes;
     }
+    ds->samples += u->n;
+    ds->frames += u->nframes;
     return 0;
+}
+
+/* The audio files as a dataset, labelled when each has a .PHN beside it
+ * (none looked for with --no-labels); a problem of a .PHN is an error
+ * naming its file and line (all of them logged). */
+static int load_audio(sp_dataset *ds, act_args *a, const sp_phoneset *ps)
+{
+    memset(ds, 0, sizeof *ds);
+    char **phn = sp_xcalloc(a->audio.n, sizeof *phn);
+    long have = a->no_labels ? 0 : find_transcriptions(&a->audio, phn);
+    a->labelled = have > 0;
+    ds->utt = sp_xcalloc(a->audio.n, sizeof *ds->utt);
+    sp_diag d;
+    sp_diag_init(&d, 0);
+    int rc = have < 0 ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < a->audio.n; i++) rc = load_one(ds, a->audio.v[i], phn[i], ps, &d);
+    if (rc == 0 && d.n) {
+        for (size_t i = 0; i + 1 < d.n; i++) sp_problem_log(SP_LOG_ERROR, &d.v[i]);
+        sp_error err;
+        sp_problem_fail(&d.v[d.n - 1], &err);
+        sp_errorf("%s", err.msg);
+        rc = -1;
+    } else if (rc == 0 && a->labelled) {
+        sp_log_info("labels: from the .PHN beside %s", a->audio.n == 1 ? "the audio file" : "each audio file");
+    }
+    sp_diag_free(&d);
+    for (size_t i = 0; i < a->audio.n; i++) free(phn[i]);
+    free(phn);
+    return rc;
 }
 
 /* The split's utterances; the model's dev split with its dev_utterances,
@@ -140,7 +205,8 @@ static int write_frames(const char *dir, const sp_dataset *ds, const long *utt, 
     return rc;
 }
 
-/* LAYER.npy for each layer, labels.npy (int32; frames of a split),
+/* LAYER.npy for each layer, labels.npy (int32; frames of a split or of
+ * labelled audio files),
  * posteriors.npy, frames.tsv: each written atomically. */
 static int write_outputs(const act_args *a, const sp_model *m, const sp_dataset *ds, const long *utt,
                          const long *frame, long n, float *const *act, const float *post, const sp_phoneset *ps)
@@ -158,7 +224,7 @@ static int write_outputs(const act_args *a, const sp_model *m, const sp_dataset 
         free(path);
         if (rc != 0) goto fail;
     }
-    if (!a->audio.n) {
+    if (!a->audio.n || a->labelled) {
         int32_t *lab = sp_xmalloc((size_t)(n ? n : 1) * sizeof *lab);
         for (long i = 0; i < n; i++) lab[i] = ds->utt[utt[i]].label[frame[i]];
         char *path = sp_path_join(a->out, "labels.npy");
@@ -199,19 +265,21 @@ static int load_model(const act_args *a, sp_model *m)
     return rc;
 }
 
-/* Draw the frames, run the model, write the files. */
+/* Draw the frames (labelled ones, when there are labels), run the model,
+ * write the files. */
 static int run(act_args *a, sp_model *m, const sp_dataset *ds, const sp_phoneset *ps)
 {
     long *utt, *frame;
-    long n = sp_probe_set_draw(ds, a->frames, (uint64_t)a->seed, !a->audio.n, &utt, &frame);
+    int labelled = !a->audio.n || a->labelled;
+    const char *which = labelled ? "labelled " : "";
+    long n = sp_probe_set_draw(ds, a->frames, (uint64_t)a->seed, labelled, &utt, &frame);
     if (n < 1) {
-        sp_errorf("no %sframes to draw from", a->audio.n ? "" : "labelled ");
+        sp_errorf("no %sframes to draw from", which);
         free(utt);
         free(frame);
         return -1;
     }
-    if (n < a->frames)
-        sp_log_warn("only %ld %sframes: all of them taken (--frames %ld)", n, a->audio.n ? "" : "labelled ", a->frames);
+    if (n < a->frames) sp_log_warn("only %ld %sframes: all of them taken (--frames %ld)", n, which, a->frames);
     sp_log_info("%ld frames of %s (seed %ld)", n, a->audio.n ? "the audio files" : a->split ? a->split : m->conf.dev_split,
                 a->seed);
     float **act = sp_xcalloc((size_t)a->nl + 1, sizeof *act);
@@ -239,6 +307,7 @@ int cmd_activations(int argc, char **argv)
         SP_OPT_LONG("--frames", &a.frames, 1, 100000000),
         SP_OPT_LONG("--seed", &a.seed, 0, 0x7fffffffffffffffL),
         SP_OPT_FLAG("--posteriors", &a.posteriors),
+        SP_OPT_FLAG("--no-labels", &a.no_labels),
         SP_OPT_STRING_NONEMPTY("--out", &a.out),
         SP_OPT_END,
     };
@@ -249,6 +318,7 @@ int cmd_activations(int argc, char **argv)
     else if (!a.out) rc = sp_usage_error(usage, "'--out DIR' is required");
     else if (!a.layer_args.n && !a.posteriors) rc = sp_usage_error(usage, "give '--layer NAME' or '--posteriors'");
     else if (a.audio.n && (a.split || a.corpus)) rc = sp_usage_error(usage, "'--audio' does not go with '--split' or '--corpus'");
+    else if (a.no_labels && !a.audio.n) rc = sp_usage_error(usage, "'--no-labels' goes with '--audio' only");
     else rc = SP_EXIT_OK;
     if (rc == SP_EXIT_OK) {
         for (int i = 2; i <= nargs; i++) { /* more audio files */
@@ -267,7 +337,7 @@ int cmd_activations(int argc, char **argv)
             if (a.seed < 0) a.seed = m.conf.seed;
             sp_set_threads(m.conf.threads);
             if (resolve_layers(&a, &m) == 0 &&
-                (a.audio.n ? load_audio(&ds, &a.audio) : load_split(&ds, &a, &m.conf, &ps)) == 0 &&
+                (a.audio.n ? load_audio(&ds, &a, &ps) : load_split(&ds, &a, &m.conf, &ps)) == 0 &&
                 run(&a, &m, &ds, &ps) == 0)
                 rc = SP_EXIT_OK;
             sp_dataset_free(&ds);

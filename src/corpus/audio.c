@@ -56,6 +56,11 @@ int sp_audio_open_failed(const char *path, sp_error *err)
 
 int sp_audio_load_16k(const char *path, int16_t **out, long *n, sp_error *err)
 {
+    return sp_audio_load_16k_native(path, out, n, NULL, NULL, err);
+}
+
+int sp_audio_load_16k_native(const char *path, int16_t **out, long *n, int *rate, long *native_n, sp_error *err)
+{
     *out = NULL;
     *n = 0;
     if (sp_audio_precheck(path, err) != 0) return -1;
@@ -76,6 +81,8 @@ int sp_audio_load_16k(const char *path, int16_t **out, long *n, sp_error *err)
         return sp_fail(err, "cannot read the samples of '%s'", path);
     }
     frames = (size_t)got;
+    if (rate) *rate = si.samplerate;
+    if (native_n) *native_n = (long)frames;
     if (si.channels > 1) {
         sp_log_note("'%s' has %d channels; averaging them to mono", path, si.channels);
         for (size_t i = 0; i < frames; i++) {

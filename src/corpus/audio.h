@@ -10,6 +10,10 @@
 /* *out malloc'd, *n samples at 16 kHz. Returns 0, or -1 with err, in
  * plain words (sp_audio_precheck, sp_audio_open_failed). */
 int sp_audio_load_16k(const char *path, int16_t **out, long *n, sp_error *err);
+/* The same, also giving the file's own sample rate and its length in its
+ * own samples (what sample positions in a transcription of the file
+ * count); either may be NULL. */
+int sp_audio_load_16k_native(const char *path, int16_t **out, long *n, int *rate, long *native_n, sp_error *err);
 
 /* Before sf_open: 0 when path may be audio, else -1 with err saying why
  * not: "'x' does not exist", "'x' is a directory, not an audio file",

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "corpus/dataset.h"
 #include "corpus/timit.h"
+#include "base/conf.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -95,6 +96,43 @@ void sp_dataset_free(sp_dataset *ds)
     }
     free(ds->utt);
     memset(ds, 0, sizeof *ds);
+}
+
+/* A position p in samples at rate r is at 16 kHz sample p * 16000 / r.
+ * A frame's centre c (a 16 kHz sample) lies in the segment [b, e) iff
+ * b * 16000 <= c * r < e * 16000, i.e. iff ceil(b * 16000 / r) <= c <
+ * ceil(e * 16000 / r): rounding both ends up keeps frame_labels'
+ * comparisons exact. At 16 kHz the positions stay as they are. */
+static long to_16k(long p, int rate)
+{
+    long long num = (long long)p * SP_SAMPLE_RATE;
+    return (long)((num + rate - 1) / rate);
+}
+
+int sp_utterance_label_phn(sp_utterance *u, const char *phn, int rate, long native_n, const sp_phoneset *ps,
+                           sp_diag *d)
+{
+    size_t before = d->n;
+    sp_utt_ref ref;
+    memset(&ref, 0, sizeof ref);
+    ref.phn = (char *)phn;
+    sp_utt src;
+    sp_utt_load(&ref, ps, &src, d); /* no audio: the end is checked here, in the file's samples */
+    if (d->n == before && src.phn.n > 0) {
+        const sp_seg *last = &src.phn.v[src.phn.n - 1];
+        if (last->end > native_n)
+            sp_diag_add(d, phn, last->line, "last segment ends at %ld, beyond the audio's %ld samples (at %d Hz)",
+                        last->end, native_n, rate);
+    }
+    if (d->n == before) {
+        for (size_t i = 0; i < src.phn.n; i++) {
+            src.phn.v[i].begin = to_16k(src.phn.v[i].begin, rate);
+            src.phn.v[i].end = to_16k(src.phn.v[i].end, rate);
+        }
+        frame_labels(u, &src, ps);
+    }
+    sp_utt_free(&src);
+    return (int)(d->n - before);
 }
 
 void sp_dataset_chunk(const sp_utterance *u, long frame, int T, float gain, float *out)

@@ -42,6 +42,19 @@ int sp_dataset_load_labels(sp_dataset *ds, const char *root, int split, int incl
                            const sp_phoneset *ps, sp_diag *d, sp_error *err);
 void sp_dataset_free(sp_dataset *ds);
 
+/* Label u, an audio file's utterance (u->audio and u->n at 16 kHz set,
+ * u->label not yet), from the phone transcription at phn whose sample
+ * positions count the file's own samples: native_n of them at rate Hz.
+ * The file is read and checked as sp_utt_load checks a corpus's .PHN
+ * (well-formed lines, begin < end, contiguous, from 0, TIMIT phones) and
+ * its last segment must end within the native_n samples; each problem
+ * goes to d with file and line. The positions are then taken to 16 kHz
+ * and the frames labelled as sp_dataset_load labels a corpus's (the 48-set
+ * class of the phone at each frame's centre, -1 for none or q). Returns
+ * the number of problems found (u is labelled only when there were none). */
+int sp_utterance_label_phn(sp_utterance *u, const char *phn, int rate, long native_n, const sp_phoneset *ps,
+                           sp_diag *d);
+
 /* Write the chunk of T samples centred on frame f of u into out (scaled to
  * [-1, 1) times gain), zero-padded beyond the utterance's ends. */
 void sp_dataset_chunk(const sp_utterance *u, long frame, int T, float gain, float *out);

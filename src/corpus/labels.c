@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Parse a non-negative decimal integer token; advances *s. 0 or -1. */
 static int take_long(char **s, long *out)
@@ -108,6 +109,31 @@ void sp_segs_free(sp_segs *s)
     free(s->v);
     s->v = NULL;
     s->n = 0;
+}
+
+/* STEM.PHN or STEM.phn for the first len bytes of path as STEM; NULL. */
+static char *phn_of_stem(const char *path, size_t len)
+{
+    static const char *const ext[] = { ".PHN", ".phn" };
+    for (int i = 0; i < 2; i++) {
+        char *p = sp_xasprintf("%.*s%s", (int)len, path, ext[i]);
+        if (sp_is_file(p)) return p;
+        free(p);
+    }
+    return NULL;
+}
+
+char *sp_phn_beside(const char *audio_path)
+{
+    const char *slash = strrchr(audio_path, '/');
+    const char *base = slash ? slash + 1 : audio_path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base) return NULL;
+    size_t len = (size_t)(dot - audio_path);
+    char *p = phn_of_stem(audio_path, len);
+    /* "SX12.WAV.wav": the stem "SX12.WAV" still ends in .wav. */
+    if (!p && len > 4 && dot - base > 4 && !strncasecmp(dot - 4, ".wav", 4)) p = phn_of_stem(audio_path, len - 4);
+    return p;
 }
 
 int sp_txt_read(const char *path, long *begin, long *end, char **text, sp_diag *d)

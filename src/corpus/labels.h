@@ -31,6 +31,12 @@ typedef struct {
 int sp_segs_read(const char *path, sp_segs *out, sp_diag *d);
 void sp_segs_free(sp_segs *s);
 
+/* The phone transcription beside an audio file, as TIMIT lays them out:
+ * the file's name with its extension replaced by .PHN or .phn ("SX12.WAV"
+ * -> "SX12.PHN"; a RIFF copy "SX12.WAV.wav" also finds "SX12.PHN").
+ * Returns the path (malloc'd) of the first that is a file, or NULL. */
+char *sp_phn_beside(const char *audio_path);
+
 /* Read a .TXT file: "begin end text". *text is malloc'd (the sentence
  * without the sample range). Returns 0, or -1 when unusable (reported). */
 int sp_txt_read(const char *path, long *begin, long *end, char **text, sp_diag *d);
