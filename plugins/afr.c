@@ -550,6 +550,7 @@ static int on_start(void *self, const sp_probe_run *run, sp_probe_error *err)
     x->sinc = f->f1 != NULL;
     for (int k = 0; k < x->nmarks; k++)
         if (x->marks[2 * k + 1] > x->fs / 2.0) {
+            err->option = OPT_MARK;
             snprintf(err->message, sizeof err->message, "mark: %g-%g Hz is above the Nyquist frequency %g Hz",
                      x->marks[2 * k], x->marks[2 * k + 1], x->fs / 2.0);
             return -1;

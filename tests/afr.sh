@@ -182,8 +182,9 @@ done
 
 # ---- nfft shorter than the taps is refused before training
 conf "$work/short" '[probe a]\nuse = afr\nnfft = 32' >"$work/short.conf"
-expect_status 1 "$SINCPROBE" train "$work/short.conf" --quiet
-expect_match "$err" "nfft: 32 is shorter than the first layer's filters \('sinc', 65 taps\); set nfft = 128, or any even number >= 65" "nfft < taps"
+expect_status 2 "$SINCPROBE" train "$work/short.conf" --quiet
+expect_match "$err" "short\.conf:[0-9]+: .*nfft: 32 is shorter than the first layer's filters \('sinc', 65 taps\); set nfft = 128, or any even number >= 65" "nfft < taps"
+ok; [ ! -e "$work/short" ] || fail "the run refused in on_start left its directory"
 conf "$work/odd" '[probe a]\nuse = afr\nnfft = 513' >"$work/odd.conf"
 expect_status 2 "$SINCPROBE" train "$work/odd.conf" --quiet
 expect_match "$err" "odd\.conf:[0-9]+: .*nfft: 513 is not an even number" "odd nfft, with its config line"

@@ -100,8 +100,10 @@ conf "$work/bad" '[probe lin]\nuse = linsep\nlayers = dact1,nosuch' >"$work/bad.
 expect_status 2 "$SINCPROBE" train "$work/bad.conf" --quiet
 expect_match "$err" "layers: no layer 'nosuch' in this network" "linsep unknown layer"
 conf "$work/bad2" '[probe s]\nuse = gradsnr\nlayers = pool1' >"$work/bad2.conf"
-expect_status 1 "$SINCPROBE" train "$work/bad2.conf" --quiet
-expect_match "$err" "layers: 'pool1' names no layer with parameters" "gradsnr layer without parameters"
+expect_status 2 "$SINCPROBE" train "$work/bad2.conf" --quiet
+expect_match "$err" "bad2\.conf:$(grep -n '^layers = pool1$' "$work/bad2.conf" | cut -d: -f1): .*layers: 'pool1' names no layer with parameters" \
+  "gradsnr layer without parameters, at its line"
+ok; [ ! -e "$work/bad2" ] || fail "gradsnr: the run refused in on_start left its directory"
 conf "$work/bad3" '[probe r]\nuse = randomize\np = 1.5' >"$work/bad3.conf"
 expect_status 2 "$SINCPROBE" train "$work/bad3.conf" --quiet
 

@@ -66,6 +66,16 @@ for p in tsne gradsnr; do
   ok; [ ! -e "lay-$p" ] || fail "$p: the refused run left its directory"
 done
 
+# ---- a value a probe can check only once the run starts (on_start, naming
+# the option): a config error too, at the option's line, and the run
+# directory, where an earlier probe's on_start already wrote, is removed
+conf "$work/onst" '[probe g]\nuse = gradsnr' '[probe a]\nuse = afr\nnfft = 32' >onst.conf
+line=$(grep -n '^nfft = 32$' onst.conf | cut -d: -f1)
+expect_status 2 "$SINCPROBE" train onst.conf --quiet
+expect_match "$err" "^sincprobe: onst\.conf:$line: \[probe a\] .*on_start: nfft: 32 is shorter than the first layer's filters" \
+  "on_start refusal at the option's line"
+ok; [ ! -e onst ] || fail "the run refused in on_start left '$work/onst': $(ls -R onst | head -5)"
+
 # ---- eval --probes: a refused config is a usage error too
 expect_status 0 "$SINCPROBE" train good.conf --quiet || finish
 conf "$work/unused" '[probe m]\nuse = mi\nlayers = dense7' >evlay.conf
@@ -74,6 +84,9 @@ expect_match "$err" "evlay\.conf:[0-9]+: \[probe m\] layers: no layer 'dense7'" 
 conf "$work/unused" '[probe a]\nuse = afr\nnfft = 513' >evbad.conf
 expect_status 2 "$SINCPROBE" eval run --split test --probes evbad.conf
 expect_match "$err" "nfft: 513 is not an even number" "eval --probes: a value the probe refuses"
+conf "$work/unused" '[probe a]\nuse = afr\nnfft = 32' >evshort.conf
+expect_status 2 "$SINCPROBE" eval run --split test --probes evshort.conf
+expect_match "$err" "evshort\.conf:[0-9]+: \[probe a\] .*on_start: nfft: 32 is shorter" "eval --probes: a value on_start refuses"
 
 # ---- decode: files that are not audio, in plain words, without decoder chatter
 : >empty.wav

@@ -140,6 +140,7 @@ ok; cmp -s "$work/plain.cols" "$work/steps.cols" || fail "views at steps changed
 conf "$work/steps13" '[probe m]\nuse = mutate\nsteps = 13' >"$work/steps13.conf"
 expect_status 1 "$SINCPROBE" train "$work/steps13.conf" --quiet
 expect_match "$err" "on_start: want_steps: step 13 is not in 1 \.\. 12" "want_steps out of range"
+ok; [ ! -e "$work/steps13" ] || fail "a run that failed in on_start left its directory"
 ok; [ "$(find "$work/ex" -name '*.tmp.*' | wc -l)" -eq 0 ] || fail "temporary files left behind"
 expect_match "$(cat "$work/ex/probes/log.txt")" '^probe ex: finished \(completed\)$' "the probe log"
 expect_match "$(head -1 "$work/ex/probes/ex/epochs.tsv")" '^epoch	step	lr	train_loss	dev_fer	train_batches	dev_batches	grad_norm	mean_abs_act$' "epochs.tsv header"

@@ -61,6 +61,10 @@ bad_spec 'typ=white' "unknown key 'typ'; did you mean 'type'\\? \\(the noise pro
 bad_spec 'type=white,snrdb=5' "unknown key 'snrdb'; did you mean 'snr_db'\\? \\(the noise probe's options: type, snr_db,"
 bad_spec 'prob=ladspa' "unknown key 'prob'; did you mean 'probe'\\?"
 bad_spec 'xyzzy=1' "unknown key 'xyzzy' \\(the noise probe's options: type, snr_db,"
+# a key typed with capitals or '-' is a misspelled key like the others
+bad_spec 'Type=white' "unknown key 'Type'; did you mean 'type'\\? \\(the noise probe's options: type, snr_db, band, .*; probe=NAME configures another probe\\)$"
+bad_spec 'type=white,SNR_DB=5' "unknown key 'SNR_DB'; did you mean 'snr_db'\\? \\(the noise probe's options: type, snr_db,"
+bad_spec 'type=white,snr-db=5' "unknown key 'snr-db'; did you mean 'snr_db'\\?"
 bad_spec 'type=violet' "type: 'violet' is not one of white\|pink"
 bad_spec 'snr_db=ten' "snr_db: 'ten' is not a number or lo:hi"
 bad_spec 'white' "'white' is not key=value"
@@ -185,6 +189,7 @@ bad_condition_spec() { # bad_condition_spec SPEC PATTERN
   expect_match "$err" "^sincprobe: --condition '$1': $2" "--condition '$1'"
 }
 bad_condition_spec 'type=pink,sed=3' "unknown key 'sed'; did you mean 'seed'\\? \\(the noise probe's options: type, snr_db, band, .*; probe=NAME configures another probe\\)$"
+bad_condition_spec 'Type=pink,snr_db=3' "unknown key 'Type'; did you mean 'type'\\? \\(the noise probe's options: type, snr_db, band, .*; probe=NAME configures another probe\\)$"
 bad_condition_spec 'snr_db=5,k=x' "k: 'x' is not an integer \\(expected int \\[1, 64\\]"
 bad_condition_spec 'type=violet' "type: 'violet' is not one of white\\|pink"
 bad_condition "no conditions" 

@@ -53,6 +53,24 @@ static void test_suggest(void)
     sp_suggest_init(&s, "train"); /* the name itself is no suggestion */
     sp_suggest_add(&s, "train");
     CHECK(sp_suggest_best(&s) == NULL);
+    /* case counts, unless asked otherwise: then a name differing in case
+     * only is the nearest, ahead of one a letter away */
+    sp_suggest_init(&s, "SNR_DB");
+    sp_suggest_add(&s, "snr_db");
+    CHECK(sp_suggest_best(&s) == NULL);
+    sp_suggest_init_nocase(&s, "SNR_DB");
+    sp_suggest_add(&s, "snr_db");
+    CHECK(sp_suggest_best(&s) && !strcmp(sp_suggest_best(&s), "snr_db"));
+    sp_suggest_init_nocase(&s, "Type");
+    sp_suggest_add(&s, "typo");
+    sp_suggest_add(&s, "type");
+    CHECK(sp_suggest_best(&s) && !strcmp(sp_suggest_best(&s), "type"));
+    sp_suggest_init_nocase(&s, "Trian");
+    for (size_t i = 0; i < 5; i++) sp_suggest_add(&s, names[i]);
+    CHECK(sp_suggest_best(&s) && !strcmp(sp_suggest_best(&s), "train"));
+    sp_suggest_init_nocase(&s, "type"); /* the name itself, still none */
+    sp_suggest_add(&s, "type");
+    CHECK(sp_suggest_best(&s) == NULL);
     const char *section = NULL;
     CHECK(sp_conf_find_key("epohcs", &section) && !strcmp(sp_conf_find_key("epohcs", NULL), "epochs") &&
           !strcmp(section, "train"));

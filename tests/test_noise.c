@@ -208,10 +208,11 @@ static void refusals(void)
     for (int i = 0; i < 33; i++) snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d-%d", i ? "," : "", 100 * i + 10, 100 * i + 50);
     strcat(many, "\n");
     refused(many, 4, "is not a comma list of at most 32 bands");
-    /* on_start: every band holds a bin (T = 1600: bins every 10 Hz) */
+    /* on_start: every band holds a bin (T = 1600: bins every 10 Hz); the
+     * probe names the option, so the message points at its line */
     char *nobin = sp_xasprintf("[probe n]\nuse = noise\ntype = band\nband = 1200-1600,%g-%g\n", 16000.0 / T * 300 + 1,
                                16000.0 / T * 300 + 2);
-    refused(nobin, 1, "holds no frequency bin");
+    refused(nobin, 4, "holds no frequency bin");
     free(nobin);
 }
 

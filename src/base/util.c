@@ -409,15 +409,37 @@ void sp_suggest_init(sp_suggest *s, const char *word)
     s->word = word;
     s->best = NULL;
     s->dist = SIZE_MAX;
+    s->nocase = 0;
+}
+
+void sp_suggest_init_nocase(sp_suggest *s, const char *word)
+{
+    sp_suggest_init(s, word);
+    s->nocase = 1;
+}
+
+/* The distance with both names lower-cased (names longer than the
+ * distance's limit are too long either way). */
+static size_t distance_nocase(const char *a, const char *b)
+{
+    char la[256], lb[256];
+    if (strlen(a) >= sizeof la || strlen(b) >= sizeof lb) return SIZE_MAX;
+    snprintf(la, sizeof la, "%s", a);
+    snprintf(lb, sizeof lb, "%s", b);
+    sp_strlower(la);
+    sp_strlower(lb);
+    return sp_edit_distance(la, lb);
 }
 
 void sp_suggest_add(sp_suggest *s, const char *candidate)
 {
     if (!candidate) return;
-    size_t d = sp_edit_distance(s->word, candidate);
+    size_t d = s->nocase ? distance_nocase(s->word, candidate) : sp_edit_distance(s->word, candidate);
     size_t longer = strlen(s->word) > strlen(candidate) ? strlen(s->word) : strlen(candidate);
-    /* at most a third of the longer name changed, and not the same name */
-    if (d == 0 || d == SIZE_MAX || 3 * d > longer || d >= s->dist) return;
+    /* at most a third of the longer name changed, and not the same name
+     * (without case, 0 is a name differing in case only: the nearest) */
+    int same = s->nocase ? !strcmp(s->word, candidate) : d == 0;
+    if (same || d == SIZE_MAX || 3 * d > longer || d >= s->dist) return;
     s->best = candidate;
     s->dist = d;
 }

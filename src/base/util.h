@@ -117,13 +117,19 @@ double sp_progress_interval(void);
  * counts when its distance d satisfies 1 <= d and 3 d <= max(|word|,
  * |candidate|), i.e. when at most a third of the longer name changes
  * (one edit in 3 to 5 characters, two in 6 to 8): nearer is better, the
- * first one added wins a tie. Pointers are kept, not copied. */
+ * first one added wins a tie. Pointers are kept, not copied.
+ * sp_suggest_init_nocase compares letters regardless of case (for names
+ * that are all lower case, against a word typed with capitals): "Type"
+ * is 0 from "type" and gets it, as any candidate that differs from the
+ * word only in case does; only the word itself is never suggested. */
 typedef struct {
     const char *word;
     const char *best;
     size_t dist;
+    int nocase;
 } sp_suggest;
 void sp_suggest_init(sp_suggest *s, const char *word);
+void sp_suggest_init_nocase(sp_suggest *s, const char *word);
 void sp_suggest_add(sp_suggest *s, const char *candidate);
 const char *sp_suggest_best(const sp_suggest *s);
 /* The distance itself (SIZE_MAX for names longer than 255 bytes). */

@@ -414,6 +414,8 @@ int cmd_eval(int argc, char **argv)
     }
     int probes = ok ? open_probes(&r) : SP_EXIT_FAIL;
     ok = ok && probes == 0 && run_model(&r) == 0 && report(&r) == 0;
+    /* --probes CONFIG with an option's value a probe refused in on_start */
+    if (!ok && !probes && a.probes_conf && sp_probe_chain_refused(r.chain)) probes = SP_EXIT_USAGE;
     eval_free(&r);
     free_args(&a);
     return ok ? SP_EXIT_OK : probes ? probes : SP_EXIT_FAIL;

@@ -47,6 +47,18 @@ static int valid_key(const char *k)
     return 1;
 }
 
+/* A word that may be a key as the user typed it: [A-Za-z0-9_-]+. Only
+ * valid_key words are options; the others are refused with the nearest
+ * option when the keys are checked against the probe (unknown_key), so
+ * that "Type" or "snr-db" get "did you mean". */
+static int key_word(const char *k)
+{
+    if (!*k) return 0;
+    for (; *k; k++)
+        if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-') return 0;
+    return 1;
+}
+
 /* Characters the config syntax would read otherwise: control characters
  * (a newline would start another line) and a '#' or ';' after white space
  * (a trailing comment). 1 when text has none. */
@@ -73,7 +85,7 @@ static int add_token(sp_noise_spec *s, char *tok, sp_error *err)
     }
     *eq = '\0';
     char *key = sp_strtrim(tok), *value = sp_strtrim(eq + 1);
-    if (!valid_key(key)) return sp_fail(err, "'%s' is not a key (an option name of the noise probe)", key);
+    if (!key_word(key)) return sp_fail(err, "'%s' is not a key (an option name of the noise probe)", key);
     if (!strcmp(key, "use") || !strcmp(key, "probe_frames"))
         return sp_fail(err, "'%s' is not an option of the noise probe", key);
     if (sp_noise_spec_get(s, key)) return sp_fail(err, "'%s' is given twice", key);
@@ -262,7 +274,7 @@ static int has_option(const sp_probe_descriptor *d, const char *key)
 static int unknown_key(const sp_noise_spec *s, const sp_probe_descriptor *d, const char *key, sp_error *err)
 {
     sp_suggest near;
-    sp_suggest_init(&near, key);
+    sp_suggest_init_nocase(&near, key); /* "Type" is 'type' typed with a capital */
     char *names = sp_xstrdup("");
     for (unsigned long k = 0; k < d->noptions; k++) {
         sp_suggest_add(&near, d->options[k].name);

@@ -45,8 +45,10 @@ typedef struct {
 
 /* Split text into pairs (white space around keys and values trimmed).
  * Refused: an empty SPEC or item, a first token without '=', an empty
- * or malformed key, a key given twice, control characters. 0, or -1
- * with err naming the item. */
+ * key or one with a character other than [A-Za-z0-9_-], a key given
+ * twice, control characters. 0, or -1 with err naming the item. A key
+ * with capitals or '-' is split like any other and refused as an unknown
+ * key by sp_noise_spec_check, with the nearest option. */
 int sp_noise_spec_parse(const char *text, sp_noise_spec *s, sp_error *err);
 void sp_noise_spec_free(sp_noise_spec *s);
 /* The value of key, or NULL. */
@@ -59,7 +61,8 @@ char *sp_noise_spec_canonical(const sp_noise_spec *s);
  * the noise probe (or of the probe its key probe names), and the values
  * as the probe's create checks them (a file of type file is read). 0, or
  * -1 with err naming the key; for an unknown key also the option nearest
- * it ("; did you mean 'type'?") and the probe's options. */
+ * it, case aside ("Type": "; did you mean 'type'?"), and the probe's
+ * options. */
 int sp_noise_spec_check(const char *text, sp_error *err);
 
 /* A chain with the noise probes of specs[0 .. n) after ch's probes (ch

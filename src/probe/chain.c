@@ -450,6 +450,19 @@ int sp_probe_hook_fail(const entry *e, const char *hook, const sp_probe_error *p
                    pe->message[0] ? pe->message : "failed without a message");
 }
 
+int sp_probe_option_fail(entry *e, const char *hook, const sp_probe_error *pe, sp_error *err)
+{
+    int named = pe->option >= 0 && (unsigned long)pe->option < e->d->noptions;
+    if (named) e->chain->refused = 1;
+    long line = named && e->opt_line[pe->option] ? e->opt_line[pe->option] : e->line;
+    return sp_probe_hook_fail(e, hook, pe, line, err);
+}
+
+int sp_probe_chain_refused(const sp_probe_chain *ch)
+{
+    return ch && ch->refused;
+}
+
 static void destroy_all(sp_probe_chain *ch)
 {
     for (int i = ch->n - 1; i >= 0; i--) {
@@ -505,9 +518,7 @@ int sp_probe_chain_create(sp_probe_chain *ch, sp_probe_mode mode, const char *pr
             int rc = d->create(&e->ctx, &e->self, &pe);
             sp_probe_guard_leave();
             if (rc != 0) {
-                long line = pe.option >= 0 && (unsigned long)pe.option < d->noptions && e->opt_line[pe.option]
-                                ? e->opt_line[pe.option] : e->line;
-                sp_probe_hook_fail(e, "create", &pe, line, err);
+                sp_probe_option_fail(e, "create", &pe, err);
                 destroy_all(ch);
                 return -1;
             }

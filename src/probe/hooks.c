@@ -117,7 +117,7 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *
     sp_probe_guard_leave();
         sp_probe_guard_leave();
         e->in_start = 0;
-        if (rc != 0) return sp_probe_hook_fail(e, "on_start", &pe, 0, err);
+        if (rc != 0) return sp_probe_option_fail(e, "on_start", &pe, err);
         e->started = 1;
     }
 
@@ -467,7 +467,7 @@ int sp_probe_chain_analyse(sp_probe_chain *ch, const sp_probe_analysis *a, sp_er
     int rc = e->on_start(e->self, run, &pe);
     sp_probe_guard_leave();
     e->in_start = 0;
-    if (rc != 0) return sp_probe_hook_fail(e, "on_start", &pe, 0, err);
+    if (rc != 0) return sp_probe_option_fail(e, "on_start", &pe, err);
     e->started = 1;
 
     long *idx = sp_xmalloc((size_t)(a->N ? a->N : 1) * sizeof *idx);

@@ -71,6 +71,7 @@ struct sp_probe_chain {
     size_t log_len;
     int log_failed;
     int ready;                    /* files may be written (after start made the folders) */
+    int refused;                  /* a probe refused an option's value (sp_probe_chain_refused) */
     /* the run */
     sp_model *m;
     sp_probe_run run;
@@ -114,6 +115,11 @@ int sp_probe_parse_value(const sp_probe_option *o, const char *text, sp_probe_va
 /* "CONF:LINE: [probe ID] ('FILE'): HOOK: MESSAGE" into err; -1. line 0:
  * the section's header line. */
 int sp_probe_hook_fail(const entry *e, const char *hook, const sp_probe_error *pe, long line, sp_error *err);
+/* The same for a failed create or on_start: when the probe named the
+ * option at fault (pe->option, an index into its options) the message
+ * points at that option's config line and the chain is marked refused
+ * (sp_probe_chain_refused); else the section's line. -1. */
+int sp_probe_option_fail(entry *e, const char *hook, const sp_probe_error *pe, sp_error *err);
 
 /* ---- services.c */
 

@@ -172,6 +172,13 @@ long sp_probe_set_draw(const sp_dataset *ds, long want, uint64_t seed, int label
  * mode, when a probe has on_epoch_end), call on_start in order. */
 int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *err);
 
+/* 1 when create or on_start failed because a probe refused the value of
+ * one of its options (it set sp_probe_error.option): the config is at
+ * fault, not the run (sincprobe-probe(3)); 0 otherwise and for NULL. A
+ * refusal without an option (no memory, a file that cannot be written)
+ * is a failure of the run. */
+int sp_probe_chain_refused(const sp_probe_chain *ch);
+
 /* A training batch: the model's input [B][T] and the targets [B] (both
  * rewritable by probes), where each chunk came from, the global step and
  * the epoch. Targets a probe left outside [0, 48) are an error. */

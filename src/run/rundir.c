@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,25 @@ int sp_rundir_remove_tmp(const char *dir)
     free(ck);
     free(probes);
     return removed;
+}
+
+/* ---- a new run that failed before its first step */
+
+/* nftw's visitor, children before their folder (FTW_DEPTH), links not
+ * followed (FTW_PHYS): remove each entry; the walk goes on past one that
+ * cannot be removed (the folder then stays). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void sp_rundir_remove_new(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- best.ckpt */

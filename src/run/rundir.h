@@ -23,6 +23,13 @@ void sp_rundir_unlock(int fd);
  * unless process PID is still alive. Returns how many were removed. */
 int sp_rundir_remove_tmp(const char *dir);
 
+/* Remove dir and everything in it (links themselves, never what they
+ * point to): for a directory this process made for a new run (the
+ * lock's *created) that failed before its first step, so that it leaves
+ * nothing behind (config.conf, log.tsv, the probes' folders and what
+ * their on_start wrote). Entries that cannot be removed stay. */
+void sp_rundir_remove_new(const char *dir);
+
 /* last.ckpt records the best epoch so far; best.ckpt must be that
  * epoch's state. After a kill between the epoch's end writing last.ckpt
  * and best.ckpt, last.ckpt is that state: copy it onto best.ckpt.

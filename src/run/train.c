@@ -240,6 +240,7 @@ typedef struct {
     float *src_gain;                  /* [batch] */
     run_paths rp;
     int started;                      /* signal handlers set: close restores them and finishes the chain */
+    int opened;                       /* run_open succeeded: the first step may have run */
     int lock_fd, created_dir;         /* the run directory's lock (-1: none); made by this run */
     struct sigaction old_int, old_term;
     long steps_done;                  /* by this process */
@@ -542,7 +543,11 @@ static int run_open(train_run *r, const sp_conf *cin, sp_error *err)
         .steps_per_epoch = r->c.steps_per_epoch, .epochs_done = r->pos.epoch, .steps_done = r->pos.global_step,
         .resumed = r->o->resume_dir != NULL,
     };
-    return sp_probe_chain_start(r->chain, &ps_start, err) != 0 ? -1 : 0;
+    if (sp_probe_chain_start(r->chain, &ps_start, err) == 0) return 0;
+    /* a probe that refused an option's value in on_start (one it can
+     * check only against the run) refuses the config, as create does */
+    if (sp_probe_chain_refused(r->chain) && r->o->config_refused && !r->o->resume_dir) *r->o->config_refused = 1;
+    return -1;
 }
 
 /* ---- one step: a batch of random chunks, forward, backward, update */
@@ -825,9 +830,13 @@ static int run_close(train_run *r, int rc, sp_error *err)
     }
     if (r->have_train) sp_dataset_free(&r->train);
     if (r->have_dev) sp_dataset_free(&r->dev);
-    if (r->lock_fd >= 0 && rc != 0 && r->created_dir && !sp_is_file(r->rp.last)) {
-        /* a new run that failed before its first checkpoint leaves no
-         * directory behind when it wrote nothing else there */
+    if (r->lock_fd >= 0 && rc != 0 && r->created_dir && !r->opened) {
+        /* a new run that failed before its first step (a probe's on_start
+         * included) leaves no directory behind: nothing in it is a result */
+        sp_rundir_remove_new(r->rp.dir);
+    } else if (r->lock_fd >= 0 && rc != 0 && r->created_dir && !sp_is_file(r->rp.last)) {
+        /* one that failed before its first checkpoint, when it wrote
+         * nothing else there */
         char *lock = sp_path_join(r->rp.dir, "lock");
         remove(lock);
         rmdir(r->rp.dir);
@@ -848,6 +857,7 @@ int sp_train(const sp_conf *c, const sp_train_opts *o, sp_error *err)
     r->rank = sp_dist_rank();
     r->nranks = sp_dist_size();
     int rc = run_open(r, c, err), stopped = 0;
+    r->opened = rc == 0;
     while (rc == 0 && !stopped && r->pos.epoch < r->c.epochs) {
         int e = run_epoch(r, err);
         if (e < 0) rc = -1;

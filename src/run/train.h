@@ -99,9 +99,11 @@ typedef struct {
      * after the current step), 2 for the second (the process exits with
      * 128 + sig right after, saving nothing). May be NULL. */
     void (*signal_ack)(int sig, int count);
-    /* When non-NULL, set to 1 when the run is refused for its config's
+    /* When non-NULL, set to 1 when a new run is refused for its config's
      * [probe ID] sections (a probe, option or value refused, a layer the
-     * network lacks) before anything is written: the CLI's usage error. */
+     * network lacks) before anything is written, or an option's value
+     * refused by a probe's on_start (its run directory is then removed):
+     * the CLI's usage error. */
     int *config_refused;
 } sp_train_opts;
 

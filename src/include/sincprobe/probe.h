@@ -67,7 +67,8 @@
  *   instance pointer is NULL). Hooks return 0, or -1 after writing a
  *   message into *err; the host then stops (a refusal from create or
  *   on_start stops the run before its first step) and prints the message
- *   with the probe's ID, file and config line. No hook may call exit().
+ *   with the probe's ID, file and config line (that of the option at
+ *   fault, err->option, in create and on_start). No hook may call exit().
  * - Memory: the host owns everything it passes in; pointers are valid
  *   until the hook returns unless a member says otherwise. What the host
  *   hands out (sp_probe_rng from rng_new, buffers from read_npy) goes back
@@ -134,8 +135,16 @@ typedef struct {
      * ("snr_db: 'x' is not a number or lo:hi"). The host adds the probe's
      * ID, file and config line. Empty on entry. */
     char message[SP_PROBE_ERRLEN];
-    /* create only: the index of the option at fault, so that the message
-     * names that option's config line; -1 on entry (none). */
+    /* create and on_start: the index of the option at fault, so that the
+     * message names that option's config line; -1 on entry (none). Set
+     * it when the option's value is refused (a bad value, one that does
+     * not fit the network or the data): the config is then at fault,
+     * and sincprobe train and eval --probes exit 2 and a new run leaves
+     * no directory behind. Left at -1, a failure of on_start (no memory,
+     * a file that cannot be written) is the run's failure (exit 1). The
+     * layout is that of every ABI; a host before this rule took the
+     * index from create only, so probes of any ABI may set it in
+     * on_start. Ignored in other hooks. */
     int option;
 } sp_probe_error;
 
