@@ -112,9 +112,7 @@ int sp_probe_chain_start(sp_probe_chain *ch, const sp_probe_start *s, sp_error *
         pe.option = -1;
         e->in_start = 1;
         sp_probe_guard_enter(e, "on_start");
-        sp_probe_guard_enter(e, "on_start");
-    int rc = e->on_start(e->self, run, &pe);
-    sp_probe_guard_leave();
+        int rc = e->on_start(e->self, run, &pe);
         sp_probe_guard_leave();
         e->in_start = 0;
         if (rc != 0) return sp_probe_option_fail(e, "on_start", &pe, err);
