@@ -163,5 +163,12 @@ expect_match "$err" "wrap64\.npy.*more elements than fit" "an overflowing .npy s
 printf 'a\n' >names.txt
 expect_status 1 "$SINCPROBE" analyse mi four.npy four_labels.npy --out x7 --classes names.txt
 expect_match "$err" "'names\.txt' names 1 classes, but the labels go up to 1" "too few class names"
+# an option only the data can refuse (pca's on_start: a --pair class the
+# class names lack) is a usage error, as one create refuses
+printf 'aa\niy\nuw\n' >names3.txt
+"$PY" -c 'import numpy as np; np.save("three_labels.npy", (np.arange(120) % 3).astype(np.int32))'
+expect_status 2 "$SINCPROBE" analyse pca axes.npy three_labels.npy --classes names3.txt --colour pair --pair aa,qq --out x9
+expect_match "$err" "pca --pair: on_start: pair: 'qq' is not one of the 3 classes" "an unknown --pair class named"
+ok; [ ! -e x9 ] || fail "the refused analysis left its --out folder"
 ok; [ "$(find . -name '*.tmp.*' | wc -l)" -eq 0 ] || fail "temporary files left behind"
 finish

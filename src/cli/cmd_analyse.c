@@ -21,6 +21,7 @@
 #include "base/npy.h"
 #include "corpus/phoneset.h"
 #include "probe/probe_host.h"
+#include "run/rundir.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -488,8 +489,9 @@ static int print_tsv(const analyse_args *a, sp_error *err)
 
 /* Run the probe (created) on the data and print its summary. 0, or -1
  * with err. */
-static int run(const analyse_args *a, sp_probe_chain *ch, analyse_data *dt, sp_error *err)
+static int run(const analyse_args *a, sp_probe_chain *ch, analyse_data *dt, int *made_out, sp_error *err)
 {
+    *made_out = !sp_is_dir(a->out);
     if (sp_mkdirs(a->out, err) != 0) return -1;
     sp_log_info("analyse %s: %ld x %ld from '%s', %d classes; writing '%s'", a->kind, dt->N, dt->D, a->act,
                 dt->nclasses, a->out);
@@ -523,9 +525,17 @@ int cmd_analyse(int argc, char **argv)
         analyse_data dt;
         memset(&dt, 0, sizeof dt);
         rc = SP_EXIT_OK;
-        if (load_data(&a, &dt, &err) != 0 || run(&a, ch, &dt, &err) != 0) {
+        int made_out = 0;
+        if (load_data(&a, &dt, &err) != 0 || run(&a, ch, &dt, &made_out, &err) != 0) {
             print_hook_error(&a, err.msg);
             rc = SP_EXIT_FAIL;
+            /* an option the probe could check only against the data (its
+             * on_start: a --pair class the labels lack) is a usage error,
+             * and the --out folder made for it goes (the probe's empty log) */
+            if (sp_probe_chain_refused(ch)) {
+                rc = SP_EXIT_USAGE;
+                if (made_out) sp_rundir_remove_new(a.out);
+            }
         }
         data_free(&dt);
     }
