@@ -9,15 +9,7 @@
 # the same model bit for bit as on 1 rank with the default segments.
 # Skipped (77) when configured without MPI.
 . "$top_srcdir/tests/lib.sh"
-: "${top_builddir:?run through make check}"
-if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
-  echo "mpi-overlap: SKIP: configured without Open MPI"
-  exit 77
-fi
-MPIRUN=$(command -v mpirun) || { echo "mpi-overlap: SKIP: no mpirun in PATH"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-case "${ASAN_OPTIONS:-}" in *detect_leaks=1*) export ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" ;; esac
-export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
+mpi_setup
 same_model() { "$PY" "$top_srcdir/tests/ckpt_model.py" "$1" "$2"; }
 tiny_corpus
 shards() { sed 's/^batch = 16$/&\nshards = 4\noverlap = yes/; s/^dense = 32$/&\ndropout = 0.1/'; }

@@ -12,19 +12,7 @@
 # no rank left running); each leaves a checkpoint that resumes. Skipped
 # (77) when configured without MPI.
 . "$top_srcdir/tests/lib.sh"
-: "${top_builddir:?run through make check}"
-if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
-  echo "mpi: SKIP: configured without Open MPI (./configure --with-mpi; apt-get install openmpi-bin libopenmpi-dev)"
-  exit 77
-fi
-MPIRUN=$(command -v mpirun) || { echo "mpi: SKIP: no mpirun in PATH"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-# Under the sanitizer build: Open MPI's own allocations (MPI_Init's, and
-# its MCA components', which are unloaded before LeakSanitizer reports,
-# so no suppression can name them) are never freed: leak checking is off
-# in this test (every other test checks sincprobe's own).
-case "${ASAN_OPTIONS:-}" in *detect_leaks=1*) export ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" ;; esac
-export SINCPROBE_PLUGIN_PATH="$top_builddir/plugins/.libs"
+mpi_setup
 # mpirun N ARGS...: sincprobe on N ranks on this machine, 120 s at most.
 mpi() { local n=$1; shift; timeout 120 "$MPIRUN" --oversubscribe -np "$n" "$SINCPROBE" "$@"; }
 same_model() { "$PY" "$top_srcdir/tests/ckpt_model.py" "$1" "$2"; }

@@ -207,45 +207,41 @@ static const char *past_location(const char *msg)
     return p ? p + 2 : msg;
 }
 
-/* Value v of schema axis a alone on the config: 0, or -1 with err. */
-static int check_schema_value(const sp_sweep *s, const sp_sweep_axis *a, const char *v, sp_error *err)
+/* The config with schema axis a's value set (in ini, its problems in d):
+ * the command line's entries (line 0) are the value's. 0, or -1 with err. */
+static int check_schema_value(const sp_sweep_axis *a, const char *v, sp_ini *ini, sp_diag *d, sp_error *err)
 {
-    sp_diag d;
-    sp_diag_init(&d, 0);
-    sp_ini ini;
     sp_conf c;
-    int rc = sp_ini_load(&ini, s->config, &d);
-    if (rc != 0) rc = d.n ? diag_fail(&d, s->config, err) : sp_fail(err, "cannot read '%s'", s->config);
-    else {
-        ini_set(&ini, a->section, a->name, v);
-        sp_conf_resolve(&c, &ini, &d);
-        /* the problems of the command line's entries (line 0) */
-        for (size_t i = 0; i < d.n && rc == 0; i++)
-            if (d.v[i].line == 0)
-                rc = sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, d.v[i].message);
-    }
-    sp_ini_free(&ini);
-    sp_diag_free(&d);
+    sp_conf_resolve(&c, ini, d);
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].line == 0)
+            return sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, d->v[i].message);
+    return 0;
+}
+
+/* The config with probe axis a's value set, through train's path (the
+ * layers options checked too): the base config's probes passed
+ * (check_probe_axes), so a refusal is the value's. 0, or -1 with err. */
+static int check_probe_value(const sp_sweep_axis *a, const char *v, sp_ini *ini, sp_diag *d, sp_error *err)
+{
+    sp_conf c;
+    sp_error why;
+    int rc = sp_conf_resolve_file(&c, ini, d) != 0 ? diag_fail(d, NULL, &why) : probes_as_train(&c, c.dir, 1, &why);
+    if (rc != 0) sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, past_location(why.msg));
     return rc;
 }
 
-/* Value v of probe axis a alone on the config, through train's path
- * (the layers options checked too): the base config's probes passed
- * (check_probe_axes), so a refusal is the value's. 0, or -1 with err. */
-static int check_probe_value(const sp_sweep *s, const sp_sweep_axis *a, const char *v, sp_error *err)
+/* Value v of axis a alone on the config: 0, or -1 with err. */
+static int check_value(const sp_sweep *s, const sp_sweep_axis *a, const char *v, sp_error *err)
 {
     sp_diag d;
     sp_diag_init(&d, 0);
     sp_ini ini;
-    sp_conf c;
-    sp_error why;
     int rc = sp_ini_load(&ini, s->config, &d);
     if (rc != 0) rc = d.n ? diag_fail(&d, s->config, err) : sp_fail(err, "cannot read '%s'", s->config);
     else {
         ini_set(&ini, a->section, a->name, v);
-        if (sp_conf_resolve_file(&c, &ini, &d) != 0) rc = diag_fail(&d, NULL, &why);
-        else rc = probes_as_train(&c, c.dir, 1, &why);
-        if (rc != 0) sp_fail(err, "invalid value '%s' in --vary '%s': %s", v, a->key, past_location(why.msg));
+        rc = (is_probe_axis(a) ? check_probe_value : check_schema_value)(a, v, &ini, &d, err);
     }
     sp_ini_free(&ini);
     sp_diag_free(&d);
@@ -259,7 +255,7 @@ static int check_values(const sp_sweep *s, sp_error *err)
     for (int a = 0; a < s->nax; a++)
         for (int k = 0; k < s->ax[a].nv; k++) {
             const sp_sweep_axis *x = &s->ax[a];
-            if ((is_probe_axis(x) ? check_probe_value : check_schema_value)(s, x, x->v[k], err) != 0) return -1;
+            if (check_value(s, x, x->v[k], err) != 0) return -1;
         }
     return 0;
 }
